@@ -1,0 +1,37 @@
+// Package xdg finds the per-user data and config directories of the XDG Base
+// Directory specification, where the hub and the reader keep their files.
+package xdg
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// DataFile returns $XDG_DATA_HOME/rookery/name (default ~/.local/share),
+// creating the directory.
+func DataFile(name string) (string, error) {
+	return file("XDG_DATA_HOME", filepath.Join(".local", "share"), name)
+}
+
+// ConfigFile returns $XDG_CONFIG_HOME/rookery/name (default ~/.config),
+// creating the directory.
+func ConfigFile(name string) (string, error) {
+	return file("XDG_CONFIG_HOME", ".config", name)
+}
+
+func file(env, fallback, name string) (string, error) {
+	base := os.Getenv(env)
+	if base == "" || !filepath.IsAbs(base) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("xdg: no %s and no home directory: %w", env, err)
+		}
+		base = filepath.Join(home, fallback)
+	}
+	dir := filepath.Join(base, "rookery")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("xdg: %w", err)
+	}
+	return filepath.Join(dir, name), nil
+}
