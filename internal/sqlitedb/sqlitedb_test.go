@@ -1,0 +1,61 @@
+package sqlitedb
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestMigrateIsIncrementalAndShared(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []string{`CREATE TABLE a (x INTEGER)`}
+	if err := Migrate(ctx, db, "one", steps); err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, db, "two", []string{`CREATE TABLE b (y INTEGER)`}); err != nil {
+		t.Fatal(err)
+	}
+	steps = append(steps, `ALTER TABLE a ADD COLUMN z TEXT`)
+	if err := Migrate(ctx, db, "one", steps); err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, db, "one", steps); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO a(x, z) VALUES (1, 'ok'); INSERT INTO b(y) VALUES (2)`); err != nil {
+		t.Fatal(err)
+	}
+	err = Migrate(ctx, db, "one", steps[:1])
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("downgrade not refused: %v", err)
+	}
+	var mode string
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+	db.Close()
+}
+
+func TestFailedStepRollsBack(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = Migrate(ctx, db, "c", []string{`CREATE TABLE t (x INTEGER); CREATE TABLE t (y)`})
+	if err == nil {
+		t.Fatal("bad step accepted")
+	}
+	var n int
+	db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 't'`).Scan(&n)
+	if n != 0 {
+		t.Fatal("partial step left a table behind")
+	}
+}
