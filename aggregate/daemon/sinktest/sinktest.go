@@ -37,6 +37,7 @@ type Store struct {
 	mentions []Mention
 	blocked  map[string]bool
 	polls    int
+	lists    int
 }
 
 var _ sink.Store = (*Store)(nil)
@@ -109,6 +110,13 @@ func (s *Store) Mode(feedURL string) string {
 	return s.modes[feedURL]
 }
 
+// Listed counts FollowedFeeds calls (one per subscription sync).
+func (s *Store) Listed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lists
+}
+
 // Polls counts PollDue calls.
 func (s *Store) Polls() int {
 	s.mu.Lock()
@@ -171,6 +179,7 @@ func (s *Store) Me(context.Context) (string, error) { return s.me, nil }
 func (s *Store) FollowedFeeds(context.Context) ([]sink.FeedInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lists++
 	return append([]sink.FeedInfo(nil), s.follows...), nil
 }
 
