@@ -117,13 +117,14 @@ func (s *Subscriber) deny(w http.ResponseWriter, r *http.Request, sub Subscripti
 // deliver takes a content distribution (W3C WebSub §7, §8): a signed feed
 // document stored at once. A missing or wrong signature is logged and the
 // content ignored, with a 2xx answer so that a forger learns nothing and
-// the hub does not retry. An unknown or ended subscription gets 410 Gone,
-// which tells the hub to drop it.
+// the hub does not retry. Signed content is accepted while we want the
+// subscription (active, or pending a renewal); an unknown, denied or
+// unsubscribed callback gets 410 Gone, which tells the hub to drop it.
 func (s *Subscriber) deliver(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sub, err := s.get(ctx, r.PathValue("id"))
-	if err == nil && sub.State != StateActive {
-		err = errNoSubscription
+	if err == nil && !wantsSubscription(sub.State) {
+		err = errNoSubscription // denied or being unsubscribed: tell the hub to stop
 	}
 	if err != nil {
 		if errors.Is(err, errNoSubscription) {

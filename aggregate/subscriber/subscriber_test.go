@@ -2,6 +2,12 @@ package subscriber_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"hash"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -283,5 +289,22 @@ func TestUnfollowUnsubscribes(t *testing.T) {
 	code, err := sinktest.Deliver(&http.Client{}, sub.Callback, "application/atom+xml", []byte(atomDoc), "")
 	if err != nil || code != http.StatusGone {
 		t.Fatalf("delivery after unsubscribe: %d %v, want 410 Gone", code, err)
+	}
+}
+
+func TestSignatureAlgorithms(t *testing.T) {
+	for name, h := range map[string]func() hash.Hash{"sha1": sha1.New, "sha256": sha256.New, "sha384": sha512.New384, "sha512": sha512.New} {
+		t.Run(name, func(t *testing.T) {
+			e := setup(t, 3600)
+			sub := e.active(t)
+			secret := e.hub.Requests()[0].Secret
+			m := hmac.New(h, []byte(secret))
+			m.Write([]byte(atomDoc))
+			sig := name + "=" + hex.EncodeToString(m.Sum(nil))
+			code, err := sinktest.Deliver(&http.Client{}, sub.Callback, "application/atom+xml", []byte(atomDoc), sig)
+			if err != nil || code/100 != 2 || e.store.PostCount() != 1 {
+				t.Fatalf("%s-signed delivery: status %d err %v, %d posts stored; want it stored", name, code, err, e.store.PostCount())
+			}
+		})
 	}
 }
