@@ -28,7 +28,7 @@ func kindOf(contentType string, body []byte) string {
 	switch {
 	case strings.Contains(ct, "json") || strings.HasPrefix(head, "{"):
 		return kindJSON
-	case strings.Contains(ct, "html") && !strings.Contains(ct, "xhtml+xml"),
+	case strings.Contains(ct, "html"), // text/html and application/xhtml+xml
 		strings.HasPrefix(head, "<!doctype html"), strings.Contains(head, "<html"):
 		return kindHTML
 	case strings.Contains(ct, "xml") || strings.HasPrefix(head, "<?xml") ||
