@@ -1,0 +1,232 @@
+// Package daemon runs `reader serve`: one HTTP server that receives WebSub
+// deliveries (package subscriber) and Webmentions (package webmention),
+// plus the schedules that poll followed feeds and keep subscriptions in
+// line with what is followed. It depends on the reader's core only
+// through the sink.Store interface.
+//
+// Every public URL (callbacks, the advertised Webmention endpoint) is
+// built from Config.BaseURL, so the daemon works behind a reverse proxy
+// or a tunnel that forwards BaseURL's paths to the daemon's root.
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/subscriber"
+	"github.com/rookery-social/rookery/aggregate/webmention"
+	"github.com/rookery-social/rookery/internal/safehttp"
+)
+
+// Store is what the reader's core provides; see sink.Store.
+type Store = sink.Store
+
+// Defaults and the push safety net.
+const (
+	DefaultAddr      = "127.0.0.1:7070"
+	DefaultPollEvery = 15 * time.Minute
+	DefaultSyncEvery = 10 * time.Second
+	// PushPollEvery is how rarely Store.PollDue should poll a feed whose
+	// mode is sink.ModePush: a safety net for lost deliveries.
+	PushPollEvery = 6 * time.Hour
+	// UserAgent names the project in every request the daemon makes.
+	UserAgent       = "Rookery-reader/1 (+https://github.com/rookery-social/rookery)"
+	shutdownTimeout = 10 * time.Second
+)
+
+// Config configures the daemon.
+type Config struct {
+	// Addr is the listen address; default 127.0.0.1:7070.
+	Addr string
+	// BaseURL is the public URL the daemon is reached at (--url); default
+	// http://Addr. Callback and endpoint URLs are built from it.
+	BaseURL string
+	// AllowPrivate lets fetches and hub requests reach loopback and
+	// private addresses (local use and tests only: strangers choose
+	// these URLs).
+	AllowPrivate bool
+	// PollEvery is how often Store.PollDue is called; default 15 minutes.
+	// Store.PollDue decides which feeds are due (push feeds only every
+	// PushPollEvery).
+	PollEvery time.Duration
+	// SyncEvery is how often subscriptions are synced with the followed
+	// feeds; default 10 seconds (cheap when nothing changed).
+	SyncEvery time.Duration
+	// Lease is the WebSub lease requested; default 10 days.
+	Lease time.Duration
+	// Logger receives the daemon's logs; default discards.
+	Logger *slog.Logger
+}
+
+// Daemon is a configured `reader serve`.
+type Daemon struct {
+	cfg     Config
+	store   Store
+	db      *sql.DB
+	sub     *subscriber.Subscriber
+	wm      *webmention.Receiver
+	log     *slog.Logger
+	syncNow chan struct{}
+}
+
+// New checks cfg, migrates the subscriber's and receiver's tables in db
+// and returns a Daemon ready to Run.
+func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
+	cfg, err := withDefaults(cfg)
+	if err != nil {
+		return nil, err
+	}
+	client := safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivate, UserAgent: UserAgent})
+	d := &Daemon{cfg: cfg, store: store, db: db, log: cfg.Logger, syncNow: make(chan struct{}, 1)}
+	d.sub, err = subscriber.New(db, store, subscriber.Config{BaseURL: cfg.BaseURL, Client: client,
+		Lease: cfg.Lease, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	d.wm, err = webmention.New(db, store, webmention.Config{Client: client, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	return d, nil
+}
+
+func withDefaults(cfg Config) (Config, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	if _, err := safehttp.ParseURL(cfg.BaseURL); err != nil {
+		return cfg, fmt.Errorf("daemon: --url %q must be an absolute http(s) URL such as https://reader.example.org: %w", cfg.BaseURL, err)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = DefaultPollEvery
+	}
+	if cfg.SyncEvery <= 0 {
+		cfg.SyncEvery = DefaultSyncEvery
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg, nil
+}
+
+// Subscriber gives access to the WebSub subscriber (for status listings).
+func (d *Daemon) Subscriber() *subscriber.Subscriber { return d.sub }
+
+// Webmentions gives access to the Webmention receiver (for status listings).
+func (d *Daemon) Webmentions() *webmention.Receiver { return d.wm }
+
+// Run listens on Config.Addr and serves until ctx ends, then shuts down
+// gracefully.
+func (d *Daemon) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", d.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("daemon: listen on %s: %w", d.cfg.Addr, err)
+	}
+	return d.Serve(ctx, ln)
+}
+
+// Serve runs the daemon on ln until ctx ends: the HTTP server, the
+// Webmention worker, and the poll and sync schedules.
+func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srv := &http.Server{
+		Handler:           d.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { d.wm.Run(ctx) })
+	wg.Go(func() { d.syncLoop(ctx) })
+	wg.Go(func() { d.poll(ctx) })
+	sched := d.schedule(ctx)
+	sched.Start()
+	d.log.Info("reader serve listening", "addr", ln.Addr().String(), "url", d.cfg.BaseURL)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer scancel()
+	if serr := srv.Shutdown(sctx); serr != nil && err == nil {
+		err = serr
+	}
+	<-sched.Stop().Done()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	return nil
+}
+
+// schedule polls due feeds every PollEvery (and once at start) and asks
+// for a subscription sync every SyncEvery.
+func (d *Daemon) schedule(ctx context.Context) *cron.Cron {
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	poll := cron.FuncJob(func() { d.poll(ctx) })
+	c.Schedule(cron.Every(d.cfg.PollEvery), poll)
+	c.Schedule(cron.Every(d.cfg.SyncEvery), cron.FuncJob(d.TriggerSync))
+	return c
+}
+
+func (d *Daemon) poll(ctx context.Context) {
+	n, err := d.store.PollDue(ctx)
+	if err != nil && ctx.Err() == nil {
+		d.log.Error("polling feeds", "err", err)
+		return
+	}
+	if n > 0 {
+		d.log.Info("polled feeds", "fetched", n)
+	}
+}
+
+// TriggerSync asks for a subscription sync soon; requests made while one
+// is pending coalesce.
+func (d *Daemon) TriggerSync() {
+	select {
+	case d.syncNow <- struct{}{}:
+	default:
+	}
+}
+
+// syncLoop runs subscriber.Sync, one at a time, at start and whenever asked.
+func (d *Daemon) syncLoop(ctx context.Context) {
+	d.TriggerSync()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.syncNow:
+			if err := d.sub.Sync(ctx); err != nil && ctx.Err() == nil {
+				d.log.Warn("syncing subscriptions", "err", err)
+			}
+		}
+	}
+}

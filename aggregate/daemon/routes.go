@@ -1,0 +1,68 @@
+package daemon
+
+import (
+	"html/template"
+	"net"
+	"net/http"
+	"net/netip"
+
+	"github.com/rookery-social/rookery/internal/websub"
+)
+
+// Handler returns the daemon's routes:
+//
+//	GET  /             a small page advertising the Webmention endpoint
+//	     /webmention   the Webmention receiver
+//	     /websub/{id}  WebSub callbacks
+//	GET  /healthz      200 "ok" when the database answers
+//	POST /-/sync       (loopback clients only) sync subscriptions now, so
+//	                   that a `reader follow` subscribes at once
+func (d *Daemon) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", d.home)
+	mux.Handle("/webmention", d.wm.Handler())
+	mux.Handle("/websub/", d.sub.Handler())
+	mux.HandleFunc("GET /healthz", d.healthz)
+	mux.HandleFunc("POST /-/sync", d.syncHandler)
+	return mux
+}
+
+var homePage = template.Must(template.New("home").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Rookery reader</title>
+<link rel="webmention" href="{{.}}"></head>
+<body><h1>Rookery reader</h1>
+<p>This is a <a href="https://github.com/rookery-social/rookery">Rookery</a> reader daemon.
+It takes WebSub deliveries for the feeds its owner follows and
+<a href="{{.}}">Webmentions</a> for the owner's posts.</p></body></html>
+`))
+
+func (d *Daemon) webmentionURL() string { return d.cfg.BaseURL + "/webmention" }
+
+func (d *Daemon) home(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Link", websub.FormatLink(d.webmentionURL(), "webmention"))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	homePage.Execute(w, d.webmentionURL())
+}
+
+func (d *Daemon) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := d.db.PingContext(r.Context()); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// syncHandler lets local commands ask for a sync. Only loopback clients
+// may (behind a local proxy every client looks local; a sync is
+// idempotent and cheap, so that is harmless).
+func (d *Daemon) syncHandler(w http.ResponseWriter, r *http.Request) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ip, perr := netip.ParseAddr(host)
+	if err != nil || perr != nil || !ip.Unmap().IsLoopback() {
+		http.Error(w, "only local clients may ask for a sync", http.StatusForbidden)
+		return
+	}
+	d.TriggerSync()
+	w.WriteHeader(http.StatusAccepted)
+}

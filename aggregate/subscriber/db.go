@@ -1,0 +1,136 @@
+package subscriber
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const subColumns = `id, feed_url, topic, hub, secret, state, lease_seconds, expires_at,
+	next_at, attempts, last_delivery_at, last_error`
+
+func (s *Subscriber) scan(row interface{ Scan(...any) error }) (Subscription, error) {
+	var sub Subscription
+	var expires, next, delivered int64
+	err := row.Scan(&sub.ID, &sub.FeedURL, &sub.Topic, &sub.Hub, &sub.secret, &sub.State,
+		&sub.LeaseSeconds, &expires, &next, &sub.attempts, &delivered, &sub.LastError)
+	if err != nil {
+		return sub, err
+	}
+	sub.Expires, sub.NextAction, sub.LastDelivery = unix(expires), unix(next), unix(delivered)
+	sub.Callback = s.callback(sub.ID)
+	return sub, nil
+}
+
+func unix(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
+
+func sec(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// errNoSubscription means the callback id is not one of ours.
+var errNoSubscription = errors.New("subscriber: no such subscription")
+
+func (s *Subscriber) get(ctx context.Context, id string) (Subscription, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+subColumns+` FROM subscriber_subscriptions WHERE id = ?`, id)
+	sub, err := s.scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sub, errNoSubscription
+	}
+	if err != nil {
+		return sub, fmt.Errorf("subscriber: load subscription: %w", err)
+	}
+	return sub, nil
+}
+
+// List returns every subscription, ordered by feed URL.
+func (s *Subscriber) List(ctx context.Context) ([]Subscription, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+subColumns+` FROM subscriber_subscriptions ORDER BY feed_url, id`)
+	if err != nil {
+		return nil, fmt.Errorf("subscriber: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Subscription
+	for rows.Next() {
+		sub, err := s.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("subscriber: list: %w", err)
+		}
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("subscriber: list: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Subscriber) insert(ctx context.Context, sub Subscription) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO subscriber_subscriptions
+		(id, feed_url, topic, hub, secret, state, lease_seconds, next_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sub.ID, sub.FeedURL, sub.Topic, sub.Hub, sub.secret, sub.State,
+		int64(s.cfg.Lease/time.Second), sec(sub.NextAction), s.now().Unix())
+	if err != nil {
+		return fmt.Errorf("subscriber: save subscription for %s: %w", sub.FeedURL, err)
+	}
+	return nil
+}
+
+// save writes back the mutable fields of sub.
+func (s *Subscriber) save(ctx context.Context, sub Subscription) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE subscriber_subscriptions SET hub = ?, state = ?,
+		lease_seconds = ?, expires_at = ?, next_at = ?, attempts = ?, last_delivery_at = ?, last_error = ?
+		WHERE id = ?`,
+		sub.Hub, sub.State, sub.LeaseSeconds, sec(sub.Expires), sec(sub.NextAction), sub.attempts,
+		sec(sub.LastDelivery), sub.LastError, sub.ID)
+	if err != nil {
+		return fmt.Errorf("subscriber: update subscription %s: %w", sub.FeedURL, err)
+	}
+	return nil
+}
+
+func (s *Subscriber) remove(ctx context.Context, id string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM subscriber_subscriptions WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("subscriber: delete subscription: %w", err)
+	}
+	return nil
+}
+
+// discovered returns the hubs found by our own discovery fetch of feedURL,
+// and whether that result is recent enough to reuse.
+func (s *Subscriber) discovered(ctx context.Context, feedURL string) (hubs []string, self string, fresh bool, err error) {
+	var list string
+	var checked int64
+	err = s.db.QueryRowContext(ctx, `SELECT hubs, self, checked_at FROM subscriber_discovery WHERE feed_url = ?`,
+		feedURL).Scan(&list, &self, &checked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", false, nil
+	}
+	if err != nil {
+		return nil, "", false, fmt.Errorf("subscriber: load discovery: %w", err)
+	}
+	fresh = s.now().Sub(time.Unix(checked, 0)) < rediscoverEvery
+	return strings.Fields(list), self, fresh, nil
+}
+
+func (s *Subscriber) saveDiscovered(ctx context.Context, feedURL string, hubs []string, self string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO subscriber_discovery(feed_url, hubs, self, checked_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT(feed_url) DO UPDATE SET hubs = excluded.hubs,
+		self = excluded.self, checked_at = excluded.checked_at`,
+		feedURL, strings.Join(hubs, "\n"), self, s.now().Unix())
+	if err != nil {
+		return fmt.Errorf("subscriber: save discovery: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+// Package subscriber is the reader daemon's W3C WebSub subscriber: it
+// subscribes to the hubs that followed feeds advertise, answers the hubs'
+// verification of intent only for subscriptions it asked for, accepts
+// signed content deliveries and hands them to the store at once, renews
+// leases before they end and falls back to polling when a subscription
+// is denied or lapses.
+//
+// It keeps its state in its own tables of the reader's database. It does
+// not fetch or parse feeds for the timeline: that is the store's job.
+package subscriber
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/internal/sqlitedb"
+)
+
+// Subscription states.
+const (
+	StatePending       = "pending"       // requested, waiting for the hub's verification
+	StateActive        = "active"        // verified; deliveries accepted
+	StateFailed        = "failed"        // the hub refused or could not be reached; retried later
+	StateDenied        = "denied"        // the hub sent hub.mode=denied; retried after a day
+	StateUnsubscribing = "unsubscribing" // unsubscribe requested, waiting for verification
+)
+
+// Timing rules. The hub decides the lease; these decide when we act.
+const (
+	defaultLease     = 10 * 24 * time.Hour
+	renewFraction    = 0.8            // renew at 80% of the granted lease
+	verifyWait       = time.Hour      // re-request when a hub has not verified by then
+	deniedRetry      = 24 * time.Hour // ask a denying hub again after this
+	rediscoverEvery  = 24 * time.Hour // look again for a hub in a feed that had none
+	maxBackoff       = 6 * time.Hour
+	maxHubRedirects  = 5
+	maxDeliveryBytes = 8 << 20
+	maxFetchBytes    = 8 << 20
+)
+
+// Config configures a Subscriber.
+type Config struct {
+	// BaseURL is the daemon's public base URL; callbacks are
+	// BaseURL + "/websub/" + id, so it must be reachable by the hubs.
+	BaseURL string
+	// Client makes hub requests and discovery fetches. Use a
+	// safehttp client: hub and topic URLs come from strangers' feeds.
+	Client *http.Client
+	// Lease is the lease requested from hubs (hub.lease_seconds);
+	// default 10 days. Hubs may grant another.
+	Lease time.Duration
+	// Logger receives one line per event; default discards.
+	Logger *slog.Logger
+	// Now is the clock; default time.Now. Tests move it forward.
+	Now func() time.Time
+}
+
+// Subscriber is a WebSub subscriber backed by the reader's database.
+type Subscriber struct {
+	db    *sql.DB
+	store sink.Store
+	cfg   Config
+	log   *slog.Logger
+}
+
+// Subscription is one subscription as List reports it.
+type Subscription struct {
+	ID           string    `json:"id"`
+	FeedURL      string    `json:"feed_url"`
+	Topic        string    `json:"topic"`
+	Hub          string    `json:"hub"`
+	State        string    `json:"state"`
+	Callback     string    `json:"callback"`
+	LeaseSeconds int64     `json:"lease_seconds,omitempty"`
+	Expires      time.Time `json:"expires,omitzero"`
+	NextAction   time.Time `json:"next_action,omitzero"`
+	LastDelivery time.Time `json:"last_delivery,omitzero"`
+	LastError    string    `json:"last_error,omitempty"`
+	secret       string
+	attempts     int
+}
+
+var migrations = []string{`
+CREATE TABLE subscriber_subscriptions (
+	id TEXT PRIMARY KEY,             -- unguessable callback path segment
+	feed_url TEXT NOT NULL,          -- the followed feed (key in the store)
+	topic TEXT NOT NULL,             -- hub.topic as requested
+	hub TEXT NOT NULL,
+	secret TEXT NOT NULL,            -- hub.secret, per subscription
+	state TEXT NOT NULL,
+	lease_seconds INTEGER NOT NULL DEFAULT 0,
+	expires_at INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL DEFAULT 0,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL,
+	last_delivery_at INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX subscriber_subscriptions_feed ON subscriber_subscriptions(feed_url);
+CREATE TABLE subscriber_discovery (
+	feed_url TEXT PRIMARY KEY,
+	hubs TEXT NOT NULL,              -- newline-separated hub URLs
+	self TEXT NOT NULL,
+	checked_at INTEGER NOT NULL
+);`}
+
+// New migrates the subscriber's tables in db and returns a Subscriber.
+func New(db *sql.DB, store sink.Store, cfg Config) (*Subscriber, error) {
+	if cfg.BaseURL == "" {
+		return nil, fmt.Errorf("subscriber: a public base URL is needed to build callback URLs (--url)")
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Client == nil {
+		return nil, fmt.Errorf("subscriber: no HTTP client configured")
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = defaultLease
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := sqlitedb.Migrate(context.Background(), db, "subscriber", migrations); err != nil {
+		return nil, fmt.Errorf("subscriber: %w", err)
+	}
+	return &Subscriber{db: db, store: store, cfg: cfg, log: cfg.Logger.With("component", "websub")}, nil
+}
+
+func (s *Subscriber) callback(id string) string { return s.cfg.BaseURL + "/websub/" + id }
+
+func (s *Subscriber) now() time.Time { return s.cfg.Now() }
+
+// newID returns 160 random bits as lowercase base32, for callback paths.
+func newID() string {
+	b := make([]byte, 20)
+	rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// newSecret returns 256 random bits as hex (64 bytes, under the 200-byte limit).
+func newSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// backoff is the wait before the n-th retry of a failed request.
+func backoff(n int) time.Duration {
+	d := time.Minute << min(n, 12)
+	return min(d, maxBackoff)
+}

@@ -1,0 +1,293 @@
+package subscriber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/internal/safehttp"
+	"github.com/rookery-social/rookery/internal/websub"
+)
+
+// Sync brings the subscriptions in line with the followed feeds: it
+// subscribes to every followed feed that advertises a hub and has no
+// subscription yet, unsubscribes from feeds no longer followed, renews
+// leases that are due, retries failed or unverified requests, and marks
+// lapsed subscriptions so that their feeds are polled again.
+// It is cheap when there is nothing to do, so it can run every few seconds.
+func (s *Subscriber) Sync(ctx context.Context) error {
+	feeds, err := s.store.FollowedFeeds(ctx)
+	if err != nil {
+		return fmt.Errorf("subscriber: list followed feeds: %w", err)
+	}
+	subs, err := s.List(ctx)
+	if err != nil {
+		return err
+	}
+	live := map[string]bool{}
+	for _, sub := range subs {
+		if sub.State != StateUnsubscribing {
+			live[sub.FeedURL] = true
+		}
+	}
+	var errs []error
+	followed := map[string]bool{}
+	for _, f := range feeds {
+		followed[f.URL] = true
+		if !live[f.URL] {
+			errs = append(errs, s.subscribeFeed(ctx, f))
+		}
+	}
+	now := s.now()
+	for _, sub := range subs {
+		switch {
+		case !followed[sub.FeedURL] && sub.State != StateUnsubscribing:
+			errs = append(errs, s.unsubscribe(ctx, sub))
+		case !sub.NextAction.After(now):
+			errs = append(errs, s.due(ctx, sub))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Unsubscribe asks the hub to end every subscription of feedURL (on unfollow).
+func (s *Subscriber) Unsubscribe(ctx context.Context, feedURL string) error {
+	subs, err := s.List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, sub := range subs {
+		if sub.FeedURL == feedURL && sub.State != StateUnsubscribing {
+			errs = append(errs, s.unsubscribe(ctx, sub))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// subscribeFeed creates a subscription for f if it has (or we discover) a hub.
+func (s *Subscriber) subscribeFeed(ctx context.Context, f sink.FeedInfo) error {
+	f, err := s.withHubs(ctx, f)
+	if err != nil || len(f.Hubs) == 0 {
+		return err
+	}
+	topic := f.Self
+	if topic == "" {
+		topic = f.URL
+	}
+	sub := Subscription{ID: newID(), FeedURL: f.URL, Topic: topic, Hub: f.Hubs[0],
+		State: StatePending, secret: newSecret()}
+	// Save first: a hub may verify before it answers our request.
+	if err := s.insert(ctx, sub); err != nil {
+		return err
+	}
+	orig := sub
+	for _, hub := range f.Hubs {
+		sub.Hub = hub
+		if err := s.request(ctx, &sub, websub.ModeSubscribe); err == nil {
+			break
+		}
+	}
+	return s.saveAfterRequest(ctx, orig, sub)
+}
+
+// saveAfterRequest stores the outcome of a request for sub, unless the
+// hub's verification (or denial) changed the row while the request was in
+// flight: what the callback wrote wins. orig is the row as it was loaded.
+func (s *Subscriber) saveAfterRequest(ctx context.Context, orig, sub Subscription) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE subscriber_subscriptions SET hub = ?, state = ?,
+		next_at = ?, attempts = ?, last_error = ?
+		WHERE id = ? AND state = ? AND expires_at = ?`,
+		sub.Hub, sub.State, sec(sub.NextAction), sub.attempts, sub.LastError,
+		sub.ID, orig.State, sec(orig.Expires))
+	if err != nil {
+		return fmt.Errorf("subscriber: update subscription %s: %w", sub.FeedURL, err)
+	}
+	return nil
+}
+
+// withHubs fills f.Hubs by fetching the feed when the store knows none.
+func (s *Subscriber) withHubs(ctx context.Context, f sink.FeedInfo) (sink.FeedInfo, error) {
+	if len(f.Hubs) > 0 {
+		return f, nil
+	}
+	hubs, self, fresh, err := s.discovered(ctx, f.URL)
+	if err != nil || fresh {
+		f.Hubs, f.Self = hubs, cmp(f.Self, self)
+		return f, err
+	}
+	hubs, self, err = s.discover(ctx, f.URL)
+	if err != nil {
+		s.log.Info("hub discovery failed", "feed", f.URL, "err", err)
+	}
+	f.Hubs, f.Self = hubs, cmp(f.Self, self)
+	return f, s.saveDiscovered(ctx, f.URL, hubs, self)
+}
+
+func cmp(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// discover fetches feedURL (following 301/302 redirects) and reads its
+// hubs and self URL, Link headers first, then the document.
+func (s *Subscriber) discover(ctx context.Context, feedURL string) (hubs []string, self string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	header := http.Header{"Accept": {"application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/html;q=0.5"}}
+	resp, body, err := safehttp.Get(ctx, s.cfg.Client, feedURL, header, maxFetchBytes)
+	if err != nil {
+		return nil, "", fmt.Errorf("subscriber: discover %s: %w", feedURL, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", fmt.Errorf("subscriber: discover %s: status %s", feedURL, resp.Status)
+	}
+	final := resp.Request.URL.String()
+	d := websub.Discover(resp.Header, body, final)
+	return d.Hubs, cmp(d.Self, final), nil
+}
+
+// due acts on a subscription whose next action time has come: renews an
+// active lease, retries a failed, unverified or denied request, and puts a
+// lapsed subscription's feed back to polling before asking again.
+func (s *Subscriber) due(ctx context.Context, sub Subscription) error {
+	if sub.State == StateUnsubscribing { // the hub never confirmed: forget it anyway
+		return s.remove(ctx, sub.ID)
+	}
+	if sub.State == StateActive && !sub.Expires.IsZero() && !sub.Expires.After(s.now()) {
+		s.log.Info("subscription lapsed, polling again", "feed", sub.FeedURL, "hub", sub.Hub)
+		if err := s.store.SetMode(ctx, sub.FeedURL, sink.ModePoll); err != nil {
+			return fmt.Errorf("subscriber: %w", err)
+		}
+		sub.State, sub.Expires = StatePending, time.Time{}
+	}
+	if sub.State != StateActive {
+		// Record the renewed intent before asking: the hub may verify at once.
+		sub.State = StatePending
+		if err := s.save(ctx, sub); err != nil {
+			return err
+		}
+	}
+	orig := sub
+	s.request(ctx, &sub, websub.ModeSubscribe)
+	return s.saveAfterRequest(ctx, orig, sub)
+}
+
+// unsubscribe asks the hub to end sub, or forgets sub if it never was active.
+func (s *Subscriber) unsubscribe(ctx context.Context, sub Subscription) error {
+	if sub.State == StateDenied || sub.State == StateFailed {
+		return s.remove(ctx, sub.ID)
+	}
+	sub.State = StateUnsubscribing
+	sub.NextAction = s.now().Add(verifyWait)
+	if err := s.save(ctx, sub); err != nil {
+		return err
+	}
+	if err := s.request(ctx, &sub, websub.ModeUnsubscribe); err != nil {
+		return s.remove(ctx, sub.ID) // deliveries to it now get 410 Gone
+	}
+	return nil
+}
+
+// request sends a subscribe or unsubscribe request to sub.Hub and updates
+// sub's state, next action time and error (the caller saves it).
+func (s *Subscriber) request(ctx context.Context, sub *Subscription, mode string) error {
+	err := s.post(ctx, sub.Hub, s.form(*sub, mode))
+	now := s.now()
+	if mode == websub.ModeUnsubscribe {
+		return err
+	}
+	if err != nil {
+		s.log.Warn("hub refused subscription request", "feed", sub.FeedURL, "hub", sub.Hub, "err", err)
+		sub.attempts++
+		sub.LastError = err.Error()
+		sub.NextAction = now.Add(backoff(sub.attempts))
+		if sub.State != StateActive {
+			sub.State = StateFailed
+		} else if !sub.Expires.IsZero() && sub.Expires.Before(sub.NextAction) {
+			sub.NextAction = sub.Expires
+		}
+		return err
+	}
+	s.log.Info("subscription requested", "feed", sub.FeedURL, "hub", sub.Hub, "topic", sub.Topic)
+	sub.LastError = ""
+	sub.NextAction = now.Add(verifyWait)
+	if sub.State == StateActive && !sub.Expires.IsZero() && sub.Expires.Before(sub.NextAction) {
+		sub.NextAction = sub.Expires
+	}
+	if sub.State != StateActive {
+		sub.State = StatePending
+	}
+	return nil
+}
+
+func (s *Subscriber) form(sub Subscription, mode string) url.Values {
+	v := url.Values{
+		websub.ParamMode:     {mode},
+		websub.ParamTopic:    {sub.Topic},
+		websub.ParamCallback: {s.callback(sub.ID)},
+	}
+	if mode == websub.ModeSubscribe {
+		v.Set(websub.ParamSecret, sub.secret)
+		v.Set(websub.ParamLeaseSeconds, strconv.FormatInt(int64(s.cfg.Lease/time.Second), 10))
+	}
+	return v
+}
+
+// post sends form to hub, re-POSTing on 307/308 redirects (bounded), and
+// wants a 2xx answer.
+func (s *Subscriber) post(ctx context.Context, hub string, form url.Values) error {
+	client := *s.cfg.Client
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	target := hub
+	for range maxHubRedirects + 1 {
+		resp, err := s.postOnce(ctx, &client, target, form)
+		if err != nil {
+			return err
+		}
+		switch resp.StatusCode {
+		case http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+			next, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+			if err != nil || safehttp.CheckURL(next) != nil {
+				return fmt.Errorf("subscriber: hub %s redirected to a bad location %q", hub, resp.Header.Get("Location"))
+			}
+			target = next.String()
+			continue
+		}
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("subscriber: hub %s answered %s: %s", target, resp.Status, resp.reason)
+		}
+		return nil
+	}
+	return fmt.Errorf("subscriber: hub %s: more than %d redirects", hub, maxHubRedirects)
+}
+
+type hubResponse struct {
+	*http.Response
+	reason string
+}
+
+func (s *Subscriber) postOnce(ctx context.Context, c *http.Client, target string, form url.Values) (hubResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return hubResponse{}, fmt.Errorf("subscriber: hub URL %q: %w", target, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		return hubResponse{}, fmt.Errorf("subscriber: POST %s: %w", target, err)
+	}
+	defer resp.Body.Close()
+	body, _ := safehttp.ReadAll(resp.Body, 4096)
+	return hubResponse{resp, strings.TrimSpace(string(body))}, nil
+}

@@ -1,0 +1,156 @@
+// Package webmention is the reader daemon's W3C Webmention receiver. It
+// accepts source and target for targets on the owner's own site, queues
+// them durably, and verifies them asynchronously: the source must really
+// link to the target. A verified source's entry is stored through the
+// store (via the source page's feed, or a JSON Feed built from its
+// h-entry) and marked as a mention of me, unless its author is blocked.
+//
+// It does not send Webmentions: that is feedpub's job.
+package webmention
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/internal/sqlitedb"
+)
+
+// Statuses of a received Webmention.
+const (
+	StatusQueued  = "queued"  // waiting for (another) verification attempt
+	StatusDone    = "done"    // verified and stored
+	StatusDropped = "dropped" // refused after verification; Result says why
+)
+
+const (
+	maxAttempts    = 5
+	maxQueued      = 10000 // beyond this, new requests get 503
+	maxFormBytes   = 64 << 10
+	maxSourceBytes = 2 << 20
+	maxFeedBytes   = 8 << 20
+	fetchTimeout   = 30 * time.Second
+	batchSize      = 20
+	idleWait       = 15 * time.Second
+)
+
+// Config configures a Receiver.
+type Config struct {
+	// Client fetches sources and their feeds. Use a safehttp client:
+	// strangers choose these URLs, so loopback and private addresses
+	// must be refused unless the daemon runs for local use.
+	Client *http.Client
+	// Logger receives one line per event; default discards.
+	Logger *slog.Logger
+	// Now is the clock; default time.Now. Tests move it forward.
+	Now func() time.Time
+}
+
+// Receiver receives and verifies Webmentions.
+type Receiver struct {
+	db    *sql.DB
+	store sink.Store
+	cfg   Config
+	log   *slog.Logger
+	wake  chan struct{}
+}
+
+// Mention is one received Webmention as List reports it.
+type Mention struct {
+	ID       int64     `json:"id"`
+	Source   string    `json:"source"`
+	Target   string    `json:"target"`
+	Status   string    `json:"status"`
+	Attempts int       `json:"attempts"`
+	Received time.Time `json:"received"`
+	Updated  time.Time `json:"updated"`
+	Result   string    `json:"result,omitempty"`
+}
+
+var migrations = []string{`
+CREATE TABLE webmention_queue (
+	id INTEGER PRIMARY KEY,
+	source TEXT NOT NULL,
+	target TEXT NOT NULL,
+	status TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL,
+	received_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	result TEXT NOT NULL DEFAULT '',  -- what was stored, or why it was dropped
+	UNIQUE (source, target)
+);
+CREATE INDEX webmention_queue_due ON webmention_queue(status, next_at);`}
+
+// New migrates the receiver's table in db and returns a Receiver.
+func New(db *sql.DB, store sink.Store, cfg Config) (*Receiver, error) {
+	if cfg.Client == nil {
+		return nil, fmt.Errorf("webmention: no HTTP client configured")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := sqlitedb.Migrate(context.Background(), db, "webmention", migrations); err != nil {
+		return nil, fmt.Errorf("webmention: %w", err)
+	}
+	return &Receiver{db: db, store: store, cfg: cfg, log: cfg.Logger.With("component", "webmention"),
+		wake: make(chan struct{}, 1)}, nil
+}
+
+// List returns the most recently received Webmentions, newest first.
+func (r *Receiver) List(ctx context.Context, limit int) ([]Mention, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT id, source, target, status, attempts, received_at,
+		updated_at, result FROM webmention_queue ORDER BY updated_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("webmention: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Mention
+	for rows.Next() {
+		var m Mention
+		var recv, upd int64
+		if err := rows.Scan(&m.ID, &m.Source, &m.Target, &m.Status, &m.Attempts, &recv, &upd, &m.Result); err != nil {
+			return nil, fmt.Errorf("webmention: list: %w", err)
+		}
+		m.Received, m.Updated = time.Unix(recv, 0).UTC(), time.Unix(upd, 0).UTC()
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("webmention: list: %w", err)
+	}
+	return out, nil
+}
+
+// enqueue stores (or re-queues) a Webmention and wakes the worker.
+func (r *Receiver) enqueue(ctx context.Context, source, target string) error {
+	now := r.cfg.Now().Unix()
+	_, err := r.db.ExecContext(ctx, `INSERT INTO webmention_queue
+		(source, target, status, next_at, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(source, target) DO UPDATE SET status = excluded.status, attempts = 0,
+		next_at = excluded.next_at, updated_at = excluded.updated_at, result = ''`,
+		source, target, StatusQueued, now, now, now)
+	if err != nil {
+		return fmt.Errorf("webmention: queue: %w", err)
+	}
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (r *Receiver) queued(ctx context.Context) (int, error) {
+	var n int
+	err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM webmention_queue WHERE status = ?`, StatusQueued).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("webmention: count queue: %w", err)
+	}
+	return n, nil
+}
