@@ -1,0 +1,246 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate/feedparse"
+)
+
+// PostRef names a stored post.
+type PostRef struct {
+	Feed string // the feed's URL
+	ID   string // the entry's id as published (its de-duplication key if it has none)
+	URL  string // its permalink
+}
+
+// FeedMeta is what a fetched document says about its feed.
+type FeedMeta struct {
+	Title   string
+	SiteURL string
+	Hubs    []string
+	Self    string
+}
+
+// SaveFeed stores a parsed document's feed details (unless meta is nil, as
+// for archive pages) and upserts its entries in one transaction. It returns the posts that were new or changed.
+func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time) ([]PostRef, error) {
+	var refs []PostRef
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if meta != nil {
+			if err := saveMeta(ctx, tx, feed.ID, *meta); err != nil {
+				return err
+			}
+		}
+		sv, err := newSaver(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer sv.close()
+		for _, e := range oldestFirst(entries) {
+			changed, err := sv.save(ctx, feed.ID, e, now)
+			if err != nil {
+				return fmt.Errorf("store: save %q: %w", e.Key, err)
+			}
+			if changed {
+				refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL})
+			}
+		}
+		return nil
+	})
+	return refs, err
+}
+
+func entryID(e feedparse.Entry) string {
+	if e.ID != "" {
+		return e.ID
+	}
+	return e.Key
+}
+
+func saveMeta(ctx context.Context, tx *sql.Tx, id int64, m FeedMeta) error {
+	_, err := tx.ExecContext(ctx, `UPDATE feeds SET
+		title = CASE WHEN ?1 != '' THEN ?1 ELSE title END,
+		site_url = CASE WHEN ?2 != '' THEN ?2 ELSE site_url END,
+		hubs = ?3, self = ?4 WHERE id = ?5`,
+		m.Title, m.SiteURL, strings.Join(m.Hubs, "\n"), m.Self, id)
+	if err != nil {
+		return fmt.Errorf("store: save feed: %w", err)
+	}
+	return nil
+}
+
+// saver holds the statements of one batch.
+type saver struct {
+	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
+}
+
+func newSaver(ctx context.Context, tx *sql.Tx) (*saver, error) {
+	sv := &saver{}
+	stmts := []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&sv.find, `SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`},
+		{&sv.insert, `INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&sv.update, `UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
+			html = ?, text = ?, digest = ? WHERE id = ?`},
+		{&sv.delTags, `DELETE FROM post_tags WHERE post_id = ?`},
+		{&sv.tag, `INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES(?, ?)`},
+		{&sv.delMentions, `DELETE FROM post_mentions WHERE post_id = ?`},
+		{&sv.mention, `INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind) VALUES(?, ?, ?, ?)`},
+		{&sv.delReply, `DELETE FROM replies WHERE post_id = ?`},
+		{&sv.reply, `INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin) VALUES(?, ?, ?, ?, ?, ?)`},
+	}
+	for _, st := range stmts {
+		p, err := tx.PrepareContext(ctx, st.q)
+		if err != nil {
+			sv.close()
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
+		*st.dst = p
+	}
+	return sv, nil
+}
+
+func (sv *saver) close() {
+	for _, st := range []*sql.Stmt{sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// save upserts one entry; it reports whether anything changed.
+func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now time.Time) (bool, error) {
+	dig := digest(e)
+	var id, published int64
+	var old string
+	err := sv.find.QueryRowContext(ctx, feedID, e.Key).Scan(&id, &old, &published)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		id, err = sv.insertPost(ctx, feedID, e, dig, now)
+	case err != nil:
+		return false, err
+	case old == dig:
+		return false, nil
+	default:
+		err = sv.updatePost(ctx, id, e, dig, fromUnix(published))
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, sv.saveChildren(ctx, id, e)
+}
+
+func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry, dig string, now time.Time) (int64, error) {
+	pub, upd := dates(e, now)
+	res, err := sv.insert.ExecContext(ctx, feedID, e.Key, entryID(e), e.URL, e.Title, e.Author,
+		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, dig string, stored time.Time) error {
+	pub, upd := dates(e, stored)
+	_, err := sv.update.ExecContext(ctx, entryID(e), e.URL, e.Title, e.Author, pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, id)
+	if err != nil {
+		return err
+	}
+	for _, st := range []*sql.Stmt{sv.delTags, sv.delMentions, sv.delReply} {
+		if _, err := st.ExecContext(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dates fills in a missing publication date with fallback (arrival time for
+// a new post, the stored date for an edit).
+func dates(e feedparse.Entry, fallback time.Time) (time.Time, time.Time) {
+	pub, upd := e.Published, e.Updated
+	if pub.IsZero() {
+		pub = fallback
+	}
+	if upd.IsZero() {
+		upd = pub
+	}
+	return pub, upd
+}
+
+func (sv *saver) saveChildren(ctx context.Context, id int64, e feedparse.Entry) error {
+	for _, t := range e.Tags {
+		if _, err := sv.tag.ExecContext(ctx, id, t); err != nil {
+			return err
+		}
+	}
+	for kind, list := range [][]string{e.Mentions, e.Links} {
+		for _, u := range list {
+			if _, err := sv.mention.ExecContext(ctx, id, u, Origin(u), kind); err != nil {
+				return err
+			}
+		}
+	}
+	r := e.InReplyTo
+	if r.Ref == "" && r.Href == "" {
+		return nil
+	}
+	_, err := sv.reply.ExecContext(ctx, id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source))
+	return err
+}
+
+// digest identifies an entry's stored content, to skip unchanged entries.
+func digest(e feedparse.Entry) string {
+	h := sha256.New()
+	for _, s := range []string{e.ID, e.URL, e.Title, e.Author, e.Published.String(), e.Updated.String(), e.HTML,
+		strings.Join(e.Tags, "\x00"), strings.Join(e.Mentions, "\x00"), strings.Join(e.Links, "\x00"),
+		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source} {
+		h.Write([]byte(s))
+		h.Write([]byte{0xff})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Origin returns scheme://host[:port] of a URL, lowercased, or "".
+func Origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// oldestFirst orders entries by publication date so that arrival order (the
+// rowid) follows it within a document; undated entries keep their place
+// after the dated ones.
+func oldestFirst(entries []feedparse.Entry) []feedparse.Entry {
+	out := slices.Clone(entries)
+	slices.SortStableFunc(out, func(a, b feedparse.Entry) int {
+		switch {
+		case a.Published.IsZero() || b.Published.IsZero():
+			return cmp.Compare(zeroLast(a.Published), zeroLast(b.Published))
+		default:
+			return a.Published.Compare(b.Published)
+		}
+	})
+	return out
+}
+
+func zeroLast(t time.Time) int {
+	if t.IsZero() {
+		return 1
+	}
+	return 0
+}
