@@ -138,7 +138,9 @@ func TestBlocksApplyInEveryViewAndStopFetching(t *testing.T) {
 		t.Fatalf("block bob: %+v", rule)
 	}
 	views := map[string]func() []aggregate.Post{
-		"timeline": func() []aggregate.Post { return must[[]aggregate.Post](t)(r.Timeline(ctx, aggregate.TimelineOptions{})) },
+		"timeline": func() []aggregate.Post {
+			return must[[]aggregate.Post](t)(r.Timeline(ctx, aggregate.TimelineOptions{}))
+		},
 		"search": func() []aggregate.Post {
 			return must[[]aggregate.Post](t)(r.Search(ctx, aggregate.SearchOptions{Query: "gophers"}))
 		},

@@ -42,9 +42,12 @@ func (a *App) printPost(p aggregate.Post) {
 	indent := strings.Repeat("    ", p.Depth)
 	who := "@" + p.Nick
 	if p.Nick == "" {
-		who = p.Feed
+		who = p.FeedTitle
+		if who == "" {
+			who = p.Feed
+		}
 	}
-	if p.Author != "" {
+	if p.Author != "" && p.Author != who {
 		who += " (" + p.Author + ")"
 	}
 	fmt.Fprintf(a.Stdout, "%s%s · %s\n", indent, safe(who), shortTime(p.Published))
