@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/rookery-social/rookery/aggregate"
+	"github.com/rookery-social/rookery/aggregate/sanitize"
 	"github.com/rookery-social/rookery/internal/xdg"
 )
 
@@ -75,7 +76,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	default:
-		fmt.Fprintf(a.Stderr, "reader: %s\n", cleanErr(err))
+		fmt.Fprintf(a.Stderr, "reader: %s\n", sanitize.Terminal(cleanErr(err)))
 		return 1
 	}
 }

@@ -185,7 +185,10 @@ func TestCLIFollowTimelineThreadSearchMentions(t *testing.T) {
 	if !strings.Contains(fetch, "fetched 2 feeds: 0 new or updated posts, 0 failed") {
 		t.Errorf("fetch said %q", fetch)
 	}
-	e.ok("fetch", "bob")
+	fj := e.jsonList("fetch", "bob", "--json")
+	if len(fj) != 1 || fj[0]["feed"] != feeds["bob"] || fj[0]["error"] != "" {
+		t.Errorf("fetch --json: %v", fj)
+	}
 }
 
 func TestCLIBlocksMutesAndOPML(t *testing.T) {

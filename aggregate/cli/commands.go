@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -71,7 +72,7 @@ func builtins() map[string]Command {
 		"follow":    {"follow URL [--nick NICK]", "follow a feed, or the feed a page links to; backfill its archives", runFollow},
 		"unfollow":  {"unfollow NICK|URL", "stop following a feed", runUnfollow},
 		"following": {"following [--json]", "list followed feeds with their fetch state", runFollowing},
-		"fetch":     {"fetch [NICK|URL]", "poll all followed feeds now, or one", runFetch},
+		"fetch":     {"fetch [NICK|URL] [--json]", "poll all followed feeds now, or one", runFetch},
 		"timeline":  {"timeline [-n 50] [--since TIME] [--from NICK] [--json]", "newest posts of followed feeds", runTimeline},
 		"thread":    {"thread ID|URL [--json]", "the conversation holding a post, as a tree", runThread},
 		"mentions":  {"mentions [-n 50] [--since TIME] [--json]", "posts that mention you or reply to you", runMentions},
@@ -165,6 +166,9 @@ func runFetch(ctx context.Context, a *App, c *Call) error {
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
 		if len(c.Args) == 1 {
 			res, err := r.FetchFeed(ctx, c.Args[0])
+			if c.JSON {
+				return errors.Join(a.json(fetchJSON([]aggregate.FetchResult{res})), err)
+			}
 			a.printFetch([]aggregate.FetchResult{res})
 			return err
 		}
@@ -173,6 +177,9 @@ func runFetch(ctx context.Context, a *App, c *Call) error {
 		bar.done()
 		if err != nil {
 			return err
+		}
+		if c.JSON {
+			return a.json(fetchJSON(res))
 		}
 		a.printFetch(res)
 		return nil

@@ -121,3 +121,23 @@ func (a *App) printFetch(res []aggregate.FetchResult) {
 	}
 	fmt.Fprintf(a.Stdout, "fetched %d feeds: %d new or updated posts, %d failed\n", len(res), newPosts, failed)
 }
+
+// fetchResult is a FetchResult as JSON.
+type fetchResult struct {
+	Feed        string `json:"feed"`
+	New         int    `json:"new"`
+	NotModified bool   `json:"not_modified"`
+	Error       string `json:"error"`
+}
+
+func fetchJSON(res []aggregate.FetchResult) []fetchResult {
+	out := make([]fetchResult, 0, len(res))
+	for _, r := range res {
+		fr := fetchResult{Feed: r.Feed, New: r.New, NotModified: r.NotModified}
+		if r.Err != nil {
+			fr.Error = cleanErr(r.Err)
+		}
+		out = append(out, fr)
+	}
+	return out
+}

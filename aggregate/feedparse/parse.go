@@ -48,7 +48,8 @@ func (p *Parser) Parse(body []byte, header http.Header, feedURL string) (*Feed, 
 	if err != nil {
 		return nil, err
 	}
-	if err := checkJSONFeed(doc); err != nil {
+	rookery, err := checkJSONFeed(doc)
+	if err != nil {
 		return nil, err
 	}
 	gp := gofeed.NewParser()
@@ -57,7 +58,7 @@ func (p *Parser) Parse(body []byte, header http.Header, feedURL string) (*Feed, 
 	if err != nil {
 		return nil, explain(doc, err)
 	}
-	return p.convert(gf, doc, header, feedURL), nil
+	return p.convert(gf, doc, header, feedURL, rookery), nil
 }
 
 func explain(doc []byte, err error) error {
@@ -72,24 +73,33 @@ func explain(doc []byte, err error) error {
 }
 
 // checkJSONFeed rejects JSON that is not a JSON Feed (gofeed accepts any
-// object and returns no items).
-func checkJSONFeed(doc []byte) error {
+// object and returns no items), and reads the items' _rookery extensions.
+func checkJSONFeed(doc []byte) (map[int]rookeryItem, error) {
 	if len(doc) == 0 || doc[0] != '{' {
-		return nil
+		return nil, nil
 	}
 	var v struct {
 		Version string `json:"version"`
+		Items   []struct {
+			Rookery *rookeryItem `json:"_rookery"`
+		} `json:"items"`
 	}
 	if err := json.Unmarshal(doc, &v); err != nil {
-		return fmt.Errorf("feedparse: malformed JSON Feed: %w", err)
+		return nil, fmt.Errorf("feedparse: malformed JSON Feed: %w", err)
 	}
 	if !strings.Contains(v.Version, "jsonfeed.org/version/") {
-		return fmt.Errorf("%w: JSON without a JSON Feed \"version\" (https://jsonfeed.org/version/1.1)", ErrNotFeed)
+		return nil, fmt.Errorf("%w: JSON without a JSON Feed \"version\" (https://jsonfeed.org/version/1.1)", ErrNotFeed)
 	}
-	return nil
+	out := map[int]rookeryItem{}
+	for i, it := range v.Items {
+		if it.Rookery != nil {
+			out[i] = *it.Rookery
+		}
+	}
+	return out, nil
 }
 
-func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string) *Feed {
+func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, rookery map[int]rookeryItem) *Feed {
 	disc := websub.Discover(header, doc, feedURL)
 	f := &Feed{
 		Title:   strings.TrimSpace(gf.Title),
@@ -102,7 +112,6 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 	if f.PrevArchive == "" || f.PrevArchive == feedURL {
 		f.PrevArchive = ""
 	}
-	rookery := jsonExtensions(gf, doc)
 	for i, it := range gf.Items {
 		if i >= p.maxEntries {
 			break

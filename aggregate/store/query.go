@@ -7,6 +7,12 @@ import (
 	"time"
 )
 
+const (
+	timelineWhere = `f.followed = 1 AND p.published >= ?1 AND p.feed_id NOT IN (SELECT value FROM json_each(?2))`
+	searchWhere   = `posts_fts MATCH ?1 AND p.published >= ?2 AND p.feed_id NOT IN (SELECT value FROM json_each(?3))`
+	newestHit     = ` ORDER BY posts_fts.rowid DESC`
+)
+
 // TimelineQuery selects the river of news.
 type TimelineQuery struct {
 	Limit  int
@@ -16,16 +22,22 @@ type TimelineQuery struct {
 
 // Timeline lists posts of followed feeds, newest first by publication time.
 func (s *Store) Timeline(ctx context.Context, q TimelineQuery, f Filter) ([]Post, error) {
-	where := `f.followed = 1 AND p.published >= ?1 AND p.feed_id NOT IN (SELECT value FROM json_each(?2))`
+	where := timelineWhere
 	if q.FeedID != 0 {
 		where += ` AND p.feed_id = ?3`
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+postCols+postFrom+` WHERE `+where+`
-		ORDER BY p.published DESC, p.id DESC`, unixOrMin(q.Since), f.blockedJSON(), q.FeedID)
+	rows, err := s.db.QueryContext(ctx, timelineSQL(where), unixOrMin(q.Since), f.blockedJSON(), q.FeedID)
 	if err != nil {
 		return nil, fmt.Errorf("store: timeline: %w", err)
 	}
 	return collect(rows, q.Limit, f.keep, nil)
+}
+
+// timelineSQL walks posts by publication date (CROSS JOIN keeps posts the
+// outer loop, so no sort is needed), looking each feed up by key.
+func timelineSQL(where string) string {
+	return `SELECT ` + postCols + ` FROM posts p CROSS JOIN feeds f ON f.id = p.feed_id
+		LEFT JOIN replies r ON r.post_id = p.id WHERE ` + where + ` ORDER BY p.published DESC, p.id DESC`
 }
 
 func unixOrMin(t time.Time) int64 {
@@ -51,18 +63,15 @@ func (s *Store) Search(ctx context.Context, q SearchQuery, f Filter) ([]Post, er
 	if match == "" {
 		return nil, fmt.Errorf("store: search: give at least one word to search for")
 	}
-	where := `posts_fts MATCH ?1 AND p.published >= ?2 AND p.feed_id NOT IN (SELECT value FROM json_each(?3))`
+	where := searchWhere
 	if q.FeedID != 0 {
 		where += ` AND p.feed_id = ?4`
 	}
-	order := ` ORDER BY posts_fts.rowid DESC`
+	order := newestHit
 	if q.Rank {
 		order = ` ORDER BY bm25(posts_fts, 5.0, 1.0, 2.0), posts_fts.rowid DESC`
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+postCols+`, snippet(posts_fts, 1, '[', ']', '…', 16)
-		FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN feeds f ON f.id = p.feed_id
-		LEFT JOIN replies r ON r.post_id = p.id WHERE `+where+order,
-		match, unixOrMin(q.Since), f.blockedJSON(), q.FeedID)
+	rows, err := s.db.QueryContext(ctx, searchSQL(where, order), match, unixOrMin(q.Since), f.blockedJSON(), q.FeedID)
 	if err != nil {
 		return nil, fmt.Errorf("store: search %q: %w", q.Text, err)
 	}
@@ -72,6 +81,12 @@ func (s *Store) Search(ctx context.Context, q SearchQuery, f Filter) ([]Post, er
 		return f.Keep(*p)
 	}, func() []any { return []any{&snippet} })
 	return posts, err
+}
+
+func searchSQL(where, order string) string {
+	return `SELECT ` + postCols + `, snippet(posts_fts, 1, '[', ']', '…', 16)
+		FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN feeds f ON f.id = p.feed_id
+		LEFT JOIN replies r ON r.post_id = p.id WHERE ` + where + order
 }
 
 // MatchExpr turns user words into an FTS5 expression: every word must occur;

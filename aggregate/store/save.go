@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -55,7 +56,7 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 				refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL})
 			}
 		}
-		return nil
+		return indexNew(ctx, tx, sv.inserted)
 	})
 	return refs, err
 }
@@ -79,8 +80,23 @@ func saveMeta(ctx context.Context, tx *sql.Tx, id int64, m FeedMeta) error {
 	return nil
 }
 
-// saver holds the statements of one batch.
+// indexNew adds newly inserted posts to the full-text index in one statement.
+func indexNew(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, _ := json.Marshal(ids)
+	_, err := tx.ExecContext(ctx, `INSERT INTO posts_fts(rowid, title, text, author)
+		SELECT id, title, text, author FROM posts WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return fmt.Errorf("store: index posts: %w", err)
+	}
+	return nil
+}
+
+// saver holds the statements of one batch and the posts it inserted.
 type saver struct {
+	inserted                                                                  []int64
 	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
 }
 
@@ -150,7 +166,9 @@ func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry
 	if err != nil {
 		return 0, err
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	sv.inserted = append(sv.inserted, id)
+	return id, err
 }
 
 func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, dig string, stored time.Time) error {

@@ -1,0 +1,75 @@
+package aggregate_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/rookery-social/rookery/aggregate"
+	"github.com/rookery-social/rookery/aggregate/feedparse"
+)
+
+var benchFeeds = []string{"atom-xml-base-daringfireball.xml", "rss20-long-118-items-japantimes.xml", "jsonfeed11-authors-blog.json"}
+
+// BenchmarkGofeedParse is the baseline: gofeed alone on the sample feeds.
+func BenchmarkGofeedParse(b *testing.B) {
+	docs := loadBench(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, d := range docs {
+			if _, err := gofeed.NewParser().Parse(bytes.NewReader(d)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkParse is our parse: encodings, gofeed, sanitizing, extraction.
+func BenchmarkParse(b *testing.B) {
+	docs := loadBench(b)
+	p := feedparse.NewParser(0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, d := range docs {
+			if _, err := p.Parse(d, nil, "https://example.com/feed"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkIngest is parse and store, each iteration a new feed URL so that
+// every entry is inserted.
+func BenchmarkIngest(b *testing.B) {
+	docs := loadBench(b)
+	r, err := aggregate.Open(context.Background(), filepath.Join(b.TempDir(), "r.db"), aggregate.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, d := range docs {
+			if _, err := r.Ingest(context.Background(), fmt.Sprintf("https://example.com/%d/%d", i, j), "", d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func loadBench(b *testing.B) [][]byte {
+	var docs [][]byte
+	for _, f := range benchFeeds {
+		d, err := os.ReadFile(filepath.Join("testdata", "feeds", f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	return docs
+}
