@@ -56,7 +56,7 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 				refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL})
 			}
 		}
-		return indexNew(ctx, tx, sv.inserted)
+		return indexNew(ctx, tx, sv.unindexed)
 	})
 	return refs, err
 }
@@ -94,18 +94,23 @@ func indexNew(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	return nil
 }
 
-// saver holds the statements of one batch and the posts it inserted.
+// saver holds the statements of one batch and the posts it inserted or
+// edited, which are not in the full-text index until indexNew.
 type saver struct {
-	inserted                                                                  []int64
+	unindexed                                                                 []int64
+	pending                                                                   map[int64]bool
+	unindex                                                                   *sql.Stmt
 	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
 }
 
 func newSaver(ctx context.Context, tx *sql.Tx) (*saver, error) {
-	sv := &saver{}
+	sv := &saver{pending: map[int64]bool{}}
 	stmts := []struct {
 		dst **sql.Stmt
 		q   string
 	}{
+		{&sv.unindex, `INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
+			SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`},
 		{&sv.find, `SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`},
 		{&sv.insert, `INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest)
 			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -130,7 +135,7 @@ func newSaver(ctx context.Context, tx *sql.Tx) (*saver, error) {
 }
 
 func (sv *saver) close() {
-	for _, st := range []*sql.Stmt{sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply} {
+	for _, st := range []*sql.Stmt{sv.unindex, sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply} {
 		if st != nil {
 			st.Close()
 		}
@@ -167,11 +172,19 @@ func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry
 		return 0, err
 	}
 	id, err := res.LastInsertId()
-	sv.inserted = append(sv.inserted, id)
+	sv.pending[id] = true
+	sv.unindexed = append(sv.unindexed, id)
 	return id, err
 }
 
 func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, dig string, stored time.Time) error {
+	if !sv.pending[id] {
+		if _, err := sv.unindex.ExecContext(ctx, id); err != nil {
+			return err
+		}
+		sv.pending[id] = true
+		sv.unindexed = append(sv.unindexed, id)
+	}
 	pub, upd := dates(e, stored)
 	_, err := sv.update.ExecContext(ctx, entryID(e), e.URL, e.Title, e.Author, pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, id)
 	if err != nil {

@@ -48,14 +48,11 @@ CREATE VIRTUAL TABLE posts_fts USING fts5(
 	content='posts', content_rowid='id',
 	tokenize='unicode61 remove_diacritics 2'
 );
--- New posts are indexed in one statement per batch (SaveFeed): a trigger
--- per row would make FTS5 flush its pending terms at every statement.
+-- New and edited posts are indexed in one statement per batch (SaveFeed):
+-- a trigger per row would make FTS5 flush its pending terms at every
+-- statement. Edits remove their old terms first (saver.updatePost).
 CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
 	INSERT INTO posts_fts(posts_fts, rowid, title, text, author) VALUES ('delete', old.id, old.title, old.text, old.author);
-END;
-CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, text, author ON posts BEGIN
-	INSERT INTO posts_fts(posts_fts, rowid, title, text, author) VALUES ('delete', old.id, old.title, old.text, old.author);
-	INSERT INTO posts_fts(rowid, title, text, author) VALUES (new.id, new.title, new.text, new.author);
 END;
 
 CREATE TABLE post_tags (
