@@ -334,3 +334,23 @@ func TestConcurrentReadersShareOneFile(t *testing.T) {
 		t.Fatalf("%d pushed posts stored, want 10", len(got))
 	}
 }
+
+func TestThreadFindsArchivedParent(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newServer(t), newServer(t)
+	aliceFeed := alice.URL + "/feed.atom"
+	alice.serve("/feed.atom", "application/atom+xml", atomFeed(aliceFeed, "Alice", `<link rel="prev-archive" href="archive/2.atom"/>`,
+		entry{id: "tag:alice,2026:posts/new", content: "new"}))
+	alice.serve("/archive/2.atom", "application/atom+xml", atomFeed(aliceFeed, "Alice", `<link rel="prev-archive" href="1.atom"/>`,
+		entry{id: "tag:alice,2026:posts/mid", content: "mid"}))
+	alice.serve("/archive/1.atom", "application/atom+xml", atomFeed(aliceFeed, "Alice", "",
+		entry{id: "tag:alice,2025:posts/old", content: "the old parent"}))
+	bob.serve("/feed.atom", "application/atom+xml", atomFeed(bob.URL+"/feed.atom", "Bob", "",
+		entry{id: "tag:bob,2026:posts/late", content: "late reply", replyRef: "tag:alice,2025:posts/old", replySrc: aliceFeed}))
+	r, _ := openReader(t, aggregate.Options{})
+	must[aggregate.FeedInfo](t)(r.Follow(ctx, bob.URL+"/feed.atom", "bob", nil))
+	th := must[[]aggregate.Post](t)(r.Thread(ctx, "tag:bob,2026:posts/late"))
+	if len(th) != 2 || th[0].Text != "the old parent" || th[1].Depth != 1 {
+		t.Fatalf("thread %v", ids(th))
+	}
+}

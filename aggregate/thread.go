@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rookery-social/rookery/aggregate/store"
 )
 
-// maxThreadPosts bounds the size of a thread walk.
-const maxThreadPosts = 1000
+const (
+	// maxThreadPosts bounds the size of a thread walk.
+	maxThreadPosts = 1000
+	// maxThreadArchivePages bounds the archive pages walked for one parent.
+	maxThreadArchivePages = 10
+)
 
 // Thread returns the conversation holding the post with id or permalink
 // key, in tree order: the root first, each reply after its parent, with
@@ -75,7 +80,8 @@ func (r *Reader) parent(ctx context.Context, p store.Post, fetches *int) (store.
 		return store.Post{}, false
 	}
 	*fetches++
-	if err := r.fetchForeign(ctx, src); err != nil {
+	found := func() bool { _, err := r.lookupParent(ctx, p); return err == nil }
+	if err := r.fetchForeign(ctx, src, found); err != nil {
 		r.opts.Logger.Warn("aggregate: fetching a thread's parent", "feed", src, "err", err)
 		return store.Post{}, false
 	}
@@ -95,18 +101,34 @@ func (r *Reader) lookupParent(ctx context.Context, p store.Post) (store.Post, er
 	return store.Post{}, store.ErrNotFound
 }
 
-// fetchForeign fetches a feed that may not be followed and stores its posts.
-func (r *Reader) fetchForeign(ctx context.Context, feedURL string) error {
-	if f, err := r.st.FeedByURL(ctx, feedURL); err == nil && f.Followed {
-		res := r.fetchFeed(ctx, f)
-		return res.Err
-	}
+// fetchForeign fetches a feed that may not be followed and stores its
+// posts, walking its archives (bounded) until found reports success.
+func (r *Reader) fetchForeign(ctx context.Context, feedURL string, found func() bool) error {
 	got, err := r.fetchDoc(ctx, feedURL)
 	if err != nil {
 		return err
 	}
-	_, err = r.Ingest(ctx, got.url, got.resp.Header.Get("Content-Type"), got.resp.Body)
-	return err
+	f, err := r.st.EnsureFeed(ctx, got.url)
+	if err != nil {
+		return err
+	}
+	if _, err := r.st.SaveFeed(ctx, f, meta(got.doc), got.doc.Entries, time.Now()); err != nil {
+		return err
+	}
+	seen := map[string]bool{got.url: true}
+	prev := got.doc.PrevArchive
+	for page := 0; page < min(r.opts.MaxArchivePages, maxThreadArchivePages) && prev != "" && !seen[prev] && !found(); page++ {
+		seen[prev] = true
+		arch, err := r.fetchDoc(ctx, prev)
+		if err != nil {
+			return err
+		}
+		if _, err := r.st.SaveFeed(ctx, f, nil, arch.doc.Entries, time.Now()); err != nil {
+			return err
+		}
+		prev = arch.doc.PrevArchive
+	}
+	return nil
 }
 
 func (r *Reader) walkDown(ctx context.Context, p store.Post, depth int, f store.Filter, seen map[int64]bool, out *[]Post) error {
