@@ -145,32 +145,36 @@ func rfc3339(t time.Time) string {
 
 // Post is a stored post as listings show it.
 type Post struct {
-	ID          string   `json:"id"`
-	URL         string   `json:"url"`
-	Feed        string   `json:"feed"`
-	Nick        string   `json:"nick"`
-	FeedTitle   string   `json:"feed_title"`
-	Author      string   `json:"author"`
-	Title       string   `json:"title"`
-	Published   string   `json:"published"`
-	Updated     string   `json:"updated"`
-	Text        string   `json:"text"`
-	HTML        string   `json:"html"`
-	InReplyTo   string   `json:"in_reply_to"`
-	ReplyHref   string   `json:"in_reply_to_url,omitempty"`
-	ReplySource string   `json:"in_reply_to_feed,omitempty"`
-	Mentions    []string `json:"mentions"`
-	Tags        []string `json:"tags"`
-	Snippet     string   `json:"snippet,omitempty"`
-	Depth       int      `json:"depth,omitempty"`
+	ID          string      `json:"id"`
+	URL         string      `json:"url"`
+	Feed        string      `json:"feed"`
+	Nick        string      `json:"nick"`
+	FeedTitle   string      `json:"feed_title"`
+	Author      string      `json:"author"`
+	Title       string      `json:"title"`
+	Published   string      `json:"published"`
+	Updated     string      `json:"updated"`
+	Text        string      `json:"text"`
+	HTML        string      `json:"html"`
+	InReplyTo   string      `json:"in_reply_to"`
+	ReplyHref   string      `json:"in_reply_to_url,omitempty"`
+	ReplySource string      `json:"in_reply_to_feed,omitempty"`
+	Mentions    []string    `json:"mentions"`
+	Tags        []string    `json:"tags"`
+	Snippet     string      `json:"snippet,omitempty"`
+	Depth       int         `json:"depth,omitempty"`
+	Enclosures  []Enclosure `json:"enclosures"`
 }
+
+// Enclosure is a file attached to a post (podcast audio, video).
+type Enclosure = feedparse.Enclosure
 
 func toPost(p store.Post) Post {
 	return Post{
 		ID: p.ID, URL: p.URL, Feed: p.Feed, Nick: p.Nick, FeedTitle: p.FeedTitle, Author: p.Author,
 		Title: p.Title, Published: rfc3339(p.Published), Updated: rfc3339(p.Updated), Text: p.Text,
 		HTML: p.HTML, InReplyTo: p.InReplyTo, ReplyHref: p.ReplyHref, ReplySource: p.ReplySource,
-		Mentions: p.Mentions, Tags: p.Tags, Snippet: p.Snippet,
+		Mentions: p.Mentions, Tags: p.Tags, Snippet: p.Snippet, Enclosures: p.Enclosures,
 	}
 }
 

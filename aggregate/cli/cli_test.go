@@ -144,7 +144,7 @@ func TestCLIFollowTimelineThreadSearchMentions(t *testing.T) {
 	if len(tl) != 2 || tl[0]["id"] != "tag:carol,2026:posts/c1" {
 		t.Fatalf("timeline: %v", tl)
 	}
-	hasKeys(t, "post", tl[1], "id", "url", "feed", "author", "published", "updated", "text", "html", "in_reply_to", "mentions", "tags")
+	hasKeys(t, "post", tl[1], "id", "url", "feed", "author", "published", "updated", "text", "html", "in_reply_to", "mentions", "tags", "enclosures")
 	if tl[1]["in_reply_to"] != "tag:alice,2026:posts/root" || fmt.Sprint(tl[1]["mentions"]) != "["+feeds["alice"]+"]" {
 		t.Errorf("bob's post: %v", tl[1])
 	}

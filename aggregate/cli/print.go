@@ -68,6 +68,9 @@ func (a *App) printPost(p aggregate.Post) {
 	if len(p.Tags) > 0 {
 		fmt.Fprintf(a.Stdout, "%s  #%s\n", indent, safe(strings.Join(p.Tags, " #")))
 	}
+	for _, en := range p.Enclosures {
+		fmt.Fprintf(a.Stdout, "%s  [%s] %s\n", indent, safe(en.Type), safe(en.URL))
+	}
 	if p.InReplyTo != "" && p.Depth == 0 {
 		fmt.Fprintf(a.Stdout, "%s  ↳ in reply to %s\n", indent, safe(p.InReplyTo))
 	}

@@ -2,6 +2,7 @@ package feedparse
 
 import (
 	"html"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,7 +48,20 @@ func (p *Parser) entry(gf *gofeed.Feed, it *gofeed.Item, feedURL string) Entry {
 	}
 	e.Tags = tags(it.Categories)
 	e.InReplyTo = inReplyTo(it.Extensions, feedURL)
+	e.Enclosures = enclosures(it.Enclosures, base)
 	return e
+}
+
+func enclosures(list []*gofeed.Enclosure, base string) []Enclosure {
+	var out []Enclosure
+	for _, en := range list {
+		if en == nil || strings.TrimSpace(en.URL) == "" {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.TrimSpace(en.Length), 10, 64)
+		out = append(out, Enclosure{URL: sanitize.ResolveURL(base, en.URL), Type: strings.TrimSpace(en.Type), Length: n})
+	}
+	return out
 }
 
 func isPermalinkGUID(id string) bool {

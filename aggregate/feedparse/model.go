@@ -33,6 +33,16 @@ type Entry struct {
 	Mentions  []string // feed URLs named by rel="mentioned" (or JSON _rookery mentions)
 	Links     []string // hrefs of u-mention / h-card links in the content
 	InReplyTo InReplyTo
+	// Enclosures are attached media (RSS enclosure, Atom rel=enclosure,
+	// JSON Feed attachments).
+	Enclosures []Enclosure
+}
+
+// Enclosure is one attached file.
+type Enclosure struct {
+	URL    string `json:"url"`
+	Type   string `json:"type"`
+	Length int64  `json:"length"`
 }
 
 // InReplyTo is an RFC 4685 thr:in-reply-to reference.

@@ -26,12 +26,23 @@ func TestRealWorldFeeds(t *testing.T) {
 	}{
 		"rss20-content-encoded-dc-creator-medium.xml": {7, func(t *testing.T, f *Feed) {
 			e := f.Entries[0]
-			if e.Author == "" || len(e.HTML) < 200 || strings.HasPrefix(e.URL, e.ID) && e.ID != "" && !strings.HasPrefix(e.ID, "http") {
-				t.Errorf("entry = %+v", e)
+			if e.Author != "Jeremy Puma" || len(e.HTML) < 1000 || e.ID != "https://medium.com/p/125af37d838f" || !strings.Contains(e.URL, "the-creative-forager") {
+				t.Errorf("entry: id %q url %q author %q", e.ID, e.URL, e.Author)
 			}
 		}},
-		"rss20-content-encoded-wordpress.xml":                    {10, noScript},
-		"rss20-podcast-itunes-enclosures.xml":                    {4, nil},
+		"rss20-content-encoded-wordpress.xml": {10, func(t *testing.T, f *Feed) {
+			noScript(t, f)
+			encl := enclosuresOf(f)
+			if len(encl) != 1 || encl[0].Length != 963555 || encl[0].Type != "video/mp4" {
+				t.Errorf("enclosures %+v", encl)
+			}
+		}},
+		"rss20-podcast-itunes-enclosures.xml": {4, func(t *testing.T, f *Feed) {
+			encl := enclosuresOf(f)
+			if len(encl) != 4 || encl[0].URL == "" || encl[0].Type == "" || encl[0].Length == 0 {
+				t.Errorf("enclosures %+v", encl)
+			}
+		}},
 		"rss20-guid-permalink-true-cdata-rtl-bbc-urdu.xml":       {26, urdu},
 		"rss20-long-118-items-japantimes.xml":                    {118, nil},
 		"rss20-untitled-items-source-ns-scripting-news.xml":      {50, nil},
@@ -48,9 +59,18 @@ func TestRealWorldFeeds(t *testing.T) {
 		}},
 		"rss091-iso-8859-1-cdata.xml":     {15, title("Stadtfeuerwehr Weiz - Einsätze")},
 		"rss091-netscape-doctype-bom.xml": {1, nil},
-		"rss092-grateful-dead.xml":        {22, nil},
-		"rss090-rdf-heise.xml":            {60, nil},
-		"rss10-rdf-dc-craigslist.xml":     {25, datesSet},
+		"rss092-grateful-dead.xml": {22, func(t *testing.T, f *Feed) {
+			if n := len(enclosuresOf(f)); n != 15 {
+				t.Errorf("%d enclosures, want 15", n)
+			}
+			for _, e := range f.Entries {
+				if e.Title != "" {
+					t.Errorf("untitled item got title %q", e.Title)
+				}
+			}
+		}},
+		"rss090-rdf-heise.xml":        {60, nil},
+		"rss10-rdf-dc-craigslist.xml": {25, datesSet},
 		"atom-xml-base-relative-jekyll-qemu.xml": {10, func(t *testing.T, f *Feed) {
 			found := false
 			for _, e := range f.Entries {
@@ -199,6 +219,14 @@ func TestMaxEntries(t *testing.T) {
 	if err != nil || len(f.Entries) != 30 {
 		t.Fatalf("%v %d", err, len(f.Entries))
 	}
+}
+
+func enclosuresOf(f *Feed) []Enclosure {
+	var out []Enclosure
+	for _, e := range f.Entries {
+		out = append(out, e.Enclosures...)
+	}
+	return out
 }
 
 func noScript(t *testing.T, f *Feed) {

@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rookery-social/rookery/aggregate/feedparse"
 )
 
 // Post is a stored post with what listings show of it.
@@ -30,27 +33,34 @@ type Post struct {
 	Mentions    []string
 	Tags        []string
 	Snippet     string // search only
+	Enclosures  []feedparse.Enclosure
 }
 
 const postCols = `p.id, p.feed_id, p.entry_id, p.url, f.url, f.title, COALESCE(f.nick, ''), p.author, p.title,
 	p.published, p.updated, p.html, p.text,
 	COALESCE(r.ref, ''), COALESCE(r.href, ''), COALESCE(r.source, ''),
 	COALESCE((SELECT group_concat(m.url, char(10)) FROM post_mentions m WHERE m.post_id = p.id AND m.kind = 0), ''),
-	COALESCE((SELECT group_concat(t.tag, char(10)) FROM post_tags t WHERE t.post_id = p.id), '')`
+	COALESCE((SELECT group_concat(t.tag, char(10)) FROM post_tags t WHERE t.post_id = p.id), ''), p.enclosures`
 
 const postFrom = ` FROM posts p JOIN feeds f ON f.id = p.feed_id LEFT JOIN replies r ON r.post_id = p.id `
 
 func scanPost(sc interface{ Scan(...any) error }, extra ...any) (Post, error) {
 	var p Post
 	var pub, upd int64
-	var mentions, tags string
+	var mentions, tags, encl string
 	dest := []any{&p.RowID, &p.FeedID, &p.ID, &p.URL, &p.Feed, &p.FeedTitle, &p.Nick, &p.Author, &p.Title,
-		&pub, &upd, &p.HTML, &p.Text, &p.InReplyTo, &p.ReplyHref, &p.ReplySource, &mentions, &tags}
+		&pub, &upd, &p.HTML, &p.Text, &p.InReplyTo, &p.ReplyHref, &p.ReplySource, &mentions, &tags, &encl}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return p, err
 	}
 	p.Published, p.Updated = time.Unix(pub, 0).UTC(), time.Unix(upd, 0).UTC()
 	p.Mentions, p.Tags = split(mentions), split(tags)
+	p.Enclosures = []feedparse.Enclosure{}
+	if encl != "" {
+		if err := json.Unmarshal([]byte(encl), &p.Enclosures); err != nil {
+			return p, fmt.Errorf("enclosures of post %d: %w", p.RowID, err)
+		}
+	}
 	return p, nil
 }
 

@@ -112,10 +112,10 @@ func newSaver(ctx context.Context, tx *sql.Tx) (*saver, error) {
 		{&sv.unindex, `INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
 			SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`},
 		{&sv.find, `SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`},
-		{&sv.insert, `INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&sv.insert, `INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&sv.update, `UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
-			html = ?, text = ?, digest = ? WHERE id = ?`},
+			html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`},
 		{&sv.delTags, `DELETE FROM post_tags WHERE post_id = ?`},
 		{&sv.tag, `INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES(?, ?)`},
 		{&sv.delMentions, `DELETE FROM post_mentions WHERE post_id = ?`},
@@ -167,7 +167,7 @@ func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now 
 func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry, dig string, now time.Time) (int64, error) {
 	pub, upd := dates(e, now)
 	res, err := sv.insert.ExecContext(ctx, feedID, e.Key, entryID(e), e.URL, e.Title, e.Author,
-		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig)
+		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, encodeEnclosures(e.Enclosures))
 	if err != nil {
 		return 0, err
 	}
@@ -186,7 +186,8 @@ func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, di
 		sv.unindexed = append(sv.unindexed, id)
 	}
 	pub, upd := dates(e, stored)
-	_, err := sv.update.ExecContext(ctx, entryID(e), e.URL, e.Title, e.Author, pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, id)
+	_, err := sv.update.ExecContext(ctx, entryID(e), e.URL, e.Title, e.Author, pub.Unix(), upd.Unix(), e.HTML, e.Text, dig,
+		encodeEnclosures(e.Enclosures), id)
 	if err != nil {
 		return err
 	}
@@ -237,11 +238,19 @@ func digest(e feedparse.Entry) string {
 	h := sha256.New()
 	for _, s := range []string{e.ID, e.URL, e.Title, e.Author, e.Published.String(), e.Updated.String(), e.HTML,
 		strings.Join(e.Tags, "\x00"), strings.Join(e.Mentions, "\x00"), strings.Join(e.Links, "\x00"),
-		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source} {
+		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source, encodeEnclosures(e.Enclosures)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0xff})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func encodeEnclosures(list []feedparse.Enclosure) string {
+	if len(list) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(list)
+	return string(b)
 }
 
 // Origin returns scheme://host[:port] of a URL, lowercased, or "".

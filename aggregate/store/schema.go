@@ -36,6 +36,7 @@ CREATE TABLE posts (
 	html      TEXT NOT NULL,
 	text      TEXT NOT NULL,
 	digest    TEXT NOT NULL,
+	enclosures TEXT NOT NULL DEFAULT '',
 	UNIQUE(feed_id, guid)
 );
 CREATE INDEX posts_published ON posts(published);
