@@ -3,8 +3,10 @@ package aggregate_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
 )
@@ -158,5 +160,33 @@ func TestFollowBackfillsArchivesBounded(t *testing.T) {
 	f, err = r2.Follow(ctx, self, "alice", nil)
 	if err != nil || f.Posts != 2 {
 		t.Fatalf("with MaxArchivePages 1: %v, %d posts, want 2", err, f.Posts)
+	}
+}
+
+func TestHubFromLinkHeaderAndPushMode(t *testing.T) {
+	ctx := context.Background()
+	s := newServer(t)
+	body := atomFeed(s.URL+"/feed.atom", "A", "", entry{id: "1", content: "x"})
+	s.handle("/feed.atom", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Link", `<https://hub.example/websub>; rel="hub"`)
+		w.Header().Add("Link", `<`+s.URL+`/feed.atom>; rel="self"`)
+		fmt.Fprint(w, body)
+	})
+	r, _ := openReader(t, aggregate.Options{PollInterval: time.Minute, PushPollInterval: 5 * time.Hour})
+	f, err := r.Follow(ctx, s.URL+"/feed.atom", "a", nil)
+	if err != nil || len(f.Hubs) != 1 || f.Hubs[0] != "https://hub.example/websub" || f.Self != s.URL+"/feed.atom" {
+		t.Fatalf("follow: %v %+v", err, f)
+	}
+	if err := r.SetMode(ctx, f.URL, "push"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetMode(ctx, f.URL, "carrier pigeon"); err == nil {
+		t.Error("bad mode accepted")
+	}
+	start := time.Now()
+	must[aggregate.FetchResult](t)(r.FetchFeed(ctx, "a"))
+	got := followed(t, r)["a"]
+	if got.Mode != "push" || parseTime(t, got.NextFetch).Before(start.Add(5*time.Hour-time.Minute)) {
+		t.Fatalf("push feed: mode %s, next poll in %s", got.Mode, parseTime(t, got.NextFetch).Sub(start))
 	}
 }

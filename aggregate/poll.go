@@ -140,8 +140,12 @@ func meta(doc *feedparse.Feed) *store.FeedMeta {
 }
 
 func (r *Reader) succeeded(ctx context.Context, f store.Feed, resp *fetch.Response, ttl time.Duration, now time.Time) error {
+	interval := r.opts.PollInterval
+	if f.Mode == "push" {
+		interval = max(interval, r.opts.PushPollInterval)
+	}
 	st := store.FetchState{ETag: f.ETag, LastModified: f.LastModified, LastFetch: now,
-		NextFetch: r.nextPoll(now, resp.FreshUntil, ttl)}
+		NextFetch: nextPoll(now, interval, resp.FreshUntil, ttl)}
 	if !resp.NotModified || resp.ETag != "" {
 		st.ETag = resp.ETag
 	}
@@ -152,9 +156,9 @@ func (r *Reader) succeeded(ctx context.Context, f store.Feed, resp *fetch.Respon
 }
 
 // nextPoll honours Cache-Control/Expires and RSS ttl, never polling sooner
-// than the default interval nor later than a day.
-func (r *Reader) nextPoll(now, fresh time.Time, ttl time.Duration) time.Time {
-	next := now.Add(r.opts.PollInterval)
+// than interval nor later than a day.
+func nextPoll(now time.Time, interval time.Duration, fresh time.Time, ttl time.Duration) time.Time {
+	next := now.Add(interval)
 	if t := now.Add(ttl); t.After(next) {
 		next = t
 	}

@@ -37,6 +37,9 @@ type Options struct {
 	// PollInterval is the time between polls of a feed that says nothing of
 	// its own; default 30 minutes.
 	PollInterval time.Duration
+	// PushPollInterval is the time between safety-net polls of a feed
+	// that arrives by WebSub push (mode "push"); default 6 hours.
+	PushPollInterval time.Duration
 	// Logger receives warnings; default slog.Default().
 	Logger *slog.Logger
 }
@@ -59,6 +62,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PollInterval == 0 {
 		o.PollInterval = 30 * time.Minute
+	}
+	if o.PushPollInterval == 0 {
+		o.PushPollInterval = 6 * time.Hour
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

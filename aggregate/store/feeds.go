@@ -209,6 +209,11 @@ func (s *Store) SetFetchState(ctx context.Context, id int64, st FetchState) erro
 		st.ETag, st.LastModified, unix(st.LastFetch), st.LastError, st.Failures, unix(st.NextFetch), st.Gone, id)
 }
 
+// Touch records that a feed's content just arrived (e.g. by WebSub push).
+func (s *Store) Touch(ctx context.Context, id int64, now time.Time) error {
+	return s.exec(ctx, `UPDATE feeds SET last_fetch = ? WHERE id = ?`, now.Unix(), id)
+}
+
 // SetMode records whether a feed arrives by WebSub push or by polling.
 func (s *Store) SetMode(ctx context.Context, id int64, mode string) error {
 	return s.exec(ctx, `UPDATE feeds SET mode = ? WHERE id = ?`, mode, id)
