@@ -62,6 +62,42 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
+// BenchmarkGofeedParseShort and BenchmarkIngestShort compare on a Rookery
+// feed of 50 short posts, the reader's usual diet.
+func BenchmarkGofeedParseShort(b *testing.B) {
+	doc := shortFeed()
+	for i := 0; i < b.N; i++ {
+		if _, err := gofeed.NewParser().Parse(bytes.NewReader(doc)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkIngestShort(b *testing.B) {
+	doc := shortFeed()
+	r, err := aggregate.Open(context.Background(), filepath.Join(b.TempDir(), "r.db"), aggregate.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Ingest(context.Background(), fmt.Sprintf("https://example.com/%d", i), "", doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func shortFeed() []byte {
+	var entries []entry
+	for i := 0; i < 50; i++ {
+		entries = append(entries, entry{id: fmt.Sprintf("tag:a.example,2026:posts/k%d", i), link: fmt.Sprintf("https://a.example/posts/k%d/", i),
+			content:   fmt.Sprintf(`<p>Short post number %d about <a href="https://go.dev/">Go</a> and feeds, with <a class="h-card u-mention" href="https://b.example/feed.atom">@bob</a>.</p>`, i),
+			mentioned: []string{"https://b.example/feed.atom"}, tags: []string{"go"}, published: "2026-01-02T03:04:05Z"})
+	}
+	return []byte(atomFeed("https://a.example/feed.atom", "A", `<link rel="hub" href="https://hub.example/"/>`, entries...))
+}
+
 func loadBench(b *testing.B) [][]byte {
 	var docs [][]byte
 	for _, f := range benchFeeds {

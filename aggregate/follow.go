@@ -124,10 +124,13 @@ func nickFromURL(raw string) string {
 // store saves a fetched document for feed f and records a successful fetch.
 func (r *Reader) store(ctx context.Context, f store.Feed, got fetched) error {
 	now := time.Now()
-	if _, err := r.st.SaveFeed(ctx, f, meta(got.doc), got.doc.Entries, now); err != nil {
+	m := meta(got.doc)
+	st := r.successState(f, got.resp, got.doc.TTL, now)
+	m.State = &st
+	if _, err := r.st.SaveFeed(ctx, f, m, got.doc.Entries, now); err != nil {
 		return fmt.Errorf("aggregate: %w", err)
 	}
-	return r.succeeded(ctx, f, got.resp, got.doc.TTL, now)
+	return nil
 }
 
 // backfill walks prev-archive links from prev, at most MaxArchivePages.

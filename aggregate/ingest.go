@@ -42,9 +42,6 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
 	}
-	if err := r.st.Touch(ctx, f.ID, time.Now()); err != nil {
-		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
-	}
 	if refs == nil {
 		refs = []PostRef{}
 	}

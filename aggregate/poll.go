@@ -117,7 +117,7 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 	}
 	if resp.NotModified {
 		res.NotModified = true
-		res.Err = r.succeeded(ctx, f, resp, 0, now)
+		res.Err = r.st.SetFetchState(ctx, f.ID, r.successState(f, resp, 0, now))
 		return res
 	}
 	doc, err := r.parser.Parse(resp.Body, resp.Header, f.URL)
@@ -125,13 +125,11 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 		res.Err = r.failed(ctx, f, now, err)
 		return res
 	}
-	refs, err := r.st.SaveFeed(ctx, f, meta(doc), doc.Entries, now)
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	res.New = len(refs)
-	res.Err = r.succeeded(ctx, f, resp, doc.TTL, now)
+	m := meta(doc)
+	st := r.successState(f, resp, doc.TTL, now)
+	m.State = &st
+	refs, err := r.st.SaveFeed(ctx, f, m, doc.Entries, now)
+	res.New, res.Err = len(refs), err
 	return res
 }
 
@@ -139,7 +137,8 @@ func meta(doc *feedparse.Feed) *store.FeedMeta {
 	return &store.FeedMeta{Title: doc.Title, SiteURL: doc.SiteURL, Hubs: doc.Hubs, Self: doc.Self}
 }
 
-func (r *Reader) succeeded(ctx context.Context, f store.Feed, resp *fetch.Response, ttl time.Duration, now time.Time) error {
+// successState is the fetch state after a 2xx or 304.
+func (r *Reader) successState(f store.Feed, resp *fetch.Response, ttl time.Duration, now time.Time) store.FetchState {
 	interval := r.opts.PollInterval
 	if f.Mode == "push" {
 		interval = max(interval, r.opts.PushPollInterval)
@@ -152,7 +151,7 @@ func (r *Reader) succeeded(ctx context.Context, f store.Feed, resp *fetch.Respon
 	if !resp.NotModified || resp.LastModified != "" {
 		st.LastModified = resp.LastModified
 	}
-	return r.st.SetFetchState(ctx, f.ID, st)
+	return st
 }
 
 // nextPoll honours Cache-Control/Expires and RSS ttl, never polling sooner

@@ -204,14 +204,17 @@ type FetchState struct {
 
 // SetFetchState records the outcome of a fetch.
 func (s *Store) SetFetchState(ctx context.Context, id int64, st FetchState) error {
-	return s.exec(ctx, `UPDATE feeds SET etag = ?, last_modified = ?, last_fetch = ?, last_error = ?,
-		failures = ?, next_fetch = ?, gone = ? WHERE id = ?`,
-		st.ETag, st.LastModified, unix(st.LastFetch), st.LastError, st.Failures, unix(st.NextFetch), st.Gone, id)
+	return s.write(ctx, func(tx *sql.Tx) error { return setFetchState(ctx, tx, id, st) })
 }
 
-// Touch records that a feed's content just arrived (e.g. by WebSub push).
-func (s *Store) Touch(ctx context.Context, id int64, now time.Time) error {
-	return s.exec(ctx, `UPDATE feeds SET last_fetch = ? WHERE id = ?`, now.Unix(), id)
+func setFetchState(ctx context.Context, tx *sql.Tx, id int64, st FetchState) error {
+	_, err := tx.ExecContext(ctx, `UPDATE feeds SET etag = ?, last_modified = ?, last_fetch = ?, last_error = ?,
+		failures = ?, next_fetch = ?, gone = ? WHERE id = ?`,
+		st.ETag, st.LastModified, unix(st.LastFetch), st.LastError, st.Failures, unix(st.NextFetch), st.Gone, id)
+	if err != nil {
+		return fmt.Errorf("store: fetch state: %w", err)
+	}
+	return nil
 }
 
 // SetMode records whether a feed arrives by WebSub push or by polling.

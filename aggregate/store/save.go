@@ -30,6 +30,7 @@ type FeedMeta struct {
 	SiteURL string
 	Hubs    []string
 	Self    string
+	State   *FetchState // when set, recorded in the same transaction
 }
 
 // SaveFeed stores a parsed document's feed details (unless meta is nil, as
@@ -38,14 +39,11 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 	var refs []PostRef
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		if meta != nil {
-			if err := saveMeta(ctx, tx, feed.ID, *meta); err != nil {
+			if err := saveMeta(ctx, tx, feed.ID, *meta, now); err != nil {
 				return err
 			}
 		}
-		sv, err := newSaver(ctx, tx)
-		if err != nil {
-			return err
-		}
+		sv := newSaver(ctx, tx, s.saveStmts)
 		defer sv.close()
 		for _, e := range oldestFirst(entries) {
 			changed, err := sv.save(ctx, feed.ID, e, now)
@@ -68,14 +66,19 @@ func entryID(e feedparse.Entry) string {
 	return e.Key
 }
 
-func saveMeta(ctx context.Context, tx *sql.Tx, id int64, m FeedMeta) error {
+// saveMeta records the feed's details and, with a fetch state, the fetch;
+// without one, it records now as the time content last arrived.
+func saveMeta(ctx context.Context, tx *sql.Tx, id int64, m FeedMeta, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE feeds SET
 		title = CASE WHEN ?1 != '' THEN ?1 ELSE title END,
 		site_url = CASE WHEN ?2 != '' THEN ?2 ELSE site_url END,
-		hubs = ?3, self = ?4 WHERE id = ?5`,
-		m.Title, m.SiteURL, strings.Join(m.Hubs, "\n"), m.Self, id)
+		hubs = ?3, self = ?4, last_fetch = ?5 WHERE id = ?6`,
+		m.Title, m.SiteURL, strings.Join(m.Hubs, "\n"), m.Self, now.Unix(), id)
 	if err != nil {
 		return fmt.Errorf("store: save feed: %w", err)
+	}
+	if m.State != nil {
+		return setFetchState(ctx, tx, id, *m.State)
 	}
 	return nil
 }
@@ -103,43 +106,55 @@ type saver struct {
 	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
 }
 
-func newSaver(ctx context.Context, tx *sql.Tx) (*saver, error) {
-	sv := &saver{pending: map[int64]bool{}}
-	stmts := []struct {
-		dst **sql.Stmt
-		q   string
-	}{
-		{&sv.unindex, `INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
-			SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`},
-		{&sv.find, `SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`},
-		{&sv.insert, `INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&sv.update, `UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
-			html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`},
-		{&sv.delTags, `DELETE FROM post_tags WHERE post_id = ?`},
-		{&sv.tag, `INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES(?, ?)`},
-		{&sv.delMentions, `DELETE FROM post_mentions WHERE post_id = ?`},
-		{&sv.mention, `INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind) VALUES(?, ?, ?, ?)`},
-		{&sv.delReply, `DELETE FROM replies WHERE post_id = ?`},
-		{&sv.reply, `INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin) VALUES(?, ?, ?, ?, ?, ?)`},
-	}
-	for _, st := range stmts {
-		p, err := tx.PrepareContext(ctx, st.q)
+// saverSQL are the statements of a batch, prepared once per Store (and
+// bound to each transaction with Tx.Stmt, which reuses the preparation).
+var saverSQL = []string{
+	`INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
+		SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`,
+	`SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`,
+	`INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
+		html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`,
+	`DELETE FROM post_tags WHERE post_id = ?`,
+	`INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES(?, ?)`,
+	`DELETE FROM post_mentions WHERE post_id = ?`,
+	`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind) VALUES(?, ?, ?, ?)`,
+	`DELETE FROM replies WHERE post_id = ?`,
+	`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin) VALUES(?, ?, ?, ?, ?, ?)`,
+}
+
+func prepareSaver(ctx context.Context, db *sql.DB) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, 0, len(saverSQL))
+	for _, q := range saverSQL {
+		st, err := db.PrepareContext(ctx, q)
 		if err != nil {
-			sv.close()
+			closeAll(out)
 			return nil, fmt.Errorf("store: prepare: %w", err)
 		}
-		*st.dst = p
+		out = append(out, st)
 	}
-	return sv, nil
+	return out, nil
+}
+
+func closeAll(stmts []*sql.Stmt) {
+	for _, st := range stmts {
+		st.Close()
+	}
+}
+
+func newSaver(ctx context.Context, tx *sql.Tx, prepared []*sql.Stmt) *saver {
+	sv := &saver{pending: map[int64]bool{}}
+	dsts := []**sql.Stmt{&sv.unindex, &sv.find, &sv.insert, &sv.update, &sv.delTags, &sv.tag,
+		&sv.delMentions, &sv.mention, &sv.delReply, &sv.reply}
+	for i, d := range dsts {
+		*d = tx.StmtContext(ctx, prepared[i])
+	}
+	return sv
 }
 
 func (sv *saver) close() {
-	for _, st := range []*sql.Stmt{sv.unindex, sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply} {
-		if st != nil {
-			st.Close()
-		}
-	}
+	closeAll([]*sql.Stmt{sv.unindex, sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply})
 }
 
 // save upserts one entry; it reports whether anything changed.

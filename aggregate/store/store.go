@@ -21,8 +21,9 @@ var ErrNotFound = errors.New("store: not found")
 // one process are serialized, and other processes wait on SQLite's busy
 // timeout.
 type Store struct {
-	db  *sql.DB
-	wmu sync.Mutex
+	db        *sql.DB
+	wmu       sync.Mutex
+	saveStmts []*sql.Stmt
 }
 
 // Open opens (creating and migrating) the database at path.
@@ -35,11 +36,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	return &Store{db: db}, nil
+	stmts, err := prepareSaver(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db, saveStmts: stmts}, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	closeAll(s.saveStmts)
 	return s.db.Close()
 }
 
