@@ -238,3 +238,27 @@ func TestPerHostConcurrencyLimit(t *testing.T) {
 		t.Fatalf("%d requests in flight to one host, limit 2", peak)
 	}
 }
+
+func TestPermanentRedirectOntoAKnownFeedMerges(t *testing.T) {
+	ctx := context.Background()
+	s := newServer(t)
+	s.serve("/old.atom", "application/atom+xml", simpleFeed(s, "/old.atom", entry{id: "1", content: "one"}))
+	r, _ := openReader(t, aggregate.Options{})
+	must[aggregate.FeedInfo](t)(r.Follow(ctx, s.URL+"/old.atom", "a", nil))
+	// The new URL is already stored (unfollowed), e.g. from a thread.
+	must[aggregate.IngestResult](t)(r.Ingest(ctx, s.URL+"/new.atom", "", []byte(simpleFeed(s, "/new.atom", entry{id: "1", content: "one"}, entry{id: "0", content: "zero"}))))
+	s.handle("/old.atom", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new.atom", http.StatusPermanentRedirect)
+	})
+	s.serve("/new.atom", "application/atom+xml", simpleFeed(s, "/new.atom", entry{id: "1", content: "one"}, entry{id: "2", content: "two"}))
+	if _, err := r.FetchFeed(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	f := followed(t, r)
+	if len(f) != 1 || f["a"].URL != s.URL+"/new.atom" || f["a"].Posts != 3 {
+		t.Fatalf("after 308 onto a stored feed: %+v", f)
+	}
+	if tl := must[[]aggregate.Post](t)(r.Timeline(ctx, aggregate.TimelineOptions{})); len(tl) != 3 {
+		t.Fatalf("timeline has %d posts, want 3 (one, zero, two)", len(tl))
+	}
+}

@@ -226,7 +226,7 @@ func (s *Store) SetMode(ctx context.Context, id int64, mode string) error {
 // already holds newURL, the posts of this one move there and this one is
 // removed; the returned id is the surviving feed's.
 func (s *Store) MoveFeed(ctx context.Context, id int64, newURL string) (int64, error) {
-	var survivor int64 = id
+	survivor := id
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var other int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM feeds WHERE url = ?`, newURL).Scan(&other)
