@@ -162,7 +162,7 @@ func (r *Reader) fetchDoc(ctx context.Context, u string) (fetched, error) {
 	if resp.Moved != "" {
 		final = resp.Moved
 	}
-	doc, err := r.parser.Parse(resp.Body, resp.Header, final)
+	doc, err := r.parser.Parse(resp.Body, resp.Header, resp.URL)
 	if err != nil {
 		return fetched{}, fmt.Errorf("%s: %w", u, err)
 	}
@@ -180,7 +180,7 @@ func (r *Reader) discover(ctx context.Context, u string) (fetched, error) {
 	if resp.Moved != "" {
 		final = resp.Moved
 	}
-	doc, perr := r.parser.Parse(resp.Body, resp.Header, final)
+	doc, perr := r.parser.Parse(resp.Body, resp.Header, resp.URL)
 	if perr == nil {
 		return fetched{url: final, resp: resp, doc: doc}, nil
 	}

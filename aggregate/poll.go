@@ -98,7 +98,11 @@ func (r *Reader) fetchMany(ctx context.Context, feeds []store.Feed, progress Pro
 func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 	res := FetchResult{Feed: f.URL}
 	blocked, err := r.Blocked(ctx, f.URL)
-	if err != nil || blocked {
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	if blocked {
 		res.Err = fmt.Errorf("%w: %s is blocked; not fetched", ErrBlocked, f.URL)
 		return res
 	}
@@ -120,7 +124,7 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 		res.Err = r.st.SetFetchState(ctx, f.ID, r.successState(f, resp, 0, now))
 		return res
 	}
-	doc, err := r.parser.Parse(resp.Body, resp.Header, f.URL)
+	doc, err := r.parser.Parse(resp.Body, resp.Header, resp.URL)
 	if err != nil {
 		res.Err = r.failed(ctx, f, now, err)
 		return res
