@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"bytes"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -10,25 +11,39 @@ import (
 var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true}
 
 // resolve rewrites URL attributes of raw against base and collects <a> links.
+// Tokens without URL attributes are copied as they are.
 func resolve(raw, base string) (string, []Link) {
 	z := html.NewTokenizer(strings.NewReader(raw))
 	var b strings.Builder
-	b.Grow(len(raw))
+	b.Grow(len(raw) + len(raw)/8)
 	var links []Link
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			return b.String(), links
 		}
+		if (tt != html.StartTagToken && tt != html.SelfClosingTagToken) || !hasURLAttr(z.Raw()) {
+			b.Write(z.Raw())
+			continue
+		}
 		t := z.Token()
-		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
-			rewrite(&t, base)
-			if t.Data == "a" {
-				links = append(links, Link{Href: attr(t, "href"), Class: attr(t, "class")})
-			}
+		rewrite(&t, base)
+		if t.Data == "a" {
+			links = append(links, Link{Href: attr(t, "href"), Class: attr(t, "class")})
 		}
 		b.WriteString(t.String())
 	}
+}
+
+// hasURLAttr reports whether a raw start tag may carry a URL attribute.
+func hasURLAttr(tag []byte) bool {
+	low := bytes.ToLower(tag)
+	for _, a := range [][]byte{[]byte("href"), []byte("src"), []byte("cite"), []byte("poster")} {
+		if bytes.Contains(low, a) {
+			return true
+		}
+	}
+	return false
 }
 
 func rewrite(t *html.Token, base string) {
