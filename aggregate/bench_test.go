@@ -88,6 +88,23 @@ func BenchmarkIngestShort(b *testing.B) {
 	}
 }
 
+// BenchmarkRepollShort ingests the same document again: the common case of
+// a poll or push that brings nothing new.
+func BenchmarkRepollShort(b *testing.B) {
+	doc := shortFeed()
+	r, err := aggregate.Open(context.Background(), filepath.Join(b.TempDir(), "r.db"), aggregate.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Ingest(context.Background(), "https://example.com/feed", "", doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func shortFeed() []byte {
 	var entries []entry
 	for i := 0; i < 50; i++ {

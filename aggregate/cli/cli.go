@@ -102,6 +102,7 @@ func (a *App) run(ctx context.Context, args []string) error {
 	global := flag.NewFlagSet("reader", flag.ContinueOnError)
 	global.SetOutput(a.Stderr)
 	db := global.String("db", "", "database file (env READER_DB)")
+	asJSON := global.Bool("json", false, "print JSON")
 	global.Usage = func() { a.usage(a.Stderr) }
 	if err := global.Parse(args); err != nil {
 		return err
@@ -119,7 +120,7 @@ func (a *App) run(ctx context.Context, args []string) error {
 		}
 		return usagef("unknown command %q (try `reader help`)", name)
 	}
-	call, err := a.parse(name, cmd, *db, global.Args()[1:])
+	call, err := a.parse(name, cmd, *db, *asJSON, global.Args()[1:])
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (a *App) run(ctx context.Context, args []string) error {
 
 // parse parses a command's flags, which may come before, between or after
 // its positional arguments.
-func (a *App) parse(name string, cmd Command, db string, args []string) (*Call, error) {
+func (a *App) parse(name string, cmd Command, db string, asJSON bool, args []string) (*Call, error) {
 	fs := flag.NewFlagSet("reader "+name, flag.ContinueOnError)
 	fs.SetOutput(a.Stderr)
 	fs.Usage = func() {
@@ -137,7 +138,7 @@ func (a *App) parse(name string, cmd Command, db string, args []string) (*Call, 
 	}
 	c := &Call{Flags: fs}
 	fs.StringVar(&c.DB, "db", db, "database file (env READER_DB)")
-	fs.BoolVar(&c.JSON, "json", false, "print JSON")
+	fs.BoolVar(&c.JSON, "json", asJSON, "print JSON")
 	if add := a.Flags[name]; add != nil {
 		add(fs)
 	}

@@ -148,7 +148,7 @@ func TestCLIFollowTimelineThreadSearchMentions(t *testing.T) {
 	if tl[1]["in_reply_to"] != "tag:alice,2026:posts/root" || fmt.Sprint(tl[1]["mentions"]) != "["+feeds["alice"]+"]" {
 		t.Errorf("bob's post: %v", tl[1])
 	}
-	if from := e.jsonList("timeline", "--from", "bob", "--json"); len(from) != 1 {
+	if from := e.jsonList("--json", "timeline", "--from", "bob"); len(from) != 1 {
 		t.Errorf("--from bob: %d posts", len(from))
 	}
 	if since := e.jsonList("timeline", "--since", "2026-01-01T11:30:00Z", "--json"); len(since) != 1 {
