@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -63,7 +64,11 @@ func (a *App) printPost(p aggregate.Post) {
 			fmt.Fprintf(a.Stdout, "%s  …\n", indent)
 			break
 		}
-		fmt.Fprintf(a.Stdout, "%s  %s\n", indent, strings.TrimSpace(line))
+		if line = strings.TrimSpace(line); line == "" {
+			fmt.Fprintln(a.Stdout)
+			continue
+		}
+		fmt.Fprintf(a.Stdout, "%s  %s\n", indent, line)
 	}
 	if len(p.Tags) > 0 {
 		fmt.Fprintf(a.Stdout, "%s  #%s\n", indent, safe(strings.Join(p.Tags, " #")))
@@ -114,15 +119,22 @@ func (a *App) printFeeds(feeds []aggregate.FeedInfo) {
 }
 
 func (a *App) printFetch(res []aggregate.FetchResult) {
-	newPosts, failed := 0, 0
+	newPosts, failed, blocked := 0, 0, 0
 	for _, r := range res {
 		newPosts += r.New
-		if r.Err != nil {
+		switch {
+		case errors.Is(r.Err, aggregate.ErrBlocked):
+			blocked++
+		case r.Err != nil:
 			failed++
 			fmt.Fprintf(a.Stderr, "%s: %s\n", safe(r.Feed), safe(cleanErr(r.Err)))
 		}
 	}
-	fmt.Fprintf(a.Stdout, "fetched %d feeds: %d new or updated posts, %d failed\n", len(res), newPosts, failed)
+	fmt.Fprintf(a.Stdout, "fetched %d feeds: %d new or updated posts, %d failed", len(res)-blocked, newPosts, failed)
+	if blocked > 0 {
+		fmt.Fprintf(a.Stdout, ", %d blocked (not fetched)", blocked)
+	}
+	fmt.Fprintln(a.Stdout)
 }
 
 // fetchResult is a FetchResult as JSON.
