@@ -33,7 +33,7 @@ func (r *Reader) Thread(ctx context.Context, key string) ([]Post, error) {
 		return nil, fmt.Errorf("aggregate: thread: that post's author is blocked")
 	}
 	root := r.findRoot(ctx, p, f)
-	var out []Post
+	out := []Post{}
 	seen := map[int64]bool{}
 	err = r.walkDown(ctx, root, 0, f, seen, &out)
 	return out, err
