@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/aggregate/store"
 )
 
@@ -30,7 +31,11 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	if contentType != "" {
 		header.Set("Content-Type", contentType)
 	}
-	doc, err := r.parser.Parse(body, header, u)
+	var known feedparse.Known
+	if f, err := r.st.FeedByURL(ctx, u); err == nil {
+		known = r.known(ctx, f.ID)
+	}
+	doc, err := r.parser.ParseKnown(body, header, u, known)
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
 	}

@@ -124,7 +124,7 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 		res.Err = r.st.SetFetchState(ctx, f.ID, r.successState(f, resp, 0, now))
 		return res
 	}
-	doc, err := r.parser.Parse(resp.Body, resp.Header, resp.URL)
+	doc, err := r.parser.ParseKnown(resp.Body, resp.Header, resp.URL, r.known(ctx, f.ID))
 	if err != nil {
 		res.Err = r.failed(ctx, f, now, err)
 		return res
@@ -135,6 +135,11 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 	refs, err := r.st.SaveFeed(ctx, f, m, doc.Entries, now)
 	res.New, res.Err = len(refs), err
 	return res
+}
+
+// known tells the parser which entries of a feed are stored unchanged.
+func (r *Reader) known(ctx context.Context, feedID int64) feedparse.Known {
+	return func(key, digest string) bool { return r.st.HasDigest(ctx, feedID, key, digest) }
 }
 
 func meta(doc *feedparse.Feed) *store.FeedMeta {

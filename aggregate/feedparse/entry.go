@@ -1,6 +1,9 @@
 package feedparse
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"html"
 	"strconv"
 	"strings"
@@ -13,7 +16,9 @@ import (
 	"github.com/rookery-social/rookery/aggregate/sanitize"
 )
 
-func (p *Parser) entry(gf *gofeed.Feed, it *gofeed.Item, feedURL string) Entry {
+// rawEntry reads an item's fields, all but its content, which it returns
+// unsanitized.
+func rawEntry(gf *gofeed.Feed, it *gofeed.Item, feedURL string) (Entry, string) {
 	e := Entry{
 		ID:    strings.TrimSpace(it.GUID),
 		URL:   sanitize.ResolveURL(feedURL, it.Link),
@@ -25,31 +30,56 @@ func (p *Parser) entry(gf *gofeed.Feed, it *gofeed.Item, feedURL string) Entry {
 	if e.URL == "" && isPermalinkGUID(e.ID) {
 		e.URL = e.ID
 	}
+	raw := body(it)
 	e.Key = e.ID
 	if e.Key == "" {
 		e.Key = e.URL
 	}
+	if e.Key == "" {
+		sum := sha256.Sum256([]byte(e.Title + "\x00" + raw))
+		e.Key = "content:" + hex.EncodeToString(sum[:12])
+	}
 	e.Author = author(gf, it)
 	e.Published, e.Updated = dates(it)
-	base := feedURL
+	e.Tags = tags(it.Categories)
+	e.InReplyTo = inReplyTo(it.Extensions, feedURL)
+	e.Enclosures = enclosures(it.Enclosures, e.base(feedURL))
+	return e, raw
+}
+
+func (e *Entry) base(feedURL string) string {
 	if e.URL != "" {
-		base = e.URL
+		return e.URL
 	}
+	return feedURL
+}
+
+// sanitize sets the entry's HTML, Text and u-mention links from raw.
+func (p *Parser) sanitize(e *Entry, raw, feedURL string) {
 	var links []sanitize.Link
-	e.HTML, links = p.policy.HTML(body(it), base)
+	e.HTML, links = p.policy.HTML(raw, e.base(feedURL))
 	e.Text = sanitize.Text(e.HTML)
-	if e.Key == "" {
-		e.Key = "title:" + e.Title + "\n" + e.Text
-	}
 	for _, l := range links {
 		if l.HasClass("u-mention") || l.HasClass("h-card") {
 			e.Links = append(e.Links, l.Href)
 		}
 	}
-	e.Tags = tags(it.Categories)
-	e.InReplyTo = inReplyTo(it.Extensions, feedURL)
-	e.Enclosures = enclosures(it.Enclosures, base)
-	return e
+}
+
+// digestVersion changes whenever sanitizing changes, so that stored
+// entries are sanitized again.
+const digestVersion = "1"
+
+// digest identifies everything an entry is made of, before sanitizing.
+func digest(e Entry, raw string) string {
+	h := sha256.New()
+	for _, s := range []string{digestVersion, e.ID, e.URL, e.Title, e.Author, e.Published.String(), e.Updated.String(), raw,
+		strings.Join(e.Tags, "\x00"), strings.Join(e.Mentions, "\x00"),
+		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source, fmt.Sprint(e.Enclosures)} {
+		h.Write([]byte(s))
+		h.Write([]byte{0xff})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func enclosures(list []*gofeed.Enclosure, base string) []Enclosure {

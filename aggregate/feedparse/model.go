@@ -36,6 +36,12 @@ type Entry struct {
 	// Enclosures are attached media (RSS enclosure, Atom rel=enclosure,
 	// JSON Feed attachments).
 	Enclosures []Enclosure
+	// Digest identifies the entry's content as published (before
+	// sanitizing); it changes when the entry is edited.
+	Digest string
+	// Unchanged is set by ParseKnown for entries already stored with this
+	// Digest; their HTML, Text and Links are not computed.
+	Unchanged bool
 }
 
 // Enclosure is one attached file.

@@ -39,8 +39,19 @@ func NewParser(maxEntries int) *Parser {
 	return &Parser{policy: sanitize.New(), maxEntries: maxEntries}
 }
 
+// Known reports whether the feed already stores the entry with this
+// de-duplication key and digest, in which case Parse skips sanitizing it.
+type Known func(key, digest string) bool
+
 // Parse reads body, fetched from feedURL with header (which may be nil).
 func (p *Parser) Parse(body []byte, header http.Header, feedURL string) (*Feed, error) {
+	return p.ParseKnown(body, header, feedURL, nil)
+}
+
+// ParseKnown is Parse, marking the entries known reports as stored
+// Unchanged (they are not sanitized, and have no HTML or Text). known may
+// be nil.
+func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, known Known) (*Feed, error) {
 	if header == nil {
 		header = http.Header{}
 	}
@@ -58,7 +69,7 @@ func (p *Parser) Parse(body []byte, header http.Header, feedURL string) (*Feed, 
 	if err != nil {
 		return nil, explain(doc, err)
 	}
-	return p.convert(gf, doc, header, feedURL, rookery), nil
+	return p.convert(gf, doc, header, feedURL, rookery, known), nil
 }
 
 func explain(doc []byte, err error) error {
@@ -99,7 +110,7 @@ func checkJSONFeed(doc []byte) (map[int]rookeryItem, error) {
 	return out, nil
 }
 
-func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, rookery map[int]rookeryItem) *Feed {
+func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, rookery map[int]rookeryItem, known Known) *Feed {
 	disc := websub.Discover(header, doc, feedURL)
 	f := &Feed{
 		Title:   strings.TrimSpace(gf.Title),
@@ -116,10 +127,16 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 		if i >= p.maxEntries {
 			break
 		}
-		e := p.entry(gf, it, feedURL)
+		e, raw := rawEntry(gf, it, feedURL)
 		addAtomLinks(&e, gf, i, feedURL)
 		if r, ok := rookery[i]; ok {
 			r.apply(&e, feedURL)
+		}
+		e.Digest = digest(e, raw)
+		if known != nil && known(e.Key, e.Digest) {
+			e.Unchanged = true
+		} else {
+			p.sanitize(&e, raw, feedURL)
 		}
 		f.Entries = append(f.Entries, e)
 	}

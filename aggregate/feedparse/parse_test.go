@@ -299,3 +299,29 @@ func notContains(s string) func(*testing.T, *Feed) {
 		}
 	}
 }
+
+func TestParseKnownSkipsStoredEntries(t *testing.T) {
+	doc := func(second string) []byte {
+		return []byte(`<rss version="2.0"><channel><title>t</title>
+<item><guid>a</guid><description>&lt;p&gt;first&lt;/p&gt;</description></item>
+<item><guid>b</guid><description>` + second + `</description></item></channel></rss>`)
+	}
+	p := NewParser(0)
+	f, err := p.Parse(doc("second"), nil, "https://x.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]string{}
+	for _, e := range f.Entries {
+		stored[e.Key] = e.Digest
+	}
+	known := func(key, digest string) bool { return stored[key] == digest }
+	again, err := p.ParseKnown(doc("second, edited"), nil, "https://x.example/", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := again.Entries[0], again.Entries[1]
+	if !a.Unchanged || a.HTML != "" || b.Unchanged || b.Text != "second, edited" || b.Digest == stored["b"] {
+		t.Fatalf("unchanged entry %+v, edited entry %+v", a, b)
+	}
+}

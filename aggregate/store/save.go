@@ -159,7 +159,13 @@ func (sv *saver) close() {
 
 // save upserts one entry; it reports whether anything changed.
 func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now time.Time) (bool, error) {
-	dig := digest(e)
+	if e.Unchanged {
+		return false, nil
+	}
+	dig := e.Digest
+	if dig == "" {
+		dig = digest(e)
+	}
 	var id, published int64
 	var old string
 	err := sv.find.QueryRowContext(ctx, feedID, e.Key).Scan(&id, &old, &published)
@@ -266,6 +272,14 @@ func encodeEnclosures(list []feedparse.Enclosure) string {
 	}
 	b, _ := json.Marshal(list)
 	return string(b)
+}
+
+// HasDigest reports whether a feed stores the entry key with this digest.
+func (s *Store) HasDigest(ctx context.Context, feedID int64, key, digest string) bool {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM posts WHERE feed_id = ? AND guid = ? AND digest = ?`,
+		feedID, key, digest).Scan(&one)
+	return err == nil
 }
 
 // Origin returns scheme://host[:port] of a URL, lowercased, or "".
