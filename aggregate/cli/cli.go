@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/sanitize"
@@ -25,6 +26,9 @@ type Command struct {
 	Usage   string // e.g. "follow URL [--nick NICK]"
 	Summary string
 	Run     func(ctx context.Context, app *App, c *Call) error
+	// Flags declares the command's own flags (read them from Call.Flags);
+	// --db and --json are always there. May be nil.
+	Flags func(*flag.FlagSet)
 }
 
 // Call is one invocation of a command: its flags and positional arguments.
@@ -44,16 +48,16 @@ type App struct {
 	Terminal bool // stderr is a terminal: show progress
 	// Extra adds commands (e.g. "serve") to the built-in ones.
 	Extra map[string]Command
-	// Flags adds flags to a command's flag set before parsing, by command name.
-	Flags map[string]func(*flag.FlagSet)
 }
 
-// Main runs the CLI on the process's arguments and streams, returning the
-// exit status.
-func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+// Main runs the CLI on the process's arguments and streams, with extra
+// commands (may be nil) besides the built-in ones, and returns the exit
+// status. It stops on SIGINT and SIGTERM by cancelling the context.
+func Main(args []string, extra map[string]Command) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app := &App{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, Getenv: os.Getenv, Terminal: isTerminal(os.Stderr)}
+	app := &App{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, Getenv: os.Getenv,
+		Terminal: isTerminal(os.Stderr), Extra: extra}
 	return app.Run(ctx, args)
 }
 
@@ -139,10 +143,9 @@ func (a *App) parse(name string, cmd Command, db string, asJSON bool, args []str
 	c := &Call{Flags: fs}
 	fs.StringVar(&c.DB, "db", db, "database file (env READER_DB)")
 	fs.BoolVar(&c.JSON, "json", asJSON, "print JSON")
-	if add := a.Flags[name]; add != nil {
-		add(fs)
+	if cmd.Flags != nil {
+		cmd.Flags(fs)
 	}
-	addFlags(name, fs)
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, err

@@ -13,25 +13,21 @@ import (
 	"github.com/rookery-social/rookery/aggregate"
 )
 
-// addFlags declares the flags of the built-in commands.
-func addFlags(name string, fs *flag.FlagSet) {
-	switch name {
-	case "init":
-		fs.String("me", "", "my feed URL")
-	case "follow":
-		fs.String("nick", "", "the name to show and to refer to the feed by")
-	case "timeline":
-		fs.Int("n", 50, "how many posts")
+func stringFlag(name, usage string) func(*flag.FlagSet) {
+	return func(fs *flag.FlagSet) { fs.String(name, "", usage) }
+}
+
+// listFlags declares -n (default n), --since and, with from, --from.
+func listFlags(n int, from, rank bool) func(*flag.FlagSet) {
+	return func(fs *flag.FlagSet) {
+		fs.Int("n", n, "how many posts")
 		fs.String("since", "", "only posts published since TIME (RFC 3339, YYYY-MM-DD, or a duration like 24h or 7d)")
-		fs.String("from", "", "only posts of this nick or feed URL")
-	case "search":
-		fs.Int("n", 20, "how many posts")
-		fs.String("since", "", "only posts published since TIME")
-		fs.String("from", "", "only posts of this nick or feed URL")
-		fs.Bool("rank", false, "order by relevance (BM25) instead of newest first")
-	case "mentions":
-		fs.Int("n", 50, "how many posts")
-		fs.String("since", "", "only posts published since TIME")
+		if from {
+			fs.String("from", "", "only posts of this nick or feed URL")
+		}
+		if rank {
+			fs.Bool("rank", false, "order by relevance (BM25) instead of newest first")
+		}
 	}
 }
 
@@ -67,25 +63,26 @@ func (a *App) withReader(ctx context.Context, c *Call, fn func(*aggregate.Reader
 }
 
 func builtins() map[string]Command {
-	cmds := map[string]Command{
-		"init":      {"init --me FEED_URL", "say who you are (your feed URL), for mentions and replies", runInit},
-		"follow":    {"follow URL [--nick NICK]", "follow a feed, or the feed a page links to; backfill its archives", runFollow},
-		"unfollow":  {"unfollow NICK|URL", "stop following a feed", runUnfollow},
-		"following": {"following [--json]", "list followed feeds with their fetch state", runFollowing},
-		"fetch":     {"fetch [NICK|URL] [--json]", "poll all followed feeds now, or one", runFetch},
-		"timeline":  {"timeline [-n 50] [--since TIME] [--from NICK] [--json]", "newest posts of followed feeds", runTimeline},
-		"thread":    {"thread ID|URL [--json]", "the conversation holding a post, as a tree", runThread},
-		"mentions":  {"mentions [-n 50] [--since TIME] [--json]", "posts that mention you or reply to you", runMentions},
-		"search":    {"search QUERY [-n 20] [--from NICK] [--since TIME] [--rank] [--json]", "full-text search, newest first", runSearch},
-		"block":     {"block NICK|URL|DOMAIN", "hide an author or a domain everywhere and stop fetching it", runBlock},
-		"unblock":   {"unblock NICK|URL|DOMAIN", "remove a block", runUnblock},
-		"mute":      {"mute WORD|#TAG", "hide posts with a word or a tag", runMute},
-		"unmute":    {"unmute WORD|#TAG", "remove a mute", runUnmute},
-		"blocks":    {"blocks [--json]", "list blocks and mutes", runBlocks},
-		"import":    {"import FILE.opml", "follow the feeds of an OPML file", runImport},
-		"export":    {"export", "write followed feeds as OPML 2.0 to stdout", runExport},
+	return map[string]Command{
+		"init": {"init --me FEED_URL", "say who you are (your feed URL), for mentions and replies", runInit,
+			stringFlag("me", "my feed URL")},
+		"follow": {"follow URL [--nick NICK]", "follow a feed, or the feed a page links to; backfill its archives", runFollow,
+			stringFlag("nick", "the name to show and to refer to the feed by")},
+		"unfollow":  {"unfollow NICK|URL", "stop following a feed", runUnfollow, nil},
+		"following": {"following [--json]", "list followed feeds with their fetch state", runFollowing, nil},
+		"fetch":     {"fetch [NICK|URL] [--json]", "poll all followed feeds now, or one", runFetch, nil},
+		"timeline":  {"timeline [-n 50] [--since TIME] [--from NICK] [--json]", "newest posts of followed feeds", runTimeline, listFlags(50, true, false)},
+		"thread":    {"thread ID|URL [--json]", "the conversation holding a post, as a tree", runThread, nil},
+		"mentions":  {"mentions [-n 50] [--since TIME] [--json]", "posts that mention you or reply to you", runMentions, listFlags(50, false, false)},
+		"search":    {"search QUERY [-n 20] [--from NICK] [--since TIME] [--rank] [--json]", "full-text search, newest first", runSearch, listFlags(20, true, true)},
+		"block":     {"block NICK|URL|DOMAIN", "hide an author or a domain everywhere and stop fetching it", runBlock, nil},
+		"unblock":   {"unblock NICK|URL|DOMAIN", "remove a block", runUnblock, nil},
+		"mute":      {"mute WORD|#TAG", "hide posts with a word or a tag", runMute, nil},
+		"unmute":    {"unmute WORD|#TAG", "remove a mute", runUnmute, nil},
+		"blocks":    {"blocks [--json]", "list blocks and mutes", runBlocks, nil},
+		"import":    {"import FILE.opml", "follow the feeds of an OPML file", runImport, nil},
+		"export":    {"export", "write followed feeds as OPML 2.0 to stdout", runExport, nil},
 	}
-	return cmds
 }
 
 func runInit(ctx context.Context, a *App, c *Call) error {
