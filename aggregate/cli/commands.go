@@ -1,0 +1,349 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate"
+)
+
+func stringFlag(name, usage string) func(*flag.FlagSet) {
+	return func(fs *flag.FlagSet) { fs.String(name, "", usage) }
+}
+
+// listFlags declares -n (default n), --since and, with from, --from.
+func listFlags(n int, from, rank bool) func(*flag.FlagSet) {
+	return func(fs *flag.FlagSet) {
+		fs.Int("n", n, "how many posts")
+		fs.String("since", "", "only posts published since TIME (RFC 3339, YYYY-MM-DD, or a duration like 24h or 7d)")
+		if from {
+			fs.String("from", "", "only posts of this nick or feed URL")
+		}
+		if rank {
+			fs.Bool("rank", false, "order by relevance (BM25) instead of newest first")
+		}
+	}
+}
+
+func (c *Call) str(name string) string { return c.Flags.Lookup(name).Value.String() }
+
+func (c *Call) num(name string) int {
+	n, _ := strconv.Atoi(c.str(name))
+	return n
+}
+
+func (c *Call) on(name string) bool { return c.str(name) == "true" }
+
+func (c *Call) since() (time.Time, error) {
+	return parseSince(c.str("since"), time.Now())
+}
+
+// want checks the number of positional arguments.
+func (c *Call) want(min, max int, usage string) error {
+	if len(c.Args) < min || len(c.Args) > max {
+		return usagef("usage: reader %s", usage)
+	}
+	return nil
+}
+
+// withReader opens the database, runs fn and closes it.
+func (a *App) withReader(ctx context.Context, c *Call, fn func(*aggregate.Reader) error) error {
+	r, err := a.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return fn(r)
+}
+
+func builtins() map[string]Command {
+	return map[string]Command{
+		"init": {"init --me FEED_URL", "say who you are (your feed URL), for mentions and replies", runInit,
+			stringFlag("me", "my feed URL")},
+		"follow": {"follow URL [--nick NICK]", "follow a feed, or the feed a page links to; backfill its archives", runFollow,
+			stringFlag("nick", "the name to show and to refer to the feed by")},
+		"unfollow":  {"unfollow NICK|URL", "stop following a feed", runUnfollow, nil},
+		"following": {"following [--json]", "list followed feeds with their fetch state", runFollowing, nil},
+		"fetch":     {"fetch [NICK|URL] [--json]", "poll all followed feeds now, or one", runFetch, nil},
+		"timeline":  {"timeline [-n 50] [--since TIME] [--from NICK] [--json]", "newest posts of followed feeds", runTimeline, listFlags(50, true, false)},
+		"thread":    {"thread ID|URL [--json]", "the conversation holding a post, as a tree", runThread, nil},
+		"mentions":  {"mentions [-n 50] [--since TIME] [--json]", "posts that mention you or reply to you", runMentions, listFlags(50, false, false)},
+		"search":    {"search QUERY [-n 20] [--from NICK] [--since TIME] [--rank] [--json]", "full-text search, newest first", runSearch, listFlags(20, true, true)},
+		"block":     {"block NICK|URL|DOMAIN", "hide an author or a domain everywhere and stop fetching it", runBlock, nil},
+		"unblock":   {"unblock NICK|URL|DOMAIN", "remove a block", runUnblock, nil},
+		"mute":      {"mute WORD|#TAG", "hide posts with a word or a tag", runMute, nil},
+		"unmute":    {"unmute WORD|#TAG", "remove a mute", runUnmute, nil},
+		"blocks":    {"blocks [--json]", "list blocks and mutes", runBlocks, nil},
+		"import":    {"import FILE.opml", "follow the feeds of an OPML file", runImport, nil},
+		"export":    {"export", "write followed feeds as OPML 2.0 to stdout", runExport, nil},
+	}
+}
+
+func runInit(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(0, 0, "init --me FEED_URL"); err != nil {
+		return err
+	}
+	me := c.str("me")
+	if me == "" {
+		return usagef("usage: reader init --me FEED_URL (your own feed's URL)")
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		if err := r.SetMe(ctx, me); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "you are %s (database %s)\n", safe(me), c.DB)
+		return nil
+	})
+}
+
+func runFollow(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(1, 1, "follow URL [--nick NICK]"); err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		bar := a.progress("following")
+		f, err := r.Follow(ctx, c.Args[0], c.str("nick"), bar.step)
+		bar.done()
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return a.json([]aggregate.FeedInfo{f})
+		}
+		fmt.Fprintf(a.Stdout, "following @%s: %s (%s), %d posts", safe(f.Nick), safe(f.URL), safe(f.Title), f.Posts)
+		if len(f.Hubs) > 0 {
+			fmt.Fprintf(a.Stdout, ", hub %s", safe(strings.Join(f.Hubs, " ")))
+		}
+		fmt.Fprintln(a.Stdout)
+		return nil
+	})
+}
+
+func runUnfollow(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(1, 1, "unfollow NICK|URL"); err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		f, err := r.Unfollow(ctx, c.Args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "unfollowed @%s (%s)\n", safe(f.Nick), safe(f.URL))
+		return nil
+	})
+}
+
+func runFollowing(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(0, 0, "following [--json]"); err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		feeds, err := r.FollowedFeeds(ctx)
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return a.json(feeds)
+		}
+		a.printFeeds(feeds)
+		return nil
+	})
+}
+
+func runFetch(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(0, 1, "fetch [NICK|URL]"); err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		if len(c.Args) == 1 {
+			res, err := r.FetchFeed(ctx, c.Args[0])
+			if c.JSON {
+				return errors.Join(a.json(fetchJSON([]aggregate.FetchResult{res})), err)
+			}
+			a.printFetch([]aggregate.FetchResult{res})
+			return err
+		}
+		bar := a.progress("fetching")
+		res, err := r.FetchAll(ctx, bar.step)
+		bar.done()
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return a.json(fetchJSON(res))
+		}
+		a.printFetch(res)
+		return nil
+	})
+}
+
+func runTimeline(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(0, 0, "timeline [-n 50] [--since TIME] [--from NICK]"); err != nil {
+		return err
+	}
+	since, err := c.since()
+	if err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		posts, err := r.Timeline(ctx, aggregate.TimelineOptions{Limit: c.num("n"), Since: since, From: c.str("from")})
+		if err != nil {
+			return err
+		}
+		return a.posts(c, posts, "no posts yet: `reader follow URL`, then `reader fetch`")
+	})
+}
+
+func runThread(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(1, 1, "thread ID|URL"); err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		posts, err := r.Thread(ctx, c.Args[0])
+		if err != nil {
+			return err
+		}
+		return a.posts(c, posts, "")
+	})
+}
+
+func runMentions(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(0, 0, "mentions [-n 50] [--since TIME]"); err != nil {
+		return err
+	}
+	since, err := c.since()
+	if err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		posts, err := r.Mentions(ctx, c.num("n"), since)
+		if err != nil {
+			return err
+		}
+		return a.posts(c, posts, "no mentions")
+	})
+}
+
+func runSearch(ctx context.Context, a *App, c *Call) error {
+	if len(c.Args) == 0 {
+		return usagef("usage: reader search QUERY [-n 20] [--from NICK] [--since TIME] [--rank]")
+	}
+	since, err := c.since()
+	if err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		posts, err := r.Search(ctx, aggregate.SearchOptions{Query: strings.Join(c.Args, " "), Limit: c.num("n"),
+			Since: since, From: c.str("from"), Rank: c.on("rank")})
+		if err != nil {
+			return err
+		}
+		return a.posts(c, posts, "nothing found")
+	})
+}
+
+func ruleCmd(usage string, do func(*aggregate.Reader, context.Context, string) (aggregate.Rule, error), verb string) func(context.Context, *App, *Call) error {
+	return func(ctx context.Context, a *App, c *Call) error {
+		if len(c.Args) == 0 {
+			return usagef("usage: reader %s", usage)
+		}
+		return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+			rule, err := do(r, ctx, strings.Join(c.Args, " "))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "%s %s %s\n", verb, rule.Kind, safe(rule.Value))
+			return nil
+		})
+	}
+}
+
+var (
+	runBlock   = ruleCmd("block NICK|URL|DOMAIN", (*aggregate.Reader).Block, "blocked")
+	runUnblock = ruleCmd("unblock NICK|URL|DOMAIN", (*aggregate.Reader).Unblock, "unblocked")
+	runMute    = ruleCmd("mute WORD|#TAG", (*aggregate.Reader).Mute, "muted")
+	runUnmute  = ruleCmd("unmute WORD|#TAG", (*aggregate.Reader).Unmute, "unmuted")
+)
+
+func runBlocks(ctx context.Context, a *App, c *Call) error {
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		rules, err := r.Rules(ctx)
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return a.json(rules)
+		}
+		if len(rules) == 0 {
+			fmt.Fprintln(a.Stdout, "no blocks or mutes")
+		}
+		for _, rl := range rules {
+			verb := "block"
+			if rl.Kind == "word" || rl.Kind == "tag" {
+				verb = "mute"
+			}
+			fmt.Fprintf(a.Stdout, "%-5s %-6s %s", verb, rl.Kind, safe(rl.Value))
+			if rl.Nick != "" {
+				fmt.Fprintf(a.Stdout, " (@%s)", safe(rl.Nick))
+			}
+			fmt.Fprintln(a.Stdout)
+		}
+		return nil
+	})
+}
+
+func runImport(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(1, 1, "import FILE.opml"); err != nil {
+		return err
+	}
+	f, err := os.Open(c.Args[0])
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		feeds, err := r.ImportOPML(ctx, f)
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return a.json(feeds)
+		}
+		fmt.Fprintf(a.Stdout, "imported %d feeds; `reader fetch` fetches them\n", len(feeds))
+		return nil
+	})
+}
+
+func runExport(ctx context.Context, a *App, c *Call) error {
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		return r.ExportOPML(ctx, a.Stdout)
+	})
+}
+
+// parseSince reads RFC 3339, a date, or a duration back from now ("7d" ok).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil {
+			return now.Add(-time.Duration(d) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, usagef("--since %q: give RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration (24h, 7d)", s)
+}

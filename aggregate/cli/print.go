@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate"
+	"github.com/rookery-social/rookery/aggregate/sanitize"
+)
+
+// safe makes a remote string safe to print on one line.
+func safe(s string) string { return sanitize.Line(s) }
+
+func (a *App) json(v any) error {
+	enc := json.NewEncoder(a.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// posts prints a listing, as JSON or as text (empty says so on stderr).
+func (a *App) posts(c *Call, posts []aggregate.Post, empty string) error {
+	if c.JSON {
+		return a.json(posts)
+	}
+	if len(posts) == 0 && empty != "" {
+		fmt.Fprintln(a.Stderr, empty)
+	}
+	for i, p := range posts {
+		if i > 0 {
+			fmt.Fprintln(a.Stdout)
+		}
+		a.printPost(p)
+	}
+	return nil
+}
+
+const maxTextLines = 12
+
+func (a *App) printPost(p aggregate.Post) {
+	indent := strings.Repeat("    ", p.Depth)
+	who := "@" + p.Nick
+	if p.Nick == "" {
+		who = p.FeedTitle
+		if who == "" {
+			who = p.Feed
+		}
+	}
+	if p.Author != "" && p.Author != who {
+		who += " (" + p.Author + ")"
+	}
+	fmt.Fprintf(a.Stdout, "%s%s · %s\n", indent, safe(who), shortTime(p.Published))
+	if p.Title != "" && !strings.HasPrefix(p.Text, p.Title) {
+		fmt.Fprintf(a.Stdout, "%s  %s\n", indent, safe(p.Title))
+	}
+	body := p.Text
+	if p.Snippet != "" {
+		body = p.Snippet
+	}
+	for i, line := range strings.Split(sanitize.Terminal(body), "\n") {
+		if i == maxTextLines {
+			fmt.Fprintf(a.Stdout, "%s  …\n", indent)
+			break
+		}
+		if line = strings.TrimSpace(line); line == "" {
+			fmt.Fprintln(a.Stdout)
+			continue
+		}
+		fmt.Fprintf(a.Stdout, "%s  %s\n", indent, line)
+	}
+	if len(p.Tags) > 0 {
+		fmt.Fprintf(a.Stdout, "%s  #%s\n", indent, safe(strings.Join(p.Tags, " #")))
+	}
+	for _, en := range p.Enclosures {
+		fmt.Fprintf(a.Stdout, "%s  [%s] %s\n", indent, safe(en.Type), safe(en.URL))
+	}
+	if p.InReplyTo != "" && p.Depth == 0 {
+		fmt.Fprintf(a.Stdout, "%s  ↳ in reply to %s\n", indent, safe(p.InReplyTo))
+	}
+	fmt.Fprintf(a.Stdout, "%s  %s\n", indent, safe(link(p)))
+}
+
+func link(p aggregate.Post) string {
+	if p.URL != "" {
+		return p.URL
+	}
+	return p.ID
+}
+
+func shortTime(rfc string) string {
+	t, err := time.Parse(time.RFC3339, rfc)
+	if err != nil {
+		return rfc
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func (a *App) printFeeds(feeds []aggregate.FeedInfo) {
+	if len(feeds) == 0 {
+		fmt.Fprintln(a.Stderr, "you follow no feeds: `reader follow URL`")
+		return
+	}
+	for _, f := range feeds {
+		last := "never"
+		if f.LastFetch != "" {
+			last = shortTime(f.LastFetch)
+		}
+		fmt.Fprintf(a.Stdout, "@%-16s %s\n", safe(f.Nick), safe(f.URL))
+		fmt.Fprintf(a.Stdout, "  %s · %d posts · %s · last fetch %s\n", safe(f.Title), f.Posts, f.Mode, last)
+		if f.Gone {
+			fmt.Fprintln(a.Stdout, "  GONE (410): no longer polled; `reader fetch` it to try again")
+		}
+		if f.LastError != "" {
+			fmt.Fprintf(a.Stdout, "  error: %s (next try %s)\n", safe(f.LastError), shortTime(f.NextFetch))
+		}
+	}
+}
+
+func (a *App) printFetch(res []aggregate.FetchResult) {
+	newPosts, failed, blocked := 0, 0, 0
+	for _, r := range res {
+		newPosts += r.New
+		switch {
+		case errors.Is(r.Err, aggregate.ErrBlocked):
+			blocked++
+		case r.Err != nil:
+			failed++
+			fmt.Fprintf(a.Stderr, "%s: %s\n", safe(r.Feed), safe(cleanErr(r.Err)))
+		}
+	}
+	fmt.Fprintf(a.Stdout, "fetched %d feeds: %d new or updated posts, %d failed", len(res)-blocked, newPosts, failed)
+	if blocked > 0 {
+		fmt.Fprintf(a.Stdout, ", %d blocked (not fetched)", blocked)
+	}
+	fmt.Fprintln(a.Stdout)
+}
+
+// fetchResult is a FetchResult as JSON.
+type fetchResult struct {
+	Feed        string `json:"feed"`
+	New         int    `json:"new"`
+	NotModified bool   `json:"not_modified"`
+	Error       string `json:"error"`
+}
+
+func fetchJSON(res []aggregate.FetchResult) []fetchResult {
+	out := make([]fetchResult, 0, len(res))
+	for _, r := range res {
+		fr := fetchResult{Feed: r.Feed, New: r.New, NotModified: r.NotModified}
+		if r.Err != nil {
+			fr.Error = cleanErr(r.Err)
+		}
+		out = append(out, fr)
+	}
+	return out
+}

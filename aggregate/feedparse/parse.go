@@ -1,0 +1,189 @@
+package feedparse
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	ext "github.com/mmcdole/gofeed/extensions"
+	"github.com/mmcdole/gofeed/rss"
+
+	"github.com/rookery-social/rookery/aggregate/sanitize"
+	"github.com/rookery-social/rookery/internal/websub"
+)
+
+// ErrNotFeed is returned (wrapped) for documents that are not RSS, Atom or JSON Feed.
+var ErrNotFeed = errors.New("feedparse: not a feed")
+
+const thrNS = "http://purl.org/syndication/thread/1.0"
+
+// Parser parses feed documents. It is safe for concurrent use.
+type Parser struct {
+	policy     *sanitize.Policy
+	maxEntries int
+}
+
+// NewParser returns a parser that keeps at most maxEntries entries of a
+// document (the first ones; 0 means 1000).
+func NewParser(maxEntries int) *Parser {
+	if maxEntries <= 0 {
+		maxEntries = 1000
+	}
+	return &Parser{policy: sanitize.New(), maxEntries: maxEntries}
+}
+
+// Known reports whether the feed already stores the entry with this
+// de-duplication key and digest, in which case Parse skips sanitizing it.
+type Known func(key, digest string) bool
+
+// Parse reads body, fetched from feedURL with header (which may be nil).
+func (p *Parser) Parse(body []byte, header http.Header, feedURL string) (*Feed, error) {
+	return p.ParseKnown(body, header, feedURL, nil)
+}
+
+// ParseKnown is Parse, marking the entries known reports as stored
+// Unchanged (they are not sanitized, and have no HTML or Text). known may
+// be nil.
+func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, known Known) (*Feed, error) {
+	if header == nil {
+		header = http.Header{}
+	}
+	doc, err := toUTF8(body, header.Get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	rookery, err := checkJSONFeed(doc)
+	if err != nil {
+		return nil, err
+	}
+	gp := gofeed.NewParser()
+	gp.KeepOriginalFeed = true
+	gf, err := gp.Parse(bytes.NewReader(doc))
+	if err != nil {
+		return nil, explain(doc, err)
+	}
+	return p.convert(gf, doc, header, feedURL, rookery, known), nil
+}
+
+func explain(doc []byte, err error) error {
+	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		head := strings.ToLower(string(doc[:min(len(doc), 1024)]))
+		if strings.Contains(head, "<html") || strings.Contains(head, "<head") || strings.Contains(head, "<!doctype html") {
+			return fmt.Errorf("%w: this is an HTML page, not RSS, Atom or JSON Feed (follow the page URL to discover its feed)", ErrNotFeed)
+		}
+		return fmt.Errorf("%w: the document is not RSS, Atom or JSON Feed", ErrNotFeed)
+	}
+	return fmt.Errorf("feedparse: malformed feed: %w", err)
+}
+
+// checkJSONFeed rejects JSON that is not a JSON Feed (gofeed accepts any
+// object and returns no items), and reads the items' _rookery extensions.
+func checkJSONFeed(doc []byte) (map[int]rookeryItem, error) {
+	if len(doc) == 0 || doc[0] != '{' {
+		return nil, nil
+	}
+	var v struct {
+		Version string `json:"version"`
+		Items   []struct {
+			Rookery *rookeryItem `json:"_rookery"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return nil, fmt.Errorf("feedparse: malformed JSON Feed: %w", err)
+	}
+	if !strings.Contains(v.Version, "jsonfeed.org/version/") {
+		return nil, fmt.Errorf("%w: JSON without a JSON Feed \"version\" (https://jsonfeed.org/version/1.1)", ErrNotFeed)
+	}
+	out := map[int]rookeryItem{}
+	for i, it := range v.Items {
+		if it.Rookery != nil {
+			out[i] = *it.Rookery
+		}
+	}
+	return out, nil
+}
+
+func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, rookery map[int]rookeryItem, known Known) *Feed {
+	disc := websub.Discover(header, doc, feedURL)
+	f := &Feed{
+		Title:   strings.TrimSpace(gf.Title),
+		SiteURL: sanitize.ResolveURL(feedURL, gf.Link),
+		Self:    disc.Self,
+		Hubs:    disc.Hubs,
+		TTL:     ttl(gf),
+	}
+	f.PrevArchive = sanitize.ResolveURL(feedURL, prevArchive(gf))
+	if f.PrevArchive == "" || f.PrevArchive == feedURL {
+		f.PrevArchive = ""
+	}
+	for i, it := range gf.Items {
+		if i >= p.maxEntries {
+			break
+		}
+		e, raw := rawEntry(gf, it, feedURL)
+		addAtomLinks(&e, gf, i, feedURL)
+		if r, ok := rookery[i]; ok {
+			r.apply(&e, feedURL)
+		}
+		e.Digest = digest(e, raw)
+		if known != nil && known(e.Key, e.Digest) {
+			e.Unchanged = true
+		} else {
+			p.sanitize(&e, raw, feedURL)
+		}
+		f.Entries = append(f.Entries, e)
+	}
+	return f
+}
+
+func ttl(gf *gofeed.Feed) time.Duration {
+	rf, ok := gf.OriginalFeed().(*rss.Feed)
+	if !ok || rf.TTL == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(rf.TTL))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Minute
+}
+
+func prevArchive(gf *gofeed.Feed) string {
+	if af, ok := gf.OriginalFeed().(*atom.Feed); ok {
+		for _, l := range af.Links {
+			if hasRel(l.Rel, "prev-archive") {
+				return l.Href
+			}
+		}
+		return ""
+	}
+	for _, l := range extLinks(gf.Extensions) {
+		if hasRel(l.Attrs["rel"], "prev-archive") {
+			return l.Attrs["href"]
+		}
+	}
+	return ""
+}
+
+func hasRel(rels, want string) bool {
+	for _, r := range strings.Fields(strings.ToLower(rels)) {
+		if r == want {
+			return true
+		}
+	}
+	return false
+}
+
+func extLinks(e ext.Extensions) []ext.Extension {
+	if e == nil {
+		return nil
+	}
+	return e["atom"]["link"]
+}

@@ -1,0 +1,123 @@
+package aggregate
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate/feedparse"
+	"github.com/rookery-social/rookery/aggregate/store"
+)
+
+// PostRef names a stored post: its feed's URL, its id as published, its permalink.
+type PostRef = store.PostRef
+
+// IngestResult is what Ingest stored.
+type IngestResult struct {
+	Stored int       // posts new or changed
+	Posts  []PostRef // those posts
+}
+
+// Ingest parses a feed document delivered for feedURL (a WebSub push, a
+// Webmention source's feed) with the same code as a fetch, and upserts its
+// entries, creating an unfollowed feed row when feedURL is unknown.
+func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body []byte) (IngestResult, error) {
+	u, err := checkURL(feedURL)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	header := http.Header{}
+	if contentType != "" {
+		header.Set("Content-Type", contentType)
+	}
+	var known feedparse.Known
+	if f, err := r.st.FeedByURL(ctx, u); err == nil {
+		known = r.known(ctx, f.ID)
+	}
+	doc, err := r.parser.ParseKnown(body, header, u, known)
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+	}
+	f, err := r.st.EnsureFeed(ctx, u)
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+	}
+	refs, err := r.st.SaveFeed(ctx, f, meta(doc), doc.Entries, time.Now())
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+	}
+	if refs == nil {
+		refs = []PostRef{}
+	}
+	return IngestResult{Stored: len(refs), Posts: refs}, nil
+}
+
+// MarkMention records that a verified Webmention from source makes the
+// stored post postID of feedURL a mention of me.
+func (r *Reader) MarkMention(ctx context.Context, feedURL, postID, source string) error {
+	p, err := r.st.PostInFeed(ctx, feedURL, postID)
+	if err != nil {
+		return fmt.Errorf("aggregate: mark mention: %w", err)
+	}
+	if err := r.st.MarkMention(ctx, p.RowID, source); err != nil {
+		return fmt.Errorf("aggregate: mark mention: %w", err)
+	}
+	return nil
+}
+
+// Blocked reports whether the feed or page at rawURL is blocked: the URL
+// itself, its domain, or the feed of the stored post it is the permalink of.
+func (r *Reader) Blocked(ctx context.Context, rawURL string) (bool, error) {
+	rules, err := r.st.Blocks(ctx)
+	if err != nil || len(rules) == 0 {
+		return false, err
+	}
+	if store.Blocked(rules, rawURL) {
+		return true, nil
+	}
+	if f, err := r.st.FeedByURL(ctx, rawURL); err == nil && store.Blocked(rules, f.URL) {
+		return true, nil
+	}
+	if p, err := r.st.PostByKey(ctx, rawURL, ""); err == nil {
+		return store.Blocked(rules, p.Feed), nil
+	}
+	return false, nil
+}
+
+// FollowedFeeds lists the feeds I follow.
+func (r *Reader) FollowedFeeds(ctx context.Context) ([]FeedInfo, error) {
+	feeds, err := r.st.Feeds(ctx, true)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	out := make([]FeedInfo, 0, len(feeds))
+	for _, f := range feeds {
+		out = append(out, feedInfo(f))
+	}
+	return out, nil
+}
+
+// SetMode records how a feed arrives: "push" (WebSub) or "poll".
+func (r *Reader) SetMode(ctx context.Context, feedURL, mode string) error {
+	if mode != "push" && mode != "poll" {
+		return fmt.Errorf("aggregate: mode %q is neither push nor poll", mode)
+	}
+	f, err := r.st.FeedByURL(ctx, feedURL)
+	if err != nil {
+		return fmt.Errorf("aggregate: set mode of %s: %w", feedURL, err)
+	}
+	return r.st.SetMode(ctx, f.ID, mode)
+}
+
+// Unfollow stops following a feed (by nick or URL). Its posts stay.
+func (r *Reader) Unfollow(ctx context.Context, key string) (FeedInfo, error) {
+	f, err := r.st.FeedByKey(ctx, key)
+	if err != nil || !f.Followed {
+		return FeedInfo{}, fmt.Errorf("aggregate: you follow no feed %q (see `reader following`)", key)
+	}
+	if err := r.st.Unfollow(ctx, f.ID); err != nil {
+		return FeedInfo{}, fmt.Errorf("aggregate: %w", err)
+	}
+	return feedInfo(f), nil
+}

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestListingsAreIndexWalks checks that the timeline and newest-first search
+// never sort: they walk an index and stop after the limit, whatever the
+// number of posts.
+func TestListingsAreIndexWalks(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	queries := map[string]string{
+		"timeline":        timelineSQL(timelineWhere),
+		"timeline --from": timelineSQL(timelineWhere + ` AND p.feed_id = ?3`),
+		"search":          searchSQL(searchWhere, newestHit),
+		"search --from":   searchSQL(searchWhere+` AND p.feed_id = ?4`, newestHit),
+	}
+	for name, q := range queries {
+		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, `"x"`, 0, "[]", 1)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := strings.Join(plan, "\n")
+		if strings.Contains(joined, "TEMP B-TREE") || strings.Contains(joined+"\n", "SCAN p\n") || strings.Contains(joined, "SCAN p ") {
+			t.Errorf("%s sorts or scans:\n%s", name, joined)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const (
+	timelineWhere = `f.followed = 1 AND p.published >= ?1 AND p.feed_id NOT IN (SELECT value FROM json_each(?2))`
+	searchWhere   = `posts_fts MATCH ?1 AND p.published >= ?2 AND p.feed_id NOT IN (SELECT value FROM json_each(?3))`
+	newestHit     = ` ORDER BY posts_fts.rowid DESC`
+)
+
+// TimelineQuery selects the river of news.
+type TimelineQuery struct {
+	Limit  int
+	Since  time.Time
+	FeedID int64 // 0: every followed feed
+}
+
+// Timeline lists posts of followed feeds, newest first by publication time.
+func (s *Store) Timeline(ctx context.Context, q TimelineQuery, f Filter) ([]Post, error) {
+	where := timelineWhere
+	if q.FeedID != 0 {
+		where += ` AND p.feed_id = ?3`
+	}
+	rows, err := s.db.QueryContext(ctx, timelineSQL(where), unixOrMin(q.Since), f.blockedJSON(), q.FeedID)
+	if err != nil {
+		return nil, fmt.Errorf("store: timeline: %w", err)
+	}
+	return collect(rows, q.Limit, f.keep, nil)
+}
+
+// timelineSQL walks posts by publication date (CROSS JOIN keeps posts the
+// outer loop, so no sort is needed), looking each feed up by key.
+func timelineSQL(where string) string {
+	return `SELECT ` + postCols + ` FROM posts p CROSS JOIN feeds f ON f.id = p.feed_id
+		LEFT JOIN replies r ON r.post_id = p.id WHERE ` + where + ` ORDER BY p.published DESC, p.id DESC`
+}
+
+func unixOrMin(t time.Time) int64 {
+	if t.IsZero() {
+		return -1 << 62
+	}
+	return t.Unix()
+}
+
+// SearchQuery is a full-text search.
+type SearchQuery struct {
+	Text   string // the user's words; each is matched as a term (prefix with a trailing *)
+	Limit  int
+	Since  time.Time
+	FeedID int64
+	Rank   bool // BM25 relevance instead of newest first
+}
+
+// Search finds posts (followed or not) matching q, newest arrival first, or
+// by relevance when q.Rank, with a snippet of the matching text.
+func (s *Store) Search(ctx context.Context, q SearchQuery, f Filter) ([]Post, error) {
+	match := MatchExpr(q.Text)
+	if match == "" {
+		return nil, fmt.Errorf("store: search: give at least one word to search for")
+	}
+	where := searchWhere
+	if q.FeedID != 0 {
+		where += ` AND p.feed_id = ?4`
+	}
+	order := newestHit
+	if q.Rank {
+		order = ` ORDER BY bm25(posts_fts, 5.0, 1.0, 2.0), posts_fts.rowid DESC`
+	}
+	rows, err := s.db.QueryContext(ctx, searchSQL(where, order), match, unixOrMin(q.Since), f.blockedJSON(), q.FeedID)
+	if err != nil {
+		return nil, fmt.Errorf("store: search %q: %w", q.Text, err)
+	}
+	var snippet string
+	posts, err := collect(rows, q.Limit, func(p *Post) bool {
+		p.Snippet = snippet
+		return f.Keep(*p)
+	}, func() []any { return []any{&snippet} })
+	return posts, err
+}
+
+func searchSQL(where, order string) string {
+	return `SELECT ` + postCols + `, snippet(posts_fts, 1, '[', ']', '…', 16)
+		FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid JOIN feeds f ON f.id = p.feed_id
+		LEFT JOIN replies r ON r.post_id = p.id WHERE ` + where + order
+}
+
+// MatchExpr turns user words into an FTS5 expression: every word must occur;
+// FTS syntax characters are quoted away; a trailing * keeps prefix search.
+func MatchExpr(text string) string {
+	var terms []string
+	for _, w := range strings.Fields(text) {
+		prefix := strings.HasSuffix(w, "*")
+		w = strings.Trim(w, "*")
+		if w == "" {
+			continue
+		}
+		t := `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+		if prefix {
+			t += "*"
+		}
+		terms = append(terms, t)
+	}
+	return strings.Join(terms, " ")
+}
+
+// MentionQuery says who "me" is.
+type MentionQuery struct {
+	Me    string // my feed URL
+	Limit int
+	Since time.Time
+}
+
+// Mentions lists posts by others that mention me (rel="mentioned" to my
+// feed, a u-mention/h-card link to my site, a reply to one of my posts or to
+// my site, or a verified Webmention), newest first.
+func (s *Store) Mentions(ctx context.Context, q MentionQuery, f Filter) ([]Post, error) {
+	origin := Origin(q.Me)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+postCols+postFrom+`
+		WHERE p.id IN (
+			SELECT post_id FROM post_mentions WHERE url = ?1
+			UNION SELECT post_id FROM post_mentions WHERE kind = 1 AND origin = ?2
+			UNION SELECT post_id FROM replies WHERE ref IN (SELECT p2.entry_id FROM posts p2 JOIN feeds f2 ON f2.id = p2.feed_id WHERE f2.url = ?1)
+			UNION SELECT post_id FROM replies WHERE source = ?1 OR href_origin = ?2 OR source_origin = ?2
+			UNION SELECT post_id FROM webmentions)
+		AND f.url != ?1 AND p.published >= ?3 AND p.feed_id NOT IN (SELECT value FROM json_each(?4))
+		ORDER BY p.published DESC, p.id DESC`, q.Me, origin, unixOrMin(q.Since), f.blockedJSON())
+	if err != nil {
+		return nil, fmt.Errorf("store: mentions: %w", err)
+	}
+	return collect(rows, q.Limit, f.keep, nil)
+}

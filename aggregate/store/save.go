@@ -1,0 +1,315 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate/feedparse"
+)
+
+// PostRef names a stored post.
+type PostRef struct {
+	Feed string // the feed's URL
+	ID   string // the entry's id as published (its de-duplication key if it has none)
+	URL  string // its permalink
+}
+
+// FeedMeta is what a fetched document says about its feed.
+type FeedMeta struct {
+	Title   string
+	SiteURL string
+	Hubs    []string
+	Self    string
+	State   *FetchState // when set, recorded in the same transaction
+}
+
+// SaveFeed stores a parsed document's feed details (unless meta is nil, as
+// for archive pages) and upserts its entries in one transaction. It returns the posts that were new or changed.
+func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time) ([]PostRef, error) {
+	var refs []PostRef
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if meta != nil {
+			if err := saveMeta(ctx, tx, feed.ID, *meta, now); err != nil {
+				return err
+			}
+		}
+		sv := newSaver(ctx, tx, s.saveStmts)
+		defer sv.close()
+		for _, e := range oldestFirst(entries) {
+			changed, err := sv.save(ctx, feed.ID, e, now)
+			if err != nil {
+				return fmt.Errorf("store: save %q: %w", e.Key, err)
+			}
+			if changed {
+				refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL})
+			}
+		}
+		return indexNew(ctx, tx, sv.unindexed)
+	})
+	return refs, err
+}
+
+func entryID(e feedparse.Entry) string {
+	if e.ID != "" {
+		return e.ID
+	}
+	return e.Key
+}
+
+// saveMeta records the feed's details and, with a fetch state, the fetch;
+// without one, it records now as the time content last arrived.
+func saveMeta(ctx context.Context, tx *sql.Tx, id int64, m FeedMeta, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE feeds SET
+		title = CASE WHEN ?1 != '' THEN ?1 ELSE title END,
+		site_url = CASE WHEN ?2 != '' THEN ?2 ELSE site_url END,
+		hubs = ?3, self = ?4, last_fetch = ?5 WHERE id = ?6`,
+		m.Title, m.SiteURL, strings.Join(m.Hubs, "\n"), m.Self, now.Unix(), id)
+	if err != nil {
+		return fmt.Errorf("store: save feed: %w", err)
+	}
+	if m.State != nil {
+		return setFetchState(ctx, tx, id, *m.State)
+	}
+	return nil
+}
+
+// indexNew adds newly inserted posts to the full-text index in one statement.
+func indexNew(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, _ := json.Marshal(ids)
+	_, err := tx.ExecContext(ctx, `INSERT INTO posts_fts(rowid, title, text, author)
+		SELECT id, title, text, author FROM posts WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return fmt.Errorf("store: index posts: %w", err)
+	}
+	return nil
+}
+
+// saver holds the statements of one batch and the posts it inserted or
+// edited, which are not in the full-text index until indexNew.
+type saver struct {
+	unindexed                                                                 []int64
+	pending                                                                   map[int64]bool
+	unindex                                                                   *sql.Stmt
+	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
+}
+
+// saverSQL are the statements of a batch, prepared once per Store (and
+// bound to each transaction with Tx.Stmt, which reuses the preparation).
+var saverSQL = []string{
+	`INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
+		SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`,
+	`SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`,
+	`INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
+		html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`,
+	`DELETE FROM post_tags WHERE post_id = ?`,
+	`INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES(?, ?)`,
+	`DELETE FROM post_mentions WHERE post_id = ?`,
+	`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind) VALUES(?, ?, ?, ?)`,
+	`DELETE FROM replies WHERE post_id = ?`,
+	`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin) VALUES(?, ?, ?, ?, ?, ?)`,
+}
+
+func prepareSaver(ctx context.Context, db *sql.DB) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, 0, len(saverSQL))
+	for _, q := range saverSQL {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			closeAll(out)
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func closeAll(stmts []*sql.Stmt) {
+	for _, st := range stmts {
+		st.Close()
+	}
+}
+
+func newSaver(ctx context.Context, tx *sql.Tx, prepared []*sql.Stmt) *saver {
+	sv := &saver{pending: map[int64]bool{}}
+	dsts := []**sql.Stmt{&sv.unindex, &sv.find, &sv.insert, &sv.update, &sv.delTags, &sv.tag,
+		&sv.delMentions, &sv.mention, &sv.delReply, &sv.reply}
+	for i, d := range dsts {
+		*d = tx.StmtContext(ctx, prepared[i])
+	}
+	return sv
+}
+
+func (sv *saver) close() {
+	closeAll([]*sql.Stmt{sv.unindex, sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply})
+}
+
+// save upserts one entry; it reports whether anything changed.
+func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now time.Time) (bool, error) {
+	if e.Unchanged {
+		return false, nil
+	}
+	dig := e.Digest
+	if dig == "" {
+		dig = digest(e)
+	}
+	var id, published int64
+	var old string
+	err := sv.find.QueryRowContext(ctx, feedID, e.Key).Scan(&id, &old, &published)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		id, err = sv.insertPost(ctx, feedID, e, dig, now)
+	case err != nil:
+		return false, err
+	case old == dig:
+		return false, nil
+	default:
+		err = sv.updatePost(ctx, id, e, dig, fromUnix(published))
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, sv.saveChildren(ctx, id, e)
+}
+
+func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry, dig string, now time.Time) (int64, error) {
+	pub, upd := dates(e, now)
+	res, err := sv.insert.ExecContext(ctx, feedID, e.Key, entryID(e), e.URL, e.Title, e.Author,
+		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, encodeEnclosures(e.Enclosures))
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	sv.pending[id] = true
+	sv.unindexed = append(sv.unindexed, id)
+	return id, err
+}
+
+func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, dig string, stored time.Time) error {
+	if !sv.pending[id] {
+		if _, err := sv.unindex.ExecContext(ctx, id); err != nil {
+			return err
+		}
+		sv.pending[id] = true
+		sv.unindexed = append(sv.unindexed, id)
+	}
+	pub, upd := dates(e, stored)
+	_, err := sv.update.ExecContext(ctx, entryID(e), e.URL, e.Title, e.Author, pub.Unix(), upd.Unix(), e.HTML, e.Text, dig,
+		encodeEnclosures(e.Enclosures), id)
+	if err != nil {
+		return err
+	}
+	for _, st := range []*sql.Stmt{sv.delTags, sv.delMentions, sv.delReply} {
+		if _, err := st.ExecContext(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dates fills in a missing publication date with fallback (arrival time for
+// a new post, the stored date for an edit).
+func dates(e feedparse.Entry, fallback time.Time) (time.Time, time.Time) {
+	pub, upd := e.Published, e.Updated
+	if pub.IsZero() {
+		pub = fallback
+	}
+	if upd.IsZero() {
+		upd = pub
+	}
+	return pub, upd
+}
+
+func (sv *saver) saveChildren(ctx context.Context, id int64, e feedparse.Entry) error {
+	for _, t := range e.Tags {
+		if _, err := sv.tag.ExecContext(ctx, id, t); err != nil {
+			return err
+		}
+	}
+	for kind, list := range [][]string{e.Mentions, e.Links} {
+		for _, u := range list {
+			if _, err := sv.mention.ExecContext(ctx, id, u, Origin(u), kind); err != nil {
+				return err
+			}
+		}
+	}
+	r := e.InReplyTo
+	if r.Ref == "" && r.Href == "" {
+		return nil
+	}
+	_, err := sv.reply.ExecContext(ctx, id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source))
+	return err
+}
+
+// digest identifies an entry's stored content, to skip unchanged entries.
+func digest(e feedparse.Entry) string {
+	h := sha256.New()
+	for _, s := range []string{e.ID, e.URL, e.Title, e.Author, e.Published.String(), e.Updated.String(), e.HTML,
+		strings.Join(e.Tags, "\x00"), strings.Join(e.Mentions, "\x00"), strings.Join(e.Links, "\x00"),
+		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source, encodeEnclosures(e.Enclosures)} {
+		h.Write([]byte(s))
+		h.Write([]byte{0xff})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func encodeEnclosures(list []feedparse.Enclosure) string {
+	if len(list) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(list)
+	return string(b)
+}
+
+// HasDigest reports whether a feed stores the entry key with this digest.
+func (s *Store) HasDigest(ctx context.Context, feedID int64, key, digest string) bool {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM posts WHERE feed_id = ? AND guid = ? AND digest = ?`,
+		feedID, key, digest).Scan(&one)
+	return err == nil
+}
+
+// Origin returns scheme://host[:port] of a URL, lowercased, or "".
+func Origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// oldestFirst orders entries by publication date so that arrival order (the
+// rowid) follows it within a document; undated entries keep their place
+// after the dated ones.
+func oldestFirst(entries []feedparse.Entry) []feedparse.Entry {
+	out := slices.Clone(entries)
+	slices.SortStableFunc(out, func(a, b feedparse.Entry) int {
+		switch {
+		case a.Published.IsZero() || b.Published.IsZero():
+			return cmp.Compare(zeroLast(a.Published), zeroLast(b.Published))
+		default:
+			return a.Published.Compare(b.Published)
+		}
+	})
+	return out
+}
+
+func zeroLast(t time.Time) int {
+	if t.IsZero() {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate/feedparse"
+)
+
+// BenchmarkListings measures timeline and search over a large store. Set
+// READER_BENCH_POSTS (default 100000) for the size; the database is built
+// once per run in a temporary directory.
+func BenchmarkListings(b *testing.B) {
+	n := 100000
+	if v, err := strconv.Atoi(os.Getenv("READER_BENCH_POSTS")); err == nil {
+		n = v
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "big.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	fill(b, s, n)
+	f, _ := s.Filter(ctx)
+	b.Run("timeline", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if ps, err := s.Timeline(ctx, TimelineQuery{Limit: 50}, f); err != nil || len(ps) != 50 {
+				b.Fatal(err, len(ps))
+			}
+		}
+	})
+	b.Run("timeline-from", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Timeline(ctx, TimelineQuery{Limit: 50, FeedID: 7}, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, q := range []string{"common", "rare42", "common word"} {
+		b.Run("search-"+q, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Search(ctx, SearchQuery{Text: q, Limit: 20}, f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("mentions", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Mentions(ctx, MentionQuery{Me: "https://feed3.example/feed.atom", Limit: 50}, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func fill(b *testing.B, s *Store, n int) {
+	ctx := context.Background()
+	words := strings.Fields("common word gopher feed reader post reply thread search index walk river news today")
+	const perFeed = 1000
+	start := time.Now()
+	for feedNo := 0; feedNo*perFeed < n; feedNo++ {
+		f, err := s.EnsureFeed(ctx, fmt.Sprintf("https://feed%d.example/feed.atom", feedNo))
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Follow(ctx, f.ID, fmt.Sprintf("f%d", feedNo))
+		entries := make([]feedparse.Entry, 0, perFeed)
+		for i := 0; i < perFeed && feedNo*perFeed+i < n; i++ {
+			var text strings.Builder
+			for w := 0; w < 30; w++ {
+				text.WriteString(words[rand.IntN(len(words))] + " ")
+			}
+			if rand.IntN(1000) == 0 {
+				text.WriteString("rare42")
+			}
+			e := feedparse.Entry{ID: fmt.Sprintf("tag:f%d,2026:posts/%d", feedNo, i), URL: fmt.Sprintf("https://feed%d.example/posts/%d/", feedNo, i),
+				Text: text.String(), HTML: "<p>" + text.String() + "</p>", Author: "a",
+				Published: start.Add(-time.Duration(rand.IntN(1e6)) * time.Second), Tags: []string{"t"}}
+			if i%50 == 0 {
+				e.Mentions = []string{"https://feed3.example/feed.atom"}
+			}
+			entries = append(entries, e)
+		}
+		if _, err := s.SaveFeed(ctx, f, nil, entries, start); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("filled %d posts in %s", n, time.Since(start))
+}

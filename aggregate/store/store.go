@@ -1,0 +1,94 @@
+// Package store keeps the reader's feeds, posts, tags, mentions, replies,
+// blocks and mutes in one SQLite file, with an FTS5 index over posts. Post
+// rowids are arrival order, so newest-first listings and searches are index
+// walks. It knows nothing of HTTP or feed formats beyond feedparse.Entry.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/rookery-social/rookery/internal/sqlitedb"
+)
+
+// ErrNotFound is returned (wrapped) when a feed or post is not stored.
+var ErrNotFound = errors.New("store: not found")
+
+// Store is the reader's database. It is safe for concurrent use; writes from
+// one process are serialized, and other processes wait on SQLite's busy
+// timeout.
+type Store struct {
+	db        *sql.DB
+	wmu       sync.Mutex
+	saveStmts []*sql.Stmt
+}
+
+// Open opens (creating and migrating) the database at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	db, err := sqlitedb.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := sqlitedb.Migrate(ctx, db, "reader", migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	stmts, err := prepareSaver(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db, saveStmts: stmts}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	closeAll(s.saveStmts)
+	return s.db.Close()
+}
+
+// write runs fn in one short immediate transaction.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// GetMeta returns a stored setting, or "" when unset.
+func (s *Store) GetMeta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: meta %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetMeta stores a setting.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+		if err != nil {
+			return fmt.Errorf("store: meta %s: %w", key, err)
+		}
+		return nil
+	})
+}

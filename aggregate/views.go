@@ -1,0 +1,103 @@
+package aggregate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate/store"
+)
+
+// ErrNoMe is returned when a view needs to know who I am and `reader init`
+// was never run.
+var ErrNoMe = errors.New("aggregate: who are you? run `reader init --me YOUR_FEED_URL` first")
+
+// TimelineOptions selects the river of news.
+type TimelineOptions struct {
+	Limit int       // default 50
+	Since time.Time // zero: no bound
+	From  string    // a nick or feed URL; "" for every followed feed
+}
+
+// Timeline lists posts of followed feeds, newest first, blocks and mutes applied.
+func (r *Reader) Timeline(ctx context.Context, o TimelineOptions) ([]Post, error) {
+	f, err := r.st.Filter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	feedID, err := r.feedID(ctx, o.From)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := r.st.Timeline(ctx, store.TimelineQuery{Limit: orDefault(o.Limit, 50), Since: o.Since, FeedID: feedID}, f)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	return toPosts(ps), nil
+}
+
+func orDefault(n, d int) int {
+	if n <= 0 {
+		return d
+	}
+	return n
+}
+
+func (r *Reader) feedID(ctx context.Context, key string) (int64, error) {
+	if key == "" {
+		return 0, nil
+	}
+	f, err := r.st.FeedByKey(ctx, key)
+	if err != nil {
+		return 0, fmt.Errorf("aggregate: no feed %q is stored (see `reader following`)", key)
+	}
+	return f.ID, nil
+}
+
+// SearchOptions is a full-text search.
+type SearchOptions struct {
+	Query string
+	Limit int // default 20
+	Since time.Time
+	From  string
+	Rank  bool // by relevance (BM25) instead of newest first
+}
+
+// Search searches every stored post, blocks and mutes applied.
+func (r *Reader) Search(ctx context.Context, o SearchOptions) ([]Post, error) {
+	f, err := r.st.Filter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	feedID, err := r.feedID(ctx, o.From)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := r.st.Search(ctx, store.SearchQuery{Text: o.Query, Limit: orDefault(o.Limit, 20), Since: o.Since,
+		FeedID: feedID, Rank: o.Rank}, f)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	return toPosts(ps), nil
+}
+
+// Mentions lists posts by anyone stored that mention me or reply to me.
+func (r *Reader) Mentions(ctx context.Context, limit int, since time.Time) ([]Post, error) {
+	me, err := r.Me(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	if me == "" {
+		return nil, ErrNoMe
+	}
+	f, err := r.st.Filter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	ps, err := r.st.Mentions(ctx, store.MentionQuery{Me: me, Limit: orDefault(limit, 50), Since: since}, f)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	return toPosts(ps), nil
+}
