@@ -16,7 +16,7 @@ type PostRef = store.PostRef
 // IngestResult is what Ingest stored.
 type IngestResult struct {
 	Stored int       // posts new or changed
-	Posts  []PostRef // those posts
+	Posts  []PostRef // every entry of the document, changed or not (see PostRef.Changed)
 }
 
 // Ingest parses a feed document delivered for feedURL (a WebSub push, a
@@ -50,7 +50,7 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	if refs == nil {
 		refs = []PostRef{}
 	}
-	return IngestResult{Stored: len(refs), Posts: refs}, nil
+	return IngestResult{Stored: changedCount(refs), Posts: refs}, nil
 }
 
 // MarkMention records that a verified Webmention from source makes the

@@ -133,7 +133,7 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 	st := r.successState(f, resp, doc.TTL, now)
 	m.State = &st
 	refs, err := r.st.SaveFeed(ctx, f, m, doc.Entries, now)
-	res.New, res.Err = len(refs), err
+	res.New, res.Err = changedCount(refs), err
 	return res
 }
 
@@ -212,4 +212,15 @@ func backoff(base time.Duration, failures int) time.Duration {
 	d = min(d, 24*time.Hour)
 	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
 	return d + jitter
+}
+
+// changedCount counts the posts a save inserted or updated.
+func changedCount(refs []store.PostRef) int {
+	n := 0
+	for _, r := range refs {
+		if r.Changed {
+			n++
+		}
+	}
+	return n
 }

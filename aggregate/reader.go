@@ -205,3 +205,14 @@ func (r *Reader) SetMe(ctx context.Context, feedURL string) error {
 	}
 	return r.st.SetMeta(ctx, "me", u)
 }
+
+// DaemonURL returns the local URL of the `reader serve` last started on
+// this database, or "": the CLI asks it to subscribe to a new follow at once.
+func (r *Reader) DaemonURL(ctx context.Context) (string, error) {
+	return r.st.GetMeta(ctx, "serve_url")
+}
+
+// SetDaemonURL records the local URL of a starting `reader serve`.
+func (r *Reader) SetDaemonURL(ctx context.Context, u string) error {
+	return r.st.SetMeta(ctx, "serve_url", u)
+}

@@ -250,10 +250,10 @@ func TestIngestEditsAndUnfollowedFeeds(t *testing.T) {
 		return []byte(atomFeed(feedURL, "Zed", "", entry{id: "tag:zed,2026:posts/1", link: "https://zed.example/posts/1/", content: text}))
 	}
 	res := must[aggregate.IngestResult](t)(r.Ingest(ctx, feedURL, "application/atom+xml", doc("<p>first draft</p>")))
-	if res.Stored != 1 || res.Posts[0] != (aggregate.PostRef{Feed: feedURL, ID: "tag:zed,2026:posts/1", URL: "https://zed.example/posts/1/"}) {
+	if res.Stored != 1 || res.Posts[0] != (aggregate.PostRef{Feed: feedURL, ID: "tag:zed,2026:posts/1", URL: "https://zed.example/posts/1/", Changed: true}) {
 		t.Fatalf("ingest: %+v", res)
 	}
-	if again := must[aggregate.IngestResult](t)(r.Ingest(ctx, feedURL, "", doc("<p>first draft</p>"))); again.Stored != 0 {
+	if again := must[aggregate.IngestResult](t)(r.Ingest(ctx, feedURL, "", doc("<p>first draft</p>"))); again.Stored != 0 || len(again.Posts) != 1 || again.Posts[0].Changed {
 		t.Fatalf("unchanged re-ingest stored %d", again.Stored)
 	}
 	if tl := must[[]aggregate.Post](t)(r.Timeline(ctx, aggregate.TimelineOptions{})); len(tl) != 0 {

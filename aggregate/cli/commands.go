@@ -82,6 +82,7 @@ func builtins() map[string]Command {
 		"blocks":    {"blocks [--json]", "list blocks and mutes", runBlocks, nil},
 		"import":    {"import FILE.opml", "follow the feeds of an OPML file", runImport, nil},
 		"export":    {"export", "write followed feeds as OPML 2.0 to stdout", runExport, nil},
+		"serve":     serveCommand(),
 	}
 }
 
@@ -113,6 +114,7 @@ func runFollow(ctx context.Context, a *App, c *Call) error {
 		if err != nil {
 			return err
 		}
+		nudgeDaemon(ctx, r)
 		if c.JSON {
 			return a.json([]aggregate.FeedInfo{f})
 		}
@@ -134,6 +136,7 @@ func runUnfollow(ctx context.Context, a *App, c *Call) error {
 		if err != nil {
 			return err
 		}
+		nudgeDaemon(ctx, r)
 		fmt.Fprintf(a.Stdout, "unfollowed @%s (%s)\n", safe(f.Nick), safe(f.URL))
 		return nil
 	})

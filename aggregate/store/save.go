@@ -22,6 +22,9 @@ type PostRef struct {
 	Feed string // the feed's URL
 	ID   string // the entry's id as published (its de-duplication key if it has none)
 	URL  string // its permalink
+	// Changed is true when this save inserted or updated the post, false
+	// when it was already stored as it is.
+	Changed bool
 }
 
 // FeedMeta is what a fetched document says about its feed.
@@ -34,7 +37,8 @@ type FeedMeta struct {
 }
 
 // SaveFeed stores a parsed document's feed details (unless meta is nil, as
-// for archive pages) and upserts its entries in one transaction. It returns the posts that were new or changed.
+// for archive pages) and upserts its entries in one transaction. It returns
+// a PostRef for every entry, with Changed set on those new or changed.
 func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time) ([]PostRef, error) {
 	var refs []PostRef
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -50,9 +54,7 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 			if err != nil {
 				return fmt.Errorf("store: save %q: %w", e.Key, err)
 			}
-			if changed {
-				refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL})
-			}
+			refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL, Changed: changed})
 		}
 		return indexNew(ctx, tx, sv.unindexed)
 	})

@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/aggregate"
+	"github.com/rookery-social/rookery/aggregate/daemon"
+	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/internal/sqlitedb"
+)
+
+func serveCommand() Command {
+	return Command{
+		Usage:   "serve [--addr 127.0.0.1:7070] [--url PUBLIC_BASE_URL] [--allow-private]",
+		Summary: "run the daemon: polls, takes WebSub pushes and Webmentions",
+		Run:     runServe,
+		Flags: func(fs *flag.FlagSet) {
+			fs.String("addr", daemon.DefaultAddr, "listen address")
+			fs.String("url", "", "public base URL of this daemon (default http://ADDR); callbacks and the Webmention endpoint are built from it")
+			fs.Bool("allow-private", false, "let stranger-given URLs (Webmention sources, hubs) reach loopback and private addresses: local use and tests only")
+			fs.Duration("poll", daemon.DefaultPollEvery, "how often to look for feeds due a poll")
+			fs.Duration("sync", daemon.DefaultSyncEvery, "how often to reconcile WebSub subscriptions with followed feeds")
+		},
+	}
+}
+
+func runServe(ctx context.Context, a *App, c *Call) error {
+	if err := c.want(0, 0, "serve [--addr ADDR] [--url URL] [--allow-private]"); err != nil {
+		return err
+	}
+	r, err := a.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	db, err := sqlitedb.Open(c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ln, err := net.Listen("tcp", c.str("addr"))
+	if err != nil {
+		return fmt.Errorf("serve: %w (is another reader serve running? choose another --addr)", err)
+	}
+	d, err := daemon.New(db, storeAdapter{r}, daemon.Config{
+		Addr: ln.Addr().String(), BaseURL: c.str("url"), AllowPrivate: c.on("allow-private"),
+		PollEvery: c.dur("poll"), SyncEvery: c.dur("sync"),
+		Logger: slog.New(slog.NewTextHandler(a.Stderr, nil)),
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	local := "http://" + ln.Addr().String()
+	if err := r.SetDaemonURL(ctx, local); err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "reader serve: listening on %s (Webmention endpoint %s/webmention)\n", local, baseURL(c, local))
+	return d.Serve(ctx, ln)
+}
+
+func baseURL(c *Call, local string) string {
+	if u := c.str("url"); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	return local
+}
+
+func (c *Call) dur(name string) time.Duration {
+	d, _ := time.ParseDuration(c.str(name))
+	return d
+}
+
+// nudgeDaemon asks a running `reader serve` on this database to reconcile
+// its subscriptions now, so that a new follow is pushed at once. It is best
+// effort: without a daemon the follow is simply polled.
+func nudgeDaemon(ctx context.Context, r *aggregate.Reader) {
+	local, err := r.DaemonURL(ctx)
+	if err != nil || local == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, local+"/-/sync", nil)
+	if err != nil {
+		return
+	}
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+}
+
+// storeAdapter gives the daemon the reader core as its sink.Store.
+type storeAdapter struct{ r *aggregate.Reader }
+
+func (s storeAdapter) Ingest(ctx context.Context, feedURL, contentType string, body []byte) (sink.IngestResult, error) {
+	res, err := s.r.Ingest(ctx, feedURL, contentType, body)
+	if err != nil {
+		return sink.IngestResult{}, err
+	}
+	out := sink.IngestResult{Stored: res.Stored, Posts: make([]sink.PostRef, 0, len(res.Posts))}
+	for _, p := range res.Posts {
+		out.Posts = append(out.Posts, sink.PostRef{Feed: p.Feed, ID: p.ID, URL: p.URL})
+	}
+	return out, nil
+}
+
+func (s storeAdapter) MarkMention(ctx context.Context, feedURL, postID, source string) error {
+	return s.r.MarkMention(ctx, feedURL, postID, source)
+}
+
+func (s storeAdapter) Blocked(ctx context.Context, u string) (bool, error) {
+	return s.r.Blocked(ctx, u)
+}
+
+func (s storeAdapter) Me(ctx context.Context) (string, error) { return s.r.Me(ctx) }
+
+func (s storeAdapter) FollowedFeeds(ctx context.Context) ([]sink.FeedInfo, error) {
+	feeds, err := s.r.FollowedFeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sink.FeedInfo, 0, len(feeds))
+	for _, f := range feeds {
+		if f.Gone {
+			continue
+		}
+		out = append(out, sink.FeedInfo{URL: f.URL, Hubs: f.Hubs, Self: f.Self})
+	}
+	return out, nil
+}
+
+func (s storeAdapter) SetMode(ctx context.Context, feedURL, mode string) error {
+	return s.r.SetMode(ctx, feedURL, mode)
+}
+
+func (s storeAdapter) PollDue(ctx context.Context) (int, error) { return s.r.PollDue(ctx) }
