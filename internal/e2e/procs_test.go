@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bin is the directory holding the built feedpub, hub and reader.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rookery-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = dir
+	build := exec.Command("go", "build", "-o", dir+"/", "../../cmd/feedpub", "../../cmd/hub", "../../cmd/reader")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: building the programs:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is the environment every program runs with: a private HOME and XDG
+// directories, and a git identity so that feedpub publish can commit.
+func env(home string) []string {
+	return append(os.Environ(),
+		"HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+		"GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.org",
+		"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.org",
+		"GIT_CONFIG_NOSYSTEM=1", "READER_DB=")
+}
+
+// system is one run of the programs, sharing a home directory.
+type system struct {
+	t    *testing.T
+	home string
+}
+
+func newSystem(t *testing.T) *system {
+	return &system{t: t, home: t.TempDir()}
+}
+
+// run runs a program to completion and returns its standard output; it
+// fails the test, showing standard error, if the program fails.
+func (s *system) run(name string, args ...string) string {
+	s.t.Helper()
+	out, errOut, err := s.try(name, args...)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+// try runs a program to completion, with a time limit.
+func (s *system) try(name string, args ...string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
+	cmd.Env = env(s.home)
+	cmd.Dir = s.home
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// proc is a long-running program.
+type proc struct {
+	cmd *exec.Cmd
+	log string
+}
+
+// start starts a long-running program whose output goes to a log file, and
+// stops it (SIGTERM, then SIGKILL) when the test ends.
+func (s *system) start(name string, args ...string) *proc {
+	s.t.Helper()
+	log := filepath.Join(s.home, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))
+	f, err := os.Create(log)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(bin, name), args...)
+	cmd.Env = env(s.home)
+	cmd.Dir = s.home
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	f.Close()
+	p := &proc{cmd: cmd, log: log}
+	s.t.Cleanup(func() { p.stop() })
+	return p
+}
+
+// stop ends the program with SIGTERM, or SIGKILL after 10 s.
+func (p *proc) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// kill ends the program at once, as a crash would.
+func (p *proc) kill() {
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+}
+
+func (p *proc) output() string {
+	b, _ := os.ReadFile(p.log)
+	return string(b)
+}
+
+// freeAddr returns a loopback address with a port that was free just now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitHTTP waits until url answers at all.
+func waitHTTP(t *testing.T, url string, p *proc) {
+	t.Helper()
+	eventually(t, 15*time.Second, "server at "+url+" to answer", func() (bool, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false, err.Error() + "\n" + p.output()
+		}
+		resp.Body.Close()
+		return true, ""
+	})
+}
+
+// eventually polls cond every 100 ms until it holds or the time is up.
+func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		last = why
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s; last: %s", limit, what, last)
+}
