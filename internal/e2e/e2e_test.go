@@ -65,7 +65,9 @@ type site struct {
 	serve     *proc
 }
 
-func (w *world) newSite(name string, hub bool, extra string) *site {
+// newSite makes a site; top is added to feedpub.toml's top-level keys and
+// following to its address book.
+func (w *world) newSite(name string, hub bool, top, following string) *site {
 	addr := freeAddr(w.t)
 	s := &site{w: w, dir: filepath.Join(w.home, name), base: "http://" + addr + "/"}
 	args := []string{"init", s.dir, "--title", name + "'s microblog", "--author", name, "--url", s.base}
@@ -73,13 +75,14 @@ func (w *world) newSite(name string, hub bool, extra string) *site {
 		args = append(args, "--hub", w.hubURL())
 	}
 	w.run("feedpub", args...)
-	if extra != "" {
-		f, err := os.OpenFile(filepath.Join(s.dir, "feedpub.toml"), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		f.WriteString("\n" + extra + "\n")
-		f.Close()
+	cfg := filepath.Join(s.dir, "feedpub.toml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("[following]\n"), []byte(top+"\n[following]\n"+following+"\n"), 1)
+	if err := os.WriteFile(cfg, b, 0o644); err != nil {
+		w.t.Fatal(err)
 	}
 	w.gitInit(s.dir)
 	w.run("feedpub", "build", "--dir", s.dir)
@@ -147,12 +150,12 @@ func TestWholeSystem(t *testing.T) {
 	w.db = filepath.Join(w.home, "reader.db")
 	w.startHub()
 
-	alice := w.newSite("alice", true, `webmention = "http://`+w.readerAddr+`/webmention"`)
-	bob := w.newSite("bob", true, "[following]\nalice = \""+alice.feedURL()+"\"")
+	alice := w.newSite("alice", true, `webmention = "http://`+w.readerAddr+`/webmention"`, "")
+	bob := w.newSite("bob", true, "", `alice = "`+alice.feedURL()+`"`)
 	w.run("reader", "--db", w.db, "init", "--me", alice.feedURL())
 	w.startReader()
 
-	alice.publish("Hello, I am Alice. #intro")
+	alice.publish("Hello, I am Alice.", "--tag", "intro")
 	w.run("reader", "--db", w.db, "follow", alice.base, "--nick", "alice")
 	w.run("reader", "--db", w.db, "follow", bob.feedURL(), "--nick", "bob")
 	eventually(t, 15*time.Second, "both feeds to be pushed", func() (bool, string) {
@@ -172,7 +175,7 @@ func TestWholeSystem(t *testing.T) {
 
 	t.Run("a published post arrives by push", func(t *testing.T) {
 		start := time.Now()
-		bob.publish("First post from Bob #rookery")
+		bob.publish("First post from Bob", "--tag", "rookery")
 		p := w.waitPost(10*time.Second, "First post from Bob", "timeline")
 		t.Logf("arrived %s after publish started", time.Since(start).Round(time.Millisecond))
 		if p.Feed != bob.feedURL() || len(p.Tags) != 1 || p.Tags[0] != "rookery" {
@@ -198,8 +201,8 @@ func TestWholeSystem(t *testing.T) {
 	})
 
 	t.Run("webmentions from strangers, and not from the blocked", func(t *testing.T) {
-		carol := w.newSite("carol", false, "")
-		dave := w.newSite("dave", false, "")
+		carol := w.newSite("carol", false, "", "")
+		dave := w.newSite("dave", false, "", "")
 		w.run("reader", "--db", w.db, "block", dave.feedURL())
 		dave.publish("--reply-to", aliceFirst.URL, "Dave says something rude")
 		carol.publish("--reply-to", aliceFirst.URL, "Carol has never been followed")

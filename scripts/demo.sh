@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Rookery on loopback: builds feedpub, hub and reader, then runs the whole
+# system with fresh SQLite files in a scratch directory: two authors' sites,
+# a WebSub hub and a reader daemon. It publishes a post, a reply and a
+# mention, and shows what the reader sees as they arrive by push.
+#
+#   scripts/demo.sh             run, then keep everything up until Ctrl-C
+#   scripts/demo.sh --no-wait   run, show, stop (for scripts and tests)
+#
+# Ports: ROOKERY_DEMO_PORT (default 18000) and the next four.
+# Scratch directory: ROOKERY_DEMO_DIR (default a new temporary directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wait_at_end=1
+[ "${1:-}" = "--no-wait" ] && wait_at_end=0
+
+port=${ROOKERY_DEMO_PORT:-18000}
+work=${ROOKERY_DEMO_DIR:-$(mktemp -d -t rookery-demo.XXXXXX)}
+mkdir -p "$work/bin" "$work/logs"
+hub=127.0.0.1:$((port + 80)) reader=127.0.0.1:$((port + 70))
+alice=127.0.0.1:$((port + 1)) bob=127.0.0.1:$((port + 2))
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+
+for p in $((port + 80)) $((port + 70)) $((port + 1)) $((port + 2)); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "demo: port $p is in use; set ROOKERY_DEMO_PORT to a free range" >&2
+    exit 1
+  fi
+done
+
+say "Building feedpub, hub and reader into $work/bin"
+go build -o "$work/bin/" ./cmd/feedpub ./cmd/hub ./cmd/reader
+export PATH="$work/bin:$PATH"
+export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config"
+export READER_DB="$work/reader.db"
+# feedpub publish commits with git: give it an identity if there is none.
+git config user.email >/dev/null 2>&1 || export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@localhost \
+  GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@localhost
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  echo
+  echo "Stopped. Everything is in $work (logs in $work/logs)."
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+background() { # name, command...
+  local name=$1; shift
+  "$@" >"$work/logs/$name.log" 2>&1 &
+  pids+=($!)
+}
+wait_up_tcp() { # host:port
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "demo: nothing listens on $1; see $work/logs" >&2
+  exit 1
+}
+
+say "Starting a WebSub hub on http://$hub/"
+background hub hub --addr "$hub" --db "$work/hub.db" --allow-private
+wait_up_tcp "$hub"
+
+say "Creating two authors' sites"
+show feedpub init "$work/alice" --title "Alice's microblog" --author alice \
+  --url "http://$alice/" --hub "http://$hub/"
+show feedpub init "$work/bob" --title "Bob's microblog" --author bob \
+  --url "http://$bob/" --hub "http://$hub/"
+# Alice is the reader's owner: her site advertises her reader's Webmention
+# endpoint. Bob's address book knows Alice as @alice.
+sed -i "s|^\[following\]|webmention = \"http://$reader/webmention\"\n\n[following]|" "$work/alice/feedpub.toml"
+printf 'alice = "http://%s/feed.atom"\n' "$alice" >>"$work/bob/feedpub.toml"
+for s in alice bob; do
+  git init -q "$work/$s"
+  feedpub build --dir "$work/$s" >/dev/null
+done
+background alice-site feedpub serve --dir "$work/alice" --addr "$alice"
+background bob-site feedpub serve --dir "$work/bob" --addr "$bob"
+wait_up_tcp "$alice"; wait_up_tcp "$bob"
+
+say "Alice's reader: who she is, then the daemon that takes pushes and Webmentions"
+show reader init --me "http://$alice/feed.atom"
+background reader reader serve --addr "$reader" --allow-private
+wait_up_tcp "$reader"
+
+say "Alice writes her first post"
+show feedpub post --dir "$work/alice" --tag hello "Hello world, this is my first post on Rookery."
+show feedpub publish --dir "$work/alice" --interval 100ms
+
+say "Alice follows Bob (and herself, to see whole threads)"
+show reader follow "http://$bob/" --nick bob
+show reader follow "http://$alice/" --nick alice
+for _ in $(seq 1 100); do
+  [ "$(reader following --json | grep -c '"mode": *"push"')" -ge 2 ] && break
+  sleep 0.1
+done
+show reader following
+
+first_url="http://$alice/posts/$(sed -n 's/^key *= *"\(.*\)"/\1/p' "$work"/alice/posts/*.md | head -1)/"
+
+say "Bob posts; the hub pushes it to Alice's reader"
+show feedpub post --dir "$work/bob" --tag rookery "Trying out Rookery: my posts live in my own git repository."
+show feedpub publish --dir "$work/bob" --interval 100ms
+wait_for() { # text, command...
+  local text=$1; shift
+  for _ in $(seq 1 50); do
+    "$@" 2>/dev/null | grep -q "$text" && return 0
+    sleep 0.1
+  done
+  return 0
+}
+wait_for "my own git repository" reader timeline
+show reader timeline
+
+say "Bob replies to Alice and mentions her; she hears of it by Webmention"
+show feedpub post --dir "$work/bob" --reply-to "$first_url" "Welcome @alice! Replies travel as thr:in-reply-to."
+show feedpub publish --dir "$work/bob" --interval 100ms
+wait_for "Welcome" reader mentions
+show reader mentions
+show reader thread "$first_url"
+show reader search rookery
+
+cat <<EOF
+
+Everything runs on loopback; its data is in $work.
+  hub          http://$hub/         (landing page, /metrics, /subscription)
+  reader serve http://$reader/      (Webmention endpoint, WebSub callbacks)
+  alice's site http://$alice/
+  bob's site   http://$bob/
+
+Try next (in another terminal):
+  export PATH="$work/bin:\$PATH" READER_DB="$work/reader.db"
+  feedpub post --dir $work/bob "Another post" && feedpub publish --dir $work/bob
+  reader timeline
+  reader search "git repository" --json
+  reader block bob && reader timeline
+EOF
+
+if [ "$wait_at_end" = 1 ]; then
+  echo
+  echo "Press Ctrl-C to stop."
+  while :; do sleep 1; done
+fi
