@@ -92,7 +92,7 @@ func (s *Site) AtomDocument(p Page) ([]byte, error) {
 	c := s.Config
 	f := &atomFeed{
 		AtomFeed: feeds.AtomFeed{Xmlns: NSAtom, Title: c.Title, Id: c.FeedURL(),
-			Updated: rfc3339(updated(p.Entries)), Subtitle: c.Description, Author: s.author()},
+			Updated: rfc3339(p.Updated), Subtitle: c.Description, Author: s.author()},
 		XmlnsThr: NSThread, XmlnsFH: NSHistory,
 		Links: s.atomFeedLinks(p),
 	}

@@ -50,7 +50,7 @@ func (s *Site) RSSDocument(p Page) ([]byte, error) {
 		desc = c.Title
 	}
 	ch := &rssChannel{RssFeed: feeds.RssFeed{Title: c.Title, Link: c.URL, Description: desc,
-		LastBuildDate: rfc1123(updated(p.Entries)), Generator: "feedpub"}}
+		LastBuildDate: rfc1123(p.Updated), Generator: "feedpub"}}
 	ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: c.RSSURL(), Rel: "self", Type: "application/rss+xml"})
 	for _, h := range c.Hubs {
 		ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: h, Rel: "hub"})

@@ -91,11 +91,11 @@ func TestBuildContent(t *testing.T) {
 		`<category term="go">`, `<category term="web">`,
 		`<link href="https://bob.example/feed.atom" rel="mentioned" title="bob">`,
 		`<thr:in-reply-to ref="tag:bob.example,2026:posts/abc" href="https://bob.example/posts/abc/" source="https://bob.example/feed.atom" type="text/html">`,
-		`href=&#34;https://alice.example/about&#34;`,                    // relative link made absolute
-		`src=&#34;https://alice.example/posts/second2/cat.png&#34;`,     // relative to the permalink
-		`class=&#34;h-card u-mention&#34;&gt;@bob&lt;/a&gt;`,            // mention link in content
-		`&lt;code&gt;@notamention&lt;/code&gt;`,                         // not inside code
-		`alice@alice.example`,                                           // an e-mail is not a mention
+		`href=&#34;https://alice.example/about&#34;`,                // relative link made absolute
+		`src=&#34;https://alice.example/posts/second2/cat.png&#34;`, // relative to the permalink
+		`class=&#34;h-card u-mention&#34;&gt;@bob&lt;/a&gt;`,        // mention link in content
+		`&lt;code&gt;@notamention&lt;/code&gt;`,                     // not inside code
+		`alice@alice.example`,                                       // an e-mail is not a mention
 	)
 	// newest first
 	if strings.Index(atom, "posts/reply3") > strings.Index(atom, "posts/second2") ||
@@ -234,5 +234,31 @@ func TestBadInputKeepsOutput(t *testing.T) {
 				t.Errorf("a failed build changed the number of output files")
 			}
 		})
+	}
+}
+
+func TestArchivePages(t *testing.T) {
+	cfg := "-- feedpub.toml --\ntitle = \"A\"\nauthor = \"A\"\nurl = \"http://127.0.0.1:8000/\"\nfeed_size = 3\n"
+	dir := writeSite(t, cfg+manyPosts(8))
+	res := build(t, dir)
+	for _, p := range []string{"archive/0001.atom", "archive/0002.atom", "archive/0001.html", "archive/0002.html"} {
+		if !slices.Contains(res.Written, p) {
+			t.Errorf("%s not written: %v", p, res.Written)
+		}
+	}
+	contains(t, "index.html", read(t, dir, "index.html"), `href="archive/0002.html"`)
+	contains(t, "archive/0001.html", read(t, dir, "archive/0001.html"), `href="../archive/0002.html"`, "posts/paa/")
+	if !strings.Contains(read(t, dir, "archive/0001.atom"), "<fh:archive>") || strings.Contains(read(t, dir, "feed.atom"), "fh:complete") {
+		t.Error("archive markers wrong")
+	}
+	addFiles(t, dir, manyPosts(9))
+	res = build(t, dir)
+	for _, p := range []string{"archive/0001.atom", "archive/0001.html"} {
+		if slices.Contains(res.Written, p) {
+			t.Errorf("full archive %s was rewritten after a new post", p)
+		}
+	}
+	if !slices.Contains(res.Written, "archive/0002.atom") {
+		t.Errorf("the open archive was not updated: %v", res.Written)
 	}
 }
