@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -25,14 +26,17 @@ const SentFile = ".feedpub/sent.json"
 type Webmention struct {
 	Source string // our post's permalink
 	Target string // the replied-to permalink or the mentioned person's feed URL
+	// Fallback is where else to look for the endpoint when Target
+	// advertises none: the replied-to post's feed.
+	Fallback string
 }
 
 // WebmentionsOf lists the Webmentions a post calls for: its parent, then
 // each person it mentions.
 func WebmentionsOf(e *Entry) []Webmention {
 	var out []Webmention
-	if e.ReplyTo != nil && e.ReplyTo.Href != "" {
-		out = append(out, Webmention{Source: e.Permalink, Target: e.ReplyTo.Href})
+	if r := e.ReplyTo; r != nil && r.Href != "" {
+		out = append(out, Webmention{Source: e.Permalink, Target: r.Href, Fallback: r.Source})
 	}
 	for _, m := range e.Mentions {
 		out = append(out, Webmention{Source: e.Permalink, Target: m.URL})
@@ -41,8 +45,9 @@ func WebmentionsOf(e *Entry) []Webmention {
 }
 
 // SendWebmentions sends the not-yet-sent Webmentions of entries and records
-// each success in DIR/.feedpub/sent.json. A target without an endpoint is
-// skipped with a note; a refused one is an error (and retried next time).
+// each success in DIR/.feedpub/sent.json. A target without an endpoint, or
+// that cannot be fetched, is skipped with a note; a refused Webmention is an
+// error. Both are tried again next time.
 func SendWebmentions(ctx context.Context, client *http.Client, dir string, entries []*Entry, log io.Writer) error {
 	sent, err := loadSent(dir)
 	if err != nil {
@@ -57,6 +62,8 @@ func SendWebmentions(ctx context.Context, client *http.Client, dir string, entri
 			}
 			ok, err := SendWebmention(ctx, client, wm)
 			switch {
+			case errors.Is(err, ErrDiscovery):
+				fmt.Fprintf(log, "cannot look for a Webmention endpoint at %s; skipped: %v\n", wm.Target, err)
 			case err != nil:
 				errs = append(errs, err)
 			case !ok:
@@ -73,12 +80,24 @@ func SendWebmentions(ctx context.Context, client *http.Client, dir string, entri
 	return errors.Join(errs...)
 }
 
+// ErrDiscovery marks a Webmention target that could not be fetched to look
+// for its endpoint.
+var ErrDiscovery = errors.New("publish: Webmention endpoint discovery failed")
+
 // SendWebmention discovers target's endpoint and notifies it. It reports
 // false, nil when the target advertises no endpoint.
 func SendWebmention(ctx context.Context, client *http.Client, wm Webmention) (bool, error) {
 	endpoint, err := DiscoverWebmention(ctx, client, wm.Target)
-	if err != nil || endpoint == "" {
-		return false, err
+	if endpoint == "" && wm.Fallback != "" && wm.Fallback != wm.Target {
+		if fb, ferr := DiscoverWebmention(ctx, client, wm.Fallback); ferr == nil && fb != "" {
+			endpoint, err = fb, nil
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrDiscovery, err)
+	}
+	if endpoint == "" {
+		return false, nil
 	}
 	form := url.Values{"source": {wm.Source}, "target": {wm.Target}}
 	if err := postForm(ctx, client, endpoint, form); err != nil {
@@ -91,7 +110,9 @@ func SendWebmention(ctx context.Context, client *http.Client, wm Webmention) (bo
 // Recommendation says: the first HTTP Link header with rel=webmention, else
 // the first <link> or <a> element with rel=webmention in document order; a
 // relative URL is resolved against the target's final URL (after
-// redirects). It returns "" when there is none.
+// redirects). When target is an Atom or RSS feed (a mentioned person's
+// identity), its feed-level atom:link rel=webmention counts too. It returns
+// "" when there is none.
 func DiscoverWebmention(ctx context.Context, client *http.Client, target string) (string, error) {
 	r, err := get(ctx, client, target, "text/html, */*;q=0.5")
 	if err != nil {
@@ -105,7 +126,7 @@ func DiscoverWebmention(ctx context.Context, client *http.Client, target string)
 		return resolveRef(base, links[0]), nil
 	}
 	if !isHTML(r) {
-		return "", nil
+		return resolveIfSet(base, feedWebmention(r.Body)), nil
 	}
 	doc, err := html.Parse(bytes.NewReader(r.Body))
 	if err != nil {
@@ -122,6 +143,49 @@ func DiscoverWebmention(ctx context.Context, client *http.Client, target string)
 		return "", nil
 	}
 	return resolveRef(base, attr(n, "href")), nil // href="" is the target itself
+}
+
+// feedWebmention returns the href of the first atom:link rel=webmention of
+// an Atom feed or RSS channel that is not inside an entry or item.
+func feedWebmention(body []byte) string {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = false
+	inItem := 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case t.Name.Local == "entry" || t.Name.Local == "item":
+				inItem++
+			case inItem == 0 && t.Name.Space == NSAtom && t.Name.Local == "link" && hasToken(xmlAttr(t, "rel"), "webmention"):
+				return xmlAttr(t, "href")
+			}
+		case xml.EndElement:
+			if t.Name.Local == "entry" || t.Name.Local == "item" {
+				inItem--
+			}
+		}
+	}
+}
+
+func xmlAttr(t xml.StartElement, name string) string {
+	for _, a := range t.Attr {
+		if a.Name.Local == name && a.Name.Space == "" {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+func resolveIfSet(base *url.URL, ref string) string {
+	if ref == "" {
+		return ""
+	}
+	return resolveRef(base, ref)
 }
 
 func attrOK(n *html.Node, name string) (string, bool) {
