@@ -17,7 +17,13 @@ import (
 // Webmentions). It is not part of the output.
 const StateDir = ".feedpub"
 
-const manifestName = "manifest.json"
+// manifestPath is where the manifest of the output directory out lives:
+// one per output directory, so a build with --out elsewhere does not make
+// the next default build rewrite everything.
+func manifestPath(dir, out string) string {
+	sum := sha256.Sum256([]byte(out))
+	return filepath.Join(dir, StateDir, "manifest-"+hex.EncodeToString(sum[:6])+".json")
+}
 
 // manifest records what the last build wrote, so the next one rewrites only
 // what changed and removes what is gone.
@@ -36,7 +42,7 @@ type fileState struct {
 
 func loadManifest(dir, out string) *manifest {
 	m := &manifest{Out: out, Files: map[string]fileState{}}
-	data, err := os.ReadFile(filepath.Join(dir, StateDir, manifestName))
+	data, err := os.ReadFile(manifestPath(dir, out))
 	if err != nil {
 		return m
 	}
@@ -55,7 +61,7 @@ func (m *manifest) save(dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, StateDir, manifestName), data)
+	return writeFileAtomic(manifestPath(dir, m.Out), data)
 }
 
 func hashOf(data []byte) string {
