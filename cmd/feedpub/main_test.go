@@ -211,8 +211,7 @@ func TestPing(t *testing.T) {
 }
 
 func TestReplyTo(t *testing.T) {
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		if r.URL.Path != "/posts/x/" {
 			io.WriteString(w, "<!doctype html><p>nothing here</p>")
