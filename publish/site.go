@@ -1,6 +1,9 @@
 package publish
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +22,28 @@ type Entry struct {
 	Title     string // plain-text snippet
 	HTML      string // rendered Markdown, absolute URLs
 	Mentions  []Mention
+	// Hash identifies the post file's content: two entries with the same
+	// Hash under the same configuration render identically.
+	Hash string
+}
+
+// EntryCache remembers parsed and rendered posts between builds, so that
+// an incremental build reads and renders only the post files that changed
+// (by size and modification time). The caller persists it; the zero value
+// is an empty cache.
+type EntryCache struct {
+	Config string // Fingerprint of the configuration the entries were rendered with
+	Files  map[string]CachedFile
+	dirty  bool
+}
+
+// Changed reports whether the last LoadSiteCached changed the cache.
+func (c *EntryCache) Changed() bool { return c.dirty }
+
+// CachedFile is one post file as a previous build saw it.
+type CachedFile struct {
+	Size, ModTime int64
+	Entry         *Entry // nil for a draft
 }
 
 // Site is the whole input of a build: configuration and entries, newest first.
@@ -33,8 +58,26 @@ func (c *Config) EntryID(p *Post) string {
 	return fmt.Sprintf("tag:%s,%d:posts/%s", c.Host(), p.Published.Year(), p.Key)
 }
 
+// Fingerprint identifies the configuration's content; entries rendered
+// under equal fingerprints are interchangeable.
+func (c *Config) Fingerprint() string {
+	data, _ := json.Marshal(c) // maps are encoded in key order
+	return hashString(data)
+}
+
+func hashString(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
 // LoadSite reads DIR/feedpub.toml and every DIR/posts/*.md, in parallel.
 func LoadSite(dir string) (*Site, error) {
+	return LoadSiteCached(dir, nil)
+}
+
+// LoadSiteCached is LoadSite reusing the entries of cache whose files did
+// not change since, and updating cache (when not nil) to the files read.
+func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
@@ -43,7 +86,14 @@ func LoadSite(dir string) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := loadEntries(cfg, names)
+	if cache == nil {
+		cache = &EntryCache{}
+	}
+	if fp := cfg.Fingerprint(); cache.Config != fp || cache.Files == nil {
+		*cache = EntryCache{Config: fp, Files: map[string]CachedFile{}}
+	}
+	cache.dirty = false
+	entries, err := loadEntries(cfg, names, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -68,50 +118,66 @@ func postFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// loadEntries parses and renders the files with one worker per CPU. The
-// first error in file order wins, so messages are deterministic.
-func loadEntries(cfg *Config, paths []string) ([]*Entry, error) {
+// loadEntries parses and renders the files that are not in cache, with one
+// worker per CPU, and leaves in cache exactly the files of paths. The first
+// error in file order wins, so messages are deterministic.
+func loadEntries(cfg *Config, paths []string, cache *EntryCache) ([]*Entry, error) {
 	r := newRenderer(cfg.Following)
-	out := make([]*Entry, len(paths))
+	files := make([]CachedFile, len(paths))
 	errs := make([]error, len(paths))
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = loadEntry(cfg, r, paths[i])
+			for i := w; i < len(paths); i += workers {
+				files[i], errs[i] = loadEntry(cfg, r, paths[i], cache.Files[paths[i]])
 			}
 		}()
 	}
-	for i := range paths {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	var entries []*Entry
-	for i, e := range out {
+	fresh := make(map[string]CachedFile, len(paths))
+	dirty := len(cache.Files) != len(paths)
+	for i, f := range files {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		if e != nil {
-			entries = append(entries, e)
+		fresh[paths[i]] = f
+		dirty = dirty || f != cache.Files[paths[i]]
+		if f.Entry != nil {
+			entries = append(entries, f.Entry)
 		}
 	}
+	cache.Files, cache.dirty = fresh, dirty
 	return entries, nil
 }
 
-func loadEntry(cfg *Config, r *renderer, path string) (*Entry, error) {
+// loadEntry returns the cached entry when the file's size and modification
+// time are unchanged, else reads, parses and renders the file.
+func loadEntry(cfg *Config, r *renderer, path string, cached CachedFile) (CachedFile, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return CachedFile{}, fmt.Errorf("publish: %w", err)
+	}
+	f := CachedFile{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+	if cached.ModTime == f.ModTime && cached.Size == f.Size && cached.ModTime != 0 {
+		return cached, nil
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
+		return CachedFile{}, fmt.Errorf("publish: %w", err)
 	}
 	p, err := ParsePost(path, data)
 	if err != nil || p.Draft {
-		return nil, err
+		return f, err
 	}
-	return newEntry(cfg, r, p)
+	f.Entry, err = newEntry(cfg, r, p)
+	if err == nil {
+		f.Entry.Hash = hashString(data)
+	}
+	return f, err
 }
 
 // newEntry renders p for cfg.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -38,9 +39,12 @@ func buildOrFail(b *testing.B, o site.Options) *site.Result {
 }
 
 // BenchmarkBuild measures a full build, an unchanged rebuild and a rebuild
-// after one new post, at 1,000 posts.
+// after one new post, at 1,000 posts (ROOKERY_BENCH_POSTS=10000 for more).
 func BenchmarkBuild(b *testing.B) {
-	const n = 1000
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("ROOKERY_BENCH_POSTS")); err == nil && v > 0 {
+		n = v
+	}
 	dir := benchSite(b, n)
 	b.Run("full", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {

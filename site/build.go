@@ -1,16 +1,21 @@
 package site
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
-	"runtime"
-	"sync"
+	"time"
 
 	"github.com/rookery-social/rookery/publish"
 )
 
 // DefaultOut is the output directory, relative to the site directory.
 const DefaultOut = "public"
+
+// formatVersion changes whenever feedpub's output for the same input does,
+// so that a new version of feedpub re-renders everything once.
+const formatVersion = "feedpub-output-1"
 
 // Options configure a build.
 type Options struct {
@@ -33,19 +38,27 @@ type Result struct {
 	Unchanged int
 }
 
-// Build renders the site in o.Dir into the output directory. Every file is
-// rendered in memory first: on any error nothing is written and the previous
-// output stays as it was. Then only files whose content changed are written.
+// Build renders the site in o.Dir into the output directory. It only reads
+// and renders post files that changed since the last build, and only
+// renders output documents whose inputs changed; every document that must
+// be rendered is rendered in memory first, so on any error nothing is
+// written and the previous output stays as it was. Then only files whose
+// content changed are written.
 func Build(o Options) (*Result, error) {
-	s, err := publish.LoadSite(o.Dir)
+	out, err := filepath.Abs(o.out())
+	if err != nil {
+		return nil, fmt.Errorf("site: %w", err)
+	}
+	st := loadState(o.Dir, out)
+	s, err := publish.LoadSiteCached(o.Dir, &st.Entries)
 	if err != nil {
 		return nil, err
 	}
-	docs, err := Render(s)
+	t, err := loadTheme()
 	if err != nil {
 		return nil, err
 	}
-	res, err := writeTree(o.Dir, o.out(), docs)
+	res, err := writeTree(o.Dir, st, plan(t, s))
 	if err != nil {
 		return nil, err
 	}
@@ -53,52 +66,55 @@ func Build(o Options) (*Result, error) {
 	return res, nil
 }
 
-// Render produces every output document of s: feeds, archives and pages.
-func Render(s *publish.Site) ([]publish.Document, error) {
-	t, err := loadTheme()
-	if err != nil {
-		return nil, err
-	}
-	docs, err := s.FeedDocuments()
-	if err != nil {
-		return nil, err
-	}
-	info := newSiteInfo(s.Config)
-	main, archives := s.Pages()
-	for _, p := range append([]publish.Page{main}, archives...) {
-		d, err := t.renderList(s, info, p)
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, d)
-	}
-	posts, err := renderPosts(t, s, info)
-	if err != nil {
-		return nil, err
-	}
-	return append(docs, posts...), nil
+// job is one output document: Key identifies everything it is rendered
+// from ("" means always render), Render produces it.
+type job struct {
+	Path   string
+	Key    string
+	Render func() ([]byte, error)
 }
 
-// renderPosts renders the post pages with one worker per CPU.
-func renderPosts(t *theme, s *publish.Site, info *siteInfo) ([]publish.Document, error) {
-	out := make([]publish.Document, len(s.Entries))
-	errs := make([]error, len(s.Entries))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(s.Entries); i += workers {
-				out[i], errs[i] = t.renderPost(s, info, s.Entries[i])
-			}
-		}()
+// plan lists every output document of s: feeds, archives and pages.
+func plan(t *theme, s *publish.Site) []job {
+	info := newSiteInfo(s.Config)
+	base := t.key + " " + s.Config.Fingerprint()
+	main, archives := s.Pages()
+	jobs := []job{
+		{Path: "feed.atom", Render: func() ([]byte, error) { return s.AtomDocument(main) }},
+		{Path: "feed.rss", Render: func() ([]byte, error) { return s.RSSDocument(main) }},
+		{Path: "feed.json", Render: func() ([]byte, error) { return s.JSONDocument(main) }},
+		{Path: "index.html", Render: func() ([]byte, error) { return t.renderList(s, info, main) }},
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("site: %w", err)
-		}
+	for _, a := range archives {
+		key := pageKey(base, a)
+		jobs = append(jobs,
+			job{Path: publish.ArchivePath(a.Number), Key: key, Render: func() ([]byte, error) { return s.AtomDocument(a) }},
+			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, info, a) }})
 	}
-	return out, nil
+	for _, e := range s.Entries {
+		jobs = append(jobs, job{Path: postPath(e), Key: hashKey(base, e.Hash),
+			Render: func() ([]byte, error) { return t.renderPost(s, info, e) }})
+	}
+	return jobs
+}
+
+func postPath(e *publish.Entry) string { return "posts/" + e.Key + "/index.html" }
+
+// pageKey identifies an archive page's inputs: its place in the history
+// and its entries' contents.
+func pageKey(base string, p publish.Page) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d %d %s\n", base, p.Number, p.Last, p.Updated.Format(time.RFC3339Nano))
+	for _, e := range p.Entries {
+		fmt.Fprintf(h, "%s %s\n", e.Path, e.Hash)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func hashKey(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }

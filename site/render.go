@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"time"
 
 	"github.com/rookery-social/rookery/publish"
@@ -17,6 +18,7 @@ var themeFS embed.FS
 type theme struct {
 	index, post *template.Template
 	css         template.CSS
+	key         string // identifies the theme files and output format
 }
 
 func loadTheme() (*theme, error) {
@@ -24,7 +26,15 @@ func loadTheme() (*theme, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site: %w", err)
 	}
-	t := &theme{css: template.CSS(css)}
+	t := &theme{css: template.CSS(css), key: formatVersion}
+	files, err := fs.Glob(themeFS, "theme/*")
+	if err != nil {
+		return nil, fmt.Errorf("site: %w", err)
+	}
+	for _, f := range files {
+		data, _ := themeFS.ReadFile(f)
+		t.key = hashKey(t.key, f, string(data))
+	}
 	if t.index, err = parsePage("index.html"); err != nil {
 		return nil, fmt.Errorf("site: theme: %w", err)
 	}
@@ -105,14 +115,13 @@ func execute(t *template.Template, d *pageData) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// renderIndex renders index.html (the main page's entries) or an archive
+// renderList renders index.html (the main page's entries) or an archive
 // page archive/NNNN.html.
-func (t *theme) renderList(s *publish.Site, info *siteInfo, p publish.Page) (publish.Document, error) {
+func (t *theme) renderList(s *publish.Site, info *siteInfo, p publish.Page) ([]byte, error) {
 	d := &pageData{Site: info, CSS: t.css, PageTitle: s.Config.Title, Canonical: s.Config.URL,
 		Entries: views(p.Entries, s.Config)}
-	path := "index.html"
 	if p.Number > 0 {
-		path = publish.ArchiveHTMLPath(p.Number)
+		path := publish.ArchiveHTMLPath(p.Number)
 		d.Root = "../"
 		d.PageTitle = fmt.Sprintf("%s — archive %d", s.Config.Title, p.Number)
 		d.Canonical = s.Config.URL + path
@@ -127,14 +136,12 @@ func (t *theme) renderList(s *publish.Site, info *siteInfo, p publish.Page) (pub
 	} else if p.Last > 0 {
 		d.Older = publish.ArchiveHTMLPath(p.Last)
 	}
-	data, err := execute(t.index, d)
-	return publish.Document{Path: path, Data: data}, err
+	return execute(t.index, d)
 }
 
 // renderPost renders posts/KEY/index.html.
-func (t *theme) renderPost(s *publish.Site, info *siteInfo, e *publish.Entry) (publish.Document, error) {
+func (t *theme) renderPost(s *publish.Site, info *siteInfo, e *publish.Entry) ([]byte, error) {
 	d := &pageData{Site: info, CSS: t.css, PageTitle: e.Title + " — " + s.Config.Title,
 		Canonical: e.Permalink, Root: "../../", Entries: []entryView{viewOf(e, s.Config)}}
-	data, err := execute(t.post, d)
-	return publish.Document{Path: "posts/" + e.Key + "/index.html", Data: data}, err
+	return execute(t.post, d)
 }

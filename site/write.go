@@ -1,67 +1,77 @@
 package site
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
+	"sync"
 
 	"github.com/rookery-social/rookery/publish"
 )
 
-// StateDir is the site's private state directory (build manifest, sent
+// StateDir is the site's private state directory (build state, sent
 // Webmentions). It is not part of the output.
 const StateDir = ".feedpub"
 
-// manifestPath is where the manifest of the output directory out lives:
-// one per output directory, so a build with --out elsewhere does not make
-// the next default build rewrite everything.
-func manifestPath(dir, out string) string {
-	sum := sha256.Sum256([]byte(out))
-	return filepath.Join(dir, StateDir, "manifest-"+hex.EncodeToString(sum[:6])+".json")
+// state is what the last build into one output directory left behind, so
+// the next one renders and rewrites only what changed and removes what is
+// gone.
+type state struct {
+	Out     string
+	Files   map[string]fileState
+	Entries publish.EntryCache
 }
 
-// manifest records what the last build wrote, so the next one rewrites only
-// what changed and removes what is gone.
-type manifest struct {
-	Out   string               `json:"out"`
-	Files map[string]fileState `json:"files"`
-}
-
-// fileState is a written file: its content hash and what stat said after
-// the write, to notice files changed behind our back.
+// fileState is a written file: the key of its inputs, its content hash and
+// what stat said after the write, to notice files changed behind our back.
 type fileState struct {
-	Hash    string `json:"hash"`
-	Size    int64  `json:"size"`
-	ModTime int64  `json:"mtime"`
+	Key     string
+	Hash    string
+	Size    int64
+	ModTime int64
 }
 
-func loadManifest(dir, out string) *manifest {
-	m := &manifest{Out: out, Files: map[string]fileState{}}
-	data, err := os.ReadFile(manifestPath(dir, out))
+// statePath is where the state of the output directory out lives: one per
+// output directory, so a build with --out elsewhere does not make the next
+// default build start from scratch.
+func statePath(dir, out string) string {
+	sum := sha256.Sum256([]byte(out))
+	return filepath.Join(dir, StateDir, "build-"+hex.EncodeToString(sum[:6])+".gob")
+}
+
+// loadState reads the state of out; a missing or unreadable state means a
+// build from scratch.
+func loadState(dir, out string) *state {
+	fresh := &state{Out: out, Files: map[string]fileState{}}
+	data, err := os.ReadFile(statePath(dir, out))
 	if err != nil {
-		return m
+		return fresh
 	}
-	var old manifest
-	if json.Unmarshal(data, &old) != nil || old.Out != out || old.Files == nil {
-		return m
+	var old state
+	if gob.NewDecoder(bytes.NewReader(data)).Decode(&old) != nil || old.Out != out || old.Files == nil {
+		return fresh
 	}
 	return &old
 }
 
-func (m *manifest) save(dir string) error {
-	data, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("site: manifest: %w", err)
+func (st *state) save(dir string) error {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(st); err != nil {
+		return fmt.Errorf("site: build state: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
-	return writeFileAtomic(manifestPath(dir, m.Out), data)
+	return writeFileAtomic(statePath(dir, st.Out), b.Bytes())
 }
 
 func hashOf(data []byte) string {
@@ -69,47 +79,118 @@ func hashOf(data []byte) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// upToDate reports whether the file at path still holds what the manifest
-// says was written there.
-func (st fileState) upToDate(path, hash string) bool {
-	if st.Hash != hash {
-		return false
-	}
+// current reports whether the file at path still is what the state says
+// was written there.
+func (fs fileState) current(path string) bool {
 	fi, err := os.Stat(path)
-	return err == nil && fi.Size() == st.Size && fi.ModTime().UnixNano() == st.ModTime
+	return err == nil && fi.Size() == fs.Size && fi.ModTime().UnixNano() == fs.ModTime
 }
 
-// writeTree writes the documents under out, skipping unchanged ones, and
+// outcome is what one job needs: nothing (skip), or data to write.
+type outcome struct {
+	skip bool
+	data []byte
+	hash string
+	err  error
+}
+
+// writeTree renders the jobs whose inputs or files changed, then — only
+// when every render succeeded — writes those whose content changed and
 // removes files a previous build wrote that are no longer produced.
-func writeTree(dir, out string, docs []publish.Document) (*Result, error) {
-	absOut, err := filepath.Abs(out)
-	if err != nil {
-		return nil, fmt.Errorf("site: %w", err)
+func writeTree(dir string, old *state, jobs []job) (*Result, error) {
+	outs := renderChanged(old, jobs)
+	for _, o := range outs {
+		if o.err != nil {
+			return nil, o.err
+		}
 	}
-	old := loadManifest(dir, absOut)
-	next := &manifest{Out: absOut, Files: make(map[string]fileState, len(docs))}
+	next := &state{Out: old.Out, Files: make(map[string]fileState, len(jobs)), Entries: old.Entries}
 	res := &Result{}
-	for _, d := range docs {
-		path := filepath.Join(absOut, filepath.FromSlash(d.Path))
-		h := hashOf(d.Data)
-		if st, ok := old.Files[d.Path]; ok && st.upToDate(path, h) {
-			next.Files[d.Path] = st
+	var writes []int
+	for i, j := range jobs {
+		o, prev := outs[i], old.Files[j.Path]
+		if o.skip || (prev.Hash == o.hash && prev.Size == int64(len(o.data)) && prev.current(filepath.Join(old.Out, filepath.FromSlash(j.Path)))) {
+			prev.Key = j.Key
+			next.Files[j.Path] = prev
 			res.Unchanged++
 			continue
 		}
-		st, err := writeDoc(path, d.Data, h)
-		if err != nil {
-			return nil, err
-		}
-		next.Files[d.Path] = st
-		res.Written = append(res.Written, d.Path)
+		writes = append(writes, i)
 	}
-	res.Removed = removeStale(absOut, old, next)
+	written, err := writeAll(old.Out, jobs, outs, writes)
+	if err != nil {
+		return nil, err
+	}
+	for k, i := range writes {
+		next.Files[jobs[i].Path] = written[k]
+		res.Written = append(res.Written, jobs[i].Path)
+	}
+	res.Removed = removeStale(old.Out, old, next)
 	sort.Strings(res.Written)
+	if len(res.Written) == 0 && len(res.Removed) == 0 && !old.Entries.Changed() && sameKeys(old, next) {
+		return res, nil // the saved state is still exact
+	}
 	return res, next.save(dir)
 }
 
-func writeDoc(path string, data []byte, hash string) (fileState, error) {
+// renderChanged renders, one worker per CPU, every job whose key is unset
+// or differs from the last build's, or whose file changed since.
+func renderChanged(old *state, jobs []job) []outcome {
+	outs := make([]outcome, len(jobs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(jobs); i += workers {
+				j := jobs[i]
+				prev, ok := old.Files[j.Path]
+				if ok && j.Key != "" && prev.Key == j.Key && prev.current(filepath.Join(old.Out, filepath.FromSlash(j.Path))) {
+					outs[i] = outcome{skip: true}
+					continue
+				}
+				data, err := j.Render()
+				outs[i] = outcome{data: data, hash: hashOf(data), err: err}
+			}
+		}()
+	}
+	wg.Wait()
+	return outs
+}
+
+// sameKeys reports whether every file kept the input key it had.
+func sameKeys(old, next *state) bool {
+	for p, fs := range next.Files {
+		if old.Files[p].Key != fs.Key {
+			return false
+		}
+	}
+	return true
+}
+
+// writeAll writes the documents jobs[i] for i in which, several at a time
+// since the work is mostly waiting for the file system.
+func writeAll(out string, jobs []job, outs []outcome, which []int) ([]fileState, error) {
+	states := make([]fileState, len(which))
+	errs := make([]error, len(which))
+	const workers = 8
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < len(which); k += workers {
+				i := which[k]
+				states[k], errs[k] = writeDoc(filepath.Join(out, filepath.FromSlash(jobs[i].Path)), outs[i].data, outs[i].hash, jobs[i].Key)
+			}
+		}()
+	}
+	wg.Wait()
+	return states, errors.Join(errs...)
+}
+
+func writeDoc(path string, data []byte, hash, key string) (fileState, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fileState{}, fmt.Errorf("site: %w", err)
 	}
@@ -120,10 +201,10 @@ func writeDoc(path string, data []byte, hash string) (fileState, error) {
 	if err != nil {
 		return fileState{}, fmt.Errorf("site: %w", err)
 	}
-	return fileState{Hash: hash, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, nil
+	return fileState{Key: key, Hash: hash, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, nil
 }
 
-func removeStale(out string, old, next *manifest) []string {
+func removeStale(out string, old, next *state) []string {
 	var removed []string
 	for p := range old.Files {
 		if _, ok := next.Files[p]; ok {
@@ -142,7 +223,7 @@ func removeStale(out string, old, next *manifest) []string {
 // writeFileAtomic writes data to a temporary file beside path and renames it
 // into place, so readers never see a half-written file.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	f, err := os.OpenFile(path+".tmp-"+strconv.FormatUint(rand.Uint64(), 36), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
@@ -150,9 +231,6 @@ func writeFileAtomic(path string, data []byte) error {
 	cerr := f.Close()
 	if werr == nil {
 		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(f.Name(), 0o644)
 	}
 	if werr == nil {
 		werr = os.Rename(f.Name(), path)
