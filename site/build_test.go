@@ -262,3 +262,31 @@ func TestArchivePages(t *testing.T) {
 		t.Errorf("the open archive was not updated: %v", res.Written)
 	}
 }
+
+func TestIncrementalEdits(t *testing.T) {
+	dir := writeSite(t, basicSite)
+	build(t, dir)
+	// Editing a post rewrites its page and the feeds, nothing else.
+	path := filepath.Join(dir, "posts", "2026-03-01-first1.md")
+	os.WriteFile(path, []byte("+++\nkey = \"first1\"\npublished = 2026-03-01T10:00:00Z\nupdated = 2026-03-06T10:00:00Z\n+++\nHello, edited world!\n"), 0o644)
+	os.Chtimes(path, time.Now(), time.Now().Add(2*time.Second)) // a different mtime even on coarse clocks
+	res := build(t, dir)
+	want := []string{"feed.atom", "feed.json", "feed.rss", "index.html", "posts/first1/index.html"}
+	if !slices.Equal(res.Written, want) {
+		t.Errorf("after an edit wrote %v, want %v", res.Written, want)
+	}
+	contains(t, "edited page", read(t, dir, "posts/first1/index.html"), "Hello, edited world!", `class="dt-updated"`)
+	// A page removed behind feedpub's back is written again.
+	os.Remove(filepath.Join(dir, "public", "posts", "second2", "index.html"))
+	if res := build(t, dir); !slices.Equal(res.Written, []string{"posts/second2/index.html"}) {
+		t.Errorf("after deleting an output page wrote %v", res.Written)
+	}
+	// A configuration change re-renders every page.
+	cfg := filepath.Join(dir, "feedpub.toml")
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), `title = "Alice's notes"`, `title = "Alice writes"`, 1)), 0o644)
+	if res := build(t, dir); len(res.Written) != 7 {
+		t.Errorf("after a title change wrote %v, want all 7 files", res.Written)
+	}
+	contains(t, "post page", read(t, dir, "posts/reply3/index.html"), "Alice writes")
+}
