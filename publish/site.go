@@ -126,7 +126,7 @@ func loadEntries(cfg *Config, paths []string, cache *EntryCache) ([]*Entry, erro
 	files := make([]CachedFile, len(paths))
 	errs := make([]error, len(paths))
 	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
+	workers := max(runtime.GOMAXPROCS(0), 8) // mostly stat calls when the cache is warm
 	for w := range workers {
 		wg.Add(1)
 		go func() {

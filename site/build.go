@@ -2,6 +2,7 @@ package site
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
@@ -103,18 +104,25 @@ func postPath(e *publish.Entry) string { return "posts/" + e.Key + "/index.html"
 // pageKey identifies an archive page's inputs: its place in the history
 // and its entries' contents.
 func pageKey(base string, p publish.Page) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%d %d %s\n", base, p.Number, p.Last, p.Updated.Format(time.RFC3339Nano))
+	parts := make([]string, 0, 2*len(p.Entries)+2)
+	parts = append(parts, base, fmt.Sprintf("%d %d %s", p.Number, p.Last, p.Updated.Format(time.RFC3339Nano)))
 	for _, e := range p.Entries {
-		fmt.Fprintf(h, "%s %s\n", e.Path, e.Hash)
+		parts = append(parts, e.Path, e.Hash)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return hashKey(parts...)
 }
 
+// hashKey hashes parts unambiguously (each is length-prefixed).
 func hashKey(parts ...string) string {
-	h := sha256.New()
+	n := 0
 	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s", len(p), p)
+		n += len(p) + binary.MaxVarintLen64
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }

@@ -1,9 +1,7 @@
 package site
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -57,21 +55,21 @@ func loadState(dir, out string) *state {
 		return fresh
 	}
 	var old state
-	if gob.NewDecoder(bytes.NewReader(data)).Decode(&old) != nil || old.Out != out || old.Files == nil {
+	if old.decode(data) != nil || old.Out != out {
 		return fresh
 	}
 	return &old
 }
 
 func (st *state) save(dir string) error {
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(st); err != nil {
+	data, err := st.encode()
+	if err != nil {
 		return fmt.Errorf("site: build state: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
-	return writeFileAtomic(statePath(dir, st.Out), b.Bytes())
+	return writeFileAtomic(statePath(dir, st.Out), data)
 }
 
 func hashOf(data []byte) string {
@@ -137,7 +135,7 @@ func writeTree(dir string, old *state, jobs []job) (*Result, error) {
 // or differs from the last build's, or whose file changed since.
 func renderChanged(old *state, jobs []job) []outcome {
 	outs := make([]outcome, len(jobs))
-	workers := runtime.GOMAXPROCS(0)
+	workers := max(runtime.GOMAXPROCS(0), 8) // mostly stat calls: waiting on the file system
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
