@@ -9,9 +9,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/websub"
 	"github.com/rookery-social/rookery/publish"
 )
 
@@ -36,14 +40,17 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if _, err := Build(Options{Dir: o.Dir}); err != nil {
+	res, err := Build(Options{Dir: o.Dir})
+	if err != nil {
 		return err
 	}
+	var cfg atomic.Pointer[publish.Config]
+	cfg.Store(res.Site.Config)
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
-	srv := &http.Server{Handler: http.FileServer(http.Dir(filepath.Join(o.Dir, DefaultOut))),
+	srv := &http.Server{Handler: handler(filepath.Join(o.Dir, DefaultOut), &cfg),
 		ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -51,7 +58,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready <- ln.Addr().String()
 	}
-	watch(ctx, o)
+	watch(ctx, o, &cfg)
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
@@ -62,7 +69,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 }
 
 // watch rebuilds when the inputs' fingerprint changes, until ctx ends.
-func watch(ctx context.Context, o ServeOptions) {
+func watch(ctx context.Context, o ServeOptions, cfg *atomic.Pointer[publish.Config]) {
 	last := fingerprint(o.Dir)
 	t := time.NewTicker(o.Interval)
 	defer t.Stop()
@@ -82,8 +89,34 @@ func watch(ctx context.Context, o ServeOptions) {
 			o.Logger.Error("rebuild failed; still serving the previous build", "err", err)
 			continue
 		}
+		cfg.Store(res.Site.Config)
 		o.Logger.Info("rebuilt", "posts", len(res.Site.Entries), "written", len(res.Written))
 	}
+}
+
+// feedTypes are the media types of the feed documents.
+var feedTypes = map[string]string{
+	".atom": "application/atom+xml; charset=utf-8",
+	".rss":  "application/rss+xml; charset=utf-8",
+	".json": "application/feed+json; charset=utf-8",
+}
+
+// handler serves the output directory, giving the feeds their media types
+// and, since WebSub discovery reads headers first, Link headers rel=self
+// and rel=hub.
+func handler(root string, cfg *atomic.Pointer[publish.Config]) http.Handler {
+	files := http.FileServer(http.Dir(root))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if typ, ok := feedTypes[path.Ext(r.URL.Path)]; ok {
+			w.Header().Set("Content-Type", typ)
+			c := cfg.Load()
+			w.Header().Add("Link", websub.FormatLink(c.URL+strings.TrimPrefix(r.URL.Path, "/"), "self"))
+			for _, h := range c.Hubs {
+				w.Header().Add("Link", websub.FormatLink(h, "hub"))
+			}
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 // fingerprint hashes the names, sizes and modification times of the inputs.

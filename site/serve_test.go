@@ -51,6 +51,17 @@ func TestServeRebuildsOnChange(t *testing.T) {
 	if code, body := get(t, base); code != 200 || !strings.Contains(body, "posts/first1/") {
 		t.Fatalf("index: %d %s", code, body)
 	}
+	resp, err := http.Get(base + "feed.atom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/atom+xml; charset=utf-8" {
+		t.Errorf("feed.atom served as %q", ct)
+	}
+	if links := strings.Join(resp.Header.Values("Link"), ", "); links != `<https://alice.example/feed.atom>; rel="self", <https://hub.example/>; rel="hub", <https://hub2.example/hub>; rel="hub"` {
+		t.Errorf("feed.atom Link headers: %s", links)
+	}
 	if code, _ := get(t, base+"posts/fourth4/"); code != 404 {
 		t.Fatalf("the new post exists before it is written: %d", code)
 	}
