@@ -72,7 +72,7 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 
 func commitAndPush(ctx context.Context, o PublishOptions, posts int) error {
 	if _, err := git(ctx, o.Dir, "rev-parse", "--is-inside-work-tree"); err != nil {
-		return fmt.Errorf("publish: %s is not a git repository (run `git init` there first): %w", o.Dir, err)
+		return fmt.Errorf("publish: %s is not inside a git repository: run `git init` there first", o.Dir)
 	}
 	if _, err := git(ctx, o.Dir, "add", "-A", "--", PostsDir, ConfigFile, o.Out); err != nil {
 		return err

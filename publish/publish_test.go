@@ -158,7 +158,7 @@ func TestPublishNotARepo(t *testing.T) {
 		t.Skip("git not installed")
 	}
 	err := publish.Publish(context.Background(), publishOptions(dir, nil, &bytes.Buffer{}))
-	if err == nil || !strings.Contains(err.Error(), "is not a git repository") {
+	if err == nil || !strings.Contains(err.Error(), "is not inside a git repository") {
 		t.Fatalf("error %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "public", "feed.atom")); err != nil {
