@@ -189,17 +189,26 @@ func writeAll(out string, jobs []job, outs []outcome, which []int) ([]fileState,
 }
 
 func writeDoc(path string, data []byte, hash, key string) (fileState, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fileState{}, fmt.Errorf("site: %w", err)
-	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := mkdir(filepath.Dir(path)); err != nil {
 		return fileState{}, err
 	}
-	fi, err := os.Stat(path)
+	fi, err := writeFile(path, data)
 	if err != nil {
-		return fileState{}, fmt.Errorf("site: %w", err)
+		return fileState{}, err
 	}
 	return fileState{Key: key, Hash: hash, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, nil
+}
+
+// mkdir makes dir, usually with one system call: its parent mostly exists.
+func mkdir(dir string) error {
+	err := os.Mkdir(dir, 0o755)
+	if err == nil || errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	return nil
 }
 
 func removeStale(out string, old, next *state) []string {
@@ -221,21 +230,32 @@ func removeStale(out string, old, next *state) []string {
 // writeFileAtomic writes data to a temporary file beside path and renames it
 // into place, so readers never see a half-written file.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.OpenFile(path+".tmp-"+strconv.FormatUint(rand.Uint64(), 36), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	_, err := writeFile(path, data)
+	return err
+}
+
+// writeFile is writeFileAtomic that also returns the written file's
+// FileInfo (taken before the rename, which does not change it).
+func writeFile(path string, data []byte) (os.FileInfo, error) {
+	tmp := path + ".tmp-" + strconv.FormatUint(rand.Uint64(), 36)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("site: %w", err)
+		return nil, fmt.Errorf("site: %w", err)
 	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
+	_, err = f.Write(data)
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
 	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("site: writing %s: %w", path, werr)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	return nil
+	if err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("site: writing %s: %w", path, err)
+	}
+	return fi, nil
 }
