@@ -16,6 +16,7 @@ const (
 	NSHistory = "http://purl.org/syndication/history/1.0" // RFC 5005
 	NSDC      = "http://purl.org/dc/elements/1.1/"
 	NSContent = "http://purl.org/rss/1.0/modules/content/"
+	NSTomb    = "http://purl.org/atompub/tombstones/1.0" // RFC 6721
 )
 
 // atomLink is atom:link with the title attribute gorilla's AtomLink lacks.
@@ -51,10 +52,20 @@ type atomFeed struct {
 	feeds.AtomFeed
 	XmlnsThr string        `xml:"xmlns:thr,attr"`
 	XmlnsFH  string        `xml:"xmlns:fh,attr"`
+	XmlnsAt  string        `xml:"xmlns:at,attr,omitempty"`
 	Links    []atomLink    `xml:"link"`
 	Archive  *emptyElement `xml:"fh:archive"`
 	Complete *emptyElement `xml:"fh:complete"`
-	Entries  []*atomEntry  `xml:"entry"`
+	Deleted  []deletedEntry
+	Entries  []*atomEntry `xml:"entry"`
+}
+
+// deletedEntry is RFC 6721 at:deleted-entry: "the at:deleted-entry
+// element MUST contain a ref attribute" and a when attribute.
+type deletedEntry struct {
+	XMLName xml.Name `xml:"at:deleted-entry"`
+	Ref     string   `xml:"ref,attr"`
+	When    string   `xml:"when,attr"`
 }
 
 // atomEntry wraps gorilla's AtomEntry with several links, categories with a
@@ -102,6 +113,11 @@ func (s *Site) AtomDocument(p Page) ([]byte, error) {
 		f.Complete = &emptyElement{}
 	}
 	for _, e := range p.Entries {
+		if e.IsDeleted() {
+			f.XmlnsAt = NSTomb
+			f.Deleted = append(f.Deleted, deletedEntry{Ref: e.ID, When: rfc3339(e.Deleted)})
+			continue
+		}
 		f.Entries = append(f.Entries, s.atomEntry(e))
 	}
 	return marshalXML(f)

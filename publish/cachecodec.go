@@ -12,7 +12,7 @@ import (
 // posts; encoding/gob spends several microseconds per entry on reflection,
 // which is why the cache has this small hand-written binary form.
 
-const cacheMagic = "feedpub-entries-1"
+const cacheMagic = "feedpub-entries-2"
 
 var errBadCache = errors.New("publish: corrupt entry cache")
 
@@ -113,6 +113,10 @@ func (w *cacheWriter) entry(e *Entry) {
 		w.str(p.Mentions[k])
 	}
 	w.bool(p.Draft)
+	w.bool(!p.Deleted.IsZero())
+	if !p.Deleted.IsZero() {
+		w.time(p.Deleted)
+	}
 	w.int(int64(p.BodyLine))
 	w.uint(uint64(len(p.Body)))
 	w.b = append(w.b, p.Body...)
@@ -217,6 +221,9 @@ func (r *cacheReader) entry(path string) *Entry {
 		}
 	}
 	p.Draft = r.bool()
+	if r.bool() {
+		p.Deleted = r.time()
+	}
 	p.BodyLine = int(r.int())
 	p.Body = []byte(r.str())
 	e := &Entry{Post: p}

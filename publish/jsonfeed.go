@@ -50,7 +50,7 @@ func (s *Site) JSONDocument(p Page) ([]byte, error) {
 		f.Hubs = append(f.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
 	}
 	f.Items = make([]*jsonItem, 0, len(p.Entries))
-	for _, e := range p.Entries {
+	for _, e := range Live(p.Entries) {
 		f.Items = append(f.Items, jsonItemOf(e))
 	}
 	var b bytes.Buffer

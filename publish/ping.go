@@ -38,7 +38,7 @@ func Ping(ctx context.Context, dir string, o PingOptions) error {
 	}
 	err = PingHubs(ctx, o.Client, s.Config, o.Log)
 	main, _ := s.Pages()
-	return errors.Join(err, SendWebmentions(ctx, o.Client, dir, main.Entries, o.Log))
+	return errors.Join(err, SendWebmentions(ctx, o.Client, dir, Live(main.Entries), o.Log))
 }
 
 // PingHubs sends hub.mode=publish with one hub.url per feed to every hub.

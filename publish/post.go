@@ -35,6 +35,7 @@ type frontMatter struct {
 	ReplyTo   *ReplyTo          `toml:"reply_to"`
 	Mentions  map[string]string `toml:"mentions"`
 	Draft     bool              `toml:"draft"`
+	Deleted   time.Time         `toml:"deleted"`
 }
 
 // Post is one parsed post file.
@@ -48,6 +49,9 @@ type Post struct {
 	// Mentions recorded in front matter at post time: nick → feed URL.
 	Mentions map[string]string
 	Draft    bool
+	// Deleted, when set, is when the post was deleted: it is published as
+	// an RFC 6721 at:deleted-entry and its page is removed.
+	Deleted  time.Time
 	Body     []byte // Markdown
 	BodyLine int    // line number of the first body line in the file
 }
@@ -77,11 +81,11 @@ func ParsePost(path string, data []byte) (*Post, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0].String()
-		return nil, fmt.Errorf("publish: %s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft)", path, keyLine(fm, und[0][len(und[0])-1])+1, k)
+		return nil, fmt.Errorf("publish: %s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted)", path, keyLine(fm, und[0][len(und[0])-1])+1, k)
 	}
 	p := &Post{Path: path, Key: m.Key, Published: m.Published.UTC(), Updated: m.Updated.UTC(),
 		Tags: normalizeTags(m.Tags), ReplyTo: m.ReplyTo, Mentions: m.Mentions, Draft: m.Draft,
-		Body: body, BodyLine: bodyLine}
+		Deleted: m.Deleted.UTC(), Body: body, BodyLine: bodyLine}
 	return p, p.check(fm)
 }
 
@@ -93,11 +97,17 @@ func (p *Post) check(fm []byte) error {
 		return fmt.Errorf("publish: %s:%d: key %q must be lowercase letters, digits, - or _", p.Path, keyLine(fm, "key")+1, p.Key)
 	case p.Published.IsZero():
 		return fmt.Errorf("publish: %s:1: front matter has no published date; add published = 2026-01-02T15:04:05Z", p.Path)
-	case len(bytes.TrimSpace(p.Body)) == 0:
+	case len(bytes.TrimSpace(p.Body)) == 0 && p.Deleted.IsZero():
 		return fmt.Errorf("publish: %s:%d: post has no text; write something after the closing +++ or delete the file", p.Path, p.BodyLine)
 	}
 	if p.Updated.IsZero() || p.Updated.Before(p.Published) {
 		p.Updated = p.Published
+	}
+	if !p.Deleted.IsZero() {
+		if p.Deleted.Before(p.Published) {
+			return fmt.Errorf("publish: %s:%d: deleted is before published", p.Path, keyLine(fm, "deleted")+1)
+		}
+		p.Updated = p.Deleted
 	}
 	if r := p.ReplyTo; r != nil {
 		if r.Ref == "" || r.Href == "" {
@@ -176,6 +186,9 @@ func (p *Post) Encode() []byte {
 	fmt.Fprintf(&b, "key = %s\npublished = %s\n", quote(p.Key), p.Published.UTC().Format(time.RFC3339))
 	if !p.Updated.IsZero() && !p.Updated.Equal(p.Published) {
 		fmt.Fprintf(&b, "updated = %s\n", p.Updated.UTC().Format(time.RFC3339))
+	}
+	if !p.Deleted.IsZero() {
+		fmt.Fprintf(&b, "deleted = %s\n", p.Deleted.UTC().Format(time.RFC3339))
 	}
 	if len(p.Tags) > 0 {
 		q := make([]string, len(p.Tags))

@@ -49,14 +49,14 @@ func Publish(ctx context.Context, o PublishOptions) error {
 	if err := commitAndPush(ctx, o, len(s.Entries)); err != nil {
 		return err
 	}
-	if len(s.Entries) > 0 && o.Wait > 0 {
-		if err := waitLive(ctx, o, s.Config.FeedURL(), s.Entries[0]); err != nil {
+	if live := Live(s.Entries); len(live) > 0 && o.Wait > 0 {
+		if err := waitLive(ctx, o, s.Config.FeedURL(), live[0]); err != nil {
 			return err
 		}
 	}
 	err = PingHubs(ctx, o.Client, s.Config, o.Log)
 	main, _ := s.Pages()
-	return errors.Join(err, SendWebmentions(ctx, o.Client, o.Dir, main.Entries, o.Log))
+	return errors.Join(err, SendWebmentions(ctx, o.Client, o.Dir, Live(main.Entries), o.Log))
 }
 
 // git runs a git command in dir and returns its trimmed standard output.

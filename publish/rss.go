@@ -58,7 +58,7 @@ func (s *Site) RSSDocument(p Page) ([]byte, error) {
 	if c.Webmention != "" {
 		ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: c.Webmention, Rel: "webmention"})
 	}
-	for _, e := range p.Entries {
+	for _, e := range Live(p.Entries) {
 		ch.Items = append(ch.Items, s.rssItem(e))
 	}
 	return marshalXML(&rssDoc{Version: "2.0", XmlnsContent: NSContent, XmlnsAtom: NSAtom,

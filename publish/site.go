@@ -186,6 +186,9 @@ func newEntry(cfg *Config, r *renderer, p *Post) (*Entry, error) {
 		r = newRenderer(cfg.Following)
 	}
 	e := &Entry{Post: p, ID: cfg.EntryID(p), Permalink: cfg.Permalink(p.Key)}
+	if e.IsDeleted() {
+		return e, nil
+	}
 	var err error
 	e.HTML, e.Title, e.Mentions, err = r.render(p, e.Permalink)
 	return e, err
@@ -200,6 +203,20 @@ func checkDuplicateKeys(entries []*Entry) error {
 		seen[e.Key] = e.Path
 	}
 	return nil
+}
+
+// IsDeleted reports whether the post was deleted (RFC 6721).
+func (e *Entry) IsDeleted() bool { return !e.Deleted.IsZero() }
+
+// Live returns the entries that are not deleted, in the same order.
+func Live(entries []*Entry) []*Entry {
+	out := make([]*Entry, 0, len(entries))
+	for _, e := range entries {
+		if !e.IsDeleted() {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // SortEntries orders entries newest first (by published, then key).

@@ -16,7 +16,7 @@ const DefaultOut = "public"
 
 // formatVersion changes whenever feedpub's output for the same input does,
 // so that a new version of feedpub re-renders everything once.
-const formatVersion = "feedpub-output-1"
+const formatVersion = "feedpub-output-2"
 
 // Options configure a build.
 type Options struct {
@@ -92,7 +92,7 @@ func plan(t *theme, s *publish.Site) []job {
 			job{Path: publish.ArchivePath(a.Number), Key: key, Render: func() ([]byte, error) { return s.AtomDocument(a) }},
 			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, info, a) }})
 	}
-	for _, e := range s.Entries {
+	for _, e := range publish.Live(s.Entries) {
 		jobs = append(jobs, job{Path: postPath(e), Key: hashKey(base, e.Hash),
 			Render: func() ([]byte, error) { return t.renderPost(s, info, e) }})
 	}

@@ -290,3 +290,17 @@ func TestIncrementalEdits(t *testing.T) {
 	}
 	contains(t, "post page", read(t, dir, "posts/reply3/index.html"), "Alice writes")
 }
+
+func TestDeletedPost(t *testing.T) {
+	dir := writeSite(t, basicSite)
+	build(t, dir)
+	addFiles(t, dir, post("first1", "2026-03-01T10:00:00Z", "deleted = 2026-03-08T00:00:00Z\n", ""))
+	res := build(t, dir)
+	if !slices.Equal(res.Removed, []string{"posts/first1/index.html"}) {
+		t.Errorf("deleting a post removed %v", res.Removed)
+	}
+	if strings.Contains(read(t, dir, "index.html"), "posts/first1/") {
+		t.Error("index.html still lists the deleted post")
+	}
+	contains(t, "feed.atom", read(t, dir, "feed.atom"), `<at:deleted-entry ref="tag:alice.example,2026:posts/first1" when="2026-03-08T00:00:00Z">`)
+}

@@ -119,7 +119,7 @@ func execute(t *template.Template, d *pageData) ([]byte, error) {
 // page archive/NNNN.html.
 func (t *theme) renderList(s *publish.Site, info *siteInfo, p publish.Page) ([]byte, error) {
 	d := &pageData{Site: info, CSS: t.css, PageTitle: s.Config.Title, Canonical: s.Config.URL,
-		Entries: views(p.Entries, s.Config)}
+		Entries: views(publish.Live(p.Entries), s.Config)}
 	if p.Number > 0 {
 		path := publish.ArchiveHTMLPath(p.Number)
 		d.Root = "../"
