@@ -1,0 +1,111 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// PostOptions are the arguments of `feedpub post`.
+type PostOptions struct {
+	Text    string   // the post's Markdown; must not be empty
+	Tags    []string // without '#'
+	ReplyTo string   // URL of the post replied to, resolved now
+	Now     time.Time
+	Client  *http.Client // for resolving ReplyTo; nil means NewClient()
+}
+
+// CreatePost writes a new post file under DIR/posts/ and returns its path.
+// The reply target is fetched and resolved now, and every @nick must be in
+// the [following] table: both are recorded in the front matter, so the post
+// builds the same way later.
+func CreatePost(ctx context.Context, dir string, o PostOptions) (string, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return "", err
+	}
+	text := strings.TrimSpace(o.Text)
+	if text == "" {
+		return "", errors.New("publish: the post has no text: pass it as an argument, on stdin, or write it in $EDITOR")
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	p := &Post{Key: NewKey(), Published: now.UTC().Truncate(time.Second), Tags: normalizeTags(o.Tags), Body: []byte(text + "\n")}
+	if p.Mentions, err = cfg.resolveMentions(text); err != nil {
+		return "", err
+	}
+	if o.ReplyTo != "" {
+		client := o.Client
+		if client == nil {
+			client = NewClient()
+		}
+		if p.ReplyTo, err = ResolveReply(ctx, client, o.ReplyTo); err != nil {
+			return "", err
+		}
+	}
+	return p.WriteNew(dir)
+}
+
+// resolveMentions maps each @nick of text to its [following] feed URL.
+func (c *Config) resolveMentions(text string) (map[string]string, error) {
+	nicks := mentionNicks(text)
+	if len(nicks) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, nick := range nicks {
+		feed, ok := c.Following[nick]
+		if !ok {
+			return nil, fmt.Errorf("publish: unknown nick @%s: add it to the [following] table of %s, e.g.\n  [following]\n  %s = \"https://their.site/feed.atom\"", nick, ConfigFile, nick)
+		}
+		out[nick] = feed
+	}
+	return out, nil
+}
+
+// ReadText returns the post text: the arguments joined by spaces, else
+// stdin when it is not a terminal, else what the user writes in $EDITOR.
+func ReadText(args []string, stdin *os.File) (string, error) {
+	if len(args) > 0 {
+		return strings.Join(args, " "), nil
+	}
+	if fi, err := stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice == 0 {
+		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+		if err != nil {
+			return "", fmt.Errorf("publish: reading stdin: %w", err)
+		}
+		return string(b), nil
+	}
+	return editText()
+}
+
+func editText() (string, error) {
+	editor := os.Getenv("EDITOR")
+	if editor == "" {
+		return "", errors.New("publish: no text: pass it as an argument or on stdin, or set $EDITOR")
+	}
+	f, err := os.CreateTemp("", "feedpub-*.md")
+	if err != nil {
+		return "", fmt.Errorf("publish: %w", err)
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	fields := strings.Fields(editor)
+	cmd := exec.Command(fields[0], append(fields[1:], f.Name())...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("publish: running $EDITOR: %w", err)
+	}
+	b, err := os.ReadFile(filepath.Clean(f.Name()))
+	return string(bytes.TrimSpace(b)), err
+}

@@ -1,0 +1,97 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"github.com/rookery-social/rookery/internal/websub"
+)
+
+// PingOptions configure Ping.
+type PingOptions struct {
+	Client *http.Client // nil means NewClient()
+	Log    io.Writer    // progress; nil means none
+}
+
+func (o *PingOptions) defaults() {
+	if o.Client == nil {
+		o.Client = NewClient()
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+}
+
+// Ping tells every configured hub that the site's feeds changed, then sends
+// the Webmentions of the main feed's posts that were not sent yet.
+func Ping(ctx context.Context, dir string, o PingOptions) error {
+	o.defaults()
+	s, err := LoadSite(dir)
+	if err != nil {
+		return err
+	}
+	err = PingHubs(ctx, o.Client, s.Config, o.Log)
+	main, _ := s.Pages()
+	return errors.Join(err, SendWebmentions(ctx, o.Client, dir, Live(main.Entries), o.Log))
+}
+
+// PingHubs sends hub.mode=publish with one hub.url per feed to every hub.
+// A hub that does not answer 2xx is an error showing what it said.
+func PingHubs(ctx context.Context, client *http.Client, c *Config, log io.Writer) error {
+	if len(c.Hubs) == 0 {
+		fmt.Fprintln(log, "no hubs configured (add hubs = [\"https://hub.example/\"] to feedpub.toml); nothing to ping")
+		return nil
+	}
+	form := url.Values{websub.ParamMode: {websub.ModePublish}, websub.ParamURL: c.FeedURLs()}
+	var errs []error
+	for _, hub := range c.Hubs {
+		if err := postForm(ctx, client, hub, form); err != nil {
+			errs = append(errs, fmt.Errorf("publish: hub %s refused the ping: %w", hub, err))
+			continue
+		}
+		fmt.Fprintf(log, "pinged %s\n", hub)
+	}
+	return errors.Join(errs...)
+}
+
+// postForm POSTs form to endpoint; a non-2xx answer is an error carrying
+// the status and the start of the body.
+func postForm(ctx context.Context, client *http.Client, endpoint string, form url.Values) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", UserAgent)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, printable(string(body)))
+	}
+	return nil
+}
+
+// printable keeps a remote answer safe to print on a terminal.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "(empty body)"
+	}
+	return s
+}

@@ -1,0 +1,167 @@
+package publish_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rookery-social/rookery/publish"
+	"github.com/rookery-social/rookery/site"
+)
+
+func gitRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	tool(t, "git", "apt-get install git")
+	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// liveSite serves DIR/public as the static host would, answering 404 to
+// the first `lag` requests for feed.atom as if the deploy were still running.
+func liveSite(t *testing.T, dir string, lag int32) *httptest.Server {
+	t.Helper()
+	var n atomic.Int32
+	files := http.FileServer(http.Dir(filepath.Join(dir, "public")))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/feed.atom" && n.Add(1) <= lag {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// publishRepo makes a site in a git repository whose BASE_URL is a live
+// server over its output, with a hub, a post replying to bob's page and one
+// mentioning him.
+func publishRepo(t *testing.T, lag int32, remote bool) (dir string, live *httptest.Server, h *hub, recv *receiver) {
+	t.Helper()
+	recv = newReceiver(t)
+	dir, bob := webmentionSite(t, recv)
+	live = liveSite(t, dir, lag)
+	h = newHub(t)
+	cfg := config(live.URL+"/", `hubs = ["`+h.srv.URL+`/"]`+"\n[following]\nbob = \""+bob.URL+"/feed.atom\"\n")
+	addFiles(t, dir, cfg)
+	gitRun(t, dir, "init", "-q")
+	gitRun(t, dir, "config", "user.email", "alice@alice.example")
+	gitRun(t, dir, "config", "user.name", "Alice")
+	if remote {
+		bare := filepath.Join(t.TempDir(), "site.git")
+		gitRun(t, filepath.Dir(bare), "init", "-q", "--bare", bare)
+		gitRun(t, dir, "remote", "add", "origin", bare)
+	}
+	return dir, live, h, recv
+}
+
+func publishOptions(dir string, client *http.Client, log *bytes.Buffer) publish.PublishOptions {
+	return publish.PublishOptions{Dir: dir, Wait: 10 * time.Second, Interval: 10 * time.Millisecond,
+		Client: client, Log: log,
+		Build: func() (*publish.Site, error) {
+			res, err := site.Build(site.Options{Dir: dir})
+			if err != nil {
+				return nil, err
+			}
+			return res.Site, nil
+		}}
+}
+
+func TestPublish(t *testing.T) {
+	dir, live, h, recv := publishRepo(t, 3, true)
+	var log bytes.Buffer
+	if err := publish.Publish(context.Background(), publishOptions(dir, live.Client(), &log)); err != nil {
+		t.Fatalf("publish: %v\n%s", err, log.String())
+	}
+	// Committed and pushed: the remote has the posts and the output.
+	bare := gitRun(t, dir, "remote", "get-url", "origin")
+	files := gitRun(t, bare, "ls-tree", "-r", "--name-only", "HEAD")
+	for _, want := range []string{"feedpub.toml", "posts/2026-02-03-r3.md", "public/feed.atom", "public/posts/r3/index.html"} {
+		if !strings.Contains(files, want) {
+			t.Errorf("the pushed commit lacks %s:\n%s", want, files)
+		}
+	}
+	if st := gitRun(t, dir, "status", "--porcelain", "--", "posts", "public"); st != "" {
+		t.Errorf("posts or output left uncommitted:\n%s", st)
+	}
+	// Waited with progress for the live feed, then pinged and sent.
+	out := log.String()
+	if !strings.Contains(out, "waiting for "+live.URL+"/feed.atom") || !strings.Contains(out, "HTTP 404") || !strings.Contains(out, "live: ") {
+		t.Errorf("no progress while waiting for the live feed:\n%s", out)
+	}
+	if p := h.received(); len(p) != 1 || p[0].Get("hub.url") != live.URL+"/feed.atom" {
+		t.Errorf("hub pings: %v", p)
+	}
+	if got := recv.received(); len(got) != 2 || !strings.HasPrefix(got[0], live.URL+"/posts/r1/ -> ") {
+		t.Errorf("Webmentions received: %v", got)
+	}
+
+	// Publishing again with nothing new commits nothing and sends no
+	// Webmention twice, but pings the hubs again.
+	commits := gitRun(t, dir, "rev-list", "--count", "HEAD")
+	log.Reset()
+	if err := publish.Publish(context.Background(), publishOptions(dir, live.Client(), &log)); err != nil {
+		t.Fatalf("second publish: %v\n%s", err, log.String())
+	}
+	if c := gitRun(t, dir, "rev-list", "--count", "HEAD"); c != commits {
+		t.Errorf("a publish with nothing new made a commit (%s -> %s)", commits, c)
+	}
+	if len(recv.received()) != 2 || len(h.received()) != 2 {
+		t.Errorf("second publish: %d Webmentions in all (want 2), %d pings in all (want 2)", len(recv.received()), len(h.received()))
+	}
+}
+
+func TestPublishNoRemote(t *testing.T) {
+	dir, live, h, _ := publishRepo(t, 0, false)
+	var log bytes.Buffer
+	if err := publish.Publish(context.Background(), publishOptions(dir, live.Client(), &log)); err != nil {
+		t.Fatalf("publish: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "no git remote configured; not pushing") {
+		t.Errorf("log: %s", log.String())
+	}
+	if files := gitRun(t, dir, "ls-tree", "-r", "--name-only", "HEAD"); !strings.Contains(files, "public/feed.json") {
+		t.Errorf("output not committed: %s", files)
+	}
+	if len(h.received()) != 1 {
+		t.Errorf("hub pings: %d", len(h.received()))
+	}
+}
+
+func TestPublishLiveFeedNeverUpdates(t *testing.T) {
+	dir, live, h, recv := publishRepo(t, 1<<30, true)
+	o := publishOptions(dir, live.Client(), &bytes.Buffer{})
+	o.Wait = 200 * time.Millisecond
+	err := publish.Publish(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "did not show") || !strings.Contains(err.Error(), "feedpub ping") {
+		t.Fatalf("want an error saying the live feed did not update and what to do: %v", err)
+	}
+	if len(h.received()) != 0 || len(recv.received()) != 0 {
+		t.Errorf("hubs or Webmention targets were told before the feed was live")
+	}
+}
+
+func TestPublishNotARepo(t *testing.T) {
+	dir := writeSite(t, config("https://alice.example/", "")+manyPosts(1))
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	err := publish.Publish(context.Background(), publishOptions(dir, nil, &bytes.Buffer{}))
+	if err == nil || !strings.Contains(err.Error(), "is not inside a git repository") {
+		t.Fatalf("error %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "public", "feed.atom")); err != nil {
+		t.Errorf("the build should still have been written: %v", err)
+	}
+}

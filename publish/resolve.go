@@ -1,0 +1,229 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html"
+)
+
+const acceptAny = "application/atom+xml, application/rss+xml, application/feed+json, text/html;q=0.9, */*;q=0.5"
+const acceptFeed = "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
+
+// ResolveReply finds the post at target so a reply can point at it: its
+// atom:id (ref), permalink (href) and feed URL (source).
+//
+// target may be a post's HTML page: its rel=alternate feeds are searched
+// for the entry whose link is the page, and failing that the page's h-entry
+// is used. target may also be a feed: the entry whose id or link equals the
+// URL's fragment (feed.atom#tag:...) or the URL itself.
+func ResolveReply(ctx context.Context, client *http.Client, target string) (*ReplyTo, error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("publish: --reply-to %q is not an http(s) URL", target)
+	}
+	r, err := getOK(ctx, client, target, acceptAny)
+	if err != nil {
+		return nil, fmt.Errorf("publish: cannot fetch the reply target: %w", err)
+	}
+	if !isHTML(r) {
+		return replyFromFeed(r, target)
+	}
+	doc, err := html.Parse(bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, fmt.Errorf("publish: reply target %s: %w", target, err)
+	}
+	feeds := alternateFeeds(doc, r.URL)
+	for _, f := range feeds {
+		if rt, ok := replyFromPageFeed(ctx, client, f, r.URL, target); ok {
+			return rt, nil
+		}
+	}
+	return replyFromHEntry(doc, r.URL, feeds)
+}
+
+func isHTML(r *response) bool {
+	mt, _, _ := mime.ParseMediaType(r.ContentType)
+	if mt == "text/html" || mt == "application/xhtml+xml" {
+		return true
+	}
+	head := bytes.ToLower(bytes.TrimSpace(r.Body[:min(len(r.Body), 512)]))
+	return mt == "" && (bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html")))
+}
+
+func replyFromFeed(r *response, target string) (*ReplyTo, error) {
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, fmt.Errorf("publish: reply target %s is neither an HTML page nor a feed: %w", target, err)
+	}
+	u, _ := url.Parse(target)
+	want := u.Fragment
+	if want == "" {
+		want = target
+	}
+	for _, it := range f.Items {
+		if it.GUID == want || sameURL(it.Link, want) {
+			return replyTo(it, feedSource(f, r.URL)), nil
+		}
+	}
+	return nil, fmt.Errorf("publish: reply target %s is a feed with no entry %q; give the post's permalink, or the feed URL with #ENTRY_ID", target, want)
+}
+
+// replyFromPageFeed looks for the entry whose link is the page in one of
+// the page's feeds.
+func replyFromPageFeed(ctx context.Context, client *http.Client, feedURL, pageURL, target string) (*ReplyTo, bool) {
+	r, err := getOK(ctx, client, feedURL, acceptFeed)
+	if err != nil {
+		return nil, false
+	}
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, false
+	}
+	for _, it := range f.Items {
+		if sameURL(it.Link, pageURL) || sameURL(it.Link, target) {
+			return replyTo(it, feedSource(f, r.URL)), true
+		}
+	}
+	return nil, false
+}
+
+func replyTo(it *gofeed.Item, source string) *ReplyTo {
+	ref := it.GUID
+	if ref == "" {
+		ref = it.Link
+	}
+	return &ReplyTo{Ref: ref, Href: it.Link, Source: source}
+}
+
+// feedSource is the feed's rel=self, else the URL it was fetched from.
+func feedSource(f *gofeed.Feed, fetched string) string {
+	if f.FeedLink != "" {
+		return f.FeedLink
+	}
+	return fetched
+}
+
+// sameURL compares URLs ignoring the fragment and a trailing slash.
+func sameURL(a, b string) bool {
+	norm := func(s string) string {
+		s, _, _ = strings.Cut(s, "#")
+		return strings.TrimSuffix(s, "/")
+	}
+	return a != "" && norm(a) == norm(b)
+}
+
+// alternateFeeds lists the page's <link rel=alternate> feeds, Atom first,
+// resolved against the page URL.
+func alternateFeeds(doc *html.Node, pageURL string) []string {
+	base, _ := url.Parse(pageURL)
+	var atom, other []string
+	walk(doc, func(n *html.Node) {
+		if n.Data != "link" || !hasToken(attr(n, "rel"), "alternate") {
+			return
+		}
+		href := attr(n, "href")
+		switch t := strings.ToLower(attr(n, "type")); {
+		case href == "":
+		case t == "application/atom+xml":
+			atom = append(atom, resolveRef(base, href))
+		case t == "application/rss+xml" || t == "application/feed+json" || t == "application/json":
+			other = append(other, resolveRef(base, href))
+		}
+	})
+	return append(atom, other...)
+}
+
+// replyFromHEntry uses the page's first h-entry: u-uid (else u-url, else
+// the page) as ref, u-url (else the page) as href.
+func replyFromHEntry(doc *html.Node, pageURL string, feeds []string) (*ReplyTo, error) {
+	entry := find(doc, func(n *html.Node) bool { return hasToken(attr(n, "class"), "h-entry") })
+	if entry == nil {
+		return nil, fmt.Errorf("publish: reply target %s has no entry: no feed lists it and the page has no h-entry", pageURL)
+	}
+	base, _ := url.Parse(pageURL)
+	href := pageURL
+	if n := find(entry, func(n *html.Node) bool { return hasToken(attr(n, "class"), "u-url") }); n != nil && attr(n, "href") != "" {
+		href = resolveRef(base, attr(n, "href"))
+	}
+	ref := href
+	if n := find(entry, func(n *html.Node) bool { return hasToken(attr(n, "class"), "u-uid") }); n != nil {
+		if v := firstNonEmpty(attr(n, "value"), attr(n, "href"), textOf(n)); v != "" {
+			ref = v
+		}
+	}
+	source := pageURL
+	if len(feeds) > 0 {
+		source = feeds[0]
+	}
+	return &ReplyTo{Ref: ref, Href: href, Source: source}, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func walk(n *html.Node, fn func(*html.Node)) {
+	if n.Type == html.ElementNode {
+		fn(n)
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		walk(c, fn)
+	}
+}
+
+func find(n *html.Node, pred func(*html.Node) bool) *html.Node {
+	if n.Type == html.ElementNode && pred(n) {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if f := find(c, pred); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasToken(list, tok string) bool {
+	for _, f := range strings.Fields(list) {
+		if strings.EqualFold(f, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c)
+		}
+	}
+	rec(n)
+	return b.String()
+}

@@ -1,0 +1,240 @@
+package publish
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Entry is a post ready to render: its stable ID, permalink, HTML and the
+// people it mentions.
+type Entry struct {
+	*Post
+	ID        string // tag:HOST,YYYY:posts/KEY
+	Permalink string
+	Title     string // plain-text snippet
+	HTML      string // rendered Markdown, absolute URLs
+	Mentions  []Mention
+	// Hash identifies the post file's content: two entries with the same
+	// Hash under the same configuration render identically.
+	Hash string
+}
+
+// EntryCache remembers parsed and rendered posts between builds, so that
+// an incremental build reads and renders only the post files that changed
+// (by size and modification time). The caller persists it; the zero value
+// is an empty cache.
+type EntryCache struct {
+	Config string // Fingerprint of the configuration the entries were rendered with
+	Files  map[string]CachedFile
+	dirty  bool
+}
+
+// Changed reports whether the last LoadSiteCached changed the cache.
+func (c *EntryCache) Changed() bool { return c.dirty }
+
+// CachedFile is one post file as a previous build saw it.
+type CachedFile struct {
+	Size, ModTime int64
+	Entry         *Entry // nil for a draft
+}
+
+// Site is the whole input of a build: configuration and entries, newest first.
+type Site struct {
+	Dir     string
+	Config  *Config
+	Entries []*Entry
+}
+
+// EntryID is the post's atom:id: tag:HOST,YYYY:posts/KEY.
+func (c *Config) EntryID(p *Post) string {
+	return fmt.Sprintf("tag:%s,%d:posts/%s", c.Host(), p.Published.Year(), p.Key)
+}
+
+// Fingerprint identifies the configuration's content; entries rendered
+// under equal fingerprints are interchangeable.
+func (c *Config) Fingerprint() string {
+	data, _ := json.Marshal(c) // maps are encoded in key order
+	return hashString(data)
+}
+
+func hashString(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
+// LoadSite reads DIR/feedpub.toml and every DIR/posts/*.md, in parallel.
+func LoadSite(dir string) (*Site, error) {
+	return LoadSiteCached(dir, nil)
+}
+
+// LoadSiteCached is LoadSite reusing the entries of cache whose files did
+// not change since, and updating cache (when not nil) to the files read.
+func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	names, err := postFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	if cache == nil {
+		cache = &EntryCache{}
+	}
+	if fp := cfg.Fingerprint(); cache.Config != fp || cache.Files == nil {
+		*cache = EntryCache{Config: fp, Files: map[string]CachedFile{}}
+	}
+	cache.dirty = false
+	entries, err := loadEntries(cfg, names, cache)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDuplicateKeys(entries); err != nil {
+		return nil, err
+	}
+	SortEntries(entries)
+	return &Site{Dir: dir, Config: cfg, Entries: entries}, nil
+}
+
+func postFiles(dir string) ([]string, error) {
+	des, err := os.ReadDir(filepath.Join(dir, PostsDir))
+	if err != nil {
+		return nil, fmt.Errorf("publish: reading posts: %w", err)
+	}
+	var out []string
+	for _, de := range des {
+		if !de.IsDir() && strings.HasSuffix(de.Name(), ".md") && !strings.HasPrefix(de.Name(), ".") {
+			out = append(out, filepath.Join(dir, PostsDir, de.Name()))
+		}
+	}
+	return out, nil
+}
+
+// loadEntries parses and renders the files that are not in cache, with one
+// worker per CPU, and leaves in cache exactly the files of paths. The first
+// error in file order wins, so messages are deterministic.
+func loadEntries(cfg *Config, paths []string, cache *EntryCache) ([]*Entry, error) {
+	r := newRenderer(cfg.Following)
+	files := make([]CachedFile, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	workers := max(runtime.GOMAXPROCS(0), 8) // mostly stat calls when the cache is warm
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(paths); i += workers {
+				files[i], errs[i] = loadEntry(cfg, r, paths[i], cache.Files[paths[i]])
+			}
+		}()
+	}
+	wg.Wait()
+	var entries []*Entry
+	fresh := make(map[string]CachedFile, len(paths))
+	dirty := len(cache.Files) != len(paths)
+	for i, f := range files {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		fresh[paths[i]] = f
+		dirty = dirty || f != cache.Files[paths[i]]
+		if f.Entry != nil {
+			entries = append(entries, f.Entry)
+		}
+	}
+	cache.Files, cache.dirty = fresh, dirty
+	return entries, nil
+}
+
+// loadEntry returns the cached entry when the file's size and modification
+// time are unchanged, else reads, parses and renders the file.
+func loadEntry(cfg *Config, r *renderer, path string, cached CachedFile) (CachedFile, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return CachedFile{}, fmt.Errorf("publish: %w", err)
+	}
+	f := CachedFile{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+	if cached.ModTime == f.ModTime && cached.Size == f.Size && cached.ModTime != 0 {
+		return cached, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return CachedFile{}, fmt.Errorf("publish: %w", err)
+	}
+	p, err := ParsePost(path, data)
+	if err != nil || p.Draft {
+		return f, err
+	}
+	f.Entry, err = newEntry(cfg, r, p)
+	if err == nil {
+		f.Entry.Hash = hashString(data)
+	}
+	return f, err
+}
+
+// newEntry renders p for cfg.
+func newEntry(cfg *Config, r *renderer, p *Post) (*Entry, error) {
+	if r == nil {
+		r = newRenderer(cfg.Following)
+	}
+	e := &Entry{Post: p, ID: cfg.EntryID(p), Permalink: cfg.Permalink(p.Key)}
+	if e.IsDeleted() {
+		return e, nil
+	}
+	var err error
+	e.HTML, e.Title, e.Mentions, err = r.render(p, e.Permalink)
+	return e, err
+}
+
+func checkDuplicateKeys(entries []*Entry) error {
+	seen := map[string]string{}
+	for _, e := range entries {
+		if prev, ok := seen[e.Key]; ok {
+			return fmt.Errorf("publish: %s: key %q is already used by %s; keys must be unique", e.Path, e.Key, prev)
+		}
+		seen[e.Key] = e.Path
+	}
+	return nil
+}
+
+// IsDeleted reports whether the post was deleted (RFC 6721).
+func (e *Entry) IsDeleted() bool { return !e.Deleted.IsZero() }
+
+// Live returns the entries that are not deleted, in the same order.
+func Live(entries []*Entry) []*Entry {
+	out := make([]*Entry, 0, len(entries))
+	for _, e := range entries {
+		if !e.IsDeleted() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// SortEntries orders entries newest first (by published, then key).
+func SortEntries(entries []*Entry) {
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if !a.Published.Equal(b.Published) {
+			return a.Published.After(b.Published)
+		}
+		return a.Key > b.Key
+	})
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

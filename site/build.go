@@ -1,0 +1,128 @@
+package site
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/rookery-social/rookery/publish"
+)
+
+// DefaultOut is the output directory, relative to the site directory.
+const DefaultOut = "public"
+
+// formatVersion changes whenever feedpub's output for the same input does,
+// so that a new version of feedpub re-renders everything once.
+const formatVersion = "feedpub-output-2"
+
+// Options configure a build.
+type Options struct {
+	Dir string // the site directory (holds feedpub.toml and posts/)
+	Out string // the output directory; "" means Dir/public
+}
+
+func (o Options) out() string {
+	if o.Out == "" {
+		return filepath.Join(o.Dir, DefaultOut)
+	}
+	return o.Out
+}
+
+// Result says what a build did.
+type Result struct {
+	Site      *publish.Site
+	Written   []string // output paths rewritten, sorted
+	Removed   []string // output paths of a previous build no longer produced
+	Unchanged int
+}
+
+// Build renders the site in o.Dir into the output directory. It only reads
+// and renders post files that changed since the last build, and only
+// renders output documents whose inputs changed; every document that must
+// be rendered is rendered in memory first, so on any error nothing is
+// written and the previous output stays as it was. Then only files whose
+// content changed are written.
+func Build(o Options) (*Result, error) {
+	out, err := filepath.Abs(o.out())
+	if err != nil {
+		return nil, fmt.Errorf("site: %w", err)
+	}
+	st := loadState(o.Dir, out)
+	s, err := publish.LoadSiteCached(o.Dir, &st.Entries)
+	if err != nil {
+		return nil, err
+	}
+	t, err := loadTheme()
+	if err != nil {
+		return nil, err
+	}
+	res, err := writeTree(o.Dir, st, plan(t, s))
+	if err != nil {
+		return nil, err
+	}
+	res.Site = s
+	return res, nil
+}
+
+// job is one output document: Key identifies everything it is rendered
+// from ("" means always render), Render produces it.
+type job struct {
+	Path   string
+	Key    string
+	Render func() ([]byte, error)
+}
+
+// plan lists every output document of s: feeds, archives and pages.
+func plan(t *theme, s *publish.Site) []job {
+	info := newSiteInfo(s.Config)
+	base := t.key + " " + s.Config.Fingerprint()
+	main, archives := s.Pages()
+	jobs := []job{
+		{Path: "feed.atom", Render: func() ([]byte, error) { return s.AtomDocument(main) }},
+		{Path: "feed.rss", Render: func() ([]byte, error) { return s.RSSDocument(main) }},
+		{Path: "feed.json", Render: func() ([]byte, error) { return s.JSONDocument(main) }},
+		{Path: "index.html", Render: func() ([]byte, error) { return t.renderList(s, info, main) }},
+	}
+	for _, a := range archives {
+		key := pageKey(base, a)
+		jobs = append(jobs,
+			job{Path: publish.ArchivePath(a.Number), Key: key, Render: func() ([]byte, error) { return s.AtomDocument(a) }},
+			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, info, a) }})
+	}
+	for _, e := range publish.Live(s.Entries) {
+		jobs = append(jobs, job{Path: postPath(e), Key: hashKey(base, e.Hash),
+			Render: func() ([]byte, error) { return t.renderPost(s, info, e) }})
+	}
+	return jobs
+}
+
+func postPath(e *publish.Entry) string { return "posts/" + e.Key + "/index.html" }
+
+// pageKey identifies an archive page's inputs: its place in the history
+// and its entries' contents.
+func pageKey(base string, p publish.Page) string {
+	parts := make([]string, 0, 2*len(p.Entries)+2)
+	parts = append(parts, base, fmt.Sprintf("%d %d %s", p.Number, p.Last, p.Updated.Format(time.RFC3339Nano)))
+	for _, e := range p.Entries {
+		parts = append(parts, e.Path, e.Hash)
+	}
+	return hashKey(parts...)
+}
+
+// hashKey hashes parts unambiguously (each is length-prefixed).
+func hashKey(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p) + binary.MaxVarintLen64
+	}
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,136 @@
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/rookery-social/rookery/internal/websub"
+	"github.com/rookery-social/rookery/publish"
+)
+
+// ServeOptions configure Serve.
+type ServeOptions struct {
+	Dir      string
+	Addr     string        // listen address, e.g. 127.0.0.1:8000
+	Interval time.Duration // how often to look for changes; 0 means 500ms
+	Logger   *slog.Logger  // nil means slog.Default()
+	// Ready, when set, receives the listening address once serving.
+	Ready chan<- string
+}
+
+// Serve builds the site, serves Dir/public over HTTP and rebuilds whenever
+// feedpub.toml or a post changes (it polls modification times). A failed
+// rebuild is logged and the previous output keeps being served. It returns
+// when ctx ends.
+func Serve(ctx context.Context, o ServeOptions) error {
+	if o.Interval <= 0 {
+		o.Interval = 500 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	res, err := Build(Options{Dir: o.Dir})
+	if err != nil {
+		return err
+	}
+	var cfg atomic.Pointer[publish.Config]
+	cfg.Store(res.Site.Config)
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	srv := &http.Server{Handler: handler(filepath.Join(o.Dir, DefaultOut), &cfg),
+		ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	o.Logger.Info("serving", "url", "http://"+ln.Addr().String()+"/", "dir", o.Dir)
+	if o.Ready != nil {
+		o.Ready <- ln.Addr().String()
+	}
+	watch(ctx, o, &cfg)
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutCtx)
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("site: %w", err)
+	}
+	return nil
+}
+
+// watch rebuilds when the inputs' fingerprint changes, until ctx ends.
+func watch(ctx context.Context, o ServeOptions, cfg *atomic.Pointer[publish.Config]) {
+	last := fingerprint(o.Dir)
+	t := time.NewTicker(o.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fp := fingerprint(o.Dir)
+		if fp == last {
+			continue
+		}
+		last = fp
+		res, err := Build(Options{Dir: o.Dir})
+		if err != nil {
+			o.Logger.Error("rebuild failed; still serving the previous build", "err", err)
+			continue
+		}
+		cfg.Store(res.Site.Config)
+		o.Logger.Info("rebuilt", "posts", len(res.Site.Entries), "written", len(res.Written))
+	}
+}
+
+// feedTypes are the media types of the feed documents.
+var feedTypes = map[string]string{
+	".atom": "application/atom+xml; charset=utf-8",
+	".rss":  "application/rss+xml; charset=utf-8",
+	".json": "application/feed+json; charset=utf-8",
+}
+
+// handler serves the output directory, giving the feeds their media types
+// and, since WebSub discovery reads headers first, Link headers rel=self
+// and rel=hub.
+func handler(root string, cfg *atomic.Pointer[publish.Config]) http.Handler {
+	files := http.FileServer(http.Dir(root))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if typ, ok := feedTypes[path.Ext(r.URL.Path)]; ok {
+			w.Header().Set("Content-Type", typ)
+			c := cfg.Load()
+			w.Header().Add("Link", websub.FormatLink(c.URL+strings.TrimPrefix(r.URL.Path, "/"), "self"))
+			for _, h := range c.Hubs {
+				w.Header().Add("Link", websub.FormatLink(h, "hub"))
+			}
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// fingerprint hashes the names, sizes and modification times of the inputs.
+func fingerprint(dir string) uint64 {
+	h := fnv.New64a()
+	add := func(path string) {
+		if fi, err := os.Stat(path); err == nil {
+			fmt.Fprintf(h, "%s %d %d\n", path, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	add(filepath.Join(dir, publish.ConfigFile))
+	des, _ := os.ReadDir(filepath.Join(dir, publish.PostsDir))
+	for _, de := range des {
+		add(filepath.Join(dir, publish.PostsDir, de.Name()))
+	}
+	return h.Sum64()
+}

@@ -1,0 +1,261 @@
+package site
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/rookery-social/rookery/publish"
+)
+
+// StateDir is the site's private state directory (build state, sent
+// Webmentions). It is not part of the output.
+const StateDir = ".feedpub"
+
+// state is what the last build into one output directory left behind, so
+// the next one renders and rewrites only what changed and removes what is
+// gone.
+type state struct {
+	Out     string
+	Files   map[string]fileState
+	Entries publish.EntryCache
+}
+
+// fileState is a written file: the key of its inputs, its content hash and
+// what stat said after the write, to notice files changed behind our back.
+type fileState struct {
+	Key     string
+	Hash    string
+	Size    int64
+	ModTime int64
+}
+
+// statePath is where the state of the output directory out lives: one per
+// output directory, so a build with --out elsewhere does not make the next
+// default build start from scratch.
+func statePath(dir, out string) string {
+	sum := sha256.Sum256([]byte(out))
+	return filepath.Join(dir, StateDir, "build-"+hex.EncodeToString(sum[:6])+".gob")
+}
+
+// loadState reads the state of out; a missing or unreadable state means a
+// build from scratch.
+func loadState(dir, out string) *state {
+	fresh := &state{Out: out, Files: map[string]fileState{}}
+	data, err := os.ReadFile(statePath(dir, out))
+	if err != nil {
+		return fresh
+	}
+	var old state
+	if old.decode(data) != nil || old.Out != out {
+		return fresh
+	}
+	return &old
+}
+
+func (st *state) save(dir string) error {
+	data, err := st.encode()
+	if err != nil {
+		return fmt.Errorf("site: build state: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	return writeFileAtomic(statePath(dir, st.Out), data)
+}
+
+func hashOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
+// current reports whether the file at path still is what the state says
+// was written there.
+func (fs fileState) current(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Size() == fs.Size && fi.ModTime().UnixNano() == fs.ModTime
+}
+
+// outcome is what one job needs: nothing (skip), or data to write.
+type outcome struct {
+	skip bool
+	data []byte
+	hash string
+	err  error
+}
+
+// writeTree renders the jobs whose inputs or files changed, then — only
+// when every render succeeded — writes those whose content changed and
+// removes files a previous build wrote that are no longer produced.
+func writeTree(dir string, old *state, jobs []job) (*Result, error) {
+	outs := renderChanged(old, jobs)
+	for _, o := range outs {
+		if o.err != nil {
+			return nil, o.err
+		}
+	}
+	next := &state{Out: old.Out, Files: make(map[string]fileState, len(jobs)), Entries: old.Entries}
+	res := &Result{}
+	var writes []int
+	for i, j := range jobs {
+		o, prev := outs[i], old.Files[j.Path]
+		if o.skip || (prev.Hash == o.hash && prev.Size == int64(len(o.data)) && prev.current(filepath.Join(old.Out, filepath.FromSlash(j.Path)))) {
+			prev.Key = j.Key
+			next.Files[j.Path] = prev
+			res.Unchanged++
+			continue
+		}
+		writes = append(writes, i)
+	}
+	written, err := writeAll(old.Out, jobs, outs, writes)
+	if err != nil {
+		return nil, err
+	}
+	for k, i := range writes {
+		next.Files[jobs[i].Path] = written[k]
+		res.Written = append(res.Written, jobs[i].Path)
+	}
+	res.Removed = removeStale(old.Out, old, next)
+	sort.Strings(res.Written)
+	if len(res.Written) == 0 && len(res.Removed) == 0 && !old.Entries.Changed() && sameKeys(old, next) {
+		return res, nil // the saved state is still exact
+	}
+	return res, next.save(dir)
+}
+
+// renderChanged renders, one worker per CPU, every job whose key is unset
+// or differs from the last build's, or whose file changed since.
+func renderChanged(old *state, jobs []job) []outcome {
+	outs := make([]outcome, len(jobs))
+	workers := max(runtime.GOMAXPROCS(0), 8) // mostly stat calls: waiting on the file system
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(jobs); i += workers {
+				j := jobs[i]
+				prev, ok := old.Files[j.Path]
+				if ok && j.Key != "" && prev.Key == j.Key && prev.current(filepath.Join(old.Out, filepath.FromSlash(j.Path))) {
+					outs[i] = outcome{skip: true}
+					continue
+				}
+				data, err := j.Render()
+				outs[i] = outcome{data: data, hash: hashOf(data), err: err}
+			}
+		}()
+	}
+	wg.Wait()
+	return outs
+}
+
+// sameKeys reports whether every file kept the input key it had.
+func sameKeys(old, next *state) bool {
+	for p, fs := range next.Files {
+		if old.Files[p].Key != fs.Key {
+			return false
+		}
+	}
+	return true
+}
+
+// writeAll writes the documents jobs[i] for i in which, several at a time
+// since the work is mostly waiting for the file system.
+func writeAll(out string, jobs []job, outs []outcome, which []int) ([]fileState, error) {
+	states := make([]fileState, len(which))
+	errs := make([]error, len(which))
+	const workers = 8
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < len(which); k += workers {
+				i := which[k]
+				states[k], errs[k] = writeDoc(filepath.Join(out, filepath.FromSlash(jobs[i].Path)), outs[i].data, outs[i].hash, jobs[i].Key)
+			}
+		}()
+	}
+	wg.Wait()
+	return states, errors.Join(errs...)
+}
+
+func writeDoc(path string, data []byte, hash, key string) (fileState, error) {
+	if err := mkdir(filepath.Dir(path)); err != nil {
+		return fileState{}, err
+	}
+	fi, err := writeFile(path, data)
+	if err != nil {
+		return fileState{}, err
+	}
+	return fileState{Key: key, Hash: hash, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, nil
+}
+
+// mkdir makes dir, usually with one system call: its parent mostly exists.
+func mkdir(dir string) error {
+	err := os.Mkdir(dir, 0o755)
+	if err == nil || errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	return nil
+}
+
+func removeStale(out string, old, next *state) []string {
+	var removed []string
+	for p := range old.Files {
+		if _, ok := next.Files[p]; ok {
+			continue
+		}
+		path := filepath.Join(out, filepath.FromSlash(p))
+		if err := os.Remove(path); err == nil || errors.Is(err, os.ErrNotExist) {
+			removed = append(removed, p)
+			_ = os.Remove(filepath.Dir(path)) // only succeeds when empty
+		}
+	}
+	sort.Strings(removed)
+	return removed
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// into place, so readers never see a half-written file.
+func writeFileAtomic(path string, data []byte) error {
+	_, err := writeFile(path, data)
+	return err
+}
+
+// writeFile is writeFileAtomic that also returns the written file's
+// FileInfo (taken before the rename, which does not change it).
+func writeFile(path string, data []byte) (os.FileInfo, error) {
+	tmp := path + ".tmp-" + strconv.FormatUint(rand.Uint64(), 36)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("site: %w", err)
+	}
+	_, err = f.Write(data)
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("site: writing %s: %w", path, err)
+	}
+	return fi, nil
+}
