@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func Publish(ctx context.Context, o PublishOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := commitAndPush(ctx, o, len(s.Entries)); err != nil {
+	if err := commitAndPush(ctx, o, s.Config, len(s.Entries)); err != nil {
 		return err
 	}
 	if live := Live(s.Entries); len(live) > 0 && o.Wait > 0 {
@@ -70,7 +71,7 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 	return strings.TrimSpace(out.String()), nil
 }
 
-func commitAndPush(ctx context.Context, o PublishOptions, posts int) error {
+func commitAndPush(ctx context.Context, o PublishOptions, c *Config, posts int) error {
 	if _, err := git(ctx, o.Dir, "rev-parse", "--is-inside-work-tree"); err != nil {
 		return fmt.Errorf("publish: %s is not inside a git repository: run `git init` there first", o.Dir)
 	}
@@ -82,7 +83,7 @@ func commitAndPush(ctx context.Context, o PublishOptions, posts int) error {
 		if msg == "" {
 			msg = fmt.Sprintf("feedpub: publish (%d posts)", posts)
 		}
-		if _, err := git(ctx, o.Dir, "commit", "-q", "-m", msg); err != nil {
+		if _, err := git(ctx, o.Dir, append(identity(ctx, o.Dir, c), "commit", "-q", "-m", msg)...); err != nil {
 			return err
 		}
 		fmt.Fprintln(o.Log, "committed:", msg)
@@ -149,4 +150,33 @@ func liveHas(ctx context.Context, client *http.Client, feedURL string, newest *E
 		}
 	}
 	return false, "newest entry not there yet"
+}
+
+// identity returns git options naming the site's author as committer when
+// git has no identity configured (a fresh machine), so that publishing
+// works there without a git setup step; nothing otherwise.
+func identity(ctx context.Context, dir string, c *Config) []string {
+	if email, _ := git(ctx, dir, "config", "user.email"); email != "" {
+		return nil
+	}
+	host := "localhost"
+	if u, err := url.Parse(c.URL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return []string{"-c", "user.name=" + c.Author, "-c", "user.email=feedpub@" + host}
+}
+
+// InitRepo makes dir a git repository unless it is inside one already, and
+// reports whether it did. Without git installed it does nothing.
+func InitRepo(ctx context.Context, dir string) (bool, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return false, nil
+	}
+	if _, err := git(ctx, dir, "rev-parse", "--is-inside-work-tree"); err == nil {
+		return false, nil
+	}
+	if _, err := git(ctx, dir, "init", "-q"); err != nil {
+		return false, err
+	}
+	return true, nil
 }

@@ -165,3 +165,31 @@ func TestPublishNotARepo(t *testing.T) {
 		t.Errorf("the build should still have been written: %v", err)
 	}
 }
+
+// On a fresh machine git has no identity; publishing commits as the author.
+func TestPublishWithoutGitIdentity(t *testing.T) {
+	tool(t, "git", "apt-get install git")
+	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	dir := t.TempDir()
+	live := liveSite(t, dir, 0)
+	addFiles(t, dir, config(live.URL+"/", "")+post("k1", "2026-02-01T10:00:00Z", "", "hello"))
+	created, err := publish.InitRepo(context.Background(), dir)
+	if err != nil || !created {
+		t.Fatalf("InitRepo = %v, %v; want a new repository", created, err)
+	}
+	if again, err := publish.InitRepo(context.Background(), dir); again || err != nil {
+		t.Fatalf("second InitRepo = %v, %v; want nothing done", again, err)
+	}
+	var log bytes.Buffer
+	if err := publish.Publish(context.Background(), publishOptions(dir, live.Client(), &log)); err != nil {
+		t.Fatalf("publish without a git identity: %v\n%s", err, log.String())
+	}
+	if who := gitRun(t, dir, "log", "-1", "--format=%an <%ae>"); !strings.HasPrefix(who, "Alice A") || !strings.HasSuffix(who, " <feedpub@127.0.0.1>") {
+		t.Errorf("committed as %q", who)
+	}
+}

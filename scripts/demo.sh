@@ -80,10 +80,7 @@ show feedpub init "$work/bob" --title "Bob's microblog" --author bob \
 # endpoint. Bob's address book knows Alice as @alice.
 sed -i "s|^\[following\]|webmention = \"http://$reader/webmention\"\n\n[following]|" "$work/alice/feedpub.toml"
 printf 'alice = "http://%s/feed.atom"\n' "$alice" >>"$work/bob/feedpub.toml"
-for s in alice bob; do
-  git init -q "$work/$s"
-  feedpub build --dir "$work/$s" >/dev/null
-done
+for s in alice bob; do feedpub build --dir "$work/$s" >/dev/null; done
 background alice-site feedpub serve --dir "$work/alice" --addr "$alice"
 background bob-site feedpub serve --dir "$work/bob" --addr "$bob"
 wait_up_tcp "$alice"; wait_up_tcp "$bob"

@@ -115,8 +115,27 @@ func handler(root string, cfg *atomic.Pointer[publish.Config]) http.Handler {
 				w.Header().Add("Link", websub.FormatLink(h, "hub"))
 			}
 		}
+		setETag(w, root, r.URL.Path)
 		files.ServeHTTP(w, r)
 	})
+}
+
+// setETag gives a file a validator finer than Last-Modified's whole
+// seconds: two builds within one second must not look unchanged to a hub's
+// conditional GET. The ETag is the file's size and modification time in
+// nanoseconds, as static hosts derive theirs from the file.
+func setETag(w http.ResponseWriter, root, urlPath string) {
+	p := filepath.Join(root, filepath.FromSlash(path.Clean("/"+urlPath)))
+	fi, err := os.Stat(p)
+	if err != nil {
+		return
+	}
+	if fi.IsDir() {
+		if fi, err = os.Stat(filepath.Join(p, "index.html")); err != nil {
+			return
+		}
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.Size(), fi.ModTime().UnixNano()))
 }
 
 // fingerprint hashes the names, sizes and modification times of the inputs.

@@ -56,6 +56,7 @@ func TestServeRebuildsOnChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	oldTag, oldMod := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
 	if ct := resp.Header.Get("Content-Type"); ct != "application/atom+xml; charset=utf-8" {
 		t.Errorf("feed.atom served as %q", ct)
 	}
@@ -80,10 +81,33 @@ func TestServeRebuildsOnChange(t *testing.T) {
 	if _, feed := get(t, base+"feed.atom"); !strings.Contains(feed, "posts/fourth4") {
 		t.Error("the feed was not rebuilt")
 	}
+	// A hub's conditional GET sees the change even within the same second.
+	if code, tag := conditionalGet(t, base+"feed.atom", oldTag, oldMod); code != 200 || tag == oldTag || tag == "" {
+		t.Errorf("conditional GET after a rebuild: %d, ETag %q (was %q); want 200 and a new ETag", code, tag, oldTag)
+	} else if code, _ := conditionalGet(t, base+"feed.atom", tag, ""); code != 304 {
+		t.Errorf("conditional GET with the current ETag: %d, want 304", code)
+	}
 	// A broken post keeps the previous output served.
 	addFiles(t, dir, "-- posts/bad.md --\nnot front matter\n")
 	time.Sleep(100 * time.Millisecond)
 	if code, body := get(t, base+"posts/fourth4/"); code != 200 || !strings.Contains(body, "Fresh") {
 		t.Errorf("a failed rebuild broke the served site: %d", code)
 	}
+}
+
+func conditionalGet(t *testing.T, url, etag, modified string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	if modified != "" {
+		req.Header.Set("If-Modified-Since", modified)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("ETag")
 }

@@ -82,7 +82,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func cmdInit(_ context.Context, args []string) error {
+func cmdInit(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	var o publish.InitOptions
 	fs.StringVar(&o.Title, "title", "", "site title")
@@ -100,7 +100,11 @@ func cmdInit(_ context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("created %s/%s and %s/posts/\n", pos[0], publish.ConfigFile, pos[0])
-	return nil
+	created, err := publish.InitRepo(ctx, pos[0])
+	if created {
+		fmt.Printf("initialized a git repository in %s\n", pos[0])
+	}
+	return err
 }
 
 func cmdPost(ctx context.Context, args []string) error {

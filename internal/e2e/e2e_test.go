@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,20 +83,10 @@ func (w *world) newSite(name string, hub bool, top, following string) *site {
 	if err := os.WriteFile(cfg, b, 0o644); err != nil {
 		w.t.Fatal(err)
 	}
-	w.gitInit(s.dir)
 	w.run("feedpub", "build", "--dir", s.dir)
 	s.serve = w.start("feedpub", "serve", "--dir", s.dir, "--addr", addr)
 	waitHTTP(w.t, s.base+"feed.atom", s.serve)
 	return s
-}
-
-func (w *world) gitInit(dir string) {
-	w.t.Helper()
-	cmd := exec.Command("git", "init", "-q", dir)
-	cmd.Env = env(w.home)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		w.t.Fatalf("git init: %v %s", err, out)
-	}
 }
 
 func (s *site) feedURL() string { return s.base + "feed.atom" }
