@@ -1,0 +1,364 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/internal/sqlitedb"
+)
+
+// component is the name of the hub's tables in schema_migrations.
+const component = "hub"
+
+var migrations = []string{`
+CREATE TABLE hub_topics (
+	id INTEGER PRIMARY KEY,
+	url TEXT NOT NULL UNIQUE,
+	etag TEXT NOT NULL DEFAULT '',
+	last_modified TEXT NOT NULL DEFAULT '',
+	content_hash TEXT NOT NULL DEFAULT '',
+	content_id INTEGER,
+	fetched_at INTEGER NOT NULL DEFAULT 0,
+	fetch_status TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE hub_contents (
+	id INTEGER PRIMARY KEY,
+	topic_id INTEGER NOT NULL REFERENCES hub_topics(id),
+	content_type TEXT NOT NULL,
+	body BLOB NOT NULL,
+	hash TEXT NOT NULL,
+	fetched_at INTEGER NOT NULL
+);
+CREATE TABLE hub_subscriptions (
+	id INTEGER PRIMARY KEY,
+	topic_id INTEGER NOT NULL REFERENCES hub_topics(id),
+	callback TEXT NOT NULL,
+	callback_host TEXT NOT NULL,
+	secret BLOB NOT NULL,
+	lease_seconds INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	state TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	UNIQUE (topic_id, callback)
+);
+CREATE INDEX hub_subscriptions_host ON hub_subscriptions(callback_host) WHERE state = 'active';
+CREATE INDEX hub_subscriptions_expiry ON hub_subscriptions(expires_at) WHERE state = 'active';
+CREATE TABLE hub_verifications (
+	id INTEGER PRIMARY KEY,
+	mode TEXT NOT NULL,
+	topic TEXT NOT NULL,
+	callback TEXT NOT NULL,
+	secret BLOB NOT NULL,
+	lease_seconds INTEGER NOT NULL,
+	state TEXT NOT NULL DEFAULT 'pending',
+	result TEXT NOT NULL DEFAULT '',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	finished_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX hub_verifications_due ON hub_verifications(next_at) WHERE state = 'pending';
+CREATE INDEX hub_verifications_sub ON hub_verifications(topic, callback, id);
+CREATE TABLE hub_fetches (
+	topic_id INTEGER PRIMARY KEY REFERENCES hub_topics(id),
+	next_at INTEGER NOT NULL,
+	claimed_until INTEGER NOT NULL DEFAULT 0,
+	gen INTEGER NOT NULL DEFAULT 1,
+	attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE hub_deliveries (
+	id INTEGER PRIMARY KEY,
+	subscription_id INTEGER NOT NULL REFERENCES hub_subscriptions(id),
+	content_id INTEGER NOT NULL REFERENCES hub_contents(id),
+	state INTEGER NOT NULL DEFAULT 0,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	finished_at INTEGER NOT NULL DEFAULT 0,
+	last_status INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX hub_deliveries_due ON hub_deliveries(next_at) WHERE state = 0;
+CREATE INDEX hub_deliveries_sub ON hub_deliveries(subscription_id, id);
+CREATE INDEX hub_deliveries_content ON hub_deliveries(content_id);
+`}
+
+// SQLite is the Store on an embedded SQLite file (WAL mode).
+type SQLite struct {
+	db *sql.DB
+}
+
+var _ Store = (*SQLite)(nil)
+
+// OpenSQLite opens (creating if needed) the hub's SQLite database at path
+// and brings its schema up to date.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	db, err := sqlitedb.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := sqlitedb.Migrate(ctx, db, component, migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &SQLite{db: db}, nil
+}
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+// Ping checks the database answers.
+func (s *SQLite) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// withTx runs f in an immediate transaction.
+func (s *SQLite) withTx(ctx context.Context, what string, f func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
+// AddVerification records a pending verification of intent.
+func (s *SQLite) AddVerification(ctx context.Context, v Verification) (int64, error) {
+	now := ms(v.CreatedAt)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO hub_verifications
+		(mode, topic, callback, secret, lease_seconds, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		v.Mode, v.Topic, v.Callback, nonNil(v.Secret), v.LeaseSeconds, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("store: add verification: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// ClaimVerifications leases due pending verifications.
+func (s *SQLite) ClaimVerifications(ctx context.Context, now, until time.Time, n int) ([]Verification, error) {
+	var out []Verification
+	err := s.withTx(ctx, "claim verifications", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, mode, topic, callback, secret, lease_seconds, attempts, created_at
+			FROM hub_verifications WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?`, ms(now), n)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v Verification
+			var created int64
+			if err := rows.Scan(&v.ID, &v.Mode, &v.Topic, &v.Callback, &v.Secret, &v.LeaseSeconds, &v.Attempts, &created); err != nil {
+				return err
+			}
+			v.CreatedAt, v.State = fromMS(created), VerifyPending
+			out = append(out, v)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return leaseRows(ctx, tx, "hub_verifications", "next_at = ?, attempts = attempts + 1", ms(until), verificationIDs(out))
+	})
+	return out, err
+}
+
+func verificationIDs(vs []Verification) []int64 {
+	ids := make([]int64, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	return ids
+}
+
+// leaseRows runs UPDATE table SET set WHERE id IN ids, with arg bound first.
+func leaseRows(ctx context.Context, tx *sql.Tx, table, set string, arg int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, arg)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	q := "UPDATE " + table + " SET " + set + " WHERE id IN (?" + strings.Repeat(",?", len(ids)-1) + ")"
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// FinishVerification records the outcome and applies a verified change.
+func (s *SQLite) FinishVerification(ctx context.Context, v Verification, state, result string, now time.Time) error {
+	return s.withTx(ctx, "finish verification", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE hub_verifications SET state = ?, result = ?, finished_at = ?, secret = x''
+			WHERE id = ?`, state, result, ms(now), v.ID); err != nil {
+			return err
+		}
+		if state != VerifyVerified {
+			return nil
+		}
+		if v.Mode == "unsubscribe" {
+			return unsubscribe(ctx, tx, v, now)
+		}
+		return subscribe(ctx, tx, v, now)
+	})
+}
+
+func topicID(ctx context.Context, tx *sql.Tx, topic string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO hub_topics(url) VALUES (?)
+		ON CONFLICT(url) DO UPDATE SET url = excluded.url RETURNING id`, topic).Scan(&id)
+	return id, err
+}
+
+func subscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time) error {
+	tid, err := topicID(ctx, tx, v.Topic)
+	if err != nil {
+		return err
+	}
+	expires := now.Add(time.Duration(v.LeaseSeconds) * time.Second)
+	_, err = tx.ExecContext(ctx, `INSERT INTO hub_subscriptions
+		(topic_id, callback, callback_host, secret, lease_seconds, expires_at, state, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)
+		ON CONFLICT(topic_id, callback) DO UPDATE SET secret = excluded.secret,
+			callback_host = excluded.callback_host, lease_seconds = excluded.lease_seconds,
+			expires_at = excluded.expires_at, state = 'active', updated_at = excluded.updated_at`,
+		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, ms(expires), ms(now), ms(now))
+	return err
+}
+
+func unsubscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time) error {
+	var sid int64
+	err := tx.QueryRowContext(ctx, `UPDATE hub_subscriptions SET state = 'unsubscribed', secret = x'', updated_at = ?
+		WHERE callback = ? AND topic_id = (SELECT id FROM hub_topics WHERE url = ?) AND state = 'active' RETURNING id`,
+		ms(now), v.Callback, v.Topic).Scan(&sid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return cancelPending(ctx, tx, sid, now, "unsubscribed")
+}
+
+func cancelPending(ctx context.Context, tx *sql.Tx, sid int64, now time.Time, why string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE hub_deliveries SET state = 3, finished_at = ?, last_error = ?
+		WHERE subscription_id = ? AND state = 0`, ms(now), why, sid)
+	return err
+}
+
+// CallbackHost is the host[:port] of a callback URL, the unit of the per-host
+// limits.
+func CallbackHost(callback string) string {
+	u, err := url.Parse(callback)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+// CountActiveByHost counts the active subscriptions whose callback is on host.
+func (s *SQLite) CountActiveByHost(ctx context.Context, host string, now time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM hub_subscriptions
+		WHERE callback_host = ? AND state = 'active' AND expires_at > ?`, host, ms(now)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count subscriptions: %w", err)
+	}
+	return n, nil
+}
+
+// Subscription returns the subscription of callback to topic.
+func (s *SQLite) Subscription(ctx context.Context, topic, callback string) (Subscription, error) {
+	var sub Subscription
+	var expires, created, updated int64
+	var secretLen int
+	err := s.db.QueryRowContext(ctx, `SELECT s.id, t.url, s.callback, s.callback_host, length(s.secret),
+		s.lease_seconds, s.expires_at, s.state, s.created_at, s.updated_at
+		FROM hub_subscriptions s JOIN hub_topics t ON t.id = s.topic_id
+		WHERE t.url = ? AND s.callback = ?`, topic, callback).Scan(&sub.ID, &sub.Topic, &sub.Callback,
+		&sub.CallbackHost, &secretLen, &sub.LeaseSeconds, &expires, &sub.State, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sub, fmt.Errorf("store: subscription of %s to %s: %w", callback, topic, ErrNotFound)
+	}
+	if err != nil {
+		return sub, fmt.Errorf("store: subscription: %w", err)
+	}
+	sub.HasSecret = secretLen > 0
+	sub.ExpiresAt, sub.CreatedAt, sub.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
+	return sub, nil
+}
+
+// Verifications returns the newest verifications of callback to topic,
+// without their secrets.
+func (s *SQLite) Verifications(ctx context.Context, topic, callback string, n int) ([]Verification, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, mode, lease_seconds, state, result, attempts, created_at, finished_at
+		FROM hub_verifications WHERE topic = ? AND callback = ? ORDER BY id DESC LIMIT ?`, topic, callback, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: verifications: %w", err)
+	}
+	defer rows.Close()
+	var out []Verification
+	for rows.Next() {
+		v := Verification{Topic: topic, Callback: callback}
+		var created, finished int64
+		if err := rows.Scan(&v.ID, &v.Mode, &v.LeaseSeconds, &v.State, &v.Result, &v.Attempts, &created, &finished); err != nil {
+			return nil, fmt.Errorf("store: verifications: %w", err)
+		}
+		v.CreatedAt, v.FinishedAt = fromMS(created), fromMS(finished)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// RecentDeliveries returns the newest deliveries of a subscription.
+func (s *SQLite) RecentDeliveries(ctx context.Context, subscriptionID int64, n int) ([]DeliveryRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, content_id, state, attempts, last_status, last_error,
+		created_at, next_at, finished_at FROM hub_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT ?`,
+		subscriptionID, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []DeliveryRecord
+	for rows.Next() {
+		var d DeliveryRecord
+		var created, next, finished int64
+		if err := rows.Scan(&d.ID, &d.ContentID, &d.State, &d.Attempts, &d.LastStatus, &d.LastError,
+			&created, &next, &finished); err != nil {
+			return nil, fmt.Errorf("store: deliveries: %w", err)
+		}
+		d.CreatedAt, d.NextAt, d.FinishedAt = fromMS(created), fromMS(next), fromMS(finished)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,331 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// activeSub is the SQL condition of a subscription that receives content.
+const activeSub = `s.state = 'active' AND s.expires_at > ?`
+
+// RequestFetch queues a fetch of topic when it has an active subscriber.
+// A request arriving while the topic is being fetched makes it run again.
+func (s *SQLite) RequestFetch(ctx context.Context, topic string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO hub_fetches(topic_id, next_at)
+		SELECT t.id, ? FROM hub_topics t WHERE t.url = ? AND EXISTS (
+			SELECT 1 FROM hub_subscriptions s WHERE s.topic_id = t.id AND `+activeSub+`)
+		ON CONFLICT(topic_id) DO UPDATE SET gen = gen + 1, next_at = min(next_at, excluded.next_at), attempts = 0`,
+		ms(now), topic, ms(now))
+	if err != nil {
+		return false, fmt.Errorf("store: request fetch of %s: %w", topic, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// RequestPolls queues a fetch of every topic with an active subscriber.
+func (s *SQLite) RequestPolls(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO hub_fetches(topic_id, next_at)
+		SELECT DISTINCT s.topic_id, ? FROM hub_subscriptions s WHERE `+activeSub+`
+		ON CONFLICT(topic_id) DO UPDATE SET gen = gen + 1, next_at = min(next_at, excluded.next_at)`,
+		ms(now), ms(now))
+	if err != nil {
+		return 0, fmt.Errorf("store: request polls: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// ClaimFetches leases due fetch jobs that nobody holds.
+func (s *SQLite) ClaimFetches(ctx context.Context, now, until time.Time, n int) ([]FetchJob, error) {
+	var out []FetchJob
+	err := s.withTx(ctx, "claim fetches", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT f.topic_id, t.url, f.gen, f.attempts, t.etag, t.last_modified, t.content_hash
+			FROM hub_fetches f JOIN hub_topics t ON t.id = f.topic_id
+			WHERE f.next_at <= ? AND f.claimed_until <= ? ORDER BY f.next_at LIMIT ?`, ms(now), ms(now), n)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var j FetchJob
+			if err := rows.Scan(&j.TopicID, &j.Topic, &j.Gen, &j.Attempts, &j.ETag, &j.LastModified, &j.ContentHash); err != nil {
+				return err
+			}
+			out = append(out, j)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, j := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE hub_fetches SET claimed_until = ? WHERE topic_id = ?`,
+				ms(until), j.TopicID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FinishFetch records a fetch and fans changed content out to every active
+// subscriber in the same transaction: one content row, one INSERT … SELECT
+// for all the deliveries.
+func (s *SQLite) FinishFetch(ctx context.Context, job FetchJob, res FetchResult, now time.Time) (int64, int, error) {
+	var contentID int64
+	var fanned int
+	err := s.withTx(ctx, "finish fetch of "+job.Topic, func(tx *sql.Tx) error {
+		if res.Err != "" {
+			return failFetch(ctx, tx, job, res, now)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE hub_topics SET etag = ?, last_modified = ?, fetched_at = ?, fetch_status = ?
+			WHERE id = ?`, res.ETag, res.LastModified, ms(now), res.Status, job.TopicID); err != nil {
+			return err
+		}
+		if res.Changed {
+			var err error
+			contentID, fanned, err = fanOut(ctx, tx, job.TopicID, res, now)
+			if err != nil {
+				return err
+			}
+		}
+		return endFetch(ctx, tx, job)
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return contentID, fanned, nil
+}
+
+func fanOut(ctx context.Context, tx *sql.Tx, topicID int64, res FetchResult, now time.Time) (int64, int, error) {
+	var cid int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO hub_contents(topic_id, content_type, body, hash, fetched_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, topicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now)).Scan(&cid)
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE hub_topics SET content_hash = ?, content_id = ? WHERE id = ?`,
+		res.Hash, cid, topicID); err != nil {
+		return 0, 0, err
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
+		SELECT s.id, ?, ?, ? FROM hub_subscriptions s WHERE s.topic_id = ? AND `+activeSub,
+		cid, ms(now), ms(now), topicID, ms(now))
+	if err != nil {
+		return 0, 0, err
+	}
+	n, _ := r.RowsAffected()
+	return cid, int(n), nil
+}
+
+// endFetch removes a finished job unless it was requested again meanwhile.
+func endFetch(ctx context.Context, tx *sql.Tx, job FetchJob) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM hub_fetches WHERE topic_id = ? AND gen = ?`, job.TopicID, job.Gen)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err = tx.ExecContext(ctx, `UPDATE hub_fetches SET claimed_until = 0, attempts = 0 WHERE topic_id = ?`, job.TopicID)
+	}
+	return err
+}
+
+func failFetch(ctx context.Context, tx *sql.Tx, job FetchJob, res FetchResult, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE hub_topics SET fetched_at = ?, fetch_status = ? WHERE id = ?`,
+		ms(now), res.Err, job.TopicID); err != nil {
+		return err
+	}
+	if res.GiveUp {
+		return endFetch(ctx, tx, job)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE hub_fetches SET claimed_until = 0, attempts = attempts + 1,
+		next_at = max(next_at, ?) WHERE topic_id = ?`, ms(res.RetryAt), job.TopicID)
+	return err
+}
+
+// ClaimDeliveries leases up to n due pending deliveries, joined with what
+// sending them needs. The lease is the row's next_at: a crashed worker's
+// claims become due again when it passes.
+func (s *SQLite) ClaimDeliveries(ctx context.Context, now, until time.Time, n int) ([]Delivery, error) {
+	var out []Delivery
+	err := s.withTx(ctx, "claim deliveries", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.subscription_id, d.content_id, d.attempts, d.created_at,
+			t.url, s.callback, s.secret, s.expires_at, s.state = 'active'
+			FROM hub_deliveries d JOIN hub_subscriptions s ON s.id = d.subscription_id JOIN hub_topics t ON t.id = s.topic_id
+			WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`, ms(now), n)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		ids := make([]int64, 0, n)
+		for rows.Next() {
+			var d Delivery
+			var created, expires int64
+			if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.ContentID, &d.Attempts, &created,
+				&d.Topic, &d.Callback, &d.Secret, &expires, &d.Active); err != nil {
+				return err
+			}
+			d.CreatedAt, d.ExpiresAt = fromMS(created), fromMS(expires)
+			out = append(out, d)
+			ids = append(ids, d.ID)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return leaseRows(ctx, tx, "hub_deliveries", "next_at = ?", ms(until), ids)
+	})
+	return out, err
+}
+
+// Content returns one stored content version.
+func (s *SQLite) Content(ctx context.Context, id int64) (Content, error) {
+	c := Content{ID: id}
+	var fetched int64
+	err := s.db.QueryRowContext(ctx, `SELECT t.url, c.content_type, c.body, c.hash, c.fetched_at
+		FROM hub_contents c JOIN hub_topics t ON t.id = c.topic_id WHERE c.id = ?`, id).
+		Scan(&c.Topic, &c.ContentType, &c.Body, &c.Hash, &fetched)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("store: content %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: content %d: %w", id, err)
+	}
+	c.FetchedAt = fromMS(fetched)
+	return c, nil
+}
+
+// CompleteDeliveries records a batch of outcomes in one transaction.
+func (s *SQLite) CompleteDeliveries(ctx context.Context, results []DeliveryResult, now time.Time) error {
+	if len(results) == 0 {
+		return nil
+	}
+	return s.withTx(ctx, "complete deliveries", func(tx *sql.Tx) error {
+		stmts, err := prepareOutcomes(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer stmts.close()
+		for _, r := range results {
+			if err := stmts.apply(ctx, tx, r, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type outcomeStmts struct {
+	done, retry, final, defer_ *sql.Stmt
+}
+
+func prepareOutcomes(ctx context.Context, tx *sql.Tx) (*outcomeStmts, error) {
+	var st outcomeStmts
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var p *sql.Stmt
+		p, err = tx.PrepareContext(ctx, q)
+		return p
+	}
+	st.done = prep(`UPDATE hub_deliveries SET state = 1, attempts = attempts + 1, finished_at = ?,
+		last_status = ?, last_error = '' WHERE id = ? AND state = 0`)
+	st.retry = prep(`UPDATE hub_deliveries SET attempts = attempts + 1, next_at = ?, last_status = ?, last_error = ?
+		WHERE id = ? AND state = 0`)
+	st.final = prep(`UPDATE hub_deliveries SET state = ?, attempts = attempts + ?, finished_at = ?, last_status = ?,
+		last_error = ? WHERE id = ? AND state = 0`)
+	st.defer_ = prep(`UPDATE hub_deliveries SET next_at = ? WHERE id = ? AND state = 0`)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (st *outcomeStmts) close() {
+	for _, s := range []*sql.Stmt{st.done, st.retry, st.final, st.defer_} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (st *outcomeStmts) apply(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Time) error {
+	var err error
+	switch r.Outcome {
+	case OutcomeDone:
+		_, err = st.done.ExecContext(ctx, ms(now), r.Status, r.ID)
+	case OutcomeRetry:
+		_, err = st.retry.ExecContext(ctx, ms(r.RetryAt), r.Status, r.Error, r.ID)
+	case OutcomeFailed:
+		_, err = st.final.ExecContext(ctx, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID)
+	case OutcomeCancel:
+		_, err = st.final.ExecContext(ctx, DeliveryCancelled, 0, ms(now), r.Status, r.Error, r.ID)
+	case OutcomeDeferred:
+		_, err = st.defer_.ExecContext(ctx, ms(r.RetryAt), r.ID)
+	case OutcomeGone:
+		err = gone(ctx, tx, st, r, now)
+	}
+	return err
+}
+
+// gone ends a subscription whose callback answered 410 Gone.
+func gone(ctx context.Context, tx *sql.Tx, st *outcomeStmts, r DeliveryResult, now time.Time) error {
+	if _, err := st.final.ExecContext(ctx, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE hub_subscriptions SET state = 'gone', secret = x'', updated_at = ?
+		WHERE id = ? AND state = 'active'`, ms(now), r.SubscriptionID); err != nil {
+		return err
+	}
+	return cancelPending(ctx, tx, r.SubscriptionID, now, "subscription ended: callback answered 410 Gone")
+}
+
+// Sweep expires lapsed subscriptions, cancels their pending deliveries and
+// forgets finished rows and unreferenced content older than keep.
+func (s *SQLite) Sweep(ctx context.Context, now time.Time, keep time.Duration) error {
+	old := ms(now.Add(-keep))
+	return s.withTx(ctx, "sweep", func(tx *sql.Tx) error {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE hub_deliveries SET state = 3, finished_at = ?, last_error = 'lease expired'
+				WHERE state = 0 AND subscription_id IN (SELECT id FROM hub_subscriptions WHERE state = 'active' AND expires_at <= ?)`,
+				[]any{ms(now), ms(now)}},
+			{`UPDATE hub_subscriptions SET state = 'expired', secret = x'', updated_at = ?
+				WHERE state = 'active' AND expires_at <= ?`, []any{ms(now), ms(now)}},
+			{`DELETE FROM hub_deliveries WHERE state <> 0 AND finished_at < ?`, []any{old}},
+			{`DELETE FROM hub_verifications WHERE state <> 'pending' AND finished_at < ?`, []any{old}},
+			{`DELETE FROM hub_contents WHERE fetched_at < ? AND id NOT IN (SELECT content_id FROM hub_topics WHERE content_id IS NOT NULL)
+				AND NOT EXISTS (SELECT 1 FROM hub_deliveries d WHERE d.content_id = hub_contents.id)`, []any{old}},
+		} {
+			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Counts returns the hub's headline figures.
+func (s *SQLite) Counts(ctx context.Context, now time.Time) (Counts, error) {
+	var c Counts
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM hub_subscriptions s WHERE `+activeSub+`),
+		(SELECT count(DISTINCT s.topic_id) FROM hub_subscriptions s WHERE `+activeSub+`),
+		(SELECT count(*) FROM hub_verifications WHERE state = 'pending'),
+		(SELECT count(*) FROM hub_deliveries WHERE state = 0),
+		(SELECT count(*) FROM hub_deliveries WHERE state = 1),
+		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now), ms(now)).
+		Scan(&c.ActiveSubscriptions, &c.Topics, &c.PendingVerifications, &c.PendingDeliveries,
+			&c.DeliveredTotal, &c.FailedTotal)
+	if err != nil {
+		return c, fmt.Errorf("store: counts: %w", err)
+	}
+	return c, nil
+}
