@@ -48,7 +48,9 @@ func TestChallengeIsFreshEachTime(t *testing.T) {
 	h.subscribe(t, topic.URL, cb)
 	waitFor(t, "first verification", func() bool { return h.state(t, topic.URL, cb).State == store.StateActive })
 	h.subscribe(t, topic.URL, cb)
-	waitFor(t, "second verification", func() bool { return len(h.state(t, topic.URL, cb).Verifications) == 2 && h.state(t, topic.URL, cb).Verifications[0].State == store.VerifyVerified })
+	waitFor(t, "second verification", func() bool {
+		return len(h.state(t, topic.URL, cb).Verifications) == 2 && h.state(t, topic.URL, cb).Verifications[0].State == store.VerifyVerified
+	})
 	vs := sub.verifications()
 	if a, b := vs[0].Query().Get("hub.challenge"), vs[1].Query().Get("hub.challenge"); a == b {
 		t.Errorf("the same challenge %q was used twice", a)

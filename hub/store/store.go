@@ -196,15 +196,15 @@ type DeliveryResult struct {
 
 // DeliveryRecord is a delivery as shown on the subscription page.
 type DeliveryRecord struct {
-	ID          int64
-	ContentID   int64
-	State       int
-	Attempts    int
-	LastStatus  int
-	LastError   string
-	CreatedAt   time.Time
-	NextAt      time.Time
-	FinishedAt  time.Time
+	ID         int64
+	ContentID  int64
+	State      int
+	Attempts   int
+	LastStatus int
+	LastError  string
+	CreatedAt  time.Time
+	NextAt     time.Time
+	FinishedAt time.Time
 }
 
 // Counts are the hub's headline figures.
