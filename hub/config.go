@@ -157,6 +157,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.PublicURL == "" {
 		c.PublicURL = defaultURL(c.Addr)
 	}
+	c.HostConcurrency = min(c.HostConcurrency, c.DeliveryConcurrency)
 	return c, c.check()
 }
 
@@ -177,9 +178,6 @@ func (c Config) check() error {
 	}
 	if c.RetryBase > c.RetryMax {
 		return fmt.Errorf("hub: retry base %s is above retry max %s", c.RetryBase, c.RetryMax)
-	}
-	if c.HostConcurrency > c.DeliveryConcurrency {
-		c.HostConcurrency = c.DeliveryConcurrency
 	}
 	if c.PollInterval < 0 {
 		return fmt.Errorf("hub: poll interval %s is negative: use 0 to disable polling", c.PollInterval)

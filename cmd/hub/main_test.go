@@ -141,7 +141,7 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 // callbacks is a subscriber endpoint counting deliveries per path.
 type callbacks struct {
 	*httptest.Server
-	delay time.Duration
+	delay   time.Duration
 	mu      sync.Mutex
 	got     map[string]int
 	total   int
@@ -179,6 +179,18 @@ func (c *callbacks) count() (total, distinct int) {
 	return c.total, len(c.got)
 }
 
+// gotAll reports whether every path received at least one delivery.
+func (c *callbacks) gotAll(paths []string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range paths {
+		if c.got[p] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func topicServer(t *testing.T, body string) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/atom+xml")
@@ -196,15 +208,15 @@ func TestSIGKILLMidFanOutResumesAfterRestart(t *testing.T) {
 	topic := topicServer(t, "<feed>durable</feed>")
 	p := startHub(t, args...)
 	const nFast, nSlow = 180, 20
-	var want []string
+	want := map[*callbacks][]string{}
 	for i := range nFast + nSlow {
-		base := fast.URL
+		srv := fast
 		if i >= nFast {
-			base = slow.URL
+			srv = slow
 		}
-		cb := base + "/cb/" + strconv.Itoa(i)
-		want = append(want, cb)
-		p.post(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic.URL}, "hub.callback": {cb}})
+		path := "/cb/" + strconv.Itoa(i)
+		want[srv] = append(want[srv], path)
+		p.post(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic.URL}, "hub.callback": {srv.URL + path}})
 	}
 	waitFor(t, "all subscriptions verified", 20*time.Second, func() bool {
 		return p.metric(t, "hub_subscriptions_active") == nFast+nSlow
@@ -222,9 +234,12 @@ func TestSIGKILLMidFanOutResumesAfterRestart(t *testing.T) {
 
 	p2 := startHub(t, args...)
 	waitFor(t, "every subscriber to get the update", 30*time.Second, func() bool {
-		_, f := fast.count()
-		_, s := slow.count()
-		return f == nFast && s == nSlow
+		for srv, paths := range want {
+			if !srv.gotAll(paths) {
+				return false
+			}
+		}
+		return true
 	})
 	p2.cmd.Process.Signal(syscall.SIGTERM)
 	if err := p2.wait(t, 20*time.Second); err != nil {
