@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rookery-social/rookery/internal/sqlitedb"
@@ -86,12 +88,17 @@ CREATE TABLE hub_deliveries (
 );
 CREATE INDEX hub_deliveries_due ON hub_deliveries(next_at) WHERE state = 0;
 CREATE INDEX hub_deliveries_sub ON hub_deliveries(subscription_id, id);
-CREATE INDEX hub_deliveries_content ON hub_deliveries(content_id);
 `}
 
 // SQLite is the Store on an embedded SQLite file (WAL mode).
 type SQLite struct {
 	db *sql.DB
+	// wmu serializes this process's write transactions: waiting on a Go
+	// mutex is prompt, while SQLite's busy handler sleeps in steps of
+	// milliseconds, which would stall the delivery hot path.
+	wmu sync.Mutex
+	// hot holds the statements of the delivery hot path, prepared once.
+	hot map[string]*sql.Stmt
 }
 
 var _ Store = (*SQLite)(nil)
@@ -107,11 +114,65 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	return &SQLite{db: db}, nil
+	s := &SQLite{db: db}
+	if err := s.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// hotStatements are prepared once; lists of ids travel as one JSON array
+// parameter (json_each), so the statement text never varies.
+var hotStatements = map[string]string{
+	"claimDeliveries": `SELECT d.id, d.subscription_id, d.content_id, d.attempts, d.created_at,
+		t.url, s.callback, s.secret, s.expires_at, s.state = 'active'
+		FROM hub_deliveries d JOIN hub_subscriptions s ON s.id = d.subscription_id JOIN hub_topics t ON t.id = s.topic_id
+		WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`,
+	"leaseDeliveries": `UPDATE hub_deliveries SET next_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+	"markDone": `UPDATE hub_deliveries SET state = 1, attempts = attempts + 1, finished_at = ?, last_status = ?,
+		last_error = '' WHERE state = 0 AND id IN (SELECT value FROM json_each(?))`,
+	"fanOut": `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
+		SELECT s.id, ?, ?, ? FROM hub_subscriptions s WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ?`,
+}
+
+func (s *SQLite) prepare(ctx context.Context) error {
+	s.hot = map[string]*sql.Stmt{}
+	for name, q := range hotStatements {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare %s: %w", name, err)
+		}
+		s.hot[name] = st
+	}
+	return nil
+}
+
+// stmt returns a hot statement bound to tx.
+func (s *SQLite) stmt(ctx context.Context, tx *sql.Tx, name string) *sql.Stmt {
+	return tx.StmtContext(ctx, s.hot[name])
+}
+
+// idList renders ids as a JSON array for json_each.
+func idList(ids []int64) string {
+	b := make([]byte, 0, len(ids)*8+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // Close closes the database.
-func (s *SQLite) Close() error { return s.db.Close() }
+func (s *SQLite) Close() error {
+	for _, st := range s.hot {
+		st.Close()
+	}
+	return s.db.Close()
+}
 
 // Ping checks the database answers.
 func (s *SQLite) Ping(ctx context.Context) error {
@@ -133,6 +194,8 @@ func fromMS(v int64) time.Time {
 
 // withTx runs f in an immediate transaction.
 func (s *SQLite) withTx(ctx context.Context, what string, f func(*sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
@@ -150,7 +213,7 @@ func (s *SQLite) withTx(ctx context.Context, what string, f func(*sql.Tx) error)
 // AddVerification records a pending verification of intent.
 func (s *SQLite) AddVerification(ctx context.Context, v Verification) (int64, error) {
 	now := ms(v.CreatedAt)
-	res, err := s.db.ExecContext(ctx, `INSERT INTO hub_verifications
+	res, err := s.exec(ctx, `INSERT INTO hub_verifications
 		(mode, topic, callback, secret, lease_seconds, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		v.Mode, v.Topic, v.Callback, nonNil(v.Secret), v.LeaseSeconds, now, now)
 	if err != nil {
@@ -361,4 +424,12 @@ func (s *SQLite) RecentDeliveries(ctx context.Context, subscriptionID int64, n i
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// exec runs one write statement outside a transaction, serialized with
+// the write transactions.
+func (s *SQLite) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.db.ExecContext(ctx, query, args...)
 }

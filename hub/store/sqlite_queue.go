@@ -14,7 +14,7 @@ const activeSub = `s.state = 'active' AND s.expires_at > ?`
 // RequestFetch queues a fetch of topic when it has an active subscriber.
 // A request arriving while the topic is being fetched makes it run again.
 func (s *SQLite) RequestFetch(ctx context.Context, topic string, now time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO hub_fetches(topic_id, next_at)
+	res, err := s.exec(ctx, `INSERT INTO hub_fetches(topic_id, next_at)
 		SELECT t.id, ? FROM hub_topics t WHERE t.url = ? AND EXISTS (
 			SELECT 1 FROM hub_subscriptions s WHERE s.topic_id = t.id AND `+activeSub+`)
 		ON CONFLICT(topic_id) DO UPDATE SET gen = gen + 1, next_at = min(next_at, excluded.next_at), attempts = 0`,
@@ -28,7 +28,7 @@ func (s *SQLite) RequestFetch(ctx context.Context, topic string, now time.Time) 
 
 // RequestPolls queues a fetch of every topic with an active subscriber.
 func (s *SQLite) RequestPolls(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO hub_fetches(topic_id, next_at)
+	res, err := s.exec(ctx, `INSERT INTO hub_fetches(topic_id, next_at)
 		SELECT DISTINCT s.topic_id, ? FROM hub_subscriptions s WHERE `+activeSub+`
 		ON CONFLICT(topic_id) DO UPDATE SET gen = gen + 1, next_at = min(next_at, excluded.next_at)`,
 		ms(now), ms(now))
@@ -87,7 +87,7 @@ func (s *SQLite) FinishFetch(ctx context.Context, job FetchJob, res FetchResult,
 		}
 		if res.Changed {
 			var err error
-			contentID, fanned, err = fanOut(ctx, tx, job.TopicID, res, now)
+			contentID, fanned, err = s.fanOut(ctx, tx, job.TopicID, res, now)
 			if err != nil {
 				return err
 			}
@@ -100,7 +100,7 @@ func (s *SQLite) FinishFetch(ctx context.Context, job FetchJob, res FetchResult,
 	return contentID, fanned, nil
 }
 
-func fanOut(ctx context.Context, tx *sql.Tx, topicID int64, res FetchResult, now time.Time) (int64, int, error) {
+func (s *SQLite) fanOut(ctx context.Context, tx *sql.Tx, topicID int64, res FetchResult, now time.Time) (int64, int, error) {
 	var cid int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO hub_contents(topic_id, content_type, body, hash, fetched_at)
 		VALUES (?, ?, ?, ?, ?) RETURNING id`, topicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now)).Scan(&cid)
@@ -111,9 +111,7 @@ func fanOut(ctx context.Context, tx *sql.Tx, topicID int64, res FetchResult, now
 		res.Hash, cid, topicID); err != nil {
 		return 0, 0, err
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
-		SELECT s.id, ?, ?, ? FROM hub_subscriptions s WHERE s.topic_id = ? AND `+activeSub,
-		cid, ms(now), ms(now), topicID, ms(now))
+	r, err := s.stmt(ctx, tx, "fanOut").ExecContext(ctx, cid, ms(now), ms(now), topicID, ms(now))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -152,10 +150,7 @@ func failFetch(ctx context.Context, tx *sql.Tx, job FetchJob, res FetchResult, n
 func (s *SQLite) ClaimDeliveries(ctx context.Context, now, until time.Time, n int) ([]Delivery, error) {
 	var out []Delivery
 	err := s.withTx(ctx, "claim deliveries", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.subscription_id, d.content_id, d.attempts, d.created_at,
-			t.url, s.callback, s.secret, s.expires_at, s.state = 'active'
-			FROM hub_deliveries d JOIN hub_subscriptions s ON s.id = d.subscription_id JOIN hub_topics t ON t.id = s.topic_id
-			WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`, ms(now), n)
+		rows, err := s.stmt(ctx, tx, "claimDeliveries").QueryContext(ctx, ms(now), n)
 		if err != nil {
 			return err
 		}
@@ -175,7 +170,11 @@ func (s *SQLite) ClaimDeliveries(ctx context.Context, now, until time.Time, n in
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return leaseRows(ctx, tx, "hub_deliveries", "next_at = ?", ms(until), ids)
+		if len(ids) == 0 {
+			return nil
+		}
+		_, err = s.stmt(ctx, tx, "leaseDeliveries").ExecContext(ctx, ms(until), idList(ids))
+		return err
 	})
 	return out, err
 }
@@ -197,19 +196,29 @@ func (s *SQLite) Content(ctx context.Context, id int64) (Content, error) {
 	return c, nil
 }
 
-// CompleteDeliveries records a batch of outcomes in one transaction.
+// CompleteDeliveries records a batch of outcomes in one transaction. The
+// common case, success, is one UPDATE per status code for the whole batch.
 func (s *SQLite) CompleteDeliveries(ctx context.Context, results []DeliveryResult, now time.Time) error {
 	if len(results) == 0 {
 		return nil
 	}
-	return s.withTx(ctx, "complete deliveries", func(tx *sql.Tx) error {
-		stmts, err := prepareOutcomes(ctx, tx)
-		if err != nil {
-			return err
+	done := map[int][]int64{}
+	var rest []DeliveryResult
+	for _, r := range results {
+		if r.Outcome == OutcomeDone {
+			done[r.Status] = append(done[r.Status], r.ID)
+		} else {
+			rest = append(rest, r)
 		}
-		defer stmts.close()
-		for _, r := range results {
-			if err := stmts.apply(ctx, tx, r, now); err != nil {
+	}
+	return s.withTx(ctx, "complete deliveries", func(tx *sql.Tx) error {
+		for status, ids := range done {
+			if _, err := s.stmt(ctx, tx, "markDone").ExecContext(ctx, ms(now), status, idList(ids)); err != nil {
+				return err
+			}
+		}
+		for _, r := range rest {
+			if err := applyOutcome(ctx, tx, r, now); err != nil {
 				return err
 			}
 		}
@@ -217,65 +226,30 @@ func (s *SQLite) CompleteDeliveries(ctx context.Context, results []DeliveryResul
 	})
 }
 
-type outcomeStmts struct {
-	done, retry, final, defer_ *sql.Stmt
-}
+const finalOutcome = `UPDATE hub_deliveries SET state = ?, attempts = attempts + ?, finished_at = ?, last_status = ?,
+	last_error = ? WHERE id = ? AND state = 0`
 
-func prepareOutcomes(ctx context.Context, tx *sql.Tx) (*outcomeStmts, error) {
-	var st outcomeStmts
-	var err error
-	prep := func(q string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var p *sql.Stmt
-		p, err = tx.PrepareContext(ctx, q)
-		return p
-	}
-	st.done = prep(`UPDATE hub_deliveries SET state = 1, attempts = attempts + 1, finished_at = ?,
-		last_status = ?, last_error = '' WHERE id = ? AND state = 0`)
-	st.retry = prep(`UPDATE hub_deliveries SET attempts = attempts + 1, next_at = ?, last_status = ?, last_error = ?
-		WHERE id = ? AND state = 0`)
-	st.final = prep(`UPDATE hub_deliveries SET state = ?, attempts = attempts + ?, finished_at = ?, last_status = ?,
-		last_error = ? WHERE id = ? AND state = 0`)
-	st.defer_ = prep(`UPDATE hub_deliveries SET next_at = ? WHERE id = ? AND state = 0`)
-	if err != nil {
-		st.close()
-		return nil, err
-	}
-	return &st, nil
-}
-
-func (st *outcomeStmts) close() {
-	for _, s := range []*sql.Stmt{st.done, st.retry, st.final, st.defer_} {
-		if s != nil {
-			s.Close()
-		}
-	}
-}
-
-func (st *outcomeStmts) apply(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Time) error {
+func applyOutcome(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Time) error {
 	var err error
 	switch r.Outcome {
-	case OutcomeDone:
-		_, err = st.done.ExecContext(ctx, ms(now), r.Status, r.ID)
 	case OutcomeRetry:
-		_, err = st.retry.ExecContext(ctx, ms(r.RetryAt), r.Status, r.Error, r.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET attempts = attempts + 1, next_at = ?, last_status = ?,
+			last_error = ? WHERE id = ? AND state = 0`, ms(r.RetryAt), r.Status, r.Error, r.ID)
 	case OutcomeFailed:
-		_, err = st.final.ExecContext(ctx, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID)
+		_, err = tx.ExecContext(ctx, finalOutcome, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID)
 	case OutcomeCancel:
-		_, err = st.final.ExecContext(ctx, DeliveryCancelled, 0, ms(now), r.Status, r.Error, r.ID)
+		_, err = tx.ExecContext(ctx, finalOutcome, DeliveryCancelled, 0, ms(now), r.Status, r.Error, r.ID)
 	case OutcomeDeferred:
-		_, err = st.defer_.ExecContext(ctx, ms(r.RetryAt), r.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET next_at = ? WHERE id = ? AND state = 0`, ms(r.RetryAt), r.ID)
 	case OutcomeGone:
-		err = gone(ctx, tx, st, r, now)
+		err = gone(ctx, tx, r, now)
 	}
 	return err
 }
 
 // gone ends a subscription whose callback answered 410 Gone.
-func gone(ctx context.Context, tx *sql.Tx, st *outcomeStmts, r DeliveryResult, now time.Time) error {
-	if _, err := st.final.ExecContext(ctx, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID); err != nil {
+func gone(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, finalOutcome, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE hub_subscriptions SET state = 'gone', secret = x'', updated_at = ?
@@ -302,7 +276,7 @@ func (s *SQLite) Sweep(ctx context.Context, now time.Time, keep time.Duration) e
 			{`DELETE FROM hub_deliveries WHERE state <> 0 AND finished_at < ?`, []any{old}},
 			{`DELETE FROM hub_verifications WHERE state <> 'pending' AND finished_at < ?`, []any{old}},
 			{`DELETE FROM hub_contents WHERE fetched_at < ? AND id NOT IN (SELECT content_id FROM hub_topics WHERE content_id IS NOT NULL)
-				AND NOT EXISTS (SELECT 1 FROM hub_deliveries d WHERE d.content_id = hub_contents.id)`, []any{old}},
+				AND id NOT IN (SELECT content_id FROM hub_deliveries)`, []any{old}},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 				return err
