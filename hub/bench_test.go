@@ -22,18 +22,24 @@ const benchSubscribers = 1000
 // benchConcurrency is the delivery concurrency of both benchmarks.
 const benchConcurrency = 32
 
-const debugBench = false
+// counter counts deliveries and signals when a target is reached.
+type counter struct {
+	n       atomic.Int64
+	target  atomic.Int64
+	reached chan struct{}
+}
 
 // countingServer answers verifications and counts deliveries.
-func countingServer(b *testing.B, n *atomic.Int64, all chan struct{}, want int64) *httptest.Server {
+func countingServer(b *testing.B, c *counter) *httptest.Server {
+	c.reached = make(chan struct{}, 1)
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
 			return
 		}
 		io.Copy(io.Discard, r.Body)
-		if n.Add(1) == want {
-			close(all)
+		if c.n.Add(1) == c.target.Load() {
+			c.reached <- struct{}{}
 		}
 	}))
 	b.Cleanup(s.Close)
@@ -57,6 +63,7 @@ func BenchmarkFanOut(b *testing.B) {
 	cfg.DeliveryConcurrency, cfg.HostConcurrency = benchConcurrency, benchConcurrency
 	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6
 	cfg.VerifyConcurrency = 32
+	cfg.CommitInterval = 10 * time.Millisecond
 	cfg.PollInterval = 0
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	hubSrv := httptest.NewUnstartedServer(nil)
@@ -71,9 +78,8 @@ func BenchmarkFanOut(b *testing.B) {
 	h.Start(context.Background())
 	b.Cleanup(func() { h.Close(context.Background()) })
 
-	var n atomic.Int64
-	all := make(chan struct{})
-	sub := countingServer(b, &n, all, -1)
+	var n counter
+	sub := countingServer(b, &n)
 	for i := range benchSubscribers {
 		resp, err := http.PostForm(hubSrv.URL, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic.URL},
 			"hub.callback": {sub.URL + "/cb/" + strconv.Itoa(i)}})
@@ -92,24 +98,14 @@ func BenchmarkFanOut(b *testing.B) {
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for range b.N {
-		start := n.Load()
+		n.target.Store(n.n.Load() + benchSubscribers)
 		version.Add(1)
 		resp, err := http.PostForm(hubSrv.URL, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}})
 		if err != nil {
 			b.Fatal(err)
 		}
 		resp.Body.Close()
-		t0 := time.Now()
-		var first time.Duration
-		for n.Load() < start+benchSubscribers {
-			if first == 0 && n.Load() > start {
-				first = time.Since(t0)
-			}
-			time.Sleep(100 * time.Microsecond)
-		}
-		if debugBench {
-			b.Logf("first after %s, all after %s", first, time.Since(t0))
-		}
+		<-n.reached
 	}
 	b.ReportMetric(float64(b.N*benchSubscribers)/b.Elapsed().Seconds(), "deliveries/s")
 	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
@@ -126,8 +122,8 @@ func cpuTime() time.Duration {
 // with the same concurrency.
 func BenchmarkBareLoop(b *testing.B) {
 	body := bytes.Repeat([]byte("<entry>x</entry>"), 256)
-	var n atomic.Int64
-	sub := countingServer(b, &n, make(chan struct{}), -1)
+	var n counter
+	sub := countingServer(b, &n)
 	tr := &http.Transport{MaxIdleConnsPerHost: benchConcurrency}
 	c := &http.Client{Transport: tr}
 	b.ResetTimer()

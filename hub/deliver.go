@@ -16,42 +16,65 @@ import (
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
-// distributor sends claimed deliveries with bounded concurrency overall and
-// per callback host. Deliveries are claimed from the store in batches;
-// those whose host is busy wait in memory (a few per host) or go back to
-// the store for later. A worker that finishes takes the next waiting
-// delivery of its host, keeping its connection warm.
+// distributor sends deliveries with bounded concurrency overall and per
+// callback host. Deliveries reach it two ways: handed over by a fan-out
+// (created already leased, so the hot path never claims them) or claimed
+// in batches from the store (retries, and whatever a fan-out did not hand
+// over). Those whose host is busy wait in memory; a claimed one whose
+// host already has many waiting goes back to the store for later. A worker
+// that finishes takes the next waiting delivery of its host, keeping its
+// connection warm.
 type distributor struct {
 	h        *Hub
 	mu       sync.Mutex
 	running  map[string]int // per host
-	waiting  map[string][]store.Delivery
-	nWaiting int
+	queued   map[string][]queuedDelivery
+	held     map[int64]bool // ids in memory, queued or running
+	nClaimed int            // queued deliveries that came from a claim
 	global   int
 	stopping bool
 	freed    chan struct{}
 	workers  sync.WaitGroup
 }
 
+type queuedDelivery struct {
+	store.Delivery
+	claimed bool
+}
+
+// maxHeld bounds the deliveries held in memory by hand-over.
+const maxHeld = 100_000
+
 func newDistributor(h *Hub) *distributor {
 	return &distributor{
 		h:       h,
 		running: map[string]int{},
-		waiting: map[string][]store.Delivery{},
+		queued:  map[string][]queuedDelivery{},
+		held:    map[int64]bool{},
 		freed:   make(chan struct{}, 1),
 	}
 }
 
-// capacity is how many deliveries may be held in memory at once.
+// capacity is how many claimed deliveries may be held in memory at once.
 func (d *distributor) capacity() int { return 4 * d.h.cfg.DeliveryConcurrency }
 
-// hostWaitMax is how many deliveries may wait in memory for one host.
+// hostWaitMax is how many claimed deliveries may wait for one host.
 func (d *distributor) hostWaitMax() int { return 4 * d.h.cfg.HostConcurrency }
 
 func (d *distributor) room() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.capacity() - d.global - d.nWaiting
+	return d.capacity() - d.global - d.nClaimed
+}
+
+// handoffRoom is how many new deliveries a fan-out may hand over.
+func (d *distributor) handoffRoom() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopping {
+		return 0
+	}
+	return max(0, maxHeld-len(d.held))
 }
 
 // run claims due deliveries while there is room, until loopCtx ends.
@@ -66,7 +89,7 @@ func (d *distributor) run(loopCtx, workCtx context.Context) {
 				d.h.log.Error("hub: claiming deliveries", "err", err)
 			}
 			for _, dl := range batch {
-				d.admit(workCtx, dl)
+				d.admit(workCtx, dl, true)
 			}
 			more = len(batch) == room
 			if more {
@@ -96,27 +119,45 @@ func (d *distributor) sleep(ctx context.Context, more *bool) bool {
 	return true
 }
 
-// admit starts a delivery, parks it for its busy host, or hands it back.
-func (d *distributor) admit(ctx context.Context, dl store.Delivery) {
+// hand takes deliveries a fan-out created already leased.
+func (d *distributor) hand(ctx context.Context, ds []store.Delivery) {
+	for _, dl := range ds {
+		d.admit(ctx, dl, false)
+	}
+}
+
+// admit starts a delivery, queues it for its busy host, or hands it back
+// to the store.
+func (d *distributor) admit(ctx context.Context, dl store.Delivery, claimed bool) {
 	host := store.CallbackHost(dl.Callback)
 	d.mu.Lock()
+	if d.held[dl.ID] { // a lease ran out while it waited here; now renewed
+		d.mu.Unlock()
+		return
+	}
 	switch {
+	case d.stopping:
 	case d.running[host] < d.h.cfg.HostConcurrency && d.global < d.h.cfg.DeliveryConcurrency:
+		d.held[dl.ID] = true
 		d.running[host]++
 		d.global++
 		d.workers.Add(1)
 		d.mu.Unlock()
 		go d.work(ctx, host, dl)
-	case len(d.waiting[host]) < d.hostWaitMax():
-		d.waiting[host] = append(d.waiting[host], dl)
-		d.nWaiting++
+		return
+	case !claimed || len(d.queued[host]) < d.hostWaitMax():
+		d.held[dl.ID] = true
+		d.queued[host] = append(d.queued[host], queuedDelivery{dl, claimed})
+		if claimed {
+			d.nClaimed++
+		}
 		d.mu.Unlock()
-	default:
-		d.mu.Unlock()
-		d.h.metrics.deferred.Inc()
-		d.h.results <- store.DeliveryResult{ID: dl.ID, Outcome: store.OutcomeDeferred,
-			RetryAt: time.Now().Add(d.h.cfg.IdleInterval)}
+		return
 	}
+	d.mu.Unlock()
+	d.h.metrics.deferred.Inc()
+	d.h.results <- store.DeliveryResult{ID: dl.ID, Outcome: store.OutcomeDeferred,
+		RetryAt: time.Now().Add(d.h.cfg.IdleInterval)}
 }
 
 // work sends deliveries for host until none waits that it may take.
@@ -125,7 +166,7 @@ func (d *distributor) work(ctx context.Context, host string, dl store.Delivery) 
 	for {
 		d.h.results <- d.h.deliver(ctx, dl)
 		var ok bool
-		if host, dl, ok = d.next(host); !ok {
+		if host, dl, ok = d.next(host, dl.ID); !ok {
 			wake(d.freed)
 			return
 		}
@@ -134,9 +175,10 @@ func (d *distributor) work(ctx context.Context, host string, dl store.Delivery) 
 
 // next picks the delivery a finishing worker takes: one more for its host,
 // else one for another host with room; else it frees its slots.
-func (d *distributor) next(host string) (string, store.Delivery, bool) {
+func (d *distributor) next(host string, done int64) (string, store.Delivery, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	delete(d.held, done)
 	if !d.stopping {
 		if dl, ok := d.pop(host); ok {
 			return host, dl, true
@@ -147,7 +189,7 @@ func (d *distributor) next(host string) (string, store.Delivery, bool) {
 		delete(d.running, host)
 	}
 	if !d.stopping {
-		for other := range d.waiting {
+		for other := range d.queued {
 			if d.running[other] < d.h.cfg.HostConcurrency {
 				dl, _ := d.pop(other)
 				d.running[other]++
@@ -159,32 +201,37 @@ func (d *distributor) next(host string) (string, store.Delivery, bool) {
 	return "", store.Delivery{}, false
 }
 
-// pop takes the first waiting delivery of host; d.mu is held.
+// pop takes the first queued delivery of host; d.mu is held.
 func (d *distributor) pop(host string) (store.Delivery, bool) {
-	q := d.waiting[host]
+	q := d.queued[host]
 	if len(q) == 0 {
 		return store.Delivery{}, false
 	}
-	dl := q[0]
+	first := q[0]
 	if len(q) == 1 {
-		delete(d.waiting, host)
+		delete(d.queued, host)
 	} else {
-		d.waiting[host] = q[1:]
+		d.queued[host] = q[1:]
 	}
-	d.nWaiting--
-	return dl, true
+	if first.claimed {
+		d.nClaimed--
+	}
+	return first.Delivery, true
 }
 
-// stop hands the waiting deliveries back to the store, due at once.
+// stop hands the queued deliveries back to the store, due at once.
 func (d *distributor) stop() {
 	d.mu.Lock()
 	d.stopping = true
 	var back []store.Delivery
-	for host, q := range d.waiting {
-		back = append(back, q...)
-		delete(d.waiting, host)
+	for host, q := range d.queued {
+		for _, x := range q {
+			back = append(back, x.Delivery)
+			delete(d.held, x.ID)
+		}
+		delete(d.queued, host)
 	}
-	d.nWaiting = 0
+	d.nClaimed = 0
 	d.mu.Unlock()
 	for _, dl := range back {
 		d.h.results <- store.DeliveryResult{ID: dl.ID, Outcome: store.OutcomeDeferred, RetryAt: time.Now()}

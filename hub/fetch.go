@@ -51,7 +51,9 @@ func (h *Hub) fetchLoop(loopCtx, workCtx context.Context) {
 func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
 	res := h.fetchTopic(ctx, job)
 	h.metrics.fetches.WithLabelValues(fetchLabel(res)).Inc()
-	cid, n, err := h.store.FinishFetch(context.WithoutCancel(ctx), job, res, time.Now())
+	now := time.Now()
+	handoff := store.Handoff{Max: h.dist.handoffRoom(), Until: now.Add(h.cfg.ClaimTimeout)}
+	out, err := h.store.FinishFetch(context.WithoutCancel(ctx), job, res, handoff, now)
 	if err != nil {
 		h.log.Error("hub: recording fetch", "topic", job.Topic, "err", err)
 		return
@@ -60,12 +62,15 @@ func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
 		h.log.Info("hub: topic fetch failed", "topic", job.Topic, "err", res.Err, "give_up", res.GiveUp)
 		return
 	}
-	if cid == 0 {
+	if out.ContentID == 0 {
 		return
 	}
-	h.log.Info("hub: new content", "topic", job.Topic, "bytes", len(res.Body), "deliveries", n)
-	wake(h.deliverWake)
-	h.newContent(ctx, cid)
+	h.log.Info("hub: new content", "topic", job.Topic, "bytes", len(res.Body), "deliveries", out.Deliveries)
+	h.dist.hand(ctx, out.Handed)
+	if out.Deliveries > len(out.Handed) {
+		wake(h.deliverWake)
+	}
+	h.newContent(ctx, out.ContentID)
 }
 
 // newContent is the hook point after "new content fetched for topic T".

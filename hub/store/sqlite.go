@@ -81,6 +81,7 @@ CREATE TABLE hub_deliveries (
 	state INTEGER NOT NULL DEFAULT 0,
 	attempts INTEGER NOT NULL DEFAULT 0,
 	next_at INTEGER NOT NULL,
+	claimed INTEGER NOT NULL DEFAULT 0,
 	created_at INTEGER NOT NULL,
 	finished_at INTEGER NOT NULL DEFAULT 0,
 	last_status INTEGER NOT NULL DEFAULT 0,
@@ -97,6 +98,8 @@ type SQLite struct {
 	// mutex is prompt, while SQLite's busy handler sleeps in steps of
 	// milliseconds, which would stall the delivery hot path.
 	wmu sync.Mutex
+	// stop ends the background checkpoints; done says they ended.
+	stop, done chan struct{}
 	// hot holds the statements of the delivery hot path, prepared once.
 	hot map[string]*sql.Stmt
 }
@@ -110,16 +113,89 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	if err := tunePool(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := sqlitedb.Migrate(ctx, db, component, migrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &SQLite{db: db}
+	s := &SQLite{db: db, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
+	go s.checkpoint()
+	if err := s.releaseClaims(ctx, time.Now()); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkpointInterval is how often the WAL is copied back into the database.
+const checkpointInterval = time.Second
+
+// checkpoint copies the WAL into the database file every second, outside
+// the transactions of the delivery hot path.
+func (s *SQLite) checkpoint() {
+	defer close(s.done)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
+}
+
+// poolSize is the number of SQLite connections the hub keeps open.
+const poolSize = 8
+
+// tunePool opens every pooled connection once and sets what the fan-out
+// needs beyond sqlitedb's settings: statement journals in memory (a
+// multi-row INSERT in a transaction otherwise writes one to a temporary
+// file), a page cache large enough not to spill mid-transaction, and no
+// automatic WAL checkpoint inside a committing transaction (checkpoint
+// runs the checkpoints in the background instead). The connections are
+// kept open so the settings stay.
+func tunePool(ctx context.Context, db *sql.DB) error {
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	conns := make([]*sql.Conn, 0, poolSize)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range poolSize {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: opening connections: %w", err)
+		}
+		conns = append(conns, c)
+		if _, err := c.ExecContext(ctx, `PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0`); err != nil {
+			return fmt.Errorf("store: tuning connections: %w", err)
+		}
+	}
+	return nil
+}
+
+// releaseClaims makes deliveries leased by a previous process due at once.
+// One SQLite file serves one hub process, so at open nobody holds a claim:
+// after a crash, pending deliveries resume without waiting for their leases.
+func (s *SQLite) releaseClaims(ctx context.Context, now time.Time) error {
+	_, err := s.exec(ctx, `UPDATE hub_deliveries SET next_at = ?, claimed = 0 WHERE state = 0 AND claimed = 1`, ms(now))
+	if err != nil {
+		return fmt.Errorf("store: releasing claims: %w", err)
+	}
+	return nil
 }
 
 // hotStatements are prepared once; lists of ids travel as one JSON array
@@ -129,11 +205,18 @@ var hotStatements = map[string]string{
 		t.url, s.callback, s.secret, s.expires_at, s.state = 'active'
 		FROM hub_deliveries d JOIN hub_subscriptions s ON s.id = d.subscription_id JOIN hub_topics t ON t.id = s.topic_id
 		WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`,
-	"leaseDeliveries": `UPDATE hub_deliveries SET next_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+	"leaseDeliveries": `UPDATE hub_deliveries SET next_at = ?, claimed = 1 WHERE id IN (SELECT value FROM json_each(?))`,
 	"markDone": `UPDATE hub_deliveries SET state = 1, attempts = attempts + 1, finished_at = ?, last_status = ?,
 		last_error = '' WHERE state = 0 AND id IN (SELECT value FROM json_each(?))`,
 	"fanOut": `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
-		SELECT s.id, ?, ?, ? FROM hub_subscriptions s WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ?`,
+		SELECT s.id, ?, ?, ? FROM hub_subscriptions s
+		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? AND s.id > ?`,
+	"fanOutHanded": `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at, claimed)
+		SELECT s.id, ?, ?, ?, 1 FROM hub_subscriptions s
+		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? ORDER BY s.id LIMIT ?
+		RETURNING id, subscription_id`,
+	"subscribers": `SELECT id, callback, secret, expires_at FROM hub_subscriptions
+		WHERE topic_id = ? AND state = 'active' AND expires_at > ?`,
 }
 
 func (s *SQLite) prepare(ctx context.Context) error {
@@ -168,6 +251,9 @@ func idList(ids []int64) string {
 
 // Close closes the database.
 func (s *SQLite) Close() error {
+	close(s.stop)
+	<-s.done
+	s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	for _, st := range s.hot {
 		st.Close()
 	}

@@ -72,11 +72,10 @@ func (s *SQLite) ClaimFetches(ctx context.Context, now, until time.Time, n int) 
 }
 
 // FinishFetch records a fetch and fans changed content out to every active
-// subscriber in the same transaction: one content row, one INSERT … SELECT
-// for all the deliveries.
-func (s *SQLite) FinishFetch(ctx context.Context, job FetchJob, res FetchResult, now time.Time) (int64, int, error) {
-	var contentID int64
-	var fanned int
+// subscriber in the same transaction: one content row, and one INSERT …
+// SELECT for the deliveries handed to the caller plus one for the rest.
+func (s *SQLite) FinishFetch(ctx context.Context, job FetchJob, res FetchResult, handoff Handoff, now time.Time) (FanOut, error) {
+	var out FanOut
 	err := s.withTx(ctx, "finish fetch of "+job.Topic, func(tx *sql.Tx) error {
 		if res.Err != "" {
 			return failFetch(ctx, tx, job, res, now)
@@ -87,36 +86,105 @@ func (s *SQLite) FinishFetch(ctx context.Context, job FetchJob, res FetchResult,
 		}
 		if res.Changed {
 			var err error
-			contentID, fanned, err = s.fanOut(ctx, tx, job.TopicID, res, now)
-			if err != nil {
+			if out, err = s.fanOut(ctx, tx, job, res, handoff, now); err != nil {
 				return err
 			}
 		}
 		return endFetch(ctx, tx, job)
 	})
 	if err != nil {
-		return 0, 0, err
+		return FanOut{}, err
 	}
-	return contentID, fanned, nil
+	return out, nil
 }
 
-func (s *SQLite) fanOut(ctx context.Context, tx *sql.Tx, topicID int64, res FetchResult, now time.Time) (int64, int, error) {
-	var cid int64
+func (s *SQLite) fanOut(ctx context.Context, tx *sql.Tx, job FetchJob, res FetchResult, handoff Handoff, now time.Time) (FanOut, error) {
+	var out FanOut
 	err := tx.QueryRowContext(ctx, `INSERT INTO hub_contents(topic_id, content_type, body, hash, fetched_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, topicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now)).Scan(&cid)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, job.TopicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now)).Scan(&out.ContentID)
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE hub_topics SET content_hash = ?, content_id = ? WHERE id = ?`,
-		res.Hash, cid, topicID); err != nil {
-		return 0, 0, err
+		res.Hash, out.ContentID, job.TopicID); err != nil {
+		return out, err
 	}
-	r, err := s.stmt(ctx, tx, "fanOut").ExecContext(ctx, cid, ms(now), ms(now), topicID, ms(now))
+	var after int64 // subscriptions up to this id were handed
+	if handoff.Max > 0 {
+		if out.Handed, after, err = s.fanOutHanded(ctx, tx, job, out.ContentID, handoff, now); err != nil {
+			return out, err
+		}
+		if len(out.Handed) < handoff.Max {
+			out.Deliveries = len(out.Handed)
+			return out, nil
+		}
+	}
+	r, err := s.stmt(ctx, tx, "fanOut").ExecContext(ctx, out.ContentID, ms(now), ms(now), job.TopicID, ms(now), after)
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	n, _ := r.RowsAffected()
-	return cid, int(n), nil
+	out.Deliveries = len(out.Handed) + int(n)
+	return out, nil
+}
+
+// fanOutHanded creates up to handoff.Max deliveries already leased, and
+// returns them ready to send with the highest subscription id handed.
+func (s *SQLite) fanOutHanded(ctx context.Context, tx *sql.Tx, job FetchJob, cid int64, handoff Handoff, now time.Time) ([]Delivery, int64, error) {
+	rows, err := s.stmt(ctx, tx, "fanOutHanded").QueryContext(ctx, cid, ms(handoff.Until), ms(now), job.TopicID, ms(now), handoff.Max)
+	if err != nil {
+		return nil, 0, err
+	}
+	var handed []Delivery
+	var last int64
+	for rows.Next() {
+		d := Delivery{ContentID: cid, Topic: job.Topic, Active: true, CreatedAt: now}
+		if err := rows.Scan(&d.ID, &d.SubscriptionID); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		last = max(last, d.SubscriptionID)
+		handed = append(handed, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return handed, last, s.fillSubscribers(ctx, tx, job.TopicID, handed, now)
+}
+
+// fillSubscribers adds the callback, secret and lease of each delivery.
+func (s *SQLite) fillSubscribers(ctx context.Context, tx *sql.Tx, topicID int64, ds []Delivery, now time.Time) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	type sub struct {
+		callback string
+		secret   []byte
+		expires  int64
+	}
+	subs := make(map[int64]sub, len(ds))
+	rows, err := s.stmt(ctx, tx, "subscribers").QueryContext(ctx, topicID, ms(now))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var x sub
+		if err := rows.Scan(&id, &x.callback, &x.secret, &x.expires); err != nil {
+			return err
+		}
+		subs[id] = x
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range ds {
+		x := subs[ds[i].SubscriptionID]
+		ds[i].Callback, ds[i].Secret, ds[i].ExpiresAt = x.callback, x.secret, fromMS(x.expires)
+	}
+	return nil
 }
 
 // endFetch removes a finished job unless it was requested again meanwhile.
@@ -145,8 +213,8 @@ func failFetch(ctx context.Context, tx *sql.Tx, job FetchJob, res FetchResult, n
 }
 
 // ClaimDeliveries leases up to n due pending deliveries, joined with what
-// sending them needs. The lease is the row's next_at: a crashed worker's
-// claims become due again when it passes.
+// sending them needs. The lease is the row's next_at (and claimed = 1): a
+// crashed worker's claims become due again when it passes.
 func (s *SQLite) ClaimDeliveries(ctx context.Context, now, until time.Time, n int) ([]Delivery, error) {
 	var out []Delivery
 	err := s.withTx(ctx, "claim deliveries", func(tx *sql.Tx) error {
@@ -233,14 +301,14 @@ func applyOutcome(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Ti
 	var err error
 	switch r.Outcome {
 	case OutcomeRetry:
-		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET attempts = attempts + 1, next_at = ?, last_status = ?,
-			last_error = ? WHERE id = ? AND state = 0`, ms(r.RetryAt), r.Status, r.Error, r.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET attempts = attempts + 1, next_at = ?, claimed = 0,
+			last_status = ?, last_error = ? WHERE id = ? AND state = 0`, ms(r.RetryAt), r.Status, r.Error, r.ID)
 	case OutcomeFailed:
 		_, err = tx.ExecContext(ctx, finalOutcome, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID)
 	case OutcomeCancel:
 		_, err = tx.ExecContext(ctx, finalOutcome, DeliveryCancelled, 0, ms(now), r.Status, r.Error, r.ID)
 	case OutcomeDeferred:
-		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET next_at = ? WHERE id = ? AND state = 0`, ms(r.RetryAt), r.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET next_at = ?, claimed = 0 WHERE id = ? AND state = 0`, ms(r.RetryAt), r.ID)
 	case OutcomeGone:
 		err = gone(ctx, tx, r, now)
 	}

@@ -70,8 +70,10 @@ type Store interface {
 	ClaimFetches(ctx context.Context, now, until time.Time, n int) ([]FetchJob, error)
 	// FinishFetch records a fetch. When res.Changed, it stores the content
 	// once and creates one delivery per active subscriber, all in one
-	// transaction, and returns the new content's id and the delivery count.
-	FinishFetch(ctx context.Context, job FetchJob, res FetchResult, now time.Time) (contentID int64, deliveries int, err error)
+	// transaction. Up to handoff.Max of the new deliveries are created
+	// already leased to the caller (until handoff.Until) and returned, so
+	// that it can send them without claiming them first.
+	FinishFetch(ctx context.Context, job FetchJob, res FetchResult, handoff Handoff, now time.Time) (FanOut, error)
 
 	// ClaimDeliveries leases up to n due pending deliveries until `until`.
 	ClaimDeliveries(ctx context.Context, now, until time.Time, n int) ([]Delivery, error)
@@ -145,6 +147,19 @@ type FetchResult struct {
 	ETag         string
 	LastModified string
 	Status       string // shown to operators
+}
+
+// Handoff asks FinishFetch to lease new deliveries to the caller.
+type Handoff struct {
+	Max   int
+	Until time.Time
+}
+
+// FanOut is what FinishFetch did with changed content.
+type FanOut struct {
+	ContentID  int64 // 0 when the content did not change
+	Deliveries int   // created, handed or not
+	Handed     []Delivery
 }
 
 // Content is one stored version of a topic's content.
