@@ -30,6 +30,10 @@ import (
 // userAgent names the hub in every outbound request.
 const userAgent = "Rookery-WebSub-Hub/1 (+https://github.com/rookery-social/rookery)"
 
+// resultsBuffer is how many delivery results may wait for the committer, so
+// that delivery workers never wait for the database.
+const resultsBuffer = 1 << 16
+
 // Hub is a running WebSub hub. Its methods are safe for concurrent use.
 type Hub struct {
 	cfg      Config
@@ -80,26 +84,27 @@ func New(cfg Config) (*Hub, error) {
 		verifyWake:  make(chan struct{}, 1),
 		fetchWake:   make(chan struct{}, 1),
 		deliverWake: make(chan struct{}, 1),
-		results:     make(chan store.DeliveryResult, 4*cfg.DeliveryConcurrency),
+		results:     make(chan store.DeliveryResult, resultsBuffer),
 	}
 	h.contents = newContentCache(st)
 	h.metrics = newMetrics(h)
-	h.verifyClient = h.newClient(cfg.VerifyTimeout, -1, 0)
-	h.fetchClient = h.newClient(cfg.FetchTimeout, 5, 0)
-	h.deliverClient = h.newClient(cfg.DeliveryTimeout, -1, cfg.HostConcurrency)
+	h.verifyClient = h.newClient(cfg.VerifyTimeout, -1)
+	h.fetchClient = h.newClient(cfg.FetchTimeout, 5)
+	// The distributor bounds connections per host itself; the transport's
+	// own per-host limit would only add locking to the hot path.
+	h.deliverClient = h.newClient(cfg.DeliveryTimeout, -1)
 	h.dist = newDistributor(h)
 	return h, nil
 }
 
 // newClient returns a guarded client that keeps enough idle connections to
 // reuse them under full concurrency.
-func (h *Hub) newClient(timeout time.Duration, redirects, perHost int) *http.Client {
+func (h *Hub) newClient(timeout time.Duration, redirects int) *http.Client {
 	c := safehttp.NewClient(safehttp.Options{
-		AllowPrivate:    h.cfg.AllowPrivate,
-		DialTimeout:     h.cfg.DialTimeout,
-		Timeout:         timeout,
-		MaxRedirects:    redirects,
-		MaxConnsPerHost: perHost,
+		AllowPrivate: h.cfg.AllowPrivate,
+		DialTimeout:  h.cfg.DialTimeout,
+		Timeout:      timeout,
+		MaxRedirects: redirects,
 	})
 	if tr, ok := c.Transport.(*http.Transport); ok {
 		tr.MaxIdleConns = 2 * h.cfg.DeliveryConcurrency
