@@ -42,6 +42,7 @@ type Hub struct {
 	metrics  *metrics
 	limiter  *ipLimiter
 	contents *contentCache
+	counts   *countsCache
 
 	verifyClient, fetchClient, deliverClient *http.Client
 
@@ -87,6 +88,7 @@ func New(cfg Config) (*Hub, error) {
 		results:     make(chan store.DeliveryResult, resultsBuffer),
 	}
 	h.contents = newContentCache(st)
+	h.counts = &countsCache{st: st}
 	h.metrics = newMetrics(h)
 	h.verifyClient = h.newClient(cfg.VerifyTimeout, -1)
 	h.fetchClient = h.newClient(cfg.FetchTimeout, 5)

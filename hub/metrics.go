@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,17 +58,43 @@ func newMetrics(h *Hub) *metrics {
 	return m
 }
 
-// gauge reads one figure from the store at scrape time.
+// gauge reads one figure of the store's counts at scrape time.
 func gauge(h *Hub, name, help string, pick func(store.Counts) int64) prometheus.GaugeFunc {
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		c, err := h.store.Counts(ctx, time.Now())
+		c, err := h.counts.get(ctx)
 		if err != nil {
 			return -1
 		}
 		return float64(pick(c))
 	})
+}
+
+// countsTTL is how long the store's counts are reused: the landing page
+// and /metrics are public, and counting is not free.
+const countsTTL = time.Second
+
+// countsCache reuses the store's counts for countsTTL.
+type countsCache struct {
+	st   store.Store
+	mu   sync.Mutex
+	at   time.Time
+	last store.Counts
+}
+
+func (c *countsCache) get(ctx context.Context) (store.Counts, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) < countsTTL {
+		return c.last, nil
+	}
+	counts, err := c.st.Counts(ctx, time.Now())
+	if err != nil {
+		return counts, err
+	}
+	c.last, c.at = counts, time.Now()
+	return counts, nil
 }
 
 var outcomeLabels = map[store.Outcome]string{

@@ -46,7 +46,7 @@ echo <code>hub.challenge</code> to confirm. Leases default to {{.LeaseDefault}}
 `))
 
 func (h *Hub) handleLanding(w http.ResponseWriter, r *http.Request) {
-	counts, err := h.store.Counts(r.Context(), time.Now())
+	counts, err := h.counts.get(r.Context())
 	if err != nil {
 		h.log.Error("hub: counts", "err", err)
 		http.Error(w, "hub: store unavailable", http.StatusServiceUnavailable)

@@ -27,7 +27,7 @@ func TestObservabilityPages(t *testing.T) {
 	}
 	waitFor(t, "delivery metrics", func() bool {
 		_, m := h.get(t, "/metrics")
-		return strings.Contains(m, `hub_deliveries_total{result="ok"} 1`)
+		return strings.Contains(m, `hub_deliveries_total{result="ok"} 1`) && strings.Contains(m, "hub_deliveries_pending 0")
 	})
 	_, m := h.get(t, "/metrics")
 	for _, want := range []string{

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -177,7 +179,10 @@ func TestLeaseClampingAndExpiry(t *testing.T) {
 }
 
 func TestFatPingContentHeadersAndSignature(t *testing.T) {
-	h := startHub(t, nil)
+	logs := &syncBuffer{}
+	h := startHub(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	body := "<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\u00e9\r\n</feed>\x00"
 	t1 := newTopic(t, atomType, body)
 	t2 := newTopic(t, "application/json", `{"version":"https://jsonfeed.org/version/1.1"}`)
@@ -222,6 +227,9 @@ func TestFatPingContentHeadersAndSignature(t *testing.T) {
 	}
 	if _, page := h.get(t, "/subscription?"+url.Values{"hub.topic": {t1.URL}, "hub.callback": {sub.URL + "/signed"}}.Encode()); strings.Contains(page, secret) {
 		t.Error("the subscription page shows the secret")
+	}
+	if logs.String() == "" || strings.Contains(logs.String(), secret) {
+		t.Error("the logs are empty or show the secret")
 	}
 }
 

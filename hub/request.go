@@ -60,6 +60,9 @@ func parseSubscription(r request, form url.Values) (request, error) {
 	}
 	if v := form.Get(websub.ParamLeaseSeconds); v != "" {
 		n, perr := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if errors.Is(perr, strconv.ErrRange) && n > 0 {
+			perr = nil // more than anyone grants: clamped to the maximum
+		}
 		if perr != nil || n < 0 {
 			return r, badRequest("hub.lease_seconds %q is not a non-negative whole number of seconds", trim(v))
 		}
