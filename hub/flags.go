@@ -117,7 +117,11 @@ a flag given on the command line wins. Durations: 90s, 15m, 240h.
 `)
 	fs.VisitAll(func(f *flag.Flag) {
 		name, help := flag.UnquoteUsage(f)
-		fmt.Fprintf(out, "  --%s %s\n    \t%s [%s]", f.Name, name, help, envName(f.Name))
+		fmt.Fprintf(out, "  --%s", f.Name)
+		if name != "" {
+			fmt.Fprintf(out, " %s", name)
+		}
+		fmt.Fprintf(out, "\n    \t%s [%s]", help, envName(f.Name))
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 			fmt.Fprintf(out, " (default %s)", f.DefValue)
 		}

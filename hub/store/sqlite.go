@@ -100,6 +100,7 @@ type SQLite struct {
 	wmu sync.Mutex
 	// stop ends the background checkpoints; done says they ended.
 	stop, done chan struct{}
+	closeOnce  sync.Once
 	// hot holds the statements of the delivery hot path, prepared once.
 	hot map[string]*sql.Stmt
 }
@@ -251,13 +252,17 @@ func idList(ids []int64) string {
 
 // Close closes the database.
 func (s *SQLite) Close() error {
-	close(s.stop)
-	<-s.done
-	s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-	for _, st := range s.hot {
-		st.Close()
-	}
-	return s.db.Close()
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		for _, st := range s.hot {
+			st.Close()
+		}
+		err = s.db.Close()
+	})
+	return err
 }
 
 // Ping checks the database answers.
