@@ -58,7 +58,9 @@ type Config struct {
 	MaxSubscriptionsPerHost int
 
 	// DeliveryConcurrency bounds deliveries in flight; HostConcurrency bounds
-	// them per callback host (host:port).
+	// them per callback host (host:port). A zero HostConcurrency in a Config
+	// passed to New means DeliveryConcurrency (DefaultConfig, and so the
+	// command, sets 8).
 	DeliveryConcurrency, HostConcurrency int
 	// VerifyConcurrency and FetchConcurrency bound verifications and topic
 	// fetches in flight.
@@ -143,7 +145,7 @@ func (c Config) withDefaults() (Config, error) {
 	fill(&c.RateBurst, d.RateBurst)
 	fill(&c.MaxSubscriptionsPerHost, d.MaxSubscriptionsPerHost)
 	fill(&c.DeliveryConcurrency, d.DeliveryConcurrency)
-	fill(&c.HostConcurrency, d.HostConcurrency)
+	fill(&c.HostConcurrency, c.DeliveryConcurrency)
 	fill(&c.VerifyConcurrency, d.VerifyConcurrency)
 	fill(&c.FetchConcurrency, d.FetchConcurrency)
 	fill(&c.ClaimTimeout, d.ClaimTimeout)

@@ -302,6 +302,10 @@ func (h *Hub) backoff(attempts int) time.Duration {
 // Content-Type, Link rel=hub and rel=self, and the signature if the
 // subscription has a secret.
 func (h *Hub) post(ctx context.Context, dl store.Delivery, c store.Content) (int, error) {
+	// A context deadline rather than Client.Timeout, which copies every
+	// request's headers.
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.DeliveryTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.Callback, bytes.NewReader(c.Body))
 	if err != nil {
 		return 0, fmt.Errorf("hub: delivery request: %w", err)

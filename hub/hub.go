@@ -95,6 +95,7 @@ func New(cfg Config) (*Hub, error) {
 	// The distributor bounds connections per host itself; the transport's
 	// own per-host limit would only add locking to the hot path.
 	h.deliverClient = h.newClient(cfg.DeliveryTimeout, -1)
+	h.deliverClient.Timeout = 0 // post sets a deadline on each request
 	h.dist = newDistributor(h)
 	return h, nil
 }

@@ -188,3 +188,17 @@ func TestSweepExpiresSubscriptions(t *testing.T) {
 		t.Errorf("unknown subscription: %v", err)
 	}
 }
+
+func TestCallbackHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://Example.org:8080/cb?x=1": "example.org:8080",
+		"https://a.example/":             "a.example",
+		"https://a.example?x=/y":         "a.example",
+		"http://[::1]:9/cb":              "[::1]:9",
+		"nonsense":                       "",
+	} {
+		if got := CallbackHost(in); got != want {
+			t.Errorf("CallbackHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
