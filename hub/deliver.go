@@ -119,7 +119,7 @@ func (d *distributor) sleep(ctx context.Context, more *bool) bool {
 	return true
 }
 
-// hand takes deliveries a fan-out created already leased.
+// hand takes deliveries a fan-out created already leased. It never waits.
 func (d *distributor) hand(ctx context.Context, ds []store.Delivery) {
 	for _, dl := range ds {
 		d.admit(ctx, dl, false)
@@ -136,6 +136,12 @@ func (d *distributor) admit(ctx context.Context, dl store.Delivery, claimed bool
 		return
 	}
 	switch {
+	case d.stopping && !claimed:
+		// Created leased: it comes back when the lease ends, or at the
+		// next start. Handing it back here could block a fan-out's
+		// transaction on the full results queue.
+		d.mu.Unlock()
+		return
 	case d.stopping:
 	case d.running[host] < d.h.cfg.HostConcurrency && d.global < d.h.cfg.DeliveryConcurrency:
 		d.held[dl.ID] = true
@@ -156,7 +162,7 @@ func (d *distributor) admit(ctx context.Context, dl store.Delivery, claimed bool
 	}
 	d.mu.Unlock()
 	d.h.metrics.deferred.Inc()
-	d.h.results <- store.DeliveryResult{ID: dl.ID, Outcome: store.OutcomeDeferred,
+	d.h.results <- store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred,
 		RetryAt: time.Now().Add(d.h.cfg.IdleInterval)}
 }
 
@@ -234,7 +240,7 @@ func (d *distributor) stop() {
 	d.nClaimed = 0
 	d.mu.Unlock()
 	for _, dl := range back {
-		d.h.results <- store.DeliveryResult{ID: dl.ID, Outcome: store.OutcomeDeferred, RetryAt: time.Now()}
+		d.h.results <- store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred, RetryAt: time.Now()}
 	}
 }
 
@@ -244,7 +250,7 @@ func (d *distributor) wait() { d.workers.Wait() }
 // deliver POSTs one content version to one callback and says what to do
 // next with the delivery.
 func (h *Hub) deliver(ctx context.Context, dl store.Delivery) store.DeliveryResult {
-	res := store.DeliveryResult{ID: dl.ID, SubscriptionID: dl.SubscriptionID}
+	res := store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, SubscriptionID: dl.SubscriptionID}
 	now := time.Now()
 	if !dl.Active || !now.Before(dl.ExpiresAt) {
 		res.Outcome, res.Error = store.OutcomeCancel, "subscription is no longer active"
@@ -401,16 +407,32 @@ func newContentCache(st store.Store) *contentCache {
 	return &contentCache{st: st, entries: map[int64]*cacheEntry{}}
 }
 
+// put stores content that was just created (perhaps not yet committed).
+func (cc *contentCache) put(c store.Content) {
+	e := &cacheEntry{c: c}
+	e.once.Do(func() {})
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.evict()
+	cc.entries[c.ID] = e
+}
+
+// evict makes room for one entry; cc.mu is held.
+func (cc *contentCache) evict() {
+	if len(cc.entries) < contentCacheSize {
+		return
+	}
+	for k := range cc.entries { // one at random
+		delete(cc.entries, k)
+		return
+	}
+}
+
 func (cc *contentCache) get(ctx context.Context, id int64) (store.Content, error) {
 	cc.mu.Lock()
 	e, ok := cc.entries[id]
 	if !ok {
-		if len(cc.entries) >= contentCacheSize {
-			for k := range cc.entries { // evict one at random
-				delete(cc.entries, k)
-				break
-			}
-		}
+		cc.evict()
 		e = &cacheEntry{}
 		cc.entries[id] = e
 	}

@@ -52,7 +52,11 @@ func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
 	res := h.fetchTopic(ctx, job)
 	h.metrics.fetches.WithLabelValues(fetchLabel(res)).Inc()
 	now := time.Now()
-	handoff := store.Handoff{Max: h.dist.handoffRoom(), Until: now.Add(h.cfg.ClaimTimeout)}
+	handoff := store.Handoff{Max: h.dist.handoffRoom(), Until: now.Add(h.cfg.ClaimTimeout),
+		Hand: func(c store.Content, ds []store.Delivery) {
+			h.contents.put(c)
+			h.dist.hand(ctx, ds)
+		}}
 	out, err := h.store.FinishFetch(context.WithoutCancel(ctx), job, res, handoff, now)
 	if err != nil {
 		h.log.Error("hub: recording fetch", "topic", job.Topic, "err", err)
@@ -66,10 +70,7 @@ func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
 		return
 	}
 	h.log.Info("hub: new content", "topic", job.Topic, "bytes", len(res.Body), "deliveries", out.Deliveries)
-	h.dist.hand(ctx, out.Handed)
-	if out.Deliveries > len(out.Handed) {
-		wake(h.deliverWake)
-	}
+	wake(h.deliverWake) // for any deliveries not handed over
 	h.newContent(ctx, out.ContentID)
 }
 

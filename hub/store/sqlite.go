@@ -50,6 +50,7 @@ CREATE TABLE hub_subscriptions (
 );
 CREATE INDEX hub_subscriptions_host ON hub_subscriptions(callback_host) WHERE state = 'active';
 CREATE INDEX hub_subscriptions_expiry ON hub_subscriptions(expires_at) WHERE state = 'active';
+CREATE INDEX hub_subscriptions_topic ON hub_subscriptions(topic_id, id) WHERE state = 'active';
 CREATE TABLE hub_verifications (
 	id INTEGER PRIMARY KEY,
 	mode TEXT NOT NULL,
@@ -100,6 +101,10 @@ type SQLite struct {
 	// stop ends the background checkpoints; done says they ended.
 	stop, done chan struct{}
 	closeOnce  sync.Once
+	// contentSeq is the last content id given out (guarded by wmu). Ids
+	// are never reused, even when a fan-out rolls back, so a delivery sent
+	// before a failed commit can never be taken for a later one.
+	contentSeq int64
 	// hot holds the statements of the delivery hot path, prepared once.
 	hot map[string]*sql.Stmt
 }
@@ -125,6 +130,11 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM hub_contents`).Scan(&s.contentSeq); err != nil {
+		s.closeHot()
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	go s.checkpoint()
 	if err := s.releaseClaims(ctx, time.Now()); err != nil {
@@ -207,16 +217,16 @@ var hotStatements = map[string]string{
 		WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`,
 	"leaseDeliveries": `UPDATE hub_deliveries SET next_at = ?, claimed = 1 WHERE id IN (SELECT value FROM json_each(?))`,
 	"markDone": `UPDATE hub_deliveries SET state = 1, attempts = attempts + 1, finished_at = ?, last_status = ?,
-		last_error = '' WHERE state = 0 AND id IN (SELECT value FROM json_each(?))`,
+		last_error = '' WHERE state = 0 AND content_id = ? AND id IN (SELECT value FROM json_each(?))`,
 	"fanOut": `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
 		SELECT s.id, ?, ?, ? FROM hub_subscriptions s
 		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? AND s.id > ?`,
 	"fanOutHanded": `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at, claimed)
 		SELECT s.id, ?, ?, ?, 1 FROM hub_subscriptions s
-		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? ORDER BY s.id LIMIT ?
+		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? AND s.id > ? ORDER BY s.id LIMIT ?
 		RETURNING id, subscription_id`,
 	"subscribers": `SELECT id, callback, secret, expires_at FROM hub_subscriptions
-		WHERE topic_id = ? AND state = 'active' AND expires_at > ?`,
+		WHERE topic_id = ? AND state = 'active' AND id > ? AND id <= ?`,
 }
 
 func (s *SQLite) prepare(ctx context.Context) error {
@@ -229,6 +239,12 @@ func (s *SQLite) prepare(ctx context.Context) error {
 		s.hot[name] = st
 	}
 	return nil
+}
+
+func (s *SQLite) closeHot() {
+	for _, st := range s.hot {
+		st.Close()
+	}
 }
 
 // stmt returns a hot statement bound to tx.
@@ -256,9 +272,7 @@ func (s *SQLite) Close() error {
 		close(s.stop)
 		<-s.done
 		s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-		for _, st := range s.hot {
-			st.Close()
-		}
+		s.closeHot()
 		err = s.db.Close()
 	})
 	return err

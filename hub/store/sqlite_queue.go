@@ -99,9 +99,10 @@ func (s *SQLite) FinishFetch(ctx context.Context, job FetchJob, res FetchResult,
 }
 
 func (s *SQLite) fanOut(ctx context.Context, tx *sql.Tx, job FetchJob, res FetchResult, handoff Handoff, now time.Time) (FanOut, error) {
-	var out FanOut
-	err := tx.QueryRowContext(ctx, `INSERT INTO hub_contents(topic_id, content_type, body, hash, fetched_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, job.TopicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now)).Scan(&out.ContentID)
+	s.contentSeq++
+	out := FanOut{ContentID: s.contentSeq}
+	_, err := tx.ExecContext(ctx, `INSERT INTO hub_contents(id, topic_id, content_type, body, hash, fetched_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, out.ContentID, job.TopicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now))
 	if err != nil {
 		return out, err
 	}
@@ -111,60 +112,94 @@ func (s *SQLite) fanOut(ctx context.Context, tx *sql.Tx, job FetchJob, res Fetch
 	}
 	var after int64 // subscriptions up to this id were handed
 	if handoff.Max > 0 {
-		if out.Handed, after, err = s.fanOutHanded(ctx, tx, job, out.ContentID, handoff, now); err != nil {
+		content := Content{ID: out.ContentID, Topic: job.Topic, ContentType: res.ContentType, Body: res.Body,
+			Hash: res.Hash, FetchedAt: now}
+		var handed int
+		if handed, after, err = s.fanOutHanded(ctx, tx, job, content, handoff, now, &out); err != nil {
 			return out, err
 		}
-		if len(out.Handed) < handoff.Max {
-			out.Deliveries = len(out.Handed)
+		if handed < handoff.Max {
+			out.Deliveries = handed
 			return out, nil
 		}
+		out.Deliveries = handed
 	}
 	r, err := s.stmt(ctx, tx, "fanOut").ExecContext(ctx, out.ContentID, ms(now), ms(now), job.TopicID, ms(now), after)
 	if err != nil {
 		return out, err
 	}
 	n, _ := r.RowsAffected()
-	out.Deliveries = len(out.Handed) + int(n)
+	out.Deliveries += int(n)
 	return out, nil
 }
 
-// fanOutHanded creates up to handoff.Max deliveries already leased, and
-// returns them ready to send with the highest subscription id handed.
-func (s *SQLite) fanOutHanded(ctx context.Context, tx *sql.Tx, job FetchJob, cid int64, handoff Handoff, now time.Time) ([]Delivery, int64, error) {
-	rows, err := s.stmt(ctx, tx, "fanOutHanded").QueryContext(ctx, cid, ms(handoff.Until), ms(now), job.TopicID, ms(now), handoff.Max)
+// handChunks are the sizes of the chunks of handed deliveries: a small
+// first one so that sending starts at once, then larger ones.
+var handChunks = []int{32, 256, 1024}
+
+// fanOutHanded creates up to handoff.Max deliveries already leased, chunk
+// by chunk in subscription order, and passes each chunk to handoff.Hand (or
+// appends it to out.Handed). It returns how many it made and the highest
+// subscription id handed.
+func (s *SQLite) fanOutHanded(ctx context.Context, tx *sql.Tx, job FetchJob, c Content, handoff Handoff, now time.Time, out *FanOut) (int, int64, error) {
+	var total int
+	var after int64
+	for i := 0; total < handoff.Max; i++ {
+		n := min(handChunks[min(i, len(handChunks)-1)], handoff.Max-total)
+		chunk, last, err := s.handChunk(ctx, tx, job, c.ID, handoff.Until, now, after, n)
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		if err := s.fillSubscribers(ctx, tx, job.TopicID, chunk, after, last); err != nil {
+			return 0, 0, err
+		}
+		total, after = total+len(chunk), last
+		if handoff.Hand != nil {
+			handoff.Hand(c, chunk)
+		} else {
+			out.Handed = append(out.Handed, chunk...)
+		}
+		if len(chunk) < n {
+			break
+		}
+	}
+	return total, after, nil
+}
+
+// handChunk creates the leased deliveries of the next n subscriptions after
+// the id `after`.
+func (s *SQLite) handChunk(ctx context.Context, tx *sql.Tx, job FetchJob, cid int64, until, now time.Time, after int64, n int) ([]Delivery, int64, error) {
+	rows, err := s.stmt(ctx, tx, "fanOutHanded").QueryContext(ctx, cid, ms(until), ms(now), job.TopicID, ms(now), after, n)
 	if err != nil {
 		return nil, 0, err
 	}
-	var handed []Delivery
-	var last int64
+	defer rows.Close()
+	chunk := make([]Delivery, 0, n)
+	last := after
 	for rows.Next() {
 		d := Delivery{ContentID: cid, Topic: job.Topic, Active: true, CreatedAt: now}
 		if err := rows.Scan(&d.ID, &d.SubscriptionID); err != nil {
-			rows.Close()
 			return nil, 0, err
 		}
 		last = max(last, d.SubscriptionID)
-		handed = append(handed, d)
+		chunk = append(chunk, d)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	return handed, last, s.fillSubscribers(ctx, tx, job.TopicID, handed, now)
+	return chunk, last, rows.Err()
 }
 
-// fillSubscribers adds the callback, secret and lease of each delivery.
-func (s *SQLite) fillSubscribers(ctx context.Context, tx *sql.Tx, topicID int64, ds []Delivery, now time.Time) error {
-	if len(ds) == 0 {
-		return nil
-	}
+// fillSubscribers adds the callback, secret and lease of each delivery,
+// whose subscriptions have ids in (after, last].
+func (s *SQLite) fillSubscribers(ctx context.Context, tx *sql.Tx, topicID int64, ds []Delivery, after, last int64) error {
 	type sub struct {
 		callback string
 		secret   []byte
 		expires  int64
 	}
 	subs := make(map[int64]sub, len(ds))
-	rows, err := s.stmt(ctx, tx, "subscribers").QueryContext(ctx, topicID, ms(now))
+	rows, err := s.stmt(ctx, tx, "subscribers").QueryContext(ctx, topicID, after, last)
 	if err != nil {
 		return err
 	}
@@ -270,18 +305,23 @@ func (s *SQLite) CompleteDeliveries(ctx context.Context, results []DeliveryResul
 	if len(results) == 0 {
 		return nil
 	}
-	done := map[int][]int64{}
+	type group struct {
+		status    int
+		contentID int64
+	}
+	done := map[group][]int64{}
 	var rest []DeliveryResult
 	for _, r := range results {
 		if r.Outcome == OutcomeDone {
-			done[r.Status] = append(done[r.Status], r.ID)
+			g := group{r.Status, r.ContentID}
+			done[g] = append(done[g], r.ID)
 		} else {
 			rest = append(rest, r)
 		}
 	}
 	return s.withTx(ctx, "complete deliveries", func(tx *sql.Tx) error {
-		for status, ids := range done {
-			if _, err := s.stmt(ctx, tx, "markDone").ExecContext(ctx, ms(now), status, idList(ids)); err != nil {
+		for g, ids := range done {
+			if _, err := s.stmt(ctx, tx, "markDone").ExecContext(ctx, ms(now), g.status, g.contentID, idList(ids)); err != nil {
 				return err
 			}
 		}
@@ -295,20 +335,21 @@ func (s *SQLite) CompleteDeliveries(ctx context.Context, results []DeliveryResul
 }
 
 const finalOutcome = `UPDATE hub_deliveries SET state = ?, attempts = attempts + ?, finished_at = ?, last_status = ?,
-	last_error = ? WHERE id = ? AND state = 0`
+	last_error = ? WHERE id = ? AND content_id = ? AND state = 0`
 
 func applyOutcome(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Time) error {
 	var err error
 	switch r.Outcome {
 	case OutcomeRetry:
 		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET attempts = attempts + 1, next_at = ?, claimed = 0,
-			last_status = ?, last_error = ? WHERE id = ? AND state = 0`, ms(r.RetryAt), r.Status, r.Error, r.ID)
+			last_status = ?, last_error = ? WHERE id = ? AND content_id = ? AND state = 0`, ms(r.RetryAt), r.Status, r.Error, r.ID, r.ContentID)
 	case OutcomeFailed:
-		_, err = tx.ExecContext(ctx, finalOutcome, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID)
+		_, err = tx.ExecContext(ctx, finalOutcome, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID, r.ContentID)
 	case OutcomeCancel:
-		_, err = tx.ExecContext(ctx, finalOutcome, DeliveryCancelled, 0, ms(now), r.Status, r.Error, r.ID)
+		_, err = tx.ExecContext(ctx, finalOutcome, DeliveryCancelled, 0, ms(now), r.Status, r.Error, r.ID, r.ContentID)
 	case OutcomeDeferred:
-		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET next_at = ?, claimed = 0 WHERE id = ? AND state = 0`, ms(r.RetryAt), r.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE hub_deliveries SET next_at = ?, claimed = 0 WHERE id = ? AND content_id = ? AND state = 0`,
+			ms(r.RetryAt), r.ID, r.ContentID)
 	case OutcomeGone:
 		err = gone(ctx, tx, r, now)
 	}
@@ -317,7 +358,7 @@ func applyOutcome(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Ti
 
 // gone ends a subscription whose callback answered 410 Gone.
 func gone(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, finalOutcome, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, finalOutcome, DeliveryFailed, 1, ms(now), r.Status, r.Error, r.ID, r.ContentID); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE hub_subscriptions SET state = 'gone', secret = x'', updated_at = ?

@@ -81,6 +81,34 @@ func TestFanOutHandsOverAndLeases(t *testing.T) {
 	}
 }
 
+func TestFanOutHandsChunksBeforeCommit(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	subscribeN(t, s, "http://t/", 700, now)
+	var sizes []int
+	seen := map[int64]bool{}
+	hand := func(c Content, ds []Delivery) {
+		if string(c.Body) != "v1" {
+			t.Errorf("handed content %q", c.Body)
+		}
+		sizes = append(sizes, len(ds))
+		for _, d := range ds {
+			if seen[d.SubscriptionID] || d.Callback == "" {
+				t.Errorf("delivery %+v handed twice or without its callback", d)
+			}
+			seen[d.SubscriptionID] = true
+		}
+	}
+	out := fetchChanged(t, s, "http://t/", "v1", Handoff{Max: 500, Until: now.Add(time.Minute), Hand: hand}, now)
+	if out.Deliveries != 700 || len(out.Handed) != 0 || len(seen) != 500 {
+		t.Fatalf("deliveries %d, handed %d in the result and %d through Hand; want 700, 0, 500", out.Deliveries, len(out.Handed), len(seen))
+	}
+	if sizes[0] != handChunks[0] {
+		t.Errorf("first chunk %d, want %d so that sending starts early", sizes[0], handChunks[0])
+	}
+}
+
 func TestClaimsAreReleasedWhenReopened(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hub.db")
@@ -118,10 +146,14 @@ func TestDeliveryOutcomes(t *testing.T) {
 	retryAt := now.Add(10 * time.Second)
 	gone := bySub["http://cb/2"][0]
 	err := s.CompleteDeliveries(ctx, []DeliveryResult{
-		{ID: bySub["http://cb/0"][0].ID, Outcome: OutcomeDone, Status: 204},
-		{ID: bySub["http://cb/0"][1].ID, Outcome: OutcomeDone, Status: 200},
-		{ID: bySub["http://cb/1"][0].ID, Outcome: OutcomeRetry, Status: 500, Error: "callback answered 500", RetryAt: retryAt},
-		{ID: gone.ID, SubscriptionID: gone.SubscriptionID, Outcome: OutcomeGone, Status: 410},
+		result(bySub["http://cb/0"][0], OutcomeDone, 204),
+		result(bySub["http://cb/0"][1], OutcomeDone, 200),
+		{ID: bySub["http://cb/1"][0].ID, ContentID: bySub["http://cb/1"][0].ContentID, Outcome: OutcomeRetry,
+			Status: 500, Error: "callback answered 500", RetryAt: retryAt},
+		result(gone, OutcomeGone, 410),
+		// a result naming the right row but another content version (a
+		// rolled-back fan-out) changes nothing
+		{ID: bySub["http://cb/1"][1].ID, ContentID: 999, Outcome: OutcomeDone, Status: 200},
 	}, now)
 	if err != nil {
 		t.Fatal(err)
@@ -139,11 +171,19 @@ func TestDeliveryOutcomes(t *testing.T) {
 	if len(due) != 1 || due[0].ID != bySub["http://cb/1"][0].ID || due[0].Attempts != 1 {
 		t.Errorf("due after the retry time: %+v, want only the retried one", due)
 	}
+	sub1, _ := s.Subscription(ctx, "http://t/", "http://cb/1")
+	if recs, _ := s.RecentDeliveries(ctx, sub1.ID, 10); recs[0].State != DeliveryPending || recs[1].State != DeliveryPending {
+		t.Errorf("a result for another content version changed cb/1's deliveries: %+v", recs)
+	}
 	sub0, _ := s.Subscription(ctx, "http://t/", "http://cb/0")
 	recs, _ = s.RecentDeliveries(ctx, sub0.ID, 10)
 	if len(recs) != 2 || recs[0].State != DeliveryDone || recs[1].LastStatus != 204 || recs[1].Attempts != 1 {
 		t.Errorf("deliveries of cb/0: %+v", recs)
 	}
+}
+
+func result(d Delivery, o Outcome, status int) DeliveryResult {
+	return DeliveryResult{ID: d.ID, ContentID: d.ContentID, SubscriptionID: d.SubscriptionID, Outcome: o, Status: status}
 }
 
 func TestFetchRequestsAndRerun(t *testing.T) {

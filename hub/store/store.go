@@ -153,13 +153,20 @@ type FetchResult struct {
 type Handoff struct {
 	Max   int
 	Until time.Time
+	// Hand, when set, receives the handed deliveries chunk by chunk as
+	// they are created, before the transaction commits, so that sending
+	// can start at once; FanOut.Handed then stays empty. Should the
+	// transaction fail, nothing of it is recorded: the fetch job and the
+	// topic's old hash remain, and a later fetch fans out again
+	// (at-least-once). Hand must not use the store.
+	Hand func(c Content, ds []Delivery)
 }
 
 // FanOut is what FinishFetch did with changed content.
 type FanOut struct {
 	ContentID  int64 // 0 when the content did not change
 	Deliveries int   // created, handed or not
-	Handed     []Delivery
+	Handed     []Delivery // when Handoff.Hand is nil
 }
 
 // Content is one stored version of a topic's content.
@@ -202,6 +209,7 @@ const (
 // DeliveryResult is the outcome of one delivery attempt.
 type DeliveryResult struct {
 	ID             int64
+	ContentID      int64 // with ID, names the delivery even across a rolled-back fan-out
 	SubscriptionID int64
 	Outcome        Outcome
 	Status         int
