@@ -88,7 +88,8 @@ CREATE TABLE hub_deliveries (
 	last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX hub_deliveries_due ON hub_deliveries(next_at) WHERE state = 0;
-CREATE INDEX hub_deliveries_sub ON hub_deliveries(subscription_id, id);
+CREATE INDEX hub_deliveries_content ON hub_deliveries(content_id, subscription_id);
+CREATE INDEX hub_contents_topic ON hub_contents(topic_id, id);
 `}
 
 // SQLite is the Store on an embedded SQLite file (WAL mode).
@@ -437,9 +438,13 @@ func unsubscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time)
 	return cancelPending(ctx, tx, sid, now, "unsubscribed")
 }
 
+// cancelPending cancels the pending deliveries of a subscription. Deliveries
+// are indexed by (content, subscription), which a fan-out appends to in
+// order, so they are found through the topic's content versions.
 func cancelPending(ctx context.Context, tx *sql.Tx, sid int64, now time.Time, why string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE hub_deliveries SET state = 3, finished_at = ?, last_error = ?
-		WHERE subscription_id = ? AND state = 0`, ms(now), why, sid)
+	_, err := tx.ExecContext(ctx, `UPDATE hub_deliveries SET state = 3, finished_at = ?1, last_error = ?2
+		WHERE subscription_id = ?3 AND state = 0 AND content_id IN (SELECT c.id FROM hub_contents c
+			WHERE c.topic_id = (SELECT topic_id FROM hub_subscriptions WHERE id = ?3))`, ms(now), why, sid)
 	return err
 }
 
@@ -512,10 +517,13 @@ func (s *SQLite) Verifications(ctx context.Context, topic, callback string, n in
 	return out, rows.Err()
 }
 
-// RecentDeliveries returns the newest deliveries of a subscription.
+// RecentDeliveries returns the newest deliveries of a subscription, one per
+// content version of its topic, newest first.
 func (s *SQLite) RecentDeliveries(ctx context.Context, subscriptionID int64, n int) ([]DeliveryRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, content_id, state, attempts, last_status, last_error,
-		created_at, next_at, finished_at FROM hub_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT ?`,
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.content_id, d.state, d.attempts, d.last_status, d.last_error,
+		d.created_at, d.next_at, d.finished_at FROM hub_contents c
+		JOIN hub_deliveries d ON d.content_id = c.id AND d.subscription_id = ?1
+		WHERE c.topic_id = (SELECT topic_id FROM hub_subscriptions WHERE id = ?1) ORDER BY c.id DESC LIMIT ?2`,
 		subscriptionID, n)
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)

@@ -382,7 +382,11 @@ func (s *SQLite) Sweep(ctx context.Context, now time.Time, keep time.Duration) e
 				[]any{ms(now), ms(now)}},
 			{`UPDATE hub_subscriptions SET state = 'expired', secret = x'', updated_at = ?
 				WHERE state = 'active' AND expires_at <= ?`, []any{ms(now), ms(now)}},
-			{`DELETE FROM hub_deliveries WHERE state <> 0 AND finished_at < ?`, []any{old}},
+			// Rows are in creation order: only those before the first one
+			// created since `old` are looked at.
+			{`DELETE FROM hub_deliveries WHERE state <> 0 AND finished_at < ?1 AND id < coalesce(
+				(SELECT id FROM hub_deliveries WHERE created_at >= ?1 ORDER BY id LIMIT 1),
+				(SELECT max(id) + 1 FROM hub_deliveries))`, []any{old}},
 			{`DELETE FROM hub_verifications WHERE state <> 'pending' AND finished_at < ?`, []any{old}},
 			{`DELETE FROM hub_contents WHERE fetched_at < ? AND id NOT IN (SELECT content_id FROM hub_topics WHERE content_id IS NOT NULL)
 				AND id NOT IN (SELECT content_id FROM hub_deliveries)`, []any{old}},
