@@ -1,0 +1,203 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/rookery-social/rookery/hub/store"
+)
+
+// Config is everything a Hub needs. Zero fields take the defaults of
+// DefaultConfig when passed to New.
+type Config struct {
+	// Addr is where Serve listens, e.g. 127.0.0.1:8080.
+	Addr string
+	// PublicURL is the hub's public base URL: the rel=hub of every delivery.
+	// Default http://ADDR/.
+	PublicURL string
+	// DBPath is the SQLite file. Ignored when Store is set.
+	DBPath string
+	// Store replaces the SQLite store (e.g. a PostgreSQL one). The Hub
+	// closes it on Close.
+	Store store.Store
+	// AllowPrivate permits loopback and private topic and callback
+	// addresses. For local use and tests only.
+	AllowPrivate bool
+
+	// Leases: "hub.lease_seconds" is clamped to [LeaseMin, LeaseMax];
+	// LeaseDefault applies when the subscriber gives none.
+	LeaseDefault, LeaseMin, LeaseMax time.Duration
+
+	// RetryBase and RetryMax bound the exponential backoff (with jitter) of
+	// failed deliveries; a delivery is retried until its lease ends.
+	RetryBase, RetryMax time.Duration
+	// FetchAttempts is how many times a failing topic fetch is tried.
+	FetchAttempts int
+
+	// MaxTopicBytes limits a fetched topic's body.
+	MaxTopicBytes int64
+	// MaxRequestBytes limits the body of a request to the hub.
+	MaxRequestBytes int64
+	// DialTimeout bounds connecting to topics and callbacks.
+	DialTimeout time.Duration
+	// FetchTimeout bounds a whole topic fetch.
+	FetchTimeout time.Duration
+	// DeliveryTimeout bounds one delivery POST.
+	DeliveryTimeout time.Duration
+	// VerifyTimeout bounds one verification GET.
+	VerifyTimeout time.Duration
+
+	// RateLimit is the number of requests per second one source IP may make
+	// to POST / (with bursts of RateBurst).
+	RateLimit float64
+	RateBurst int
+	// MaxSubscriptionsPerHost caps active subscriptions per callback host.
+	MaxSubscriptionsPerHost int
+
+	// DeliveryConcurrency bounds deliveries in flight; HostConcurrency bounds
+	// them per callback host (host:port). A zero HostConcurrency in a Config
+	// passed to New means DeliveryConcurrency (DefaultConfig, and so the
+	// command, sets 8).
+	DeliveryConcurrency, HostConcurrency int
+	// VerifyConcurrency and FetchConcurrency bound verifications and topic
+	// fetches in flight.
+	VerifyConcurrency, FetchConcurrency int
+
+	// PollInterval is how often every subscribed topic is fetched even
+	// without a publish ping; 0 disables polling.
+	PollInterval time.Duration
+	// ClaimTimeout is how long a worker holds a claimed job before another
+	// may take it (a crashed worker's jobs come back after it).
+	ClaimTimeout time.Duration
+	// IdleInterval is how often idle workers look for due work (retries).
+	IdleInterval time.Duration
+	// CommitInterval is how long delivery results are collected before they
+	// are written in one transaction.
+	CommitInterval time.Duration
+	// ShutdownTimeout is how long Serve drains in-flight work on SIGTERM.
+	ShutdownTimeout time.Duration
+	// Keep is how long finished deliveries and verifications are kept.
+	Keep time.Duration
+
+	// Logger receives structured logs; default slog.Default().
+	Logger *slog.Logger `json:"-"`
+	// OnContent, when set, is called after new content of a topic has been
+	// fetched and stored (the hook of tracked topics).
+	OnContent ContentHook `json:"-"`
+}
+
+// ContentHook is called once for each new version of a topic's content,
+// after it is stored and its deliveries are queued.
+type ContentHook func(ctx context.Context, c store.Content)
+
+// DefaultConfig returns the defaults documented in `hub --help`.
+func DefaultConfig() Config {
+	return Config{
+		Addr:                    "127.0.0.1:8080",
+		LeaseDefault:            10 * 24 * time.Hour,
+		LeaseMin:                5 * time.Minute,
+		LeaseMax:                30 * 24 * time.Hour,
+		RetryBase:               30 * time.Second,
+		RetryMax:                time.Hour,
+		FetchAttempts:           5,
+		MaxTopicBytes:           4 << 20,
+		MaxRequestBytes:         64 << 10,
+		DialTimeout:             5 * time.Second,
+		FetchTimeout:            30 * time.Second,
+		DeliveryTimeout:         15 * time.Second,
+		VerifyTimeout:           10 * time.Second,
+		RateLimit:               1,
+		RateBurst:               30,
+		MaxSubscriptionsPerHost: 5000,
+		DeliveryConcurrency:     64,
+		HostConcurrency:         8,
+		VerifyConcurrency:       8,
+		FetchConcurrency:        4,
+		PollInterval:            15 * time.Minute,
+		ClaimTimeout:            2 * time.Minute,
+		IdleInterval:            time.Second,
+		CommitInterval:          3 * time.Millisecond,
+		ShutdownTimeout:         20 * time.Second,
+		Keep:                    7 * 24 * time.Hour,
+	}
+}
+
+// withDefaults fills zero fields from DefaultConfig and checks the result.
+func (c Config) withDefaults() (Config, error) {
+	d := DefaultConfig()
+	fill(&c.Addr, d.Addr)
+	fill(&c.LeaseDefault, d.LeaseDefault)
+	fill(&c.LeaseMin, d.LeaseMin)
+	fill(&c.LeaseMax, d.LeaseMax)
+	fill(&c.RetryBase, d.RetryBase)
+	fill(&c.RetryMax, d.RetryMax)
+	fill(&c.FetchAttempts, d.FetchAttempts)
+	fill(&c.MaxTopicBytes, d.MaxTopicBytes)
+	fill(&c.MaxRequestBytes, d.MaxRequestBytes)
+	fill(&c.DialTimeout, d.DialTimeout)
+	fill(&c.FetchTimeout, d.FetchTimeout)
+	fill(&c.DeliveryTimeout, d.DeliveryTimeout)
+	fill(&c.VerifyTimeout, d.VerifyTimeout)
+	fill(&c.RateLimit, d.RateLimit)
+	fill(&c.RateBurst, d.RateBurst)
+	fill(&c.MaxSubscriptionsPerHost, d.MaxSubscriptionsPerHost)
+	fill(&c.DeliveryConcurrency, d.DeliveryConcurrency)
+	fill(&c.HostConcurrency, c.DeliveryConcurrency)
+	fill(&c.VerifyConcurrency, d.VerifyConcurrency)
+	fill(&c.FetchConcurrency, d.FetchConcurrency)
+	fill(&c.ClaimTimeout, d.ClaimTimeout)
+	fill(&c.IdleInterval, d.IdleInterval)
+	fill(&c.CommitInterval, d.CommitInterval)
+	fill(&c.ShutdownTimeout, d.ShutdownTimeout)
+	fill(&c.Keep, d.Keep)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = defaultURL(c.Addr)
+	}
+	c.HostConcurrency = min(c.HostConcurrency, c.DeliveryConcurrency)
+	return c, c.check()
+}
+
+func fill[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+func (c Config) check() error {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("hub: public URL %q is not an absolute http(s) URL: pass --url https://hub.example.org/", c.PublicURL)
+	}
+	if c.LeaseMin < time.Second || c.LeaseMin > c.LeaseMax {
+		return fmt.Errorf("hub: lease bounds min %s, max %s: need 1s <= min <= max", c.LeaseMin, c.LeaseMax)
+	}
+	if c.RetryBase > c.RetryMax {
+		return fmt.Errorf("hub: retry base %s is above retry max %s", c.RetryBase, c.RetryMax)
+	}
+	if c.PollInterval < 0 {
+		return fmt.Errorf("hub: poll interval %s is negative: use 0 to disable polling", c.PollInterval)
+	}
+	return nil
+}
+
+// clampLease turns a requested hub.lease_seconds (0: none given) into the
+// lease the hub grants.
+func (c Config) clampLease(requested int64) int64 {
+	lease := time.Duration(requested) * time.Second
+	if requested <= 0 || requested > int64(c.LeaseMax/time.Second) {
+		if requested <= 0 {
+			lease = c.LeaseDefault
+		} else {
+			lease = c.LeaseMax
+		}
+	}
+	lease = min(max(lease, c.LeaseMin), c.LeaseMax)
+	return int64(lease / time.Second)
+}

@@ -1,0 +1,179 @@
+package hub
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rookery-social/rookery/hub/store"
+)
+
+func TestFailedDeliveryIsRetried(t *testing.T) {
+	h := startHub(t, nil)
+	topic := newTopic(t, atomType, "<feed>retry</feed>")
+	sub := newSubscriber(t)
+	sub.deliver = func(n int, _ *http.Request) int {
+		if n < 2 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	}
+	cb := sub.URL + "/cb"
+	subscribed(t, h, topic.URL, cb)
+	h.publish(t, topic.URL)
+	waitFor(t, "delivered after retries", func() bool {
+		ds := h.state(t, topic.URL, cb).Deliveries
+		return len(ds) == 1 && ds[0].State == "delivered"
+	})
+	d := h.state(t, topic.URL, cb).Deliveries[0]
+	if d.Attempts != 3 || d.LastStatus != http.StatusOK {
+		t.Errorf("delivery after 500, 500, 200: attempts %d, last status %d", d.Attempts, d.LastStatus)
+	}
+	for i, got := range sub.got() {
+		if string(got.Body) != "<feed>retry</feed>" {
+			t.Errorf("attempt %d carried %q", i, got.Body)
+		}
+	}
+}
+
+func TestRetriesGoOnUntilTheLeaseEnds(t *testing.T) {
+	h := startHub(t, func(c *Config) {
+		c.LeaseMin, c.LeaseDefault, c.LeaseMax = time.Second, time.Second, time.Second
+	})
+	topic := newTopic(t, atomType, "<feed/>")
+	sub := newSubscriber(t)
+	sub.deliver = func(int, *http.Request) int { return http.StatusServiceUnavailable }
+	cb := sub.URL + "/cb"
+	subscribed(t, h, topic.URL, cb)
+	h.publish(t, topic.URL)
+	waitFor(t, "delivery given up", func() bool {
+		ds := h.state(t, topic.URL, cb).Deliveries
+		return len(ds) == 1 && ds[0].State != "pending"
+	})
+	// With retries every 20-100ms over a one-second lease, a hub that gave
+	// up after a fixed small number of tries would show far fewer.
+	if n := len(sub.got()); n < 8 {
+		t.Errorf("only %d attempts within the lease", n)
+	}
+	if d := h.state(t, topic.URL, cb).Deliveries[0]; d.LastStatus != 503 || !strings.Contains(d.LastError, "503") {
+		t.Errorf("last delivery %+v does not say what the callback answered", d)
+	}
+}
+
+func TestGoneEndsSubscription(t *testing.T) {
+	h := startHub(t, nil)
+	topic := newTopic(t, atomType, "<feed>1</feed>")
+	sub := newSubscriber(t)
+	sub.deliver = func(int, *http.Request) int { return http.StatusGone }
+	cb := sub.URL + "/cb"
+	subscribed(t, h, topic.URL, cb)
+	h.publish(t, topic.URL)
+	waitFor(t, "subscription gone", func() bool { return h.state(t, topic.URL, cb).State == store.StateGone })
+	topic.set("<feed>2</feed>", "")
+	h.publish(t, topic.URL)
+	time.Sleep(100 * time.Millisecond)
+	if n := len(sub.got()); n != 1 {
+		t.Errorf("%d deliveries; after 410 Gone there must be no more", n)
+	}
+}
+
+func TestSlowCallbackTimesOutAndIsRetried(t *testing.T) {
+	h := startHub(t, func(c *Config) { c.DeliveryTimeout = 100 * time.Millisecond })
+	topic := newTopic(t, atomType, "<feed/>")
+	sub := newSubscriber(t)
+	sub.deliver = func(n int, r *http.Request) int {
+		if n == 0 {
+			select { // slower than the hub waits
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		}
+		return http.StatusOK
+	}
+	cb := sub.URL + "/cb"
+	subscribed(t, h, topic.URL, cb)
+	h.publish(t, topic.URL)
+	waitFor(t, "delivered on retry", func() bool {
+		ds := h.state(t, topic.URL, cb).Deliveries
+		return len(ds) == 1 && ds[0].State == "delivered"
+	})
+	if d := h.state(t, topic.URL, cb).Deliveries[0]; d.Attempts != 2 {
+		t.Errorf("attempts %d, want 2 (timeout, then success)", d.Attempts)
+	}
+}
+
+func TestOversizedTopicIsNotDelivered(t *testing.T) {
+	h := startHub(t, func(c *Config) { c.MaxTopicBytes = 1024 })
+	topic := newTopic(t, atomType, strings.Repeat("x", 1025))
+	sub := newSubscriber(t)
+	cb := sub.URL + "/cb"
+	subscribed(t, h, topic.URL, cb)
+	h.publish(t, topic.URL)
+	waitFor(t, "fetch error in metrics", func() bool {
+		_, m := h.get(t, "/metrics")
+		return strings.Contains(m, `hub_topic_fetches_total{result="error"} 1`)
+	})
+	if n := len(topic.fetches()); n != 1 {
+		t.Errorf("an oversized topic was fetched %d times; it is not retried", n)
+	}
+	topic.set(strings.Repeat("x", 1024), "")
+	h.publish(t, topic.URL)
+	waitFor(t, "delivery once the topic fits", func() bool { return len(sub.got()) == 1 })
+	if n := len(sub.got()[0].Body); n != 1024 {
+		t.Errorf("delivered %d bytes, want 1024", n)
+	}
+}
+
+func TestPerHostConcurrencyIsBounded(t *testing.T) {
+	h := startHub(t, func(c *Config) { c.HostConcurrency = 2; c.DeliveryConcurrency = 8 })
+	topic := newTopic(t, atomType, "<feed/>")
+	sub := newSubscriber(t)
+	sub.deliver = func(int, *http.Request) int { time.Sleep(20 * time.Millisecond); return http.StatusOK }
+	const n = 12
+	for i := range n {
+		subscribed(t, h, topic.URL, sub.URL+"/cb/"+strconv.Itoa(i))
+	}
+	h.publish(t, topic.URL)
+	waitFor(t, "all deliveries", func() bool { return len(sub.got()) == n })
+	if m := sub.maxSeen.Load(); m > 2 {
+		t.Errorf("%d deliveries in flight to one host, limit 2", m)
+	}
+}
+
+func TestPollingDeliversUnpingedChange(t *testing.T) {
+	h := startHub(t, func(c *Config) { c.PollInterval = 50 * time.Millisecond })
+	topic := newTopic(t, atomType, "<feed>1</feed>")
+	sub := newSubscriber(t)
+	subscribed(t, h, topic.URL, sub.URL+"/cb")
+	waitFor(t, "first polled delivery", func() bool { return len(sub.got()) >= 1 })
+	topic.set("<feed>2</feed>", "")
+	waitFor(t, "the un-pinged change", func() bool {
+		got := sub.got()
+		return string(got[len(got)-1].Body) == "<feed>2</feed>"
+	})
+}
+
+func TestFanOutReachesEverySubscriber(t *testing.T) {
+	topic := newTopic(t, atomType, "<feed>fan</feed>")
+	sub := newSubscriber(t)
+	h := startHub(t, nil)
+	const n = 300
+	for i := range n {
+		h.subscribe(t, topic.URL, sub.URL+"/cb/"+strconv.Itoa(i))
+	}
+	waitFor(t, "all verified", func() bool {
+		c, _ := h.store.Counts(t.Context(), time.Now())
+		return c.ActiveSubscriptions == n
+	})
+	h.publish(t, topic.URL)
+	waitFor(t, "every subscriber", func() bool { return len(sub.got()) >= n })
+	seen := map[string]bool{}
+	for _, d := range sub.got() {
+		seen[d.Path] = true
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct subscribers reached, want %d", len(seen), n)
+	}
+}

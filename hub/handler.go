@@ -1,0 +1,123 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/internal/websub"
+)
+
+// Handler returns the hub's HTTP interface: POST / (subscribe, unsubscribe,
+// publish), GET / (landing page), /healthz, /metrics and /subscription.
+func (h *Hub) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Post("/", h.handlePost)
+	r.Get("/", h.handleLanding)
+	r.Get("/healthz", h.handleHealth)
+	r.Get("/subscription", h.handleSubscription)
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(h.metrics.reg, promhttp.HandlerOpts{}))
+	return r
+}
+
+// handlePost answers subscription and publish requests at once (202); the
+// verification of intent and the topic fetch happen later.
+func (h *Hub) handlePost(w http.ResponseWriter, r *http.Request) {
+	req, status, err := h.readRequest(w, r)
+	if err == nil {
+		status, err = h.accept(r, req)
+	}
+	h.metrics.requests.WithLabelValues(metricMode(req.Mode), strconv.Itoa(status)).Inc()
+	if err != nil {
+		http.Error(w, err.Error(), status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintln(w, acceptedText(req))
+}
+
+// readRequest applies the rate limit and the body limit and parses the form.
+func (h *Hub) readRequest(w http.ResponseWriter, r *http.Request) (request, int, error) {
+	if !h.limiter.allow(r.RemoteAddr) {
+		w.Header().Set("Retry-After", "1")
+		return request{}, http.StatusTooManyRequests, errors.New("hub: too many requests from your address: slow down and retry later")
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return request{}, http.StatusUnsupportedMediaType,
+			errors.New("hub: send the request as a form: Content-Type: application/x-www-form-urlencoded")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxRequestBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return request{}, http.StatusRequestEntityTooLarge,
+				fmt.Errorf("hub: request body over %d bytes", h.cfg.MaxRequestBytes)
+		}
+		return request{}, http.StatusBadRequest, fmt.Errorf("hub: unreadable form: %w", err)
+	}
+	req, err := parseRequest(r.Form)
+	if err != nil {
+		return req, http.StatusBadRequest, err
+	}
+	return req, http.StatusAccepted, nil
+}
+
+// accept records a valid request durably.
+func (h *Hub) accept(r *http.Request, req request) (int, error) {
+	now := time.Now()
+	if req.Mode == websub.ModePublish {
+		for _, t := range req.Topics {
+			if _, err := h.store.RequestFetch(r.Context(), t, now); err != nil {
+				h.log.Error("hub: queueing fetch", "topic", t, "err", err)
+				return http.StatusServiceUnavailable, errors.New("hub: could not queue the fetch: try again later")
+			}
+		}
+		wake(h.fetchWake)
+		return http.StatusAccepted, nil
+	}
+	_, err := h.store.AddVerification(r.Context(), store.Verification{
+		Mode: req.Mode, Topic: req.Topic, Callback: req.Callback, Secret: req.Secret,
+		LeaseSeconds: h.cfg.clampLease(req.LeaseSeconds), CreatedAt: now,
+	})
+	if err != nil {
+		h.log.Error("hub: queueing verification", "topic", req.Topic, "callback", req.Callback, "err", err)
+		return http.StatusServiceUnavailable, errors.New("hub: could not queue the request: try again later")
+	}
+	wake(h.verifyWake)
+	return http.StatusAccepted, nil
+}
+
+func acceptedText(req request) string {
+	if req.Mode == websub.ModePublish {
+		return "Accepted: the topic will be fetched and any new content delivered to its subscribers."
+	}
+	return "Accepted: the hub will now verify your intent with a GET to your callback."
+}
+
+func metricMode(mode string) string {
+	switch mode {
+	case websub.ModeSubscribe, websub.ModeUnsubscribe, websub.ModePublish:
+		return mode
+	}
+	return "invalid"
+}
+
+func (h *Hub) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if err := h.store.Ping(r.Context()); err != nil {
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}

@@ -1,0 +1,279 @@
+package hub
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rookery-social/rookery/internal/websub"
+)
+
+// testHub is a hub served on loopback with a real SQLite file.
+type testHub struct {
+	*Hub
+	URL string
+}
+
+// fastConfig returns a config whose intervals suit tests.
+func fastConfig(t *testing.T) Config {
+	cfg := DefaultConfig()
+	cfg.DBPath = t.TempDir() + "/hub.db"
+	cfg.AllowPrivate = true
+	cfg.RetryBase = 20 * time.Millisecond
+	cfg.RetryMax = 100 * time.Millisecond
+	cfg.IdleInterval = 20 * time.Millisecond
+	cfg.ClaimTimeout = 2 * time.Second
+	cfg.DeliveryTimeout = 2 * time.Second
+	cfg.VerifyTimeout = 2 * time.Second
+	cfg.FetchTimeout = 2 * time.Second
+	cfg.PollInterval = 0
+	cfg.RateLimit = 1000
+	cfg.RateBurst = 1000
+	cfg.Logger = testLogger(t)
+	return cfg
+}
+
+func startHub(t *testing.T, change func(*Config)) *testHub {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fastConfig(t)
+	cfg.PublicURL = "http://" + ln.Addr().String() + "/"
+	if change != nil {
+		change(&cfg)
+	}
+	h, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return &testHub{Hub: h, URL: cfg.PublicURL}
+}
+
+// post sends a form to the hub and returns the status and body.
+func (th *testHub) post(t *testing.T, form url.Values) (int, string) {
+	t.Helper()
+	resp, err := http.PostForm(th.URL, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (th *testHub) mustPost(t *testing.T, form url.Values) {
+	t.Helper()
+	if code, body := th.post(t, form); code != http.StatusAccepted {
+		t.Fatalf("POST %v: %d %s, want 202", form, code, body)
+	}
+}
+
+func (th *testHub) subscribe(t *testing.T, topic, callback string, extra ...string) {
+	t.Helper()
+	f := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {callback}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		f.Add(extra[i], extra[i+1])
+	}
+	th.mustPost(t, f)
+}
+
+func (th *testHub) publish(t *testing.T, topics ...string) {
+	t.Helper()
+	th.mustPost(t, url.Values{"hub.mode": {"publish"}, "hub.url": topics})
+}
+
+// get fetches a hub page.
+func (th *testHub) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(strings.TrimSuffix(th.URL, "/") + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// state returns the subscription's state as the /subscription page shows it.
+func (th *testHub) state(t *testing.T, topic, callback string) subscriptionView {
+	t.Helper()
+	resp, err := http.Get(th.URL + "subscription?" + url.Values{"hub.topic": {topic}, "hub.callback": {callback}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v subscriptionView
+	if err := decodeJSON(resp.Body, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// waitFor polls cond until it holds or 10 seconds pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// topicServer is a test publisher: it serves one topic document.
+type topicServer struct {
+	*httptest.Server
+	mu          sync.Mutex
+	body        []byte
+	contentType string
+	etag        string
+	requests    []http.Header
+}
+
+func newTopic(t *testing.T, contentType, body string) *topicServer {
+	ts := &topicServer{body: []byte(body), contentType: contentType}
+	ts.Server = httptest.NewServer(http.HandlerFunc(ts.serve))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func (ts *topicServer) serve(w http.ResponseWriter, r *http.Request) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.requests = append(ts.requests, r.Header.Clone())
+	if ts.etag != "" {
+		w.Header().Set("ETag", ts.etag)
+		if r.Header.Get("If-None-Match") == ts.etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	w.Header()["Content-Type"] = []string{ts.contentType}
+	w.Write(ts.body)
+}
+
+func (ts *topicServer) set(body, etag string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.body, ts.etag = []byte(body), etag
+}
+
+func (ts *topicServer) fetches() []http.Header {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return append([]http.Header(nil), ts.requests...)
+}
+
+// delivery is one content distribution request a subscriber received.
+type delivery struct {
+	Path   string
+	Header http.Header
+	Body   []byte
+}
+
+// subscriber is a test subscriber: it answers verifications (echoing the
+// challenge unless told otherwise) and records deliveries.
+type subscriber struct {
+	*httptest.Server
+	mu         sync.Mutex
+	verifies   []*url.URL
+	deliveries []delivery
+	// verify answers a verification GET; default echoes the challenge.
+	verify func(q url.Values) (int, string)
+	// deliver answers the n-th delivery (from 0); default 204.
+	deliver  func(n int, r *http.Request) int
+	inFlight atomic.Int32
+	maxSeen  atomic.Int32
+}
+
+func newSubscriber(t *testing.T) *subscriber {
+	s := &subscriber{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *subscriber) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		s.mu.Lock()
+		s.verifies = append(s.verifies, r.URL)
+		verify := s.verify
+		s.mu.Unlock()
+		code, body := http.StatusOK, r.URL.Query().Get(websub.ParamChallenge)
+		if verify != nil {
+			code, body = verify(r.URL.Query())
+		}
+		w.WriteHeader(code)
+		io.WriteString(w, body)
+		return
+	}
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for m := s.maxSeen.Load(); n > m && !s.maxSeen.CompareAndSwap(m, n); m = s.maxSeen.Load() {
+	}
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	i := len(s.deliveries)
+	s.deliveries = append(s.deliveries, delivery{Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	deliver := s.deliver
+	s.mu.Unlock()
+	code := http.StatusNoContent
+	if deliver != nil {
+		code = deliver(i, r)
+	}
+	w.WriteHeader(code)
+}
+
+func (s *subscriber) setVerify(f func(url.Values) (int, string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.verify = f
+}
+
+func (s *subscriber) got() []delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]delivery(nil), s.deliveries...)
+}
+
+func (s *subscriber) gotOn(path string) []delivery {
+	var out []delivery
+	for _, d := range s.got() {
+		if d.Path == path {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (s *subscriber) verifications() []*url.URL {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*url.URL(nil), s.verifies...)
+}

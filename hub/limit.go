@@ -1,0 +1,63 @@
+package hub
+
+import (
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// ipLimiter is a token bucket per source IP address.
+type ipLimiter struct {
+	limit rate.Limit
+	burst int
+	mu    sync.Mutex
+	ips   map[string]*ipEntry
+}
+
+type ipEntry struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// maxTrackedIPs bounds the limiter's memory; idle entries are dropped.
+const maxTrackedIPs = 10000
+
+func newIPLimiter(perSecond float64, burst int) *ipLimiter {
+	return &ipLimiter{limit: rate.Limit(perSecond), burst: burst, ips: map[string]*ipEntry{}}
+}
+
+// allow reports whether a request from remoteAddr (host:port) may go on.
+func (l *ipLimiter) allow(remoteAddr string) bool {
+	ip, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		ip = remoteAddr
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.ips[ip]
+	if !ok {
+		if len(l.ips) >= maxTrackedIPs {
+			l.forget(now)
+		}
+		e = &ipEntry{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.ips[ip] = e
+	}
+	e.seen = now
+	return e.lim.AllowN(now, 1)
+}
+
+// forget drops entries idle long enough for their bucket to be full again.
+func (l *ipLimiter) forget(now time.Time) {
+	idle := time.Minute
+	if l.limit > 0 {
+		idle = max(idle, time.Duration(float64(l.burst)/float64(l.limit)*float64(time.Second)))
+	}
+	for ip, e := range l.ips {
+		if now.Sub(e.seen) > idle {
+			delete(l.ips, ip)
+		}
+	}
+}

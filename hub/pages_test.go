@@ -1,0 +1,57 @@
+package hub
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestObservabilityPages(t *testing.T) {
+	h := startHub(t, nil)
+	topic := newTopic(t, atomType, "<feed/>")
+	sub := newSubscriber(t)
+	cb := sub.URL + "/cb"
+	subscribed(t, h, topic.URL, cb, "hub.secret", "hidden-secret-value")
+	h.publish(t, topic.URL)
+	waitFor(t, "delivery", func() bool { return len(sub.got()) == 1 })
+
+	code, page := h.get(t, "/")
+	for _, want := range []string{"WebSub hub", "curl -d hub.mode=publish", h.URL, "Active subscriptions</td><td>1<"} {
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			t.Errorf("landing page (%d) lacks %q", code, want)
+		}
+	}
+	if code, body := h.get(t, "/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
+		t.Errorf("healthz: %d %q", code, body)
+	}
+	waitFor(t, "delivery metrics", func() bool {
+		_, m := h.get(t, "/metrics")
+		return strings.Contains(m, `hub_deliveries_total{result="ok"} 1`) && strings.Contains(m, "hub_deliveries_pending 0")
+	})
+	_, m := h.get(t, "/metrics")
+	for _, want := range []string{
+		"hub_subscriptions_active 1", `hub_verifications_total{mode="subscribe",result="verified"} 1`,
+		"hub_delivery_duration_seconds_count 1", `hub_topic_fetches_total{result="changed"} 1`,
+		"hub_deliveries_pending 0",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+
+	v := h.state(t, topic.URL, cb)
+	if v.State != "active" || !v.Signed || v.LeaseExpires == nil || len(v.Deliveries) != 1 || v.Deliveries[0].State != "delivered" || v.Deliveries[0].LastStatus != 204 {
+		t.Errorf("subscription page %+v", v)
+	}
+	_, raw := h.get(t, "/subscription?"+url.Values{"hub.topic": {topic.URL}, "hub.callback": {cb}}.Encode())
+	if strings.Contains(raw, "hidden-secret-value") {
+		t.Error("subscription page shows the secret")
+	}
+	if code, _ := h.get(t, "/subscription?hub.topic=http://x/&hub.callback=http://y/"); code != http.StatusNotFound {
+		t.Errorf("unknown subscription: %d, want 404", code)
+	}
+	if code, _ := h.get(t, "/subscription"); code != http.StatusBadRequest {
+		t.Errorf("no parameters: %d, want 400", code)
+	}
+}

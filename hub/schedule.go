@@ -1,0 +1,52 @@
+package hub
+
+import (
+	"context"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// every is a cron.Schedule firing at a fixed interval; unlike cron's
+// "@every" it keeps sub-second intervals (which tests use).
+type every time.Duration
+
+// Next implements cron.Schedule.
+func (e every) Next(t time.Time) time.Time { return t.Add(time.Duration(e)) }
+
+// sweepInterval is how often expired subscriptions and old rows are swept.
+const sweepInterval = time.Minute
+
+// schedule sets up the topic poll and the sweep.
+func (h *Hub) schedule() *cron.Cron {
+	c := cron.New()
+	if h.cfg.PollInterval > 0 {
+		c.Schedule(every(h.cfg.PollInterval), cron.FuncJob(h.poll))
+	}
+	c.Schedule(every(min(sweepInterval, h.cfg.LeaseMin)), cron.FuncJob(h.sweep))
+	return c
+}
+
+// poll queues a fetch of every subscribed topic, so a topic whose publisher
+// never pings is still delivered.
+func (h *Hub) poll() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, err := h.store.RequestPolls(ctx, time.Now())
+	if err != nil {
+		h.log.Error("hub: scheduling polls", "err", err)
+		return
+	}
+	if n > 0 {
+		h.log.Debug("hub: polling topics", "count", n)
+		wake(h.fetchWake)
+	}
+}
+
+func (h *Hub) sweep() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.store.Sweep(ctx, time.Now(), h.cfg.Keep); err != nil {
+		h.log.Error("hub: sweeping", "err", err)
+	}
+}

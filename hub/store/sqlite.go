@@ -1,0 +1,552 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rookery-social/rookery/internal/sqlitedb"
+)
+
+// component is the name of the hub's tables in schema_migrations.
+const component = "hub"
+
+var migrations = []string{`
+CREATE TABLE hub_topics (
+	id INTEGER PRIMARY KEY,
+	url TEXT NOT NULL UNIQUE,
+	etag TEXT NOT NULL DEFAULT '',
+	last_modified TEXT NOT NULL DEFAULT '',
+	content_hash TEXT NOT NULL DEFAULT '',
+	content_id INTEGER,
+	fetched_at INTEGER NOT NULL DEFAULT 0,
+	fetch_status TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE hub_contents (
+	id INTEGER PRIMARY KEY,
+	topic_id INTEGER NOT NULL REFERENCES hub_topics(id),
+	content_type TEXT NOT NULL,
+	body BLOB NOT NULL,
+	hash TEXT NOT NULL,
+	fetched_at INTEGER NOT NULL
+);
+CREATE TABLE hub_subscriptions (
+	id INTEGER PRIMARY KEY,
+	topic_id INTEGER NOT NULL REFERENCES hub_topics(id),
+	callback TEXT NOT NULL,
+	callback_host TEXT NOT NULL,
+	secret BLOB NOT NULL,
+	lease_seconds INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	state TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	UNIQUE (topic_id, callback)
+);
+CREATE INDEX hub_subscriptions_host ON hub_subscriptions(callback_host) WHERE state = 'active';
+CREATE INDEX hub_subscriptions_expiry ON hub_subscriptions(expires_at) WHERE state = 'active';
+CREATE INDEX hub_subscriptions_topic ON hub_subscriptions(topic_id, id) WHERE state = 'active';
+CREATE TABLE hub_verifications (
+	id INTEGER PRIMARY KEY,
+	mode TEXT NOT NULL,
+	topic TEXT NOT NULL,
+	callback TEXT NOT NULL,
+	secret BLOB NOT NULL,
+	lease_seconds INTEGER NOT NULL,
+	state TEXT NOT NULL DEFAULT 'pending',
+	result TEXT NOT NULL DEFAULT '',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	finished_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX hub_verifications_due ON hub_verifications(next_at) WHERE state = 'pending';
+CREATE INDEX hub_verifications_sub ON hub_verifications(topic, callback, id);
+CREATE TABLE hub_fetches (
+	topic_id INTEGER PRIMARY KEY REFERENCES hub_topics(id),
+	next_at INTEGER NOT NULL,
+	claimed_until INTEGER NOT NULL DEFAULT 0,
+	gen INTEGER NOT NULL DEFAULT 1,
+	attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE hub_deliveries (
+	id INTEGER PRIMARY KEY,
+	subscription_id INTEGER NOT NULL REFERENCES hub_subscriptions(id),
+	content_id INTEGER NOT NULL REFERENCES hub_contents(id),
+	state INTEGER NOT NULL DEFAULT 0,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL,
+	claimed INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL,
+	finished_at INTEGER NOT NULL DEFAULT 0,
+	last_status INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX hub_deliveries_due ON hub_deliveries(next_at) WHERE state = 0;
+CREATE INDEX hub_deliveries_content ON hub_deliveries(content_id, subscription_id);
+CREATE INDEX hub_contents_topic ON hub_contents(topic_id, id);
+`}
+
+// SQLite is the Store on an embedded SQLite file (WAL mode).
+type SQLite struct {
+	db *sql.DB
+	// wmu serializes this process's write transactions: waiting on a Go
+	// mutex is prompt, while SQLite's busy handler sleeps in steps of
+	// milliseconds, which would stall the delivery hot path.
+	wmu sync.Mutex
+	// stop ends the background checkpoints; done says they ended.
+	stop, done chan struct{}
+	closeOnce  sync.Once
+	// contentSeq is the last content id given out (guarded by wmu). Ids
+	// are never reused, even when a fan-out rolls back, so a delivery sent
+	// before a failed commit can never be taken for a later one.
+	contentSeq int64
+	// hot holds the statements of the delivery hot path, prepared once.
+	hot map[string]*sql.Stmt
+}
+
+var _ Store = (*SQLite)(nil)
+
+// OpenSQLite opens (creating if needed) the hub's SQLite database at path
+// and brings its schema up to date.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	db, err := sqlitedb.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := tunePool(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := sqlitedb.Migrate(ctx, db, component, migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &SQLite{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	if err := s.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM hub_contents`).Scan(&s.contentSeq); err != nil {
+		s.closeHot()
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	go s.checkpoint()
+	if err := s.releaseClaims(ctx, time.Now()); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkpointInterval is how often the WAL is copied back into the database.
+const checkpointInterval = time.Second
+
+// checkpoint copies the WAL into the database file every second, outside
+// the transactions of the delivery hot path.
+func (s *SQLite) checkpoint() {
+	defer close(s.done)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
+}
+
+// poolSize is the number of SQLite connections the hub keeps open.
+const poolSize = 8
+
+// tunePool opens every pooled connection once and sets what the fan-out
+// needs beyond sqlitedb's settings: statement journals in memory (a
+// multi-row INSERT in a transaction otherwise writes one to a temporary
+// file), a page cache large enough not to spill mid-transaction, and no
+// automatic WAL checkpoint inside a committing transaction (checkpoint
+// runs the checkpoints in the background instead). The connections are
+// kept open so the settings stay.
+func tunePool(ctx context.Context, db *sql.DB) error {
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	conns := make([]*sql.Conn, 0, poolSize)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range poolSize {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: opening connections: %w", err)
+		}
+		conns = append(conns, c)
+		if _, err := c.ExecContext(ctx, `PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0`); err != nil {
+			return fmt.Errorf("store: tuning connections: %w", err)
+		}
+	}
+	return nil
+}
+
+// releaseClaims makes deliveries leased by a previous process due at once.
+// One SQLite file serves one hub process, so at open nobody holds a claim:
+// after a crash, pending deliveries resume without waiting for their leases.
+func (s *SQLite) releaseClaims(ctx context.Context, now time.Time) error {
+	_, err := s.exec(ctx, `UPDATE hub_deliveries SET next_at = ?, claimed = 0 WHERE state = 0 AND claimed = 1`, ms(now))
+	if err != nil {
+		return fmt.Errorf("store: releasing claims: %w", err)
+	}
+	return nil
+}
+
+// hotStatements are prepared once; lists of ids travel as one JSON array
+// parameter (json_each), so the statement text never varies.
+var hotStatements = map[string]string{
+	"claimDeliveries": `SELECT d.id, d.subscription_id, d.content_id, d.attempts, d.created_at,
+		t.url, s.callback, s.secret, s.expires_at, s.state = 'active'
+		FROM hub_deliveries d JOIN hub_subscriptions s ON s.id = d.subscription_id JOIN hub_topics t ON t.id = s.topic_id
+		WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`,
+	"leaseDeliveries": `UPDATE hub_deliveries SET next_at = ?, claimed = 1 WHERE id IN (SELECT value FROM json_each(?))`,
+	"markDone": `UPDATE hub_deliveries SET state = 1, attempts = attempts + 1, finished_at = ?, last_status = ?,
+		last_error = '' WHERE state = 0 AND content_id = ? AND id IN (SELECT value FROM json_each(?))`,
+	"fanOut": `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
+		SELECT s.id, ?, ?, ? FROM hub_subscriptions s
+		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? AND s.id > ?`,
+	"fanOutHanded": `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at, claimed)
+		SELECT s.id, ?, ?, ?, 1 FROM hub_subscriptions s
+		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? AND s.id > ? ORDER BY s.id LIMIT ?
+		RETURNING id, subscription_id`,
+	"subscribers": `SELECT id, callback, secret, expires_at FROM hub_subscriptions
+		WHERE topic_id = ? AND state = 'active' AND id > ? AND id <= ?`,
+}
+
+func (s *SQLite) prepare(ctx context.Context) error {
+	s.hot = map[string]*sql.Stmt{}
+	for name, q := range hotStatements {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare %s: %w", name, err)
+		}
+		s.hot[name] = st
+	}
+	return nil
+}
+
+func (s *SQLite) closeHot() {
+	for _, st := range s.hot {
+		st.Close()
+	}
+}
+
+// stmt returns a hot statement bound to tx.
+func (s *SQLite) stmt(ctx context.Context, tx *sql.Tx, name string) *sql.Stmt {
+	return tx.StmtContext(ctx, s.hot[name])
+}
+
+// idList renders ids as a JSON array for json_each.
+func idList(ids []int64) string {
+	b := make([]byte, 0, len(ids)*8+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
+// Close closes the database.
+func (s *SQLite) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		s.closeHot()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// Ping checks the database answers.
+func (s *SQLite) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// withTx runs f in an immediate transaction.
+func (s *SQLite) withTx(ctx context.Context, what string, f func(*sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
+// AddVerification records a pending verification of intent.
+func (s *SQLite) AddVerification(ctx context.Context, v Verification) (int64, error) {
+	now := ms(v.CreatedAt)
+	res, err := s.exec(ctx, `INSERT INTO hub_verifications
+		(mode, topic, callback, secret, lease_seconds, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		v.Mode, v.Topic, v.Callback, nonNil(v.Secret), v.LeaseSeconds, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("store: add verification: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// ClaimVerifications leases due pending verifications.
+func (s *SQLite) ClaimVerifications(ctx context.Context, now, until time.Time, n int) ([]Verification, error) {
+	var out []Verification
+	err := s.withTx(ctx, "claim verifications", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, mode, topic, callback, secret, lease_seconds, attempts, created_at
+			FROM hub_verifications WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?`, ms(now), n)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v Verification
+			var created int64
+			if err := rows.Scan(&v.ID, &v.Mode, &v.Topic, &v.Callback, &v.Secret, &v.LeaseSeconds, &v.Attempts, &created); err != nil {
+				return err
+			}
+			v.CreatedAt, v.State = fromMS(created), VerifyPending
+			out = append(out, v)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return leaseRows(ctx, tx, "hub_verifications", "next_at = ?, attempts = attempts + 1", ms(until), verificationIDs(out))
+	})
+	return out, err
+}
+
+func verificationIDs(vs []Verification) []int64 {
+	ids := make([]int64, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	return ids
+}
+
+// leaseRows runs UPDATE table SET set WHERE id IN ids, with arg bound first.
+func leaseRows(ctx context.Context, tx *sql.Tx, table, set string, arg int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, arg)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	q := "UPDATE " + table + " SET " + set + " WHERE id IN (?" + strings.Repeat(",?", len(ids)-1) + ")"
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// FinishVerification records the outcome and applies a verified change.
+func (s *SQLite) FinishVerification(ctx context.Context, v Verification, state, result string, now time.Time) error {
+	return s.withTx(ctx, "finish verification", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE hub_verifications SET state = ?, result = ?, finished_at = ?, secret = x''
+			WHERE id = ?`, state, result, ms(now), v.ID); err != nil {
+			return err
+		}
+		if state != VerifyVerified {
+			return nil
+		}
+		if v.Mode == "unsubscribe" {
+			return unsubscribe(ctx, tx, v, now)
+		}
+		return subscribe(ctx, tx, v, now)
+	})
+}
+
+func topicID(ctx context.Context, tx *sql.Tx, topic string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO hub_topics(url) VALUES (?)
+		ON CONFLICT(url) DO UPDATE SET url = excluded.url RETURNING id`, topic).Scan(&id)
+	return id, err
+}
+
+func subscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time) error {
+	tid, err := topicID(ctx, tx, v.Topic)
+	if err != nil {
+		return err
+	}
+	expires := now.Add(time.Duration(v.LeaseSeconds) * time.Second)
+	_, err = tx.ExecContext(ctx, `INSERT INTO hub_subscriptions
+		(topic_id, callback, callback_host, secret, lease_seconds, expires_at, state, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)
+		ON CONFLICT(topic_id, callback) DO UPDATE SET secret = excluded.secret,
+			callback_host = excluded.callback_host, lease_seconds = excluded.lease_seconds,
+			expires_at = excluded.expires_at, state = 'active', updated_at = excluded.updated_at`,
+		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, ms(expires), ms(now), ms(now))
+	return err
+}
+
+func unsubscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time) error {
+	var sid int64
+	err := tx.QueryRowContext(ctx, `UPDATE hub_subscriptions SET state = 'unsubscribed', secret = x'', updated_at = ?
+		WHERE callback = ? AND topic_id = (SELECT id FROM hub_topics WHERE url = ?) AND state = 'active' RETURNING id`,
+		ms(now), v.Callback, v.Topic).Scan(&sid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return cancelPending(ctx, tx, sid, now, "unsubscribed")
+}
+
+// cancelPending cancels the pending deliveries of a subscription. Deliveries
+// are indexed by (content, subscription), which a fan-out appends to in
+// order, so they are found through the topic's content versions.
+func cancelPending(ctx context.Context, tx *sql.Tx, sid int64, now time.Time, why string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE hub_deliveries SET state = 3, finished_at = ?1, last_error = ?2
+		WHERE subscription_id = ?3 AND state = 0 AND content_id IN (SELECT c.id FROM hub_contents c
+			WHERE c.topic_id = (SELECT topic_id FROM hub_subscriptions WHERE id = ?3))`, ms(now), why, sid)
+	return err
+}
+
+// CallbackHost is the host[:port] of a callback URL, the unit of the per-host
+// limits. Callbacks are validated absolute URLs without user info, so the
+// host is what lies between "://" and the path; it is on the delivery hot
+// path, hence no url.Parse.
+func CallbackHost(callback string) string {
+	_, rest, ok := strings.Cut(callback, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.ToLower(rest)
+}
+
+// CountActiveByHost counts the active subscriptions whose callback is on host.
+func (s *SQLite) CountActiveByHost(ctx context.Context, host string, now time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM hub_subscriptions
+		WHERE callback_host = ? AND state = 'active' AND expires_at > ?`, host, ms(now)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count subscriptions: %w", err)
+	}
+	return n, nil
+}
+
+// Subscription returns the subscription of callback to topic.
+func (s *SQLite) Subscription(ctx context.Context, topic, callback string) (Subscription, error) {
+	var sub Subscription
+	var expires, created, updated int64
+	var secretLen int
+	err := s.db.QueryRowContext(ctx, `SELECT s.id, t.url, s.callback, s.callback_host, length(s.secret),
+		s.lease_seconds, s.expires_at, s.state, s.created_at, s.updated_at
+		FROM hub_subscriptions s JOIN hub_topics t ON t.id = s.topic_id
+		WHERE t.url = ? AND s.callback = ?`, topic, callback).Scan(&sub.ID, &sub.Topic, &sub.Callback,
+		&sub.CallbackHost, &secretLen, &sub.LeaseSeconds, &expires, &sub.State, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sub, fmt.Errorf("store: subscription of %s to %s: %w", callback, topic, ErrNotFound)
+	}
+	if err != nil {
+		return sub, fmt.Errorf("store: subscription: %w", err)
+	}
+	sub.HasSecret = secretLen > 0
+	sub.ExpiresAt, sub.CreatedAt, sub.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
+	return sub, nil
+}
+
+// Verifications returns the newest verifications of callback to topic,
+// without their secrets.
+func (s *SQLite) Verifications(ctx context.Context, topic, callback string, n int) ([]Verification, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, mode, lease_seconds, state, result, attempts, created_at, finished_at
+		FROM hub_verifications WHERE topic = ? AND callback = ? ORDER BY id DESC LIMIT ?`, topic, callback, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: verifications: %w", err)
+	}
+	defer rows.Close()
+	var out []Verification
+	for rows.Next() {
+		v := Verification{Topic: topic, Callback: callback}
+		var created, finished int64
+		if err := rows.Scan(&v.ID, &v.Mode, &v.LeaseSeconds, &v.State, &v.Result, &v.Attempts, &created, &finished); err != nil {
+			return nil, fmt.Errorf("store: verifications: %w", err)
+		}
+		v.CreatedAt, v.FinishedAt = fromMS(created), fromMS(finished)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// RecentDeliveries returns the newest deliveries of a subscription, one per
+// content version of its topic, newest first.
+func (s *SQLite) RecentDeliveries(ctx context.Context, subscriptionID int64, n int) ([]DeliveryRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.content_id, d.state, d.attempts, d.last_status, d.last_error,
+		d.created_at, d.next_at, d.finished_at FROM hub_contents c
+		JOIN hub_deliveries d ON d.content_id = c.id AND d.subscription_id = ?1
+		WHERE c.topic_id = (SELECT topic_id FROM hub_subscriptions WHERE id = ?1) ORDER BY c.id DESC LIMIT ?2`,
+		subscriptionID, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []DeliveryRecord
+	for rows.Next() {
+		var d DeliveryRecord
+		var created, next, finished int64
+		if err := rows.Scan(&d.ID, &d.ContentID, &d.State, &d.Attempts, &d.LastStatus, &d.LastError,
+			&created, &next, &finished); err != nil {
+			return nil, fmt.Errorf("store: deliveries: %w", err)
+		}
+		d.CreatedAt, d.NextAt, d.FinishedAt = fromMS(created), fromMS(next), fromMS(finished)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// exec runs one write statement outside a transaction, serialized with
+// the write transactions.
+func (s *SQLite) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.db.ExecContext(ctx, query, args...)
+}

@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func openTest(t *testing.T, path string) *SQLite {
+	t.Helper()
+	s, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// subscribeN verifies n subscriptions of callbacks http://cb/0… to topic.
+func subscribeN(t *testing.T, s *SQLite, topic string, n int, now time.Time) {
+	t.Helper()
+	for i := range n {
+		v := Verification{Mode: "subscribe", Topic: topic, Callback: "http://cb/" + strconv.Itoa(i),
+			Secret: []byte("k" + strconv.Itoa(i)), LeaseSeconds: 3600}
+		if err := s.FinishVerification(context.Background(), v, VerifyVerified, "", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fetchChanged runs one fetch of topic that finds new content.
+func fetchChanged(t *testing.T, s *SQLite, topic, body string, handoff Handoff, now time.Time) FanOut {
+	t.Helper()
+	ctx := context.Background()
+	if ok, err := s.RequestFetch(ctx, topic, now); err != nil || !ok {
+		t.Fatalf("RequestFetch: %v %v", ok, err)
+	}
+	jobs, err := s.ClaimFetches(ctx, now, now.Add(time.Minute), 10)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("ClaimFetches: %v %v", jobs, err)
+	}
+	out, err := s.FinishFetch(ctx, jobs[0], FetchResult{Changed: true, Body: []byte(body), Hash: body,
+		ContentType: "text/plain"}, handoff, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestFanOutHandsOverAndLeases(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	subscribeN(t, s, "http://t/", 1000, now)
+	lease := now.Add(time.Minute)
+	out := fetchChanged(t, s, "http://t/", "v1", Handoff{Max: 100, Until: lease}, now)
+	if out.Deliveries != 1000 || len(out.Handed) != 100 {
+		t.Fatalf("fan-out made %d deliveries, handed %d; want 1000 and 100", out.Deliveries, len(out.Handed))
+	}
+	for _, d := range out.Handed {
+		if d.Callback == "" || string(d.Secret) != "k"+d.Callback[len("http://cb/"):] || d.Topic != "http://t/" {
+			t.Fatalf("handed delivery lacks its subscription: %+v", d)
+		}
+	}
+	claimed, err := s.ClaimDeliveries(ctx, now, lease, 5000)
+	if err != nil || len(claimed) != 900 {
+		t.Fatalf("claimed %d (%v), want the 900 not handed over", len(claimed), err)
+	}
+	if again, _ := s.ClaimDeliveries(ctx, now, lease, 5000); len(again) != 0 {
+		t.Fatalf("claimed %d leased deliveries again", len(again))
+	}
+	if late, _ := s.ClaimDeliveries(ctx, lease, lease.Add(time.Minute), 5000); len(late) != 1000 {
+		t.Fatalf("after the leases ran out %d came back, want 1000", len(late))
+	}
+	c, err := s.Content(ctx, out.ContentID)
+	if err != nil || string(c.Body) != "v1" || c.ContentType != "text/plain" {
+		t.Fatalf("content %+v %v", c, err)
+	}
+}
+
+func TestFanOutHandsChunksBeforeCommit(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	subscribeN(t, s, "http://t/", 700, now)
+	var sizes []int
+	seen := map[int64]bool{}
+	hand := func(c Content, ds []Delivery) {
+		if string(c.Body) != "v1" {
+			t.Errorf("handed content %q", c.Body)
+		}
+		sizes = append(sizes, len(ds))
+		for _, d := range ds {
+			if seen[d.SubscriptionID] || d.Callback == "" {
+				t.Errorf("delivery %+v handed twice or without its callback", d)
+			}
+			seen[d.SubscriptionID] = true
+		}
+	}
+	out := fetchChanged(t, s, "http://t/", "v1", Handoff{Max: 500, Until: now.Add(time.Minute), Hand: hand}, now)
+	if out.Deliveries != 700 || len(out.Handed) != 0 || len(seen) != 500 {
+		t.Fatalf("deliveries %d, handed %d in the result and %d through Hand; want 700, 0, 500", out.Deliveries, len(out.Handed), len(seen))
+	}
+	if sizes[0] != handChunks[0] {
+		t.Errorf("first chunk %d, want %d so that sending starts early", sizes[0], handChunks[0])
+	}
+}
+
+func TestClaimsAreReleasedWhenReopened(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s := openTest(t, path)
+	now := time.Now()
+	subscribeN(t, s, "http://t/", 3, now)
+	fetchChanged(t, s, "http://t/", "v1", Handoff{Max: 2, Until: now.Add(time.Hour)}, now)
+	if c, _ := s.ClaimDeliveries(ctx, now, now.Add(time.Hour), 10); len(c) != 1 {
+		t.Fatalf("claimed %d, want 1", len(c))
+	}
+	s.Close() // as if killed: nothing was delivered
+	s = openTest(t, path)
+	defer s.Close()
+	if c, _ := s.ClaimDeliveries(ctx, time.Now(), time.Now().Add(time.Hour), 10); len(c) != 3 {
+		t.Fatalf("after reopening %d deliveries are due, want all 3", len(c))
+	}
+}
+
+func TestDeliveryOutcomes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	subscribeN(t, s, "http://t/", 3, now)
+	fetchChanged(t, s, "http://t/", "v1", Handoff{}, now)
+	fetchChanged(t, s, "http://t/", "v2", Handoff{}, now)
+	ds, _ := s.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10)
+	if len(ds) != 6 {
+		t.Fatalf("claimed %d, want 6", len(ds))
+	}
+	bySub := map[string][]Delivery{}
+	for _, d := range ds {
+		bySub[d.Callback] = append(bySub[d.Callback], d)
+	}
+	retryAt := now.Add(10 * time.Second)
+	gone := bySub["http://cb/2"][0]
+	err := s.CompleteDeliveries(ctx, []DeliveryResult{
+		result(bySub["http://cb/0"][0], OutcomeDone, 204),
+		result(bySub["http://cb/0"][1], OutcomeDone, 200),
+		{ID: bySub["http://cb/1"][0].ID, ContentID: bySub["http://cb/1"][0].ContentID, Outcome: OutcomeRetry,
+			Status: 500, Error: "callback answered 500", RetryAt: retryAt},
+		result(gone, OutcomeGone, 410),
+		// a result naming the right row but another content version (a
+		// rolled-back fan-out) changes nothing
+		{ID: bySub["http://cb/1"][1].ID, ContentID: 999, Outcome: OutcomeDone, Status: 200},
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub, _ := s.Subscription(ctx, "http://t/", "http://cb/2"); sub.State != StateGone {
+		t.Errorf("after 410 the subscription is %q", sub.State)
+	}
+	recs, _ := s.RecentDeliveries(ctx, gone.SubscriptionID, 10)
+	for _, r := range recs {
+		if r.State == DeliveryPending {
+			t.Errorf("delivery %d of a gone subscription still pending", r.ID)
+		}
+	}
+	due, _ := s.ClaimDeliveries(ctx, retryAt, retryAt.Add(time.Minute), 10)
+	if len(due) != 1 || due[0].ID != bySub["http://cb/1"][0].ID || due[0].Attempts != 1 {
+		t.Errorf("due after the retry time: %+v, want only the retried one", due)
+	}
+	sub1, _ := s.Subscription(ctx, "http://t/", "http://cb/1")
+	if recs, _ := s.RecentDeliveries(ctx, sub1.ID, 10); recs[0].State != DeliveryPending || recs[1].State != DeliveryPending {
+		t.Errorf("a result for another content version changed cb/1's deliveries: %+v", recs)
+	}
+	sub0, _ := s.Subscription(ctx, "http://t/", "http://cb/0")
+	recs, _ = s.RecentDeliveries(ctx, sub0.ID, 10)
+	if len(recs) != 2 || recs[0].State != DeliveryDone || recs[1].LastStatus != 204 || recs[1].Attempts != 1 {
+		t.Errorf("deliveries of cb/0: %+v", recs)
+	}
+}
+
+func result(d Delivery, o Outcome, status int) DeliveryResult {
+	return DeliveryResult{ID: d.ID, ContentID: d.ContentID, SubscriptionID: d.SubscriptionID, Outcome: o, Status: status}
+}
+
+func TestFetchRequestsAndRerun(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	if ok, _ := s.RequestFetch(ctx, "http://nobody-subscribed/", now); ok {
+		t.Error("a topic without subscribers was queued for fetching")
+	}
+	subscribeN(t, s, "http://t/", 1, now)
+	s.RequestFetch(ctx, "http://t/", now)
+	jobs, _ := s.ClaimFetches(ctx, now, now.Add(time.Minute), 10)
+	s.RequestFetch(ctx, "http://t/", now) // a ping while fetching
+	if _, err := s.FinishFetch(ctx, jobs[0], FetchResult{Status: "304"}, Handoff{}, now); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.ClaimFetches(ctx, now, now.Add(time.Minute), 10); len(again) != 1 {
+		t.Error("a ping during a fetch did not make the topic fetch again")
+	}
+}
+
+func TestSweepExpiresSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	subscribeN(t, s, "http://t/", 2, now)
+	fetchChanged(t, s, "http://t/", "v1", Handoff{}, now)
+	later := now.Add(2 * time.Hour)
+	if err := s.Sweep(ctx, later, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.Subscription(ctx, "http://t/", "http://cb/0")
+	if err != nil || sub.State != StateExpired {
+		t.Fatalf("subscription after its lease: %q %v", sub.State, err)
+	}
+	if c, _ := s.Counts(ctx, later); c.ActiveSubscriptions != 0 || c.PendingDeliveries != 0 {
+		t.Errorf("counts after expiry %+v", c)
+	}
+	if _, err := s.Subscription(ctx, "http://t/", "http://nope/"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown subscription: %v", err)
+	}
+}
+
+func TestCallbackHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://Example.org:8080/cb?x=1": "example.org:8080",
+		"https://a.example/":             "a.example",
+		"https://a.example?x=/y":         "a.example",
+		"http://[::1]:9/cb":              "[::1]:9",
+		"nonsense":                       "",
+	} {
+		if got := CallbackHost(in); got != want {
+			t.Errorf("CallbackHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
