@@ -58,18 +58,19 @@ background() { # name, command...
   "$@" >"$work/logs/$name.log" 2>&1 &
   pids+=($!)
 }
-wait_up_tcp() { # host:port
-  for _ in $(seq 1 100); do
+wait_up_tcp() { # host:port, name
+  for _ in $(seq 1 300); do
     (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null && return 0
     sleep 0.1
   done
-  echo "demo: nothing listens on $1; see $work/logs" >&2
+  echo "demo: nothing listens on $1 after 30s; $work/logs/$2.log says:" >&2
+  tail -20 "$work/logs/$2.log" >&2
   exit 1
 }
 
 say "Starting a WebSub hub on http://$hub/"
 background hub hub --addr "$hub" --db "$work/hub.db" --allow-private
-wait_up_tcp "$hub"
+wait_up_tcp "$hub" hub
 
 say "Creating two authors' sites"
 show feedpub init "$work/alice" --title "Alice's microblog" --author alice \
@@ -83,12 +84,12 @@ printf 'alice = "http://%s/feed.atom"\n' "$alice" >>"$work/bob/feedpub.toml"
 for s in alice bob; do feedpub build --dir "$work/$s" >/dev/null; done
 background alice-site feedpub serve --dir "$work/alice" --addr "$alice"
 background bob-site feedpub serve --dir "$work/bob" --addr "$bob"
-wait_up_tcp "$alice"; wait_up_tcp "$bob"
+wait_up_tcp "$alice" alice-site; wait_up_tcp "$bob" bob-site
 
 say "Alice's reader: who she is, then the daemon that takes pushes and Webmentions"
 show reader init --me "http://$alice/feed.atom"
 background reader reader serve --addr "$reader" --allow-private
-wait_up_tcp "$reader"
+wait_up_tcp "$reader" reader
 
 say "Alice writes her first post"
 show feedpub post --dir "$work/alice" --tag hello "Hello world, this is my first post on Rookery."

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -37,11 +38,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// env is the environment every program runs with: a private HOME and XDG
-// directories, and a git identity so that feedpub publish can commit.
+// env is the environment every program runs with: private XDG directories
+// under home, and a git identity so that feedpub publish can commit. HOME
+// stays, so that go keeps its build and module caches.
 func env(home string) []string {
 	return append(os.Environ(),
-		"HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_DATA_HOME="+filepath.Join(home, "data"),
 		"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
 		"GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.org",
 		"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.org",
@@ -175,4 +177,32 @@ func eventually(t *testing.T, limit time.Duration, what string, cond func() (boo
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("timed out after %s waiting for %s; last: %s", limit, what, last)
+}
+
+// addrInUse reports whether something listens on 127.0.0.1:port.
+func addrInUse(port int) bool {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's writes and a test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// demoPort finds a base port whose next 81 ports look free, so that the
+// quick start does not collide with other tests.
+func demoPort(t *testing.T) int {
+	t.Helper()
+	addr := freeAddr(t)
+	p, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
+	if p > 65000 {
+		p -= 1000
+	}
+	return p
+}
+
+// The README's quick start, word for word: scripts/demo.sh runs the whole
+// system and shows the posts arriving.
+func TestQuickStart(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "scripts/demo.sh", "--no-wait")
+	cmd.Dir = "../.."
+	cmd.Env = append(env(t.TempDir()), "ROOKERY_DEMO_DIR="+t.TempDir(), "ROOKERY_DEMO_PORT="+strconv.Itoa(demoPort(t)))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/demo.sh --no-wait: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"$ reader timeline", "my own git repository", // Bob's post arrived by push
+		"$ reader mentions", "Welcome @alice", // his reply, by Webmention and push
+		"$ reader thread", "Try next", "Stopped.",
+	} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("the quick start's output lacks %q:\n%s", want, out)
+		}
+	}
+	thread := out[bytes.Index(out, []byte("$ reader thread")):]
+	if a, b := bytes.Index(thread, []byte("first post on Rookery")), bytes.Index(thread, []byte("Welcome @alice")); a < 0 || b < a {
+		t.Errorf("the thread does not show Alice's post then Bob's reply:\n%s", thread)
+	}
+}
+
+// Ctrl-C stops the quick start and every program it started.
+func TestQuickStartStopsOnInterrupt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	port := demoPort(t)
+	cmd := exec.CommandContext(ctx, "bash", "scripts/demo.sh")
+	cmd.Dir = "../.."
+	cmd.Env = append(env(t.TempDir()), "ROOKERY_DEMO_DIR="+t.TempDir(), "ROOKERY_DEMO_PORT="+strconv.Itoa(port))
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Minute, "the quick start to wait for Ctrl-C", func() (bool, string) {
+		return strings.Contains(out.String(), "Press Ctrl-C"), out.String()
+	})
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) // as a terminal sends it: to the whole group
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("demo after Ctrl-C: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Stopped.") {
+		t.Errorf("no goodbye:\n%s", out.String())
+	}
+	for _, p := range []int{port + 80, port + 70, port + 1, port + 2} {
+		if addrInUse(p) {
+			t.Errorf("port %d still answers after Ctrl-C", p)
+		}
+	}
+}
