@@ -63,7 +63,6 @@ func BenchmarkFanOut(b *testing.B) {
 	cfg.DeliveryConcurrency, cfg.HostConcurrency = benchConcurrency, benchConcurrency
 	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6
 	cfg.VerifyConcurrency = 32
-	cfg.CommitInterval = 10 * time.Millisecond
 	cfg.PollInterval = 0
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	hubSrv := httptest.NewUnstartedServer(nil)

@@ -252,8 +252,12 @@ func (d *distributor) wait() { d.workers.Wait() }
 func (h *Hub) deliver(ctx context.Context, dl store.Delivery) store.DeliveryResult {
 	res := store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, SubscriptionID: dl.SubscriptionID}
 	now := time.Now()
-	if !dl.Active || !now.Before(dl.ExpiresAt) {
+	if !dl.Active {
 		res.Outcome, res.Error = store.OutcomeCancel, "subscription is no longer active"
+		return res
+	}
+	if !now.Before(dl.ExpiresAt) {
+		res.Outcome, res.Error = store.OutcomeFailed, "lease ended before the delivery succeeded"
 		return res
 	}
 	c, err := h.contents.get(ctx, dl.ContentID)
@@ -287,7 +291,7 @@ func (h *Hub) retry(res store.DeliveryResult, dl store.Delivery, status int, msg
 	res.Status, res.Error = status, msg
 	res.RetryAt = time.Now().Add(h.backoff(dl.Attempts))
 	if !res.RetryAt.Before(dl.ExpiresAt) {
-		res.Outcome, res.Error = store.OutcomeFailed, msg+" (lease ends before the next retry)"
+		res.Outcome, res.Error = store.OutcomeFailed, msg+"; then: lease ended before the delivery succeeded"
 		return res
 	}
 	res.Outcome = store.OutcomeRetry

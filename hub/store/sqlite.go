@@ -198,13 +198,19 @@ func tunePool(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// releaseClaims makes deliveries leased by a previous process due at once.
+// releaseClaims makes the work leased by a previous process due at once.
 // One SQLite file serves one hub process, so at open nobody holds a claim:
-// after a crash, pending deliveries resume without waiting for their leases.
+// after a crash, pending deliveries, verifications and fetches resume
+// without waiting for their leases.
 func (s *SQLite) releaseClaims(ctx context.Context, now time.Time) error {
-	_, err := s.exec(ctx, `UPDATE hub_deliveries SET next_at = ?, claimed = 0 WHERE state = 0 AND claimed = 1`, ms(now))
-	if err != nil {
-		return fmt.Errorf("store: releasing claims: %w", err)
+	for _, q := range []string{
+		`UPDATE hub_deliveries SET next_at = ?, claimed = 0 WHERE state = 0 AND claimed = 1`,
+		`UPDATE hub_verifications SET next_at = min(next_at, ?) WHERE state = 'pending'`,
+		`UPDATE hub_fetches SET claimed_until = 0, next_at = min(next_at, ?) WHERE claimed_until > 0`,
+	} {
+		if _, err := s.exec(ctx, q, ms(now)); err != nil {
+			return fmt.Errorf("store: releasing claims: %w", err)
+		}
 	}
 	return nil
 }

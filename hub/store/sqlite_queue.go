@@ -334,8 +334,12 @@ func (s *SQLite) CompleteDeliveries(ctx context.Context, results []DeliveryResul
 	})
 }
 
-const finalOutcome = `UPDATE hub_deliveries SET state = ?, attempts = attempts + ?, finished_at = ?, last_status = ?,
-	last_error = ? WHERE id = ? AND content_id = ? AND state = 0`
+// finalOutcome ends a delivery. A zero status (no attempt was made) keeps
+// the last attempt's status, and the reason is added to its error.
+const finalOutcome = `UPDATE hub_deliveries SET state = ?1, attempts = attempts + ?2, finished_at = ?3,
+	last_status = CASE WHEN ?4 = 0 THEN last_status ELSE ?4 END,
+	last_error = CASE WHEN ?4 = 0 AND last_error <> '' THEN last_error || '; then: ' || ?5 ELSE ?5 END
+	WHERE id = ?6 AND content_id = ?7 AND state = 0`
 
 func applyOutcome(ctx context.Context, tx *sql.Tx, r DeliveryResult, now time.Time) error {
 	var err error
