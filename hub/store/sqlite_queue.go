@@ -381,9 +381,10 @@ func (s *SQLite) Sweep(ctx context.Context, now time.Time, keep time.Duration) e
 			sql  string
 			args []any
 		}{
-			{`UPDATE hub_deliveries SET state = 3, finished_at = ?, last_error = 'lease expired'
-				WHERE state = 0 AND subscription_id IN (SELECT id FROM hub_subscriptions WHERE state = 'active' AND expires_at <= ?)`,
-				[]any{ms(now), ms(now)}},
+			{`UPDATE hub_deliveries SET state = 2, finished_at = ?1,
+				last_error = CASE WHEN last_error <> '' THEN last_error || '; then: ' || ?3 ELSE ?3 END
+				WHERE state = 0 AND subscription_id IN (SELECT id FROM hub_subscriptions WHERE state = 'active' AND expires_at <= ?2)`,
+				[]any{ms(now), ms(now), "lease ended before the delivery succeeded"}},
 			{`UPDATE hub_subscriptions SET state = 'expired', secret = x'', updated_at = ?
 				WHERE state = 'active' AND expires_at <= ?`, []any{ms(now), ms(now)}},
 			// Rows are in creation order: only those before the first one
