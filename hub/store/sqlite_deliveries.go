@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 )
+
 // ClaimDeliveries leases up to n due pending deliveries, joined with what
 // sending them needs. The lease is the row's next_at (and claimed = 1): a
 // crashed worker's claims become due again when it passes.

@@ -245,4 +245,3 @@ func failFetch(ctx context.Context, tx *sql.Tx, job FetchJob, res FetchResult, n
 		next_at = max(next_at, ?) WHERE topic_id = ?`, ms(res.RetryAt), job.TopicID)
 	return err
 }
-
