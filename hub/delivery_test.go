@@ -203,6 +203,8 @@ func TestOnContentHookSeesEachNewVersionOnce(t *testing.T) {
 	topic.set("<feed>2</feed>", "")
 	h.publish(t, topic.URL)
 	waitFor(t, "second delivery", func() bool { return len(sub.got()) == 2 })
+	// The hook runs once the fan-out is committed, maybe after delivery.
+	waitFor(t, "the hook", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= 2 })
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{topic.URL + " <feed>1</feed>", topic.URL + " <feed>2</feed>"}
