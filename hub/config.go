@@ -119,7 +119,7 @@ func DefaultConfig() Config {
 		PollInterval:            15 * time.Minute,
 		ClaimTimeout:            2 * time.Minute,
 		IdleInterval:            time.Second,
-		CommitInterval:          3 * time.Millisecond,
+		CommitInterval:          10 * time.Millisecond,
 		ShutdownTimeout:         20 * time.Second,
 		Keep:                    7 * 24 * time.Hour,
 	}

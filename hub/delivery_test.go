@@ -1,9 +1,12 @@
 package hub
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,7 +43,8 @@ func TestFailedDeliveryIsRetried(t *testing.T) {
 
 func TestRetriesGoOnUntilTheLeaseEnds(t *testing.T) {
 	h := startHub(t, func(c *Config) {
-		c.LeaseMin, c.LeaseDefault, c.LeaseMax = time.Second, time.Second, time.Second
+		c.LeaseMin, c.LeaseDefault, c.LeaseMax = 2*time.Second, 2*time.Second, 2*time.Second
+		c.RetryBase, c.RetryMax = 20*time.Millisecond, 20*time.Millisecond
 	})
 	topic := newTopic(t, atomType, "<feed/>")
 	sub := newSubscriber(t)
@@ -52,13 +56,14 @@ func TestRetriesGoOnUntilTheLeaseEnds(t *testing.T) {
 		ds := h.state(t, topic.URL, cb).Deliveries
 		return len(ds) == 1 && ds[0].State != "pending"
 	})
-	// With retries every 20-100ms over a one-second lease, a hub that gave
-	// up after a fixed small number of tries would show far fewer.
-	if n := len(sub.got()); n < 8 {
+	// Retries every 10-30ms over a two-second lease: a hub that gave up
+	// after a fixed small number of tries would show far fewer.
+	if n := len(sub.got()); n < 10 {
 		t.Errorf("only %d attempts within the lease", n)
 	}
-	if d := h.state(t, topic.URL, cb).Deliveries[0]; d.LastStatus != 503 || !strings.Contains(d.LastError, "503") {
-		t.Errorf("last delivery %+v does not say what the callback answered", d)
+	d := h.state(t, topic.URL, cb).Deliveries[0]
+	if d.State != "failed" || d.LastStatus != 503 || !strings.Contains(d.LastError, "503") || !strings.Contains(d.LastError, "lease ended") {
+		t.Errorf("last delivery %+v does not say what the callback answered and why it stopped", d)
 	}
 }
 
@@ -175,5 +180,35 @@ func TestFanOutReachesEverySubscriber(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Errorf("%d distinct subscribers reached, want %d", len(seen), n)
+	}
+}
+
+func TestOnContentHookSeesEachNewVersionOnce(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	h := startHub(t, func(c *Config) {
+		c.OnContent = func(_ context.Context, c store.Content) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, c.Topic+" "+string(c.Body))
+		}
+	})
+	topic := newTopic(t, atomType, "<feed>1</feed>")
+	sub := newSubscriber(t)
+	subscribed(t, h, topic.URL, sub.URL+"/cb")
+	h.publish(t, topic.URL)
+	waitFor(t, "first delivery", func() bool { return len(sub.got()) == 1 })
+	h.publish(t, topic.URL) // unchanged
+	waitFor(t, "second fetch", func() bool { return len(topic.fetches()) == 2 })
+	topic.set("<feed>2</feed>", "")
+	h.publish(t, topic.URL)
+	waitFor(t, "second delivery", func() bool { return len(sub.got()) == 2 })
+	// The hook runs once the fan-out is committed, maybe after delivery.
+	waitFor(t, "the hook", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{topic.URL + " <feed>1</feed>", topic.URL + " <feed>2</feed>"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("hook saw %q, want %q", seen, want)
 	}
 }

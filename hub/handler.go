@@ -24,7 +24,7 @@ func (h *Hub) Handler() http.Handler {
 	r.Post("/", h.handlePost)
 	r.Get("/", h.handleLanding)
 	r.Get("/healthz", h.handleHealth)
-	r.Get("/subscription", h.handleSubscription)
+	r.With(h.rateLimited).Get("/subscription", h.handleSubscription)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(h.metrics.reg, promhttp.HandlerOpts{}))
 	return r
 }
@@ -44,6 +44,18 @@ func (h *Hub) handlePost(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	fmt.Fprintln(w, acceptedText(req))
+}
+
+// rateLimited applies the per-source-IP rate limit to a handler.
+func (h *Hub) rateLimited(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.limiter.allow(r.RemoteAddr) {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "hub: too many requests from your address: slow down and retry later", http.StatusTooManyRequests)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // readRequest applies the rate limit and the body limit and parses the form.

@@ -4,8 +4,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -267,4 +269,30 @@ func TestUnknownParametersIgnored(t *testing.T) {
 	waitFor(t, "subscription", func() bool { return h.state(t, topic.URL, cb).State == store.StateActive })
 	h.mustPost(t, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}, "hub.whatever": {"1"}})
 	waitFor(t, "delivery", func() bool { return len(sub.got()) == 1 })
+}
+
+func TestConditionalGetWithLastModified(t *testing.T) {
+	h := startHub(t, nil)
+	modified := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var mu sync.Mutex
+	var sinces []string
+	topic := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sinces = append(sinces, r.Header.Get("If-Modified-Since"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/atom+xml")
+		http.ServeContent(w, r, "feed.atom", modified, strings.NewReader("<feed>lm</feed>"))
+	}))
+	t.Cleanup(topic.Close)
+	sub := newSubscriber(t)
+	subscribed(t, h, topic.URL, sub.URL+"/cb")
+	h.publish(t, topic.URL)
+	waitFor(t, "delivery", func() bool { return len(sub.got()) == 1 })
+	h.publish(t, topic.URL)
+	waitFor(t, "second fetch", func() bool { mu.Lock(); defer mu.Unlock(); return len(sinces) == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	if sinces[0] != "" || sinces[1] != modified.Format(http.TimeFormat) {
+		t.Errorf("If-Modified-Since sent %q, want none then %q", sinces, modified.Format(http.TimeFormat))
+	}
 }

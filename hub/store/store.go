@@ -164,8 +164,8 @@ type Handoff struct {
 
 // FanOut is what FinishFetch did with changed content.
 type FanOut struct {
-	ContentID  int64 // 0 when the content did not change
-	Deliveries int   // created, handed or not
+	ContentID  int64      // 0 when the content did not change
+	Deliveries int        // created, handed or not
 	Handed     []Delivery // when Handoff.Hand is nil
 }
 

@@ -1,0 +1,240 @@
+package hub
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/rookery-social/rookery/hub/store"
+)
+
+// distributor sends deliveries with bounded concurrency overall and per
+// callback host. Deliveries reach it two ways: handed over by a fan-out
+// (created already leased, so the hot path never claims them) or claimed
+// in batches from the store (retries, and whatever a fan-out did not hand
+// over). Those whose host is busy wait in memory; a claimed one whose
+// host already has many waiting goes back to the store for later. A worker
+// that finishes takes the next waiting delivery of its host, keeping its
+// connection warm.
+type distributor struct {
+	h        *Hub
+	mu       sync.Mutex
+	running  map[string]int // per host
+	queued   map[string][]queuedDelivery
+	held     map[int64]bool // ids in memory, queued or running
+	nClaimed int            // queued deliveries that came from a claim
+	global   int
+	stopping bool
+	freed    chan struct{}
+	workers  sync.WaitGroup
+}
+
+type queuedDelivery struct {
+	store.Delivery
+	claimed bool
+}
+
+// maxHeld bounds the deliveries held in memory by hand-over.
+const maxHeld = 100_000
+
+func newDistributor(h *Hub) *distributor {
+	return &distributor{
+		h:       h,
+		running: map[string]int{},
+		queued:  map[string][]queuedDelivery{},
+		held:    map[int64]bool{},
+		freed:   make(chan struct{}, 1),
+	}
+}
+
+// capacity is how many claimed deliveries may be held in memory at once.
+func (d *distributor) capacity() int { return 4 * d.h.cfg.DeliveryConcurrency }
+
+// hostWaitMax is how many claimed deliveries may wait for one host.
+func (d *distributor) hostWaitMax() int { return 4 * d.h.cfg.HostConcurrency }
+
+func (d *distributor) room() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.capacity() - d.global - d.nClaimed
+}
+
+// handoffRoom is how many new deliveries a fan-out may hand over.
+func (d *distributor) handoffRoom() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopping {
+		return 0
+	}
+	return max(0, maxHeld-len(d.held))
+}
+
+// run claims due deliveries while there is room, until loopCtx ends.
+func (d *distributor) run(loopCtx, workCtx context.Context) {
+	more := true
+	for {
+		room := d.room()
+		if more && room >= d.capacity()/4 {
+			now := time.Now()
+			batch, err := d.h.store.ClaimDeliveries(loopCtx, now, now.Add(d.h.cfg.ClaimTimeout), room)
+			if err != nil && loopCtx.Err() == nil {
+				d.h.log.Error("hub: claiming deliveries", "err", err)
+			}
+			for _, dl := range batch {
+				d.admit(workCtx, dl, true)
+			}
+			more = len(batch) == room
+			if more {
+				continue
+			}
+		}
+		if !d.sleep(loopCtx, &more) {
+			d.stop()
+			return
+		}
+	}
+}
+
+// sleep waits for new work, a freed slot or the idle interval.
+func (d *distributor) sleep(ctx context.Context, more *bool) bool {
+	t := time.NewTimer(d.h.cfg.IdleInterval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-d.h.deliverWake:
+		*more = true
+	case <-t.C:
+		*more = true
+	case <-d.freed:
+	}
+	return true
+}
+
+// hand takes deliveries a fan-out created already leased. It never waits.
+func (d *distributor) hand(ctx context.Context, ds []store.Delivery) {
+	for _, dl := range ds {
+		d.admit(ctx, dl, false)
+	}
+}
+
+// admit starts a delivery, queues it for its busy host, or hands it back
+// to the store.
+func (d *distributor) admit(ctx context.Context, dl store.Delivery, claimed bool) {
+	host := store.CallbackHost(dl.Callback)
+	d.mu.Lock()
+	if d.held[dl.ID] { // a lease ran out while it waited here; now renewed
+		d.mu.Unlock()
+		return
+	}
+	switch {
+	case d.stopping && !claimed:
+		// Created leased: it comes back when the lease ends, or at the
+		// next start. Handing it back here could block a fan-out's
+		// transaction on the full results queue.
+		d.mu.Unlock()
+		return
+	case d.stopping:
+	case d.running[host] < d.h.cfg.HostConcurrency && d.global < d.h.cfg.DeliveryConcurrency:
+		d.held[dl.ID] = true
+		d.running[host]++
+		d.global++
+		d.workers.Add(1)
+		d.mu.Unlock()
+		go d.work(ctx, host, dl)
+		return
+	case !claimed || len(d.queued[host]) < d.hostWaitMax():
+		d.held[dl.ID] = true
+		d.queued[host] = append(d.queued[host], queuedDelivery{dl, claimed})
+		if claimed {
+			d.nClaimed++
+		}
+		d.mu.Unlock()
+		return
+	}
+	d.mu.Unlock()
+	d.h.metrics.deferred.Inc()
+	d.h.results <- store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred,
+		RetryAt: time.Now().Add(d.h.cfg.IdleInterval)}
+}
+
+// work sends deliveries for host until none waits that it may take.
+func (d *distributor) work(ctx context.Context, host string, dl store.Delivery) {
+	defer d.workers.Done()
+	for {
+		d.h.results <- d.h.deliver(ctx, dl)
+		var ok bool
+		if host, dl, ok = d.next(host, dl.ID); !ok {
+			wake(d.freed)
+			return
+		}
+	}
+}
+
+// next picks the delivery a finishing worker takes: one more for its host,
+// else one for another host with room; else it frees its slots.
+func (d *distributor) next(host string, done int64) (string, store.Delivery, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.held, done)
+	if !d.stopping {
+		if dl, ok := d.pop(host); ok {
+			return host, dl, true
+		}
+	}
+	d.running[host]--
+	if d.running[host] == 0 {
+		delete(d.running, host)
+	}
+	if !d.stopping {
+		for other := range d.queued {
+			if d.running[other] < d.h.cfg.HostConcurrency {
+				dl, _ := d.pop(other)
+				d.running[other]++
+				return other, dl, true
+			}
+		}
+	}
+	d.global--
+	return "", store.Delivery{}, false
+}
+
+// pop takes the first queued delivery of host; d.mu is held.
+func (d *distributor) pop(host string) (store.Delivery, bool) {
+	q := d.queued[host]
+	if len(q) == 0 {
+		return store.Delivery{}, false
+	}
+	first := q[0]
+	if len(q) == 1 {
+		delete(d.queued, host)
+	} else {
+		d.queued[host] = q[1:]
+	}
+	if first.claimed {
+		d.nClaimed--
+	}
+	return first.Delivery, true
+}
+
+// stop hands the queued deliveries back to the store, due at once.
+func (d *distributor) stop() {
+	d.mu.Lock()
+	d.stopping = true
+	var back []store.Delivery
+	for host, q := range d.queued {
+		for _, x := range q {
+			back = append(back, x.Delivery)
+			delete(d.held, x.ID)
+		}
+		delete(d.queued, host)
+	}
+	d.nClaimed = 0
+	d.mu.Unlock()
+	for _, dl := range back {
+		d.h.results <- store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred, RetryAt: time.Now()}
+	}
+}
+
+// wait returns when every running delivery has finished.
+func (d *distributor) wait() { d.workers.Wait() }
