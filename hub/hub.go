@@ -48,6 +48,7 @@ type Hub struct {
 
 	verifyWake, fetchWake, deliverWake chan struct{}
 	dist                               *distributor
+	track                              *tracker // nil when tracking is off
 	results                            chan store.DeliveryResult
 
 	cron *cron.Cron
@@ -97,6 +98,7 @@ func New(cfg Config) (*Hub, error) {
 	h.deliverClient = h.newClient(cfg.DeliveryTimeout, -1)
 	h.deliverClient.Timeout = 0 // post sets a deadline on each request
 	h.dist = newDistributor(h)
+	h.track = newTracker(h)
 	return h, nil
 }
 
@@ -136,6 +138,9 @@ func (h *Hub) Start(ctx context.Context) error {
 	h.startLoop(func() { h.verifyLoop(loopCtx, workCtx) })
 	h.startLoop(func() { h.fetchLoop(loopCtx, workCtx) })
 	h.startLoop(func() { h.dist.run(loopCtx, workCtx) })
+	if h.track != nil {
+		h.track.start(workCtx)
+	}
 	h.cron = h.schedule()
 	h.cron.Start()
 	h.log.Info("hub: started", "url", h.cfg.PublicURL, "allow_private", h.cfg.AllowPrivate)
@@ -173,6 +178,9 @@ func (h *Hub) drain(ctx context.Context) {
 	go func() {
 		h.loops.Wait()
 		h.work.Wait()
+		if h.track != nil {
+			h.track.stop() // it hands deliveries to the distributor
+		}
 		h.dist.wait()
 		close(done)
 	}()
