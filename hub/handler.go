@@ -92,7 +92,7 @@ func (h *Hub) accept(r *http.Request, req request) (int, error) {
 	now := time.Now()
 	if req.Mode == websub.ModePublish {
 		for _, t := range req.Topics {
-			if _, err := h.store.RequestFetch(r.Context(), t, now); err != nil {
+			if err := h.requestFetch(r.Context(), t, now); err != nil {
 				h.log.Error("hub: queueing fetch", "topic", t, "err", err)
 				return http.StatusServiceUnavailable, errors.New("hub: could not queue the fetch: try again later")
 			}

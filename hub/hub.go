@@ -55,6 +55,7 @@ type Hub struct {
 
 	mu        sync.Mutex
 	started   bool
+	closed    bool
 	stopLoops context.CancelFunc // stops claiming new work
 	stopWork  context.CancelFunc // aborts in-flight requests
 	loops     sync.WaitGroup     // the claim loops
@@ -157,11 +158,15 @@ func (h *Hub) startLoop(f func()) {
 
 // Close stops taking new work, waits for in-flight work until ctx ends
 // (then aborts it; aborted deliveries stay pending), writes the last
-// results and closes the store.
+// results and closes the store. Later calls do nothing.
 func (h *Hub) Close(ctx context.Context) error {
 	h.mu.Lock()
-	started := h.started
+	started, closed := h.started, h.closed
+	h.closed = true
 	h.mu.Unlock()
+	if closed {
+		return nil
+	}
 	if started {
 		h.drain(ctx)
 	}

@@ -224,3 +224,17 @@ func (h *Hub) trackRefusal(ctx context.Context, v store.Verification) (string, b
 	}
 	return "", true
 }
+
+// requestFetch queues the fetch a publish ping asks for. With tracking on,
+// a topic nobody subscribes to is fetched too, so that its entries reach
+// the tracked topics.
+func (h *Hub) requestFetch(ctx context.Context, topic string, now time.Time) error {
+	queued, err := h.store.RequestFetch(ctx, topic, now)
+	if err != nil || queued || h.track == nil {
+		return err
+	}
+	if _, ok, _ := track.FromURL(h.cfg.PublicURL, topic); ok {
+		return nil
+	}
+	return h.track.st.RequestTrackFetch(ctx, topic, now)
+}

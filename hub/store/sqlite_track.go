@@ -68,6 +68,9 @@ type TrackStore interface {
 	// before (their positions in keys) to topic's active subscribers. It
 	// does nothing when all were sent before or topic is unknown.
 	PublishTracked(ctx context.Context, topic string, keys []TrackKey, build func(fresh []int) (FetchResult, error), handoff Handoff, now time.Time) (FanOut, error)
+	// RequestTrackFetch queues a fetch of topic even when nobody
+	// subscribes to it (a publish ping), creating the topic if needed.
+	RequestTrackFetch(ctx context.Context, topic string, now time.Time) error
 	// SweepTrack forgets entries older than before, and the sent records
 	// of topics starting with prefix that have no active subscriber.
 	SweepTrack(ctx context.Context, before time.Time, prefix string, now time.Time) error
@@ -224,6 +227,21 @@ func (s *SQLite) SweepTrack(ctx context.Context, before time.Time, prefix string
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM hub_track_sent WHERE topic_id NOT IN (
 			SELECT s.topic_id FROM hub_subscriptions s WHERE s.state = 'active' AND s.expires_at > ?)`, ms(now))
+		return err
+	})
+}
+
+// RequestTrackFetch queues a fetch of topic whether or not it has a
+// subscriber (creating the topic), so that its entries reach tracked
+// topics.
+func (s *SQLite) RequestTrackFetch(ctx context.Context, topic string, now time.Time) error {
+	return s.withTx(ctx, "request fetch of "+topic, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hub_topics(url) VALUES (?) ON CONFLICT(url) DO NOTHING`, topic); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO hub_fetches(topic_id, next_at) SELECT id, ? FROM hub_topics WHERE url = ?
+			ON CONFLICT(topic_id) DO UPDATE SET gen = gen + 1, next_at = min(next_at, excluded.next_at), attempts = 0`,
+			ms(now), topic)
 		return err
 	})
 }
