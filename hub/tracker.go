@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,10 +51,67 @@ func (t *tracker) start(ctx context.Context) {
 	t.done.Add(1)
 	go func() {
 		defer t.done.Done()
-		for c := range t.queue {
-			t.handle(ctx, c)
-		}
+		t.run(ctx)
 	}()
+}
+
+// otherFormatGrace is how long an RSS or JSON Feed version waits before it
+// is matched, so that the Atom version of the same entries, usually pinged
+// at the same time, is taken as their origin.
+const otherFormatGrace = 2 * time.Second
+
+type deferred struct {
+	c   store.Content
+	due time.Time
+}
+
+// run matches queued versions in order; non-Atom ones after a grace. It
+// returns when the queue is closed and everything in it is matched.
+func (t *tracker) run(ctx context.Context) {
+	var later []deferred
+	for {
+		timer := time.NewTimer(time.Hour)
+		var due <-chan time.Time
+		if len(later) > 0 {
+			timer.Reset(time.Until(later[0].due))
+			due = timer.C
+		}
+		var open bool
+		later, open = t.step(ctx, due, later)
+		timer.Stop()
+		if !open {
+			return
+		}
+	}
+}
+
+// step matches one queued version (or defers it), or the first deferred
+// one when due; it reports false once the queue is closed (after
+// matching what was deferred).
+func (t *tracker) step(ctx context.Context, due <-chan time.Time, later []deferred) ([]deferred, bool) {
+	select {
+	case c, ok := <-t.queue:
+		if !ok {
+			for _, d := range later {
+				t.handle(ctx, d.c)
+			}
+			return nil, false
+		}
+		if !isAtom(c) {
+			return append(later, deferred{c: c, due: time.Now().Add(otherFormatGrace)}), true
+		}
+		t.handle(ctx, c)
+	case <-due:
+		t.handle(ctx, later[0].c)
+		later = later[1:]
+	}
+	return later, true
+}
+
+// isAtom sniffs an Atom document.
+func isAtom(c store.Content) bool {
+	head := c.Body[:min(len(c.Body), 1024)]
+	return strings.Contains(c.ContentType, "atom") || bytes.Contains(head, []byte("<feed"))
 }
 
 // stop ends the worker once the queued versions are matched.
@@ -97,12 +156,33 @@ func (t *tracker) handle(ctx context.Context, c store.Content) {
 	}
 	now := time.Now()
 	entries = t.recent(entries, now)
+	if !isAtom(c) {
+		entries = t.notElsewhere(ctx, entries)
+	}
 	if err := t.save(ctx, entries, now); err != nil {
 		t.h.log.Error("hub: keeping entries for tracking", "topic", c.Topic, "err", err)
 	}
 	for q, idx := range t.match(entries) {
 		t.publish(ctx, q, pick(entries, idx), now)
 	}
+}
+
+// notElsewhere drops entries already kept from another origin (the Atom
+// feed of the same site, for RSS and JSON Feed versions).
+func (t *tracker) notElsewhere(ctx context.Context, entries []track.Entry) []track.Entry {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	known, err := t.st.TrackOrigins(ctx, ids)
+	if err != nil {
+		t.h.log.Error("hub: tracking", "err", err)
+		return entries
+	}
+	return slices.DeleteFunc(entries, func(e track.Entry) bool {
+		o, ok := known[e.ID]
+		return ok && o != e.Source.Self
+	})
 }
 
 // recent drops entries older than TrackKeep.

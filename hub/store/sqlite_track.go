@@ -20,6 +20,7 @@ CREATE TABLE hub_track_entries (
 	UNIQUE (origin, entry_id)
 );
 CREATE INDEX hub_track_entries_sort ON hub_track_entries(sort_at);
+CREATE INDEX hub_track_entries_id ON hub_track_entries(entry_id);
 CREATE TABLE hub_track_terms (
 	term TEXT NOT NULL,
 	entry INTEGER NOT NULL REFERENCES hub_track_entries(id) ON DELETE CASCADE,
@@ -68,6 +69,9 @@ type TrackStore interface {
 	// before (their positions in keys) to topic's active subscribers. It
 	// does nothing when all were sent before or topic is unknown.
 	PublishTracked(ctx context.Context, topic string, keys []TrackKey, build func(fresh []int) (FetchResult, error), handoff Handoff, now time.Time) (FanOut, error)
+	// TrackOrigins returns, for each of ids kept, the origin it was first
+	// kept from.
+	TrackOrigins(ctx context.Context, ids []string) (map[string]string, error)
 	// RequestTrackFetch queues a fetch of topic even when nobody
 	// subscribes to it (a publish ping), creating the topic if needed.
 	RequestTrackFetch(ctx context.Context, topic string, now time.Time) error
@@ -244,4 +248,21 @@ func (s *SQLite) RequestTrackFetch(ctx context.Context, topic string, now time.T
 			ms(now), topic)
 		return err
 	})
+}
+
+// TrackOrigins maps the kept entry ids among ids to their first origin.
+func (s *SQLite) TrackOrigins(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		var origin string
+		err := s.db.QueryRowContext(ctx, `SELECT origin FROM hub_track_entries WHERE entry_id = ? ORDER BY id LIMIT 1`, id).Scan(&origin)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: track origins: %w", err)
+		}
+		out[id] = origin
+	}
+	return out, nil
 }
