@@ -272,7 +272,7 @@ func (t *tracker) document(q track.Query, entries []track.Entry, now time.Time) 
 // sweep forgets old entries and refreshes the index (leases end).
 func (t *tracker) sweep(ctx context.Context) {
 	now := time.Now()
-	if err := t.st.SweepTrack(ctx, now.Add(-t.h.cfg.TrackKeep), track.TrackURL(t.h.cfg.PublicURL)+"?", now); err != nil {
+	if err := t.st.SweepTrack(ctx, now.Add(-t.h.cfg.TrackKeep), now); err != nil {
 		t.h.log.Error("hub: sweeping tracked entries", "err", err)
 	}
 	t.refresh(ctx)

@@ -76,8 +76,8 @@ type TrackStore interface {
 	// subscribes to it (a publish ping), creating the topic if needed.
 	RequestTrackFetch(ctx context.Context, topic string, now time.Time) error
 	// SweepTrack forgets entries older than before, and the sent records
-	// of topics starting with prefix that have no active subscriber.
-	SweepTrack(ctx context.Context, before time.Time, prefix string, now time.Time) error
+	// of tracked topics that have no active subscriber.
+	SweepTrack(ctx context.Context, before, now time.Time) error
 }
 
 var _ TrackStore = (*SQLite)(nil)
@@ -224,7 +224,7 @@ func markSent(ctx context.Context, tx *sql.Tx, topicID int64, keys []TrackKey, n
 
 // SweepTrack forgets old entries and the sent records of unsubscribed
 // tracked topics.
-func (s *SQLite) SweepTrack(ctx context.Context, before time.Time, prefix string, now time.Time) error {
+func (s *SQLite) SweepTrack(ctx context.Context, before, now time.Time) error {
 	return s.withTx(ctx, "sweep tracked", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM hub_track_entries WHERE sort_at < ?`, ms(before)); err != nil {
 			return err

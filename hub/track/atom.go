@@ -115,7 +115,7 @@ func atomEntryOf(e *Entry, now time.Time) atomEntry {
 		a.Published = stamp(e.Published)
 	}
 	for _, p := range e.Authors {
-		a.Authors = append(a.Authors, atomPerson{Name: p.Name, URI: p.URI})
+		a.Authors = append(a.Authors, atomPerson(p))
 	}
 	if len(a.Authors) == 0 {
 		a.Source.Author = &atomPerson{Name: orText(e.Source.Title, e.Source.Self)}

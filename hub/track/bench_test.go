@@ -23,7 +23,7 @@ func BenchmarkMatch(b *testing.B) {
 			}
 			ix.Set(qs)
 			for i := range es {
-				es[i].Terms() // terms are computed once per entry, outside the index
+				es[i].termsOf() // terms are computed once per entry, outside the index
 			}
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {

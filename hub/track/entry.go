@@ -33,7 +33,7 @@ type Entry struct {
 	ReplyTo   *Reply    `json:"reply_to,omitempty"`
 	Source    Source    `json:"source"`
 
-	terms *terms
+	cached *terms
 }
 
 // Person is an entry's author.
@@ -62,7 +62,7 @@ type Source struct {
 	Self  string `json:"self"` // the origin feed URL (rel=self)
 }
 
-// Updated returns the entry's time for ordering: updated, else published.
+// When returns the entry's time for ordering: updated, else published.
 func (e *Entry) When() time.Time {
 	if !e.Updated.IsZero() {
 		return e.Updated

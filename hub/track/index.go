@@ -93,7 +93,7 @@ func keyWord(words []string) string {
 
 // Match returns the canonical form of every query e matches.
 func (ix *Index) Match(e *Entry) []string {
-	t := e.Terms()
+	t := e.termsOf()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	seen := map[string]bool{}

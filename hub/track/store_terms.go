@@ -14,7 +14,7 @@ const (
 // entries a query may match are found by LookupTerms: its tags, links,
 // reply directories and words.
 func (e *Entry) StoreTerms() []string {
-	t := e.Terms()
+	t := e.termsOf()
 	out := make([]string, 0, len(t.tags)+len(t.links)+len(t.words))
 	for tag := range t.tags {
 		out = append(out, termTag+tag)

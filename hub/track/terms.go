@@ -21,10 +21,10 @@ type terms struct {
 // hashtag finds #tags in text: not after a letter, digit or '&' (&#39;).
 var hashtag = regexp.MustCompile(`(?:^|[^\pL\pN_&#])#([\pL\pN_][\pL\pN_-]*)`)
 
-// Terms computes (once) what the entry can be matched by.
-func (e *Entry) Terms() *terms {
-	if e.terms != nil {
-		return e.terms
+// termsOf computes (once) what the entry can be matched by.
+func (e *Entry) termsOf() *terms {
+	if e.cached != nil {
+		return e.cached
 	}
 	t := &terms{tags: map[string]bool{}, words: map[string]bool{}, links: map[string]bool{}}
 	text, hrefs := textAndLinks(e.Content)
@@ -51,7 +51,7 @@ func (e *Entry) Terms() *terms {
 			}
 		}
 	}
-	e.terms = t
+	e.cached = t
 	return t
 }
 
@@ -104,7 +104,7 @@ func appendHref(z *html.Tokenizer, hrefs []string) []string {
 
 // Matches reports whether the entry matches q.
 func (q Query) Matches(e *Entry) bool {
-	t := e.Terms()
+	t := e.termsOf()
 	switch q.Kind {
 	case KindTag:
 		return t.tags[q.Tag]
