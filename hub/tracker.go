@@ -15,6 +15,7 @@ import (
 
 	"github.com/rookery-social/rookery/hub/store"
 	"github.com/rookery-social/rookery/hub/track"
+	"github.com/rookery-social/rookery/internal/websub"
 )
 
 // trackQueue is how many new topic versions may wait for matching; a full
@@ -128,6 +129,17 @@ func (t *tracker) enqueue(ctx context.Context, c store.Content) {
 	case t.queue <- c:
 	case <-ctx.Done():
 	}
+}
+
+// verified updates the index after a verified (un)subscription: a new
+// query is added at once; an unsubscription rebuilds the index, as the
+// query may have other subscribers.
+func (t *tracker) verified(ctx context.Context, mode string, q track.Query) {
+	if mode == websub.ModeSubscribe {
+		t.ix.Add(q)
+		return
+	}
+	t.refresh(ctx)
 }
 
 // refresh rebuilds the index from the tracked topics with active subscribers.

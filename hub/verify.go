@@ -67,8 +67,8 @@ func (h *Hub) verify(ctx context.Context, v store.Verification) {
 	}
 	h.finishVerification(ctx, v, store.VerifyVerified, "")
 	log.Info("hub: verified", "lease_seconds", v.LeaseSeconds)
-	if _, ok, _ := track.FromURL(h.cfg.PublicURL, v.Topic); ok && h.track != nil {
-		h.track.refresh(ctx)
+	if q, ok, err := track.FromURL(h.cfg.PublicURL, v.Topic); ok && err == nil && h.track != nil {
+		h.track.verified(ctx, v.Mode, q)
 	}
 }
 
