@@ -1,8 +1,10 @@
 package cli_test
 
 import (
+	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,5 +97,17 @@ func TestCLITrackUntrackTrackingTracked(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.want) {
 			t.Errorf("reader %v: exit %d, stderr %q; want %d and %q", c.args, code, errs, c.code, c.want)
 		}
+	}
+
+	// Without --hub: the hubs of followed feeds.
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		fmt.Fprintf(w, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><id>x</id><title>f</title>
+			<updated>2026-01-01T00:00:00Z</updated><link rel="hub" href="%s"/></feed>`, hub)
+	}))
+	defer feed.Close()
+	e.ok("follow", feed.URL+"/feed.atom")
+	if out := e.ok("track", "@"+feed.URL+"/feed.atom"); !strings.Contains(out, "at "+hub) {
+		t.Errorf("track without --hub said %q, want the followed feed's hub", out)
 	}
 }
