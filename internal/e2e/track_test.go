@@ -110,11 +110,31 @@ func TestTrackedTopics(t *testing.T) {
 		t.Errorf("after all deliveries, reader tracked shows %d posts, want 3", len(ps))
 	}
 
+	compost := subscriptionCallback(t, w.db, w.readerURL(), canon["compost heap"])
 	w.run("reader", "--db", w.db, "untrack", "heap compost")
 	out := w.run("reader", "--db", w.db, "tracking")
 	if strings.Contains(out, "compost") || !strings.Contains(out, "#gardening") {
 		t.Errorf("after untrack:\n%s", out)
 	}
+	eventually(t, 15*time.Second, "the hub to end the untracked subscription", func() (bool, string) {
+		state := hubState(t, w, canon["compost heap"], compost)
+		return state == "unsubscribed", state
+	})
+}
+
+// hubState is a subscription's state on the hub's subscription page.
+func hubState(t *testing.T, w *world, topic, callback string) string {
+	t.Helper()
+	resp, err := http.Get(w.hubURL() + "subscription?hub.topic=" + url.QueryEscape(topic) + "&hub.callback=" + url.QueryEscape(callback))
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	var v struct {
+		State string `json:"state"`
+	}
+	json.NewDecoder(resp.Body).Decode(&v)
+	return v.State
 }
 
 // waitTracked waits until `reader tracked [query]` lists n posts.
