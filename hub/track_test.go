@@ -148,7 +148,7 @@ func TestTrackFeedIsValidAtom(t *testing.T) {
 	waitFor(t, "the track feed", func() bool {
 		code, b := th.get(t, "/track?q="+url.QueryEscape("#GO"))
 		body = b
-		return code == http.StatusOK && strings.Count(b, "<entry>") == 2
+		return code == http.StatusOK && strings.Count(b, "<entry ") == 2
 	})
 	if got := trackedIDs(t, []byte(body)); !slices.Equal(got, []string{"tag:a,2026:posts/2 from " + aliceFeed, "tag:a,2026:posts/1 from " + aliceFeed}) {
 		t.Errorf("track feed entries %v, want newest first with their source", got)

@@ -42,8 +42,9 @@ const delivered = `<?xml version="1.0" encoding="UTF-8"?>
     <content type="html">&lt;p&gt;Go go go&lt;/p&gt;</content>
     <source><id>https://carol.example/feed.atom</id><title type="text">Carol</title><author><name>Carol</name></author><link rel="self" href="https://carol.example/feed.atom"></link></source>
   </entry>
-  <entry>
+  <entry xml:base="https://bob.example/">
     <id>tag:bob.example,2026:posts/b0</id>
+    <link rel="alternate" href="posts/b0/" type="text/html"></link>
     <title type="text">Older bob</title>
     <updated>2026-11-20T10:00:00Z</updated>
     <category term="go"></category>
@@ -184,6 +185,11 @@ func TestDeliveriesAreStoredUnderTheirOrigin(t *testing.T) {
 	slices.Sort(mt)
 	if !slices.Equal(mt, []string{"tag:bob.example,2026:posts/b1", "tag:carol.example,2026:posts/c1"}) {
 		t.Errorf("mentions %v: want bob's rel=mentioned and carol's reply", mt)
+	}
+	for _, p := range ps {
+		if p.ID == "tag:bob.example,2026:posts/b0" && p.URL != "https://bob.example/posts/b0/" {
+			t.Errorf("relative link under xml:base stored as %q", p.URL)
+		}
 	}
 	tl, _ := r.Timeline(ctx, aggregate.TimelineOptions{})
 	if len(tl) != 0 {

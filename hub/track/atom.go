@@ -62,6 +62,7 @@ type atomReply struct {
 // element", one atom:title and one atom:updated; atom:source keeps the
 // origin feed's metadata (RFC 4287 §4.2.11).
 type atomEntry struct {
+	Base       string         `xml:"xml:base,attr,omitempty"`
 	ID         string         `xml:"id"`
 	Title      atomText       `xml:"title"`
 	Updated    string         `xml:"updated"`
@@ -108,7 +109,7 @@ func atomEntryOf(e *Entry, now time.Time) atomEntry {
 	if when.IsZero() {
 		when = now
 	}
-	a := atomEntry{ID: e.ID, Title: atomText{Type: "text", Body: e.Title}, Updated: stamp(when),
+	a := atomEntry{Base: e.Base, ID: e.ID, Title: atomText{Type: "text", Body: e.Title}, Updated: stamp(when),
 		Source: atomSource{ID: e.Source.ID, Title: atomText{Type: "text", Body: e.Source.Title},
 			Links: []atomLink{{Rel: "self", Href: e.Source.Self}}}}
 	if !e.Published.IsZero() {

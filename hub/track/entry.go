@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"net/url"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ type Entry struct {
 	Mentioned []Link    `json:"mentioned,omitempty"`
 	ReplyTo   *Reply    `json:"reply_to,omitempty"`
 	Source    Source    `json:"source"`
+	// Base is the URL of the document the entry was fetched in: relative
+	// URLs in it resolve against it (xml:base of the track document).
+	Base string `json:"base,omitempty"`
 
 	cached *terms
 }
@@ -90,6 +94,7 @@ func Extract(body []byte, topic string) ([]Entry, error) {
 		if r, ok := rook[i]; ok {
 			r.apply(&e)
 		}
+		e.resolve(topic)
 		if e.ID != "" {
 			out = append(out, e)
 		}
@@ -253,4 +258,31 @@ func jsonExtensions(gf *gofeed.Feed, body []byte) map[int]rookeryItem {
 		out[i] = it
 	}
 	return out
+}
+
+// resolve makes the entry's link, mention and reply URLs absolute against
+// the document's URL, and records it as the entry's base.
+func (e *Entry) resolve(doc string) {
+	base, err := url.Parse(doc)
+	if err != nil {
+		return
+	}
+	abs := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		u, err := base.Parse(s)
+		if err != nil {
+			return s
+		}
+		return u.String()
+	}
+	e.Base = dir(doc) // the same for relative paths, and what gofeed resolves correctly
+	e.Link = abs(e.Link)
+	for i := range e.Mentioned {
+		e.Mentioned[i].Href = abs(e.Mentioned[i].Href)
+	}
+	if e.ReplyTo != nil {
+		e.ReplyTo.Href, e.ReplyTo.Source = abs(e.ReplyTo.Href), abs(e.ReplyTo.Source)
+	}
 }

@@ -179,3 +179,21 @@ func TestIndexSetReplaces(t *testing.T) {
 		t.Errorf("after Set: %v", got)
 	}
 }
+
+func TestExtractResolvesRelativeURLs(t *testing.T) {
+	doc := `<feed xmlns="http://www.w3.org/2005/Atom"><id>x</id><title>t</title><updated>2026-01-01T00:00:00Z</updated>
+<entry><id>e</id><title>t</title><updated>2026-01-01T00:00:00Z</updated><link href="posts/e/"/>
+<link rel="mentioned" href="../bob/feed.atom"/></entry></feed>`
+	es, err := Extract([]byte(doc), "https://host.example/alice/feed.atom")
+	if err != nil || len(es) != 1 {
+		t.Fatal(es, err)
+	}
+	e := es[0]
+	if e.Link != "https://host.example/alice/posts/e/" || e.Mentioned[0].Href != "https://host.example/bob/feed.atom" || e.Base != "https://host.example/alice/" {
+		t.Errorf("link %q, mentioned %q, base %q", e.Link, e.Mentioned[0].Href, e.Base)
+	}
+	q, _ := Parse("@https://host.example/bob/feed.atom")
+	if !q.Matches(&e) {
+		t.Error("a relative mention does not match its absolute feed URL")
+	}
+}
