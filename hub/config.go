@@ -82,6 +82,15 @@ type Config struct {
 	// Keep is how long finished deliveries and verifications are kept.
 	Keep time.Duration
 
+	// NoTrack turns tracked topics (GET /track and its subscriptions) off.
+	NoTrack bool
+	// TrackMaxPerHost caps active subscriptions to tracked topics per
+	// callback host.
+	TrackMaxPerHost int
+	// TrackKeep is how long fetched entries are kept for tracked topics;
+	// older entries are neither shown nor delivered.
+	TrackKeep time.Duration
+
 	// Logger receives structured logs; default slog.Default().
 	Logger *slog.Logger `json:"-"`
 	// OnContent, when set, is called after new content of a topic has been
@@ -122,6 +131,8 @@ func DefaultConfig() Config {
 		CommitInterval:          10 * time.Millisecond,
 		ShutdownTimeout:         20 * time.Second,
 		Keep:                    7 * 24 * time.Hour,
+		TrackMaxPerHost:         100,
+		TrackKeep:               7 * 24 * time.Hour,
 	}
 }
 
@@ -153,6 +164,8 @@ func (c Config) withDefaults() (Config, error) {
 	fill(&c.CommitInterval, d.CommitInterval)
 	fill(&c.ShutdownTimeout, d.ShutdownTimeout)
 	fill(&c.Keep, d.Keep)
+	fill(&c.TrackMaxPerHost, d.TrackMaxPerHost)
+	fill(&c.TrackKeep, d.TrackKeep)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

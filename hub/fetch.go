@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/hub/track"
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
@@ -49,7 +50,10 @@ func (h *Hub) fetchLoop(loopCtx, workCtx context.Context) {
 // queues its deliveries. This is the one place where new content of a
 // topic arrives: the OnContent hook runs here.
 func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
-	res := h.fetchTopic(ctx, job)
+	res := store.FetchResult{Status: "tracked topic: made by the hub, not fetched"}
+	if _, ok, _ := track.FromURL(h.cfg.PublicURL, job.Topic); !ok {
+		res = h.fetchTopic(ctx, job)
+	}
 	h.metrics.fetches.WithLabelValues(fetchLabel(res)).Inc()
 	now := time.Now()
 	handoff := store.Handoff{Max: h.dist.handoffRoom(), Until: now.Add(h.cfg.ClaimTimeout),
@@ -76,7 +80,7 @@ func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
 
 // newContent is the hook point after "new content fetched for topic T".
 func (h *Hub) newContent(ctx context.Context, contentID int64) {
-	if h.cfg.OnContent == nil {
+	if h.cfg.OnContent == nil && h.track == nil {
 		return
 	}
 	c, err := h.contents.get(ctx, contentID)
@@ -84,7 +88,12 @@ func (h *Hub) newContent(ctx context.Context, contentID int64) {
 		h.log.Error("hub: loading new content", "err", err)
 		return
 	}
-	h.cfg.OnContent(ctx, c)
+	if h.track != nil {
+		h.track.enqueue(ctx, c)
+	}
+	if h.cfg.OnContent != nil {
+		h.cfg.OnContent(ctx, c)
+	}
 }
 
 func fetchLabel(res store.FetchResult) string {

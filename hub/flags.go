@@ -79,6 +79,9 @@ func bindFlags(fs *flag.FlagSet, c *Config) *string {
 	fs.DurationVar(&c.CommitInterval, "commit-interval", c.CommitInterval, "how long delivery results are gathered into one transaction")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight work")
 	fs.DurationVar(&c.Keep, "keep", c.Keep, "how long finished deliveries and verifications are kept")
+	fs.BoolVar(&c.NoTrack, "no-track", false, "turn tracked topics (GET /track and subscriptions to it) off")
+	fs.IntVar(&c.TrackMaxPerHost, "track-max-per-host", c.TrackMaxPerHost, "active subscriptions to tracked topics allowed per callback host")
+	fs.DurationVar(&c.TrackKeep, "track-keep", c.TrackKeep, "how long fetched entries are kept for tracked topics (older ones are not matched)")
 	return fs.String("log-level", "info", "log level: debug, info, warn or error")
 }
 
@@ -109,6 +112,8 @@ func usage(fs *flag.FlagSet, out io.Writer) {
 A public W3C WebSub hub. POST / takes subscribe, unsubscribe and publish
 requests; GET / shows how to use it; /healthz, /metrics and
 /subscription?hub.topic=…&hub.callback=… help operators and subscribers.
+GET /track?q=#tag|@FEED_URL|words is a feed of matching entries from every
+topic the hub fetches, and a topic to subscribe to (see docs/HUB.md).
 SIGTERM drains in-flight work and exits.
 
 Every flag can also be set by its environment variable (shown in brackets);

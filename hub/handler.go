@@ -17,7 +17,8 @@ import (
 )
 
 // Handler returns the hub's HTTP interface: POST / (subscribe, unsubscribe,
-// publish), GET / (landing page), /healthz, /metrics and /subscription.
+// publish), GET / (landing page), /healthz, /metrics, /subscription and
+// /track (tracked topics).
 func (h *Hub) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
@@ -25,6 +26,7 @@ func (h *Hub) Handler() http.Handler {
 	r.Get("/", h.handleLanding)
 	r.Get("/healthz", h.handleHealth)
 	r.With(h.rateLimited).Get("/subscription", h.handleSubscription)
+	r.With(h.rateLimited).Get("/track", h.handleTrack)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(h.metrics.reg, promhttp.HandlerOpts{}))
 	return r
 }
@@ -90,7 +92,7 @@ func (h *Hub) accept(r *http.Request, req request) (int, error) {
 	now := time.Now()
 	if req.Mode == websub.ModePublish {
 		for _, t := range req.Topics {
-			if _, err := h.store.RequestFetch(r.Context(), t, now); err != nil {
+			if err := h.requestFetch(r.Context(), t, now); err != nil {
 				h.log.Error("hub: queueing fetch", "topic", t, "err", err)
 				return http.StatusServiceUnavailable, errors.New("hub: could not queue the fetch: try again later")
 			}

@@ -48,12 +48,14 @@ type Hub struct {
 
 	verifyWake, fetchWake, deliverWake chan struct{}
 	dist                               *distributor
+	track                              *tracker // nil when tracking is off
 	results                            chan store.DeliveryResult
 
 	cron *cron.Cron
 
 	mu        sync.Mutex
 	started   bool
+	closed    bool
 	stopLoops context.CancelFunc // stops claiming new work
 	stopWork  context.CancelFunc // aborts in-flight requests
 	loops     sync.WaitGroup     // the claim loops
@@ -97,6 +99,7 @@ func New(cfg Config) (*Hub, error) {
 	h.deliverClient = h.newClient(cfg.DeliveryTimeout, -1)
 	h.deliverClient.Timeout = 0 // post sets a deadline on each request
 	h.dist = newDistributor(h)
+	h.track = newTracker(h)
 	return h, nil
 }
 
@@ -136,6 +139,9 @@ func (h *Hub) Start(ctx context.Context) error {
 	h.startLoop(func() { h.verifyLoop(loopCtx, workCtx) })
 	h.startLoop(func() { h.fetchLoop(loopCtx, workCtx) })
 	h.startLoop(func() { h.dist.run(loopCtx, workCtx) })
+	if h.track != nil {
+		h.track.start(workCtx)
+	}
 	h.cron = h.schedule()
 	h.cron.Start()
 	h.log.Info("hub: started", "url", h.cfg.PublicURL, "allow_private", h.cfg.AllowPrivate)
@@ -152,11 +158,15 @@ func (h *Hub) startLoop(f func()) {
 
 // Close stops taking new work, waits for in-flight work until ctx ends
 // (then aborts it; aborted deliveries stay pending), writes the last
-// results and closes the store.
+// results and closes the store. Later calls do nothing.
 func (h *Hub) Close(ctx context.Context) error {
 	h.mu.Lock()
-	started := h.started
+	started, closed := h.started, h.closed
+	h.closed = true
 	h.mu.Unlock()
+	if closed {
+		return nil
+	}
 	if started {
 		h.drain(ctx)
 	}
@@ -173,6 +183,9 @@ func (h *Hub) drain(ctx context.Context) {
 	go func() {
 		h.loops.Wait()
 		h.work.Wait()
+		if h.track != nil {
+			h.track.stop() // it hands deliveries to the distributor
+		}
 		h.dist.wait()
 		close(done)
 	}()

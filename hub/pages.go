@@ -32,7 +32,12 @@ echo <code>hub.challenge</code> to confirm. Leases default to {{.LeaseDefault}}
 (between {{.LeaseMin}} and {{.LeaseMax}}); renew before they end.</p>
 <p>Something wrong? See the state of a subscription and its last deliveries:</p>
 <pre>curl '{{.URL}}subscription?hub.topic=https://example.org/feed.atom&amp;hub.callback=https://reader.example.net/websub/123'</pre>
-<h2>Now</h2>
+{{if .Tracking}}<h2>Track</h2>
+<p>Every entry this hub fetches can be followed by tag, by mention of a feed or by words,
+whoever wrote it: <code>{{.URL}}track?q=%23golang</code>, <code>{{.URL}}track?q=%40https://example.org/feed.atom</code>,
+<code>{{.URL}}track?q=static+site</code> are Atom feeds, and topics to subscribe to (use the feed's rel=self as hub.topic).</p>
+<pre>curl '{{.URL}}track?q=%23golang'</pre>
+{{end}}<h2>Now</h2>
 <table>
 <tr><td>Active subscriptions</td><td>{{.Counts.ActiveSubscriptions}}</td></tr>
 <tr><td>Topics</td><td>{{.Counts.Topics}}</td></tr>
@@ -54,7 +59,7 @@ func (h *Hub) handleLanding(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	err = landing.Execute(w, map[string]any{
-		"URL": h.cfg.PublicURL, "Counts": counts, "Keep": human(h.cfg.Keep),
+		"URL": h.cfg.PublicURL, "Counts": counts, "Keep": human(h.cfg.Keep), "Tracking": h.track != nil,
 		"LeaseDefault": human(h.cfg.LeaseDefault), "LeaseMin": human(h.cfg.LeaseMin), "LeaseMax": human(h.cfg.LeaseMax),
 	})
 	if err != nil {

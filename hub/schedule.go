@@ -24,6 +24,13 @@ func (h *Hub) schedule() *cron.Cron {
 		c.Schedule(every(h.cfg.PollInterval), cron.FuncJob(h.poll))
 	}
 	c.Schedule(every(min(sweepInterval, h.cfg.LeaseMin)), cron.FuncJob(h.sweep))
+	if h.track != nil {
+		c.Schedule(every(sweepInterval), cron.FuncJob(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			h.track.sweep(ctx)
+		}))
+	}
 	return c
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/hub/track"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/websub"
 )
@@ -66,6 +67,9 @@ func (h *Hub) verify(ctx context.Context, v store.Verification) {
 	}
 	h.finishVerification(ctx, v, store.VerifyVerified, "")
 	log.Info("hub: verified", "lease_seconds", v.LeaseSeconds)
+	if q, ok, err := track.FromURL(h.cfg.PublicURL, v.Topic); ok && err == nil && h.track != nil {
+		h.track.verified(ctx, v.Mode, q)
+	}
 }
 
 func (h *Hub) finishVerification(ctx context.Context, v store.Verification, state, result string) {
@@ -80,7 +84,11 @@ func (h *Hub) refusal(ctx context.Context, v store.Verification) string {
 	if v.Mode != websub.ModeSubscribe {
 		return ""
 	}
-	if err := h.checkTopicAddress(ctx, v.Topic); err != nil {
+	if reason, tracked := h.trackRefusal(ctx, v); tracked {
+		if reason != "" {
+			return reason
+		}
+	} else if err := h.checkTopicAddress(ctx, v.Topic); err != nil {
 		return err.Error()
 	}
 	sub, err := h.store.Subscription(ctx, v.Topic, v.Callback)

@@ -63,7 +63,7 @@ func (a *App) withReader(ctx context.Context, c *Call, fn func(*aggregate.Reader
 }
 
 func builtins() map[string]Command {
-	return map[string]Command{
+	cmds := map[string]Command{
 		"init": {"init --me FEED_URL", "say who you are (your feed URL), for mentions and replies", runInit,
 			stringFlag("me", "my feed URL")},
 		"follow": {"follow URL [--nick NICK]", "follow a feed, or the feed a page links to; backfill its archives", runFollow,
@@ -84,6 +84,10 @@ func builtins() map[string]Command {
 		"export":    {"export", "write followed feeds as OPML 2.0 to stdout", runExport, nil},
 		"serve":     serveCommand(),
 	}
+	for name, cmd := range trackCommands() {
+		cmds[name] = cmd
+	}
+	return cmds
 }
 
 func runInit(ctx context.Context, a *App, c *Call) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/daemon"
 	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/track"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
@@ -49,10 +50,16 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w (is another reader serve running? choose another --addr)", err)
 	}
+	tr, err := track.Open(ctx, db)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(a.Stderr, nil))
 	d, err := daemon.New(db, storeAdapter{r}, daemon.Config{
 		Addr: ln.Addr().String(), BaseURL: c.str("url"), AllowPrivate: c.on("allow-private"),
 		PollEvery: c.dur("poll"), SyncEvery: c.dur("sync"),
-		Logger: slog.New(slog.NewTextHandler(a.Stderr, nil)),
+		Logger: logger, Tracks: track.NewService(tr, storeAdapter{r}, logger),
 	})
 	if err != nil {
 		ln.Close()

@@ -67,6 +67,9 @@ type Config struct {
 	Lease time.Duration
 	// Logger receives the daemon's logs; default discards.
 	Logger *slog.Logger
+	// Tracks, when set, makes the subscriber also subscribe to tracked
+	// topics and store their deliveries (see subscriber.Tracks).
+	Tracks subscriber.Tracks
 }
 
 // Daemon is a configured `reader serve`.
@@ -90,7 +93,7 @@ func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
 	client := safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivate, UserAgent: UserAgent})
 	d := &Daemon{cfg: cfg, store: store, db: db, log: cfg.Logger, syncNow: make(chan struct{}, 1)}
 	d.sub, err = subscriber.New(db, store, subscriber.Config{BaseURL: cfg.BaseURL, Client: client,
-		Lease: cfg.Lease, Logger: cfg.Logger})
+		Lease: cfg.Lease, Logger: cfg.Logger, Tracks: cfg.Tracks})
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}

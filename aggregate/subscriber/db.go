@@ -10,13 +10,13 @@ import (
 )
 
 const subColumns = `id, feed_url, topic, hub, secret, state, lease_seconds, expires_at,
-	next_at, attempts, last_delivery_at, last_error`
+	next_at, attempts, last_delivery_at, last_error, kind`
 
 func (s *Subscriber) scan(row interface{ Scan(...any) error }) (Subscription, error) {
 	var sub Subscription
 	var expires, next, delivered int64
 	err := row.Scan(&sub.ID, &sub.FeedURL, &sub.Topic, &sub.Hub, &sub.secret, &sub.State,
-		&sub.LeaseSeconds, &expires, &next, &sub.attempts, &delivered, &sub.LastError)
+		&sub.LeaseSeconds, &expires, &next, &sub.attempts, &delivered, &sub.LastError, &sub.Kind)
 	if err != nil {
 		return sub, err
 	}
@@ -77,10 +77,10 @@ func (s *Subscriber) List(ctx context.Context) ([]Subscription, error) {
 
 func (s *Subscriber) insert(ctx context.Context, sub Subscription) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO subscriber_subscriptions
-		(id, feed_url, topic, hub, secret, state, lease_seconds, next_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(id, feed_url, topic, hub, secret, state, lease_seconds, next_at, created_at, kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sub.ID, sub.FeedURL, sub.Topic, sub.Hub, sub.secret, sub.State,
-		int64(s.cfg.Lease/time.Second), sec(sub.NextAction), s.now().Unix())
+		int64(s.cfg.Lease/time.Second), sec(sub.NextAction), s.now().Unix(), cmp(sub.Kind, KindFeed))
 	if err != nil {
 		return fmt.Errorf("subscriber: save subscription for %s: %w", sub.FeedURL, err)
 	}

@@ -92,7 +92,7 @@ func (s *Subscriber) confirmSubscribe(r *http.Request, sub Subscription) error {
 		return err
 	}
 	s.log.Info("subscription verified", "feed", sub.FeedURL, "hub", sub.Hub, "lease_seconds", lease)
-	return s.store.SetMode(r.Context(), sub.FeedURL, sink.ModePush)
+	return s.setMode(r.Context(), sub, sink.ModePush)
 }
 
 // deny records a hub's refusal and puts the feed back to polling.
@@ -104,7 +104,7 @@ func (s *Subscriber) deny(w http.ResponseWriter, r *http.Request, sub Subscripti
 	sub.NextAction = s.now().Add(deniedRetry)
 	err := s.save(r.Context(), sub)
 	if err == nil {
-		err = s.store.SetMode(r.Context(), sub.FeedURL, sink.ModePoll)
+		err = s.setMode(r.Context(), sub, sink.ModePoll)
 	}
 	if err != nil {
 		s.log.Error("recording denial", "feed", sub.FeedURL, "err", err)
@@ -153,13 +153,13 @@ func (s *Subscriber) deliver(w http.ResponseWriter, r *http.Request) {
 // 5xx so that the hub retries later (at-least-once).
 func (s *Subscriber) ingest(w http.ResponseWriter, r *http.Request, sub Subscription, body []byte) {
 	ctx := r.Context()
-	res, err := s.store.Ingest(ctx, sub.FeedURL, r.Header.Get("Content-Type"), body)
+	n, stored, err := s.storeDelivery(r, sub, body)
 	if err != nil {
 		s.log.Error("storing a delivery failed", "feed", sub.FeedURL, "err", err)
 		http.Error(w, "cannot store the content now; retry later", http.StatusServiceUnavailable)
 		return
 	}
-	s.log.Info("delivery stored", "feed", sub.FeedURL, "entries", len(res.Posts), "new_or_changed", res.Stored)
+	s.log.Info("delivery stored", "feed", sub.FeedURL, "kind", cmp(sub.Kind, KindFeed), "entries", n, "new_or_changed", stored)
 	if _, err := s.db.ExecContext(ctx, `UPDATE subscriber_subscriptions SET last_delivery_at = ? WHERE id = ?`,
 		s.now().Unix(), sub.ID); err != nil {
 		s.log.Error("recording a delivery", "feed", sub.FeedURL, "err", err)

@@ -62,6 +62,24 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests move it forward.
 	Now func() time.Time
+	// Tracks names the tracked topics to subscribe to besides followed
+	// feeds, and takes their deliveries; nil: none.
+	Tracks Tracks
+}
+
+// TrackedTopic is a tracked topic (a hub's track URL) to subscribe to.
+type TrackedTopic struct {
+	Topic string // the canonical track URL at Hub
+	Hub   string
+}
+
+// Tracks is the reader's side of tracked topics.
+type Tracks interface {
+	// TrackedTopics lists the tracked topics wanted.
+	TrackedTopics(ctx context.Context) ([]TrackedTopic, error)
+	// DeliverTracked stores a verified delivery of a tracked topic and
+	// returns how many entries it stored.
+	DeliverTracked(ctx context.Context, topic, contentType string, body []byte) (int, error)
 }
 
 // Subscriber is a WebSub subscriber backed by the reader's database.
@@ -85,8 +103,11 @@ type Subscription struct {
 	NextAction   time.Time `json:"next_action,omitzero"`
 	LastDelivery time.Time `json:"last_delivery,omitzero"`
 	LastError    string    `json:"last_error,omitempty"`
-	secret       string
-	attempts     int
+	// Kind is KindFeed for a followed feed, KindTrack for a tracked topic
+	// (whose FeedURL is the topic URL).
+	Kind     string `json:"kind"`
+	secret   string
+	attempts int
 }
 
 var migrations = []string{`
@@ -111,7 +132,13 @@ CREATE TABLE subscriber_discovery (
 	hubs TEXT NOT NULL,              -- newline-separated hub URLs
 	self TEXT NOT NULL,
 	checked_at INTEGER NOT NULL
-);`}
+);`, `ALTER TABLE subscriber_subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'feed';`}
+
+// Subscription kinds.
+const (
+	KindFeed  = "feed"  // a followed feed: deliveries are stored under it
+	KindTrack = "track" // a tracked topic: deliveries go to Config.Tracks
+)
 
 // New migrates the subscriber's tables in db and returns a Subscriber.
 func New(db *sql.DB, store sink.Store, cfg Config) (*Subscriber, error) {

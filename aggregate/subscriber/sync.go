@@ -15,9 +15,10 @@ import (
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
-// Sync brings the subscriptions in line with the followed feeds: it
-// subscribes to every followed feed that advertises a hub and has no
-// subscription yet, unsubscribes from feeds no longer followed, renews
+// Sync brings the subscriptions in line with the followed feeds and the
+// tracked topics: it subscribes to every followed feed that advertises a
+// hub and to every tracked topic that has no subscription yet,
+// unsubscribes from feeds no longer followed and topics no longer tracked, renews
 // leases that are due, retries failed or unverified requests, and marks
 // lapsed subscriptions so that their feeds are polled again.
 // It is cheap when there is nothing to do, so it can run every few seconds.
@@ -44,6 +45,7 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 			errs = append(errs, s.subscribeFeed(ctx, f))
 		}
 	}
+	errs = append(errs, s.syncTracked(ctx, live, followed))
 	now := s.now()
 	for _, sub := range subs {
 		switch {
@@ -164,7 +166,7 @@ func (s *Subscriber) due(ctx context.Context, sub Subscription) error {
 	}
 	if sub.State == StateActive && !sub.Expires.IsZero() && !sub.Expires.After(s.now()) {
 		s.log.Info("subscription lapsed, polling again", "feed", sub.FeedURL, "hub", sub.Hub)
-		if err := s.store.SetMode(ctx, sub.FeedURL, sink.ModePoll); err != nil {
+		if err := s.setMode(ctx, sub, sink.ModePoll); err != nil {
 			return fmt.Errorf("subscriber: %w", err)
 		}
 		sub.State, sub.Expires = StatePending, time.Time{}

@@ -88,7 +88,7 @@ CREATE TABLE hub_deliveries (
 CREATE INDEX hub_deliveries_due ON hub_deliveries(next_at) WHERE state = 0;
 CREATE INDEX hub_deliveries_content ON hub_deliveries(content_id, subscription_id);
 CREATE INDEX hub_contents_topic ON hub_contents(topic_id, id);
-`}
+`, trackMigration}
 
 // SQLite is the Store on an embedded SQLite file (WAL mode).
 type SQLite struct {

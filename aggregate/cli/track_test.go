@@ -1,0 +1,113 @@
+package cli_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startHub builds and runs the hub command on loopback; it stops with the test.
+func startHub(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "hub")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/hub").CombinedOutput(); err != nil {
+		t.Fatalf("building hub: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "--addr", addr, "--db", filepath.Join(dir, "hub.db"), "--allow-private", "--poll-interval", "0")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
+	url := "http://" + addr + "/"
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(url + "healthz"); err == nil {
+			resp.Body.Close()
+			return url
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("hub did not start")
+		}
+	}
+}
+
+func TestCLITrackUntrackTrackingTracked(t *testing.T) {
+	e := newEnv(t)
+	hub := startHub(t)
+	out := e.ok("track", "#GoLang", "--hub", hub) // flag after the query
+	if want := "tracking #golang at " + hub + " (topic " + hub + "track?q=%23golang)"; !strings.Contains(out, want) {
+		t.Errorf("track said %q, want %q", out, want)
+	}
+	e.ok("track", "--hub", hub, "Compost", "heap") // flag before, several words
+	list := e.jsonList("tracking", "--json")
+	if len(list) != 2 {
+		t.Fatalf("tracking --json: %v", list)
+	}
+	hasKeys(t, "tracking", list[0], "query", "typed", "hub", "topic", "state")
+	if list[1]["query"] != "compost heap" || list[1]["typed"] != "Compost heap" {
+		t.Errorf("words query stored as %v", list[1])
+	}
+	if out := e.ok("tracking"); !strings.Contains(out, "not subscribed yet") {
+		t.Errorf("tracking without reader serve:\n%s", out)
+	}
+	if _, errs, code := e.run("tracked"); code != 0 || !strings.Contains(errs, "no tracked posts yet") {
+		t.Errorf("tracked with nothing: exit %d, %q", code, errs)
+	}
+	if ps := e.jsonList("tracked", "heap compost", "--json"); len(ps) != 0 {
+		t.Errorf("tracked posts before any delivery: %v", ps)
+	}
+	if out := e.ok("untrack", "#golang"); !strings.Contains(out, "untracked #golang at "+hub) {
+		t.Errorf("untrack said %q", out)
+	}
+	if list := e.jsonList("tracking", "--json"); len(list) != 1 {
+		t.Errorf("after untrack: %v", list)
+	}
+
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"track"}, 2, "usage: reader track QUERY"},
+		{[]string{"track", "#x"}, 2, "no hub to track at"},
+		{[]string{"track", "go #go", "--hub", hub}, 1, "track: bad query"},
+		{[]string{"track", "#x", "--hub", "not a url"}, 2, "--hub"},
+		{[]string{"track", "#x", "--hub", "http://127.0.0.1:1/"}, 1, "connect"},
+		{[]string{"untrack", "#nothing"}, 1, "you do not track"},
+		{[]string{"tracked", "#nothing"}, 1, "you do not track"},
+		{[]string{"tracked", "-n", "0"}, 2, "-n 0"},
+	}
+	for _, c := range cases {
+		_, errs, code := e.run(c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("reader %v: exit %d, stderr %q; want %d and %q", c.args, code, errs, c.code, c.want)
+		}
+	}
+
+	// Without --hub: the hubs of followed feeds.
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		fmt.Fprintf(w, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><id>x</id><title>f</title>
+			<updated>2026-01-01T00:00:00Z</updated><link rel="hub" href="%s"/></feed>`, hub)
+	}))
+	defer feed.Close()
+	e.ok("follow", feed.URL+"/feed.atom")
+	if out := e.ok("track", "@"+feed.URL+"/feed.atom"); !strings.Contains(out, "at "+hub) {
+		t.Errorf("track without --hub said %q, want the followed feed's hub", out)
+	}
+}

@@ -1,0 +1,220 @@
+// Package track is the reader's side of tracked topics: the queries
+// (#tag, @FEED_URL, words) the reader tracks at hubs, resolving a query
+// to its canonical track URL at a hub, storing each delivered entry as an
+// ordinary post under its origin feed, and the record of which tracked
+// query brought which post.
+//
+// It keeps its own tables (component "track") in the reader's database.
+// It does not subscribe: the daemon's WebSub subscriber does, through
+// Service; and it does not list posts: package aggregate does.
+package track
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rookery-social/rookery/internal/sqlitedb"
+)
+
+var migrations = []string{`
+CREATE TABLE track_queries (
+	topic TEXT PRIMARY KEY,          -- the canonical track URL at hub: the WebSub topic
+	query TEXT NOT NULL,             -- its canonical query (the q of topic)
+	typed TEXT NOT NULL,             -- the query as the user typed it
+	hub TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE track_posts (
+	id INTEGER PRIMARY KEY,          -- arrival order
+	topic TEXT NOT NULL,
+	feed_url TEXT NOT NULL,          -- the origin feed the post is stored under
+	entry_id TEXT NOT NULL,
+	arrived_at INTEGER NOT NULL,
+	UNIQUE (topic, feed_url, entry_id)
+);
+CREATE INDEX track_posts_topic ON track_posts(topic, id);`}
+
+// Tracker holds the tracked queries and the posts they brought.
+type Tracker struct {
+	db *sql.DB
+}
+
+// Topic is one tracked query at one hub.
+type Topic struct {
+	Query   string    `json:"query"` // canonical
+	Typed   string    `json:"typed"`
+	Hub     string    `json:"hub"`
+	Topic   string    `json:"topic"`
+	Created time.Time `json:"created"`
+	State   string    `json:"state"` // of the WebSub subscription; "" when none yet
+}
+
+// Ref names a post a tracked query brought.
+type Ref struct {
+	Feed string
+	ID   string
+}
+
+// Open migrates the tracker's tables in db (the reader's database).
+func Open(ctx context.Context, db *sql.DB) (*Tracker, error) {
+	if err := sqlitedb.Migrate(ctx, db, "track", migrations); err != nil {
+		return nil, fmt.Errorf("track: %w", err)
+	}
+	return &Tracker{db: db}, nil
+}
+
+// Add records a tracked topic (again: it keeps the first).
+func (t *Tracker) Add(ctx context.Context, tp Topic) error {
+	_, err := t.db.ExecContext(ctx, `INSERT INTO track_queries(topic, query, typed, hub, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT(topic) DO NOTHING`, tp.Topic, tp.Query, tp.Typed, tp.Hub, time.Now().Unix())
+	if err != nil {
+		return fmt.Errorf("track: add %s: %w", tp.Topic, err)
+	}
+	return nil
+}
+
+// Remove forgets every topic of query (as typed or canonical) and the
+// record of the posts they brought (the posts stay); it returns them.
+func (t *Tracker) Remove(ctx context.Context, query string) ([]Topic, error) {
+	gone, err := t.Find(ctx, query)
+	if err != nil || len(gone) == 0 {
+		return gone, err
+	}
+	tx, err := t.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("track: remove: %w", err)
+	}
+	defer tx.Rollback()
+	for _, tp := range gone {
+		for _, q := range []string{`DELETE FROM track_queries WHERE topic = ?`, `DELETE FROM track_posts WHERE topic = ?`} {
+			if _, err := tx.ExecContext(ctx, q, tp.Topic); err != nil {
+				return nil, fmt.Errorf("track: remove: %w", err)
+			}
+		}
+	}
+	return gone, tx.Commit()
+}
+
+// Find returns the topics of query, as typed or in any equivalent
+// spelling (case, word order).
+func (t *Tracker) Find(ctx context.Context, query string) ([]Topic, error) {
+	all, err := t.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Topic
+	for _, tp := range all {
+		if same(tp.Typed, query) || same(tp.Query, query) {
+			out = append(out, tp)
+		}
+	}
+	return out, nil
+}
+
+// same compares queries ignoring case, spacing and word order.
+func same(a, b string) bool {
+	norm := func(s string) string {
+		w := strings.Fields(strings.ToLower(s))
+		slices.Sort(w)
+		return strings.Join(w, " ")
+	}
+	return norm(a) == norm(b)
+}
+
+// List returns the tracked topics, oldest first, with the state of their
+// subscriptions when `reader serve` has made them.
+func (t *Tracker) List(ctx context.Context) ([]Topic, error) {
+	rows, err := t.db.QueryContext(ctx, `SELECT topic, query, typed, hub, created_at FROM track_queries ORDER BY created_at, topic`)
+	if err != nil {
+		return nil, fmt.Errorf("track: list: %w", err)
+	}
+	defer rows.Close()
+	out := []Topic{}
+	for rows.Next() {
+		var tp Topic
+		var created int64
+		if err := rows.Scan(&tp.Topic, &tp.Query, &tp.Typed, &tp.Hub, &created); err != nil {
+			return nil, fmt.Errorf("track: list: %w", err)
+		}
+		tp.Created = time.Unix(created, 0).UTC()
+		out = append(out, tp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("track: list: %w", err)
+	}
+	for i := range out {
+		out[i].State = t.state(ctx, out[i].Topic)
+	}
+	return out, nil
+}
+
+// state is the subscriber's state of topic; "" when there is none (the
+// subscriber's table may not exist before the first `reader serve`).
+func (t *Tracker) state(ctx context.Context, topic string) string {
+	var s string
+	if t.db.QueryRowContext(ctx, `SELECT state FROM subscriber_subscriptions WHERE feed_url = ? ORDER BY created_at DESC LIMIT 1`,
+		topic).Scan(&s) != nil {
+		return ""
+	}
+	return s
+}
+
+// Record notes that topic brought the posts refs.
+func (t *Tracker) Record(ctx context.Context, topic string, refs []Ref) error {
+	now := time.Now().Unix()
+	for _, r := range refs {
+		if _, err := t.db.ExecContext(ctx, `INSERT INTO track_posts(topic, feed_url, entry_id, arrived_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, topic, r.Feed, r.ID, now); err != nil {
+			return fmt.Errorf("track: record: %w", err)
+		}
+	}
+	return nil
+}
+
+// Posts returns up to n posts brought by the topics of query (every
+// tracked topic when query is ""), newest arrival first, each once.
+func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]Ref, error) {
+	topics, err := t.List(ctx)
+	if query != "" && err == nil {
+		topics, err = t.Find(ctx, query)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(topics) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(topics)+1)
+	for _, tp := range topics {
+		args = append(args, tp.Topic)
+	}
+	rows, err := t.db.QueryContext(ctx, `SELECT feed_url, entry_id FROM track_posts WHERE topic IN (?`+
+		strings.Repeat(", ?", len(topics)-1)+`) GROUP BY feed_url, entry_id ORDER BY max(id) DESC LIMIT ?`, append(args, n)...)
+	if err != nil {
+		return nil, fmt.Errorf("track: posts: %w", err)
+	}
+	defer rows.Close()
+	var out []Ref
+	for rows.Next() {
+		var r Ref
+		if err := rows.Scan(&r.Feed, &r.ID); err != nil {
+			return nil, fmt.Errorf("track: posts: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// queryOf reads the canonical query of a track URL (its q parameter).
+func queryOf(topic string) string {
+	u, err := url.Parse(topic)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("q")
+}

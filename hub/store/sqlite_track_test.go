@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestTrackEntriesAndCandidates(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	err := s.SaveTrackEntries(ctx, []TrackEntry{
+		{Origin: "https://a/feed", EntryID: "1", SortAt: now.Add(-time.Hour), Data: []byte("one"), Terms: []string{"#go", "w:hello"}},
+		{Origin: "https://a/feed", EntryID: "2", SortAt: now, Data: []byte("two"), Terms: []string{"#go"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An edit rewrites the terms: entry 1 is no longer #go.
+	if err := s.SaveTrackEntries(ctx, []TrackEntry{{Origin: "https://a/feed", EntryID: "1", SortAt: now.Add(-time.Hour),
+		Data: []byte("one, edited"), Terms: []string{"w:hello"}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TrackCandidates(ctx, []string{"#go"}, 10)
+	if err != nil || len(got) != 1 || string(got[0].Data) != "two" {
+		t.Fatalf("candidates for #go: %+v %v", got, err)
+	}
+	if got, _ := s.TrackCandidates(ctx, []string{"w:hello"}, 10); len(got) != 1 || string(got[0].Data) != "one, edited" {
+		t.Errorf("candidates for hello: %+v", got)
+	}
+	origins, _ := s.TrackOrigins(ctx, []string{"1", "3"})
+	if len(origins) != 1 || origins["1"] != "https://a/feed" {
+		t.Errorf("origins %v", origins)
+	}
+	if err := s.SweepTrack(ctx, now.Add(-time.Minute), now); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.TrackCandidates(ctx, []string{"w:hello"}, 10); len(got) != 0 {
+		t.Errorf("an entry older than the keep time survived the sweep: %+v", got)
+	}
+}
+
+func TestPublishTrackedSendsEachEntryOnce(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	topic := "http://hub/track?q=%23go"
+	subscribeN(t, s, topic, 2, now)
+	publish := func(keys ...TrackKey) ([]int, FanOut) {
+		var fresh []int
+		out, err := s.PublishTracked(ctx, topic, keys, func(f []int) (FetchResult, error) {
+			fresh = f
+			return FetchResult{Changed: true, Body: []byte("doc"), Hash: "h", ContentType: "application/atom+xml"}, nil
+		}, Handoff{}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fresh, out
+	}
+	a, b := TrackKey{Origin: "o", EntryID: "a"}, TrackKey{Origin: "o", EntryID: "b"}
+	if fresh, out := publish(a); !slices.Equal(fresh, []int{0}) || out.Deliveries != 2 {
+		t.Errorf("first: fresh %v, %d deliveries", fresh, out.Deliveries)
+	}
+	if fresh, out := publish(a, b); !slices.Equal(fresh, []int{1}) || out.Deliveries != 2 {
+		t.Errorf("second: fresh %v, %d deliveries; want only b, to both subscribers", fresh, out.Deliveries)
+	}
+	if fresh, out := publish(b, a); fresh != nil || out.ContentID != 0 {
+		t.Errorf("third: fresh %v, content %d; want nothing", fresh, out.ContentID)
+	}
+	if _, out := publish(TrackKey{Origin: "o", EntryID: "c"}); out.ContentID == 0 {
+		t.Error("a new entry was not published")
+	}
+	if out, err := s.PublishTracked(ctx, "http://hub/track?q=%23none", []TrackKey{a}, nil, Handoff{}, now); err != nil || out.ContentID != 0 {
+		t.Errorf("unknown topic: %+v %v", out, err)
+	}
+}

@@ -1,0 +1,237 @@
+package hub
+
+import (
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rookery-social/rookery/hub/track"
+	"github.com/rookery-social/rookery/internal/websub"
+)
+
+// feedDoc is an Atom feed at self holding entries (already XML).
+func feedDoc(self, title string, entries ...string) string {
+	return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0">
+<id>` + self + `</id><title>` + title + `</title><updated>2026-11-20T10:00:00Z</updated>
+<author><name>` + title + `</name></author><link rel="self" href="` + self + `"/>` + strings.Join(entries, "\n") + `</feed>`
+}
+
+// entryXML is one entry; extra is raw XML (categories, links).
+func entryXML(id, updated, text, extra string) string {
+	return `<entry><id>` + id + `</id><title>` + text + `</title><updated>` + updated + `</updated>` + extra +
+		`<content type="html">&lt;p&gt;` + text + `&lt;/p&gt;</content></entry>`
+}
+
+// trackedIDs reads the entry ids (and their source rel=self) of a delivered
+// or served track document.
+func trackedIDs(t *testing.T, body []byte) []string {
+	t.Helper()
+	var doc struct {
+		Entries []struct {
+			ID     string `xml:"id"`
+			Source struct {
+				Links []struct {
+					Rel  string `xml:"rel,attr"`
+					Href string `xml:"href,attr"`
+				} `xml:"link"`
+			} `xml:"source"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("track document: %v\n%s", err, body)
+	}
+	var out []string
+	for _, e := range doc.Entries {
+		self := ""
+		for _, l := range e.Source.Links {
+			if l.Rel == "self" {
+				self = l.Href
+			}
+		}
+		out = append(out, e.ID+" from "+self)
+	}
+	return out
+}
+
+func TestTrackedTopicsDeliverNewMatchingEntriesOnce(t *testing.T) {
+	th := startHub(t, nil)
+	alice := newTopic(t, "application/atom+xml", "")
+	bob := newTopic(t, "application/atom+xml", "")
+	carol := newTopic(t, "application/atom+xml", "")
+	aliceFeed, bobFeed, carolFeed := alice.URL+"/feed.atom", bob.URL+"/feed.atom", carol.URL+"/feed.atom"
+	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a1", "2026-11-20T10:00:00Z", "Hello gophers", `<category term="golang"/>`)), "")
+	bob.set(feedDoc(bobFeed, "Bob", entryXML("b1", "2026-11-20T10:01:00Z", "Nothing to see", "")), "")
+	carol.set(feedDoc(carolFeed, "Carol", entryXML("c1", "2026-11-20T10:02:00Z", "A static site is enough", "")), "")
+
+	sub := newSubscriber(t)
+	queries := map[string]string{"/tag": "#GoLang", "/mention": "@" + aliceFeed, "/words": "site static"}
+	topics := map[string]string{}
+	for path, q := range queries {
+		pq, err := track.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		topics[path] = pq.URL(th.URL)
+		th.subscribe(t, topics[path], sub.URL+path, "hub.secret", "s"+path)
+	}
+	for path, topic := range topics {
+		waitFor(t, "tracked subscription "+path, func() bool { return th.state(t, topic, sub.URL+path).State == "active" })
+	}
+
+	// First publish of all three: the matching entries arrive once each.
+	th.publish(t, aliceFeed, bobFeed, carolFeed)
+	waitFor(t, "first deliveries", func() bool { return len(sub.got()) >= 2 })
+
+	// Bob mentions Alice and tags #golang; Carol replies to Alice; Alice
+	// adds an entry matching nothing. Old entries stay in the feeds.
+	bob.set(feedDoc(bobFeed, "Bob",
+		entryXML("b2", "2026-11-20T11:00:00Z", "Hi alice, see #golang", `<link rel="mentioned" href="`+aliceFeed+`"/>`),
+		entryXML("b1", "2026-11-20T10:01:00Z", "Nothing to see", "")), "")
+	carol.set(feedDoc(carolFeed, "Carol",
+		entryXML("c2", "2026-11-20T11:01:00Z", "Agreed", `<thr:in-reply-to ref="a1" href="`+alice.URL+`/posts/a1/"/>`),
+		entryXML("c1", "2026-11-20T10:02:00Z", "A static site is enough", "")), "")
+	alice.set(feedDoc(aliceFeed, "Alice",
+		entryXML("a2", "2026-11-20T11:02:00Z", "Static sites, sited statically", ""),
+		entryXML("a1", "2026-11-20T10:00:00Z", "Hello gophers", `<category term="golang"/>`)), "")
+	th.publish(t, aliceFeed, bobFeed, carolFeed)
+
+	want := map[string][]string{
+		"/tag":     {"a1 from " + aliceFeed, "b2 from " + bobFeed},
+		"/mention": {"b2 from " + bobFeed, "c2 from " + carolFeed},
+		"/words":   {"c1 from " + carolFeed},
+	}
+	waitFor(t, "all tracked deliveries", func() bool { return len(sub.got()) >= 4 })
+	// Publish again with nothing new: nothing more may arrive.
+	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a3", "2026-11-20T12:00:00Z", "plain", "")), "")
+	th.publish(t, aliceFeed)
+	waitFor(t, "the last fetch", func() bool { return len(alice.fetches()) >= 3 })
+	th.Close(t.Context()) // drains: any delivery still due is made now
+	for path, w := range want {
+		var got []string
+		for _, d := range sub.gotOn(path) {
+			if err := websub.Verify(d.Header.Get(websub.HeaderSignature), []byte("s"+path), d.Body); err != nil {
+				t.Errorf("%s: delivery not signed with its secret: %v", path, err)
+			}
+			if ct := d.Header.Get("Content-Type"); ct != "application/atom+xml" {
+				t.Errorf("%s: Content-Type %q", path, ct)
+			}
+			if !slices.Contains(websub.LinksWithRel(websub.ParseLinks(d.Header), "self"), topics[path]) {
+				t.Errorf("%s: Link headers %v lack rel=self %s", path, d.Header["Link"], topics[path])
+			}
+			got = append(got, trackedIDs(t, d.Body)...)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, w) {
+			t.Errorf("%s received %v, want %v (each once)", path, got, w)
+		}
+	}
+}
+
+func TestTrackFeedIsValidAtom(t *testing.T) {
+	th := startHub(t, nil)
+	alice := newTopic(t, "application/atom+xml", "")
+	aliceFeed := alice.URL + "/feed.atom"
+	alice.set(feedDoc(aliceFeed, "Alice &amp; co",
+		entryXML("tag:a,2026:posts/1", "2026-11-20T10:00:00Z", "#Go &lt;b&gt;bold&lt;/b&gt; &amp;amp;", `<category term="go"/>`),
+		entryXML("tag:a,2026:posts/2", "2026-11-20T11:00:00Z", "more #go", `<link rel="mentioned" href="https://bob.example/feed.atom" title="bob"/>`+
+			`<thr:in-reply-to ref="x" href="https://bob.example/posts/x/" source="https://bob.example/feed.atom"/>`),
+		`<entry><id>tag:a,2026:posts/3</id><title>untagged</title><updated>2026-11-20T12:00:00Z</updated></entry>`), "")
+	th.publish(t, aliceFeed)
+	var body string
+	waitFor(t, "the track feed", func() bool {
+		code, b := th.get(t, "/track?q="+url.QueryEscape("#GO"))
+		body = b
+		return code == http.StatusOK && strings.Count(b, "<entry ") == 2
+	})
+	if got := trackedIDs(t, []byte(body)); !slices.Equal(got, []string{"tag:a,2026:posts/2 from " + aliceFeed, "tag:a,2026:posts/1 from " + aliceFeed}) {
+		t.Errorf("track feed entries %v, want newest first with their source", got)
+	}
+	if !strings.Contains(body, `<link rel="self" href="`+th.URL+`track?q=%23go"`) {
+		t.Errorf("track feed lacks its canonical rel=self:\n%s", body)
+	}
+	if !strings.Contains(body, `<content type="html">&lt;p&gt;#Go &lt;b&gt;bold&lt;/b&gt; &amp;amp;&lt;/p&gt;</content>`) {
+		t.Errorf("content not kept as escaped HTML:\n%s", body)
+	}
+	validateAtom(t, body)
+
+	for q, want := range map[string]int{"": 400, "go #go": 400, "a b c d e f g h i": 400} {
+		if code, _ := th.get(t, "/track?q="+url.QueryEscape(q)); code != want {
+			t.Errorf("/track?q=%q: %d, want %d", q, code, want)
+		}
+	}
+}
+
+// validateAtom checks doc against RFC 4287's RELAX NG schema with jing.
+func validateAtom(t *testing.T, doc string) {
+	t.Helper()
+	jing, err := exec.LookPath("jing")
+	if err != nil {
+		if os.Getenv("ROOKERY_REQUIRE_TOOLS") == "1" {
+			t.Fatal("jing is required (ROOKERY_REQUIRE_TOOLS=1): apt-get install jing")
+		}
+		t.Skip("jing not installed (apt-get install jing): skipping RELAX NG validation")
+	}
+	f := filepath.Join(t.TempDir(), "track.atom")
+	os.WriteFile(f, []byte(doc), 0o644)
+	schema, _ := filepath.Abs(filepath.Join("..", "publish", "testdata", "atom.rnc"))
+	if out, err := exec.Command(jing, "-c", schema, f).CombinedOutput(); err != nil {
+		t.Fatalf("jing: %v\n%s\n%s", err, out, doc)
+	}
+}
+
+func TestTrackingLimitsAndSwitch(t *testing.T) {
+	th := startHub(t, func(c *Config) { c.TrackMaxPerHost = 1 })
+	sub := newSubscriber(t)
+	q1, _ := track.Parse("#one")
+	q2, _ := track.Parse("#two")
+	th.subscribe(t, q1.URL(th.URL), sub.URL+"/1")
+	waitFor(t, "first tracked subscription", func() bool { return th.state(t, q1.URL(th.URL), sub.URL+"/1").State == "active" })
+	th.subscribe(t, q2.URL(th.URL), sub.URL+"/2")
+	th.subscribe(t, th.URL+"track?q=%23ONE", sub.URL+"/3")
+	denials := func() []string {
+		var out []string
+		for _, u := range sub.verifications() {
+			if u.Query().Get("hub.mode") == "denied" {
+				out = append(out, u.Path+": "+u.Query().Get("hub.reason"))
+			}
+		}
+		return out
+	}
+	waitFor(t, "two denials", func() bool { return len(denials()) == 2 })
+	d := strings.Join(denials(), "\n")
+	if !strings.Contains(d, "/2: callback host") || !strings.Contains(d, "/3: track: bad query: use the canonical topic URL "+q1.URL(th.URL)) {
+		t.Errorf("denials:\n%s", d)
+	}
+
+	off := startHub(t, func(c *Config) { c.NoTrack = true })
+	if code, body := off.get(t, "/track?q=%23go"); code != http.StatusNotFound || !strings.Contains(body, "turned off") {
+		t.Errorf("tracking off: GET /track = %d %q", code, body)
+	}
+	off.subscribe(t, q1.URL(off.URL), sub.URL+"/off")
+	waitFor(t, "denial when off", func() bool {
+		return slices.ContainsFunc(denials(), func(s string) bool { return strings.HasPrefix(s, "/off: tracking is turned off") })
+	})
+}
+
+func TestTrackFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{"HUB_NO_TRACK": "1", "HUB_TRACK_KEEP": "1h", "HUB_TRACK_MAX_PER_HOST": "9"}
+	var out strings.Builder
+	cfg, err := ParseFlags([]string{"--db", t.TempDir() + "/h.db", "--track-max-per-host", "3"}, func(k string) string { return env[k] }, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.NoTrack || cfg.TrackKeep.String() != "1h0m0s" || cfg.TrackMaxPerHost != 3 {
+		t.Errorf("NoTrack %v, TrackKeep %s, TrackMaxPerHost %d; want true, 1h (env), 3 (flag wins)", cfg.NoTrack, cfg.TrackKeep, cfg.TrackMaxPerHost)
+	}
+	_, err = ParseFlags([]string{"--help"}, func(string) string { return "" }, &out)
+	if err == nil || !strings.Contains(out.String(), "--track-keep") || !strings.Contains(out.String(), "[HUB_NO_TRACK]") {
+		t.Errorf("hub --help lacks the track flags:\n%s", out.String())
+	}
+}
