@@ -46,6 +46,12 @@ func (c *EntryCache) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary implements encoding.BinaryUnmarshaler.
 func (c *EntryCache) UnmarshalBinary(data []byte) error {
+	return c.UnmarshalString(string(data))
+}
+
+// UnmarshalString is UnmarshalBinary from a string. Every decoded string
+// is a substring of data, which spares an allocation and a copy per string.
+func (c *EntryCache) UnmarshalString(data string) error {
 	r := &cacheReader{b: data}
 	if r.str() != cacheMagic {
 		return errBadCache
@@ -132,7 +138,7 @@ func (w *cacheWriter) entry(e *Entry) {
 }
 
 type cacheReader struct {
-	b   []byte
+	b   string
 	err error
 }
 
@@ -140,26 +146,31 @@ func (r *cacheReader) fail() {
 	if r.err == nil {
 		r.err = errBadCache
 	}
-	r.b = nil
+	r.b = ""
 }
 
+// uint decodes what binary.AppendUvarint wrote.
 func (r *cacheReader) uint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
+	var v uint64
+	for i, shift := 0, uint(0); i < len(r.b) && i < binary.MaxVarintLen64; i, shift = i+1, shift+7 {
+		c := r.b[i]
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			r.b = r.b[i+1:]
+			return v
+		}
 	}
-	r.b = r.b[n:]
-	return v
+	r.fail()
+	return 0
 }
 
+// int decodes what binary.AppendVarint wrote.
 func (r *cacheReader) int() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
+	u := r.uint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	r.b = r.b[n:]
 	return v
 }
 
@@ -169,7 +180,7 @@ func (r *cacheReader) str() string {
 		r.fail()
 		return ""
 	}
-	s := string(r.b[:n])
+	s := r.b[:n]
 	r.b = r.b[n:]
 	return s
 }

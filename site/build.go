@@ -59,7 +59,8 @@ func Build(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := writeTree(o.Dir, st, plan(t, s))
+	base := t.key + " " + s.Config.Fingerprint()
+	res, err := writeTree(o.Dir, st, base, plan(t, s))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +69,8 @@ func Build(o Options) (*Result, error) {
 }
 
 // job is one output document: Key identifies everything it is rendered
-// from ("" means always render), Render produces it.
+// from besides the theme and configuration, which the build state records
+// once for all files ("" means always render); Render produces it.
 type job struct {
 	Path   string
 	Key    string
@@ -78,22 +80,25 @@ type job struct {
 // plan lists every output document of s: feeds, archives and pages.
 func plan(t *theme, s *publish.Site) []job {
 	info := newSiteInfo(s.Config)
-	base := t.key + " " + s.Config.Fingerprint()
 	main, archives := s.Pages()
-	jobs := []job{
+	jobs := make([]job, 0, 4+2*len(archives)+len(s.Entries))
+	jobs = append(jobs, []job{
 		{Path: "feed.atom", Render: func() ([]byte, error) { return s.AtomDocument(main) }},
 		{Path: "feed.rss", Render: func() ([]byte, error) { return s.RSSDocument(main) }},
 		{Path: "feed.json", Render: func() ([]byte, error) { return s.JSONDocument(main) }},
 		{Path: "index.html", Render: func() ([]byte, error) { return t.renderList(s, info, main) }},
-	}
+	}...)
 	for _, a := range archives {
-		key := pageKey(base, a)
+		key := pageKey(a)
 		jobs = append(jobs,
 			job{Path: publish.ArchivePath(a.Number), Key: key, Render: func() ([]byte, error) { return s.AtomDocument(a) }},
 			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, info, a) }})
 	}
-	for _, e := range publish.Live(s.Entries) {
-		jobs = append(jobs, job{Path: postPath(e), Key: hashKey(base, e.Hash),
+	for _, e := range s.Entries {
+		if e.IsDeleted() {
+			continue
+		}
+		jobs = append(jobs, job{Path: postPath(e), Key: e.Hash, // a post page is rendered from its file alone
 			Render: func() ([]byte, error) { return t.renderPost(s, info, e) }})
 	}
 	return jobs
@@ -103,9 +108,9 @@ func postPath(e *publish.Entry) string { return "posts/" + e.Key + "/index.html"
 
 // pageKey identifies an archive page's inputs: its place in the history
 // and its entries' contents.
-func pageKey(base string, p publish.Page) string {
-	parts := make([]string, 0, 2*len(p.Entries)+2)
-	parts = append(parts, base, fmt.Sprintf("%d %d %s", p.Number, p.Last, p.Updated.Format(time.RFC3339Nano)))
+func pageKey(p publish.Page) string {
+	parts := make([]string, 0, 2*len(p.Entries)+1)
+	parts = append(parts, fmt.Sprintf("%d %d %s", p.Number, p.Last, p.Updated.Format(time.RFC3339Nano)))
 	for _, e := range p.Entries {
 		parts = append(parts, e.Path, e.Hash)
 	}

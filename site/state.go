@@ -10,7 +10,7 @@ import (
 // publish's entry cache, it has a small hand-written binary form: with
 // encoding/gob it cost more than the rest of an incremental build.
 
-const stateMagic = "feedpub-build-1"
+const stateMagic = "feedpub-build-2"
 
 var errBadState = errors.New("site: corrupt build state")
 
@@ -28,6 +28,7 @@ func (st *state) encode() ([]byte, error) {
 	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
 	str(stateMagic)
 	str(st.Out)
+	str(st.Base)
 	b = binary.AppendUvarint(b, uint64(len(paths)))
 	for _, p := range paths {
 		f := st.Files[p]
@@ -40,51 +41,67 @@ func (st *state) encode() ([]byte, error) {
 	return append(b, entries...), nil
 }
 
-func (st *state) decode(b []byte) error {
-	bad := false
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(b)
-		if n <= 0 {
-			bad, b = true, nil
-			return 0
+// stateReader decodes from one string, so that every string it returns
+// shares that string's memory instead of being allocated and copied.
+type stateReader struct {
+	s   string
+	bad bool
+}
+
+func (r *stateReader) uvarint() uint64 {
+	var v uint64
+	for shift, i := uint(0), 0; i < len(r.s) && i < binary.MaxVarintLen64; i, shift = i+1, shift+7 {
+		c := r.s[i]
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			r.s = r.s[i+1:]
+			return v
 		}
-		b = b[n:]
-		return v
 	}
-	varint := func() int64 {
-		v, n := binary.Varint(b)
-		if n <= 0 {
-			bad, b = true, nil
-			return 0
-		}
-		b = b[n:]
-		return v
+	r.bad, r.s = true, ""
+	return 0
+}
+
+func (r *stateReader) varint() int64 {
+	u := r.uvarint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	str := func() string {
-		n := uvarint()
-		if n > uint64(len(b)) {
-			bad, b = true, nil
-			return ""
-		}
-		s := string(b[:n])
-		b = b[n:]
-		return s
+	return v
+}
+
+func (r *stateReader) str() string {
+	n := r.uvarint()
+	if n > uint64(len(r.s)) {
+		r.bad, r.s = true, ""
+		return ""
 	}
-	if str() != stateMagic {
+	s := r.s[:n]
+	r.s = r.s[n:]
+	return s
+}
+
+// decode reads what encode wrote. Every string it decodes is a substring
+// of data.
+func (st *state) decode(data string) error {
+	r := &stateReader{s: data}
+	if r.str() != stateMagic {
 		return errBadState
 	}
-	st.Out = str()
-	n := uvarint()
-	if n > uint64(len(b)) {
+	st.Out = r.str()
+	st.Base = r.str()
+	n := r.uvarint()
+	if n > uint64(len(r.s)) {
 		return errBadState
 	}
 	st.Files = make(map[string]fileState, n)
 	for range n {
-		p := str()
-		st.Files[p] = fileState{Key: str(), Hash: str(), Size: varint(), ModTime: varint()}
+		p := r.str()
+		st.Files[p] = fileState{Key: r.str(), Hash: r.str(), Size: r.varint(), ModTime: r.varint()}
 	}
-	if bad {
+	if r.bad {
 		return errBadState
 	}
-	return st.Entries.UnmarshalBinary(b)
+	return st.Entries.UnmarshalString(r.s)
 }
