@@ -51,7 +51,9 @@ func Build(o Options) (*Result, error) {
 		return nil, fmt.Errorf("site: %w", err)
 	}
 	st := loadState(o.Dir, out)
+	checked := st.checkFiles()
 	s, err := publish.LoadSiteCached(o.Dir, &st.Entries)
+	checked()
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package site
 import (
 	"encoding/binary"
 	"errors"
-	"sort"
 )
 
 // The build state is read before and written after every build, so, like
@@ -14,31 +13,22 @@ const stateMagic = "feedpub-build-2"
 
 var errBadState = errors.New("site: corrupt build state")
 
+// encode writes the state; files in map order, like the entry cache.
 func (st *state) encode() ([]byte, error) {
-	entries, err := st.Entries.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	paths := make([]string, 0, len(st.Files))
-	for p := range st.Files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	b := make([]byte, 0, len(entries)+len(paths)*128+64)
+	b := make([]byte, 0, len(st.Files)*160+len(st.Entries.Files)*700+256)
 	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
 	str(stateMagic)
 	str(st.Out)
 	str(st.Base)
-	b = binary.AppendUvarint(b, uint64(len(paths)))
-	for _, p := range paths {
-		f := st.Files[p]
+	b = binary.AppendUvarint(b, uint64(len(st.Files)))
+	for p, f := range st.Files {
 		str(p)
 		str(f.Key)
 		str(f.Hash)
 		b = binary.AppendVarint(b, f.Size)
 		b = binary.AppendVarint(b, f.ModTime)
 	}
-	return append(b, entries...), nil
+	return st.Entries.AppendBinary(b)
 }
 
 // stateReader decodes from one string, so that every string it returns
@@ -95,10 +85,12 @@ func (st *state) decode(data string) error {
 	if n > uint64(len(r.s)) {
 		return errBadState
 	}
-	st.Files = make(map[string]fileState, n)
-	for range n {
+	st.Files = make(map[string]*fileState, n)
+	files := make([]fileState, n) // one allocation for all
+	for i := range files {
 		p := r.str()
-		st.Files[p] = fileState{Key: r.str(), Hash: r.str(), Size: r.varint(), ModTime: r.varint()}
+		files[i] = fileState{Key: r.str(), Hash: r.str(), Size: r.varint(), ModTime: r.varint()}
+		st.Files[p] = &files[i]
 	}
 	if r.bad {
 		return errBadState

@@ -28,7 +28,7 @@ const StateDir = ".feedpub"
 type state struct {
 	Out     string
 	Base    string // the theme and configuration every file was rendered with
-	Files   map[string]fileState
+	Files   map[string]*fileState
 	Entries publish.EntryCache
 }
 
@@ -39,6 +39,9 @@ type fileState struct {
 	Hash    string
 	Size    int64
 	ModTime int64
+	// intact (not saved) says that the file still was as recorded when
+	// this build checked it (see checkFiles), or that this build wrote it.
+	intact bool
 }
 
 // statePath is where the state of the output directory out lives: one per
@@ -52,7 +55,7 @@ func statePath(dir, out string) string {
 // loadState reads the state of out; a missing or unreadable state means a
 // build from scratch.
 func loadState(dir, out string) *state {
-	fresh := &state{Out: out, Files: map[string]fileState{}}
+	fresh := &state{Out: out, Files: map[string]*fileState{}}
 	data, err := os.ReadFile(statePath(dir, out))
 	if err != nil {
 		return fresh
@@ -82,11 +85,33 @@ func hashOf(data []byte) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// current reports whether the file at rel under d still is what the state
-// says was written there.
-func (fs fileState) current(d *dirstat.Dir, rel string) bool {
-	fi, ok := d.Stat(rel)
-	return ok && fi.Size == fs.Size && fi.ModTime == fs.ModTime
+// checkFiles stats every file of the state in the background, setting
+// each one's intact; the returned function waits until it is done. Until
+// then, st.Files must not change. Stats of 10,000 pages are a good part of
+// an incremental build, so they overlap with loading the posts.
+func (st *state) checkFiles() (wait func()) {
+	files := make([]*fileState, 0, len(st.Files))
+	paths := make([]string, 0, len(st.Files))
+	for p, f := range st.Files {
+		files, paths = append(files, f), append(paths, p)
+	}
+	d := dirstat.Open(st.Out)
+	var wg sync.WaitGroup
+	workers := 4 // waiting on the file system more than computing
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(files); i += workers {
+				fi, ok := d.Stat(paths[i])
+				files[i].intact = ok && fi.Size == files[i].Size && fi.ModTime == files[i].ModTime
+			}
+		}()
+	}
+	return func() {
+		wg.Wait()
+		d.Close()
+	}
 }
 
 // outcome is what one job needs: nothing (skip), or data to write.
@@ -101,12 +126,11 @@ type outcome struct {
 // when every render succeeded — writes those whose content changed and
 // removes files a previous build wrote that are no longer produced. base
 // identifies the theme and configuration; when it differs from the last
-// build's, no file's key counts. The state old becomes the new state.
+// build's, no file's key counts. The files of old must have been checked
+// (checkFiles); old becomes the new state.
 func writeTree(dir string, old *state, base string, jobs []job) (*Result, error) {
-	d := dirstat.Open(old.Out)
-	defer d.Close()
 	keysValid := old.Base == base
-	outs := renderChanged(old, keysValid, d, jobs)
+	outs := renderChanged(old, keysValid, jobs)
 	for _, o := range outs {
 		if o.err != nil {
 			return nil, o.err
@@ -122,13 +146,12 @@ func writeTree(dir string, old *state, base string, jobs []job) (*Result, error)
 		if ok {
 			kept++
 		}
-		if !o.skip && !(ok && prev.Hash == o.hash && prev.Size == int64(len(o.data)) && prev.current(d, j.Path)) {
+		if !o.skip && !(ok && prev.Hash == o.hash && prev.Size == int64(len(o.data)) && prev.intact) {
 			writes = append(writes, i)
 			continue
 		}
 		if prev.Key != j.Key {
 			prev.Key, changed = j.Key, true
-			old.Files[j.Path] = prev
 		}
 		res.Unchanged++
 	}
@@ -151,11 +174,11 @@ func writeTree(dir string, old *state, base string, jobs []job) (*Result, error)
 	return res, old.save(dir)
 }
 
-// renderChanged renders, several at a time, every job whose key is unset
+// renderChanged renders, one worker per CPU, every job whose key is unset
 // or differs from the last build's, or whose file changed since.
-func renderChanged(old *state, keysValid bool, d *dirstat.Dir, jobs []job) []outcome {
+func renderChanged(old *state, keysValid bool, jobs []job) []outcome {
 	outs := make([]outcome, len(jobs))
-	workers := max(runtime.GOMAXPROCS(0), 8) // mostly stat calls: waiting on the file system
+	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
@@ -164,7 +187,7 @@ func renderChanged(old *state, keysValid bool, d *dirstat.Dir, jobs []job) []out
 			for i := w; i < len(jobs); i += workers {
 				j := jobs[i]
 				prev, ok := old.Files[j.Path]
-				if ok && keysValid && j.Key != "" && prev.Key == j.Key && prev.current(d, j.Path) {
+				if ok && keysValid && j.Key != "" && prev.Key == j.Key && prev.intact {
 					outs[i] = outcome{skip: true}
 					continue
 				}
@@ -179,8 +202,8 @@ func renderChanged(old *state, keysValid bool, d *dirstat.Dir, jobs []job) []out
 
 // writeAll writes the documents jobs[i] for i in which, several at a time
 // since the work is mostly waiting for the file system.
-func writeAll(out string, jobs []job, outs []outcome, which []int) ([]fileState, error) {
-	states := make([]fileState, len(which))
+func writeAll(out string, jobs []job, outs []outcome, which []int) ([]*fileState, error) {
+	states := make([]*fileState, len(which))
 	errs := make([]error, len(which))
 	const workers = 8
 	var wg sync.WaitGroup
@@ -198,15 +221,15 @@ func writeAll(out string, jobs []job, outs []outcome, which []int) ([]fileState,
 	return states, errors.Join(errs...)
 }
 
-func writeDoc(path string, data []byte, hash, key string) (fileState, error) {
+func writeDoc(path string, data []byte, hash, key string) (*fileState, error) {
 	if err := mkdir(filepath.Dir(path)); err != nil {
-		return fileState{}, err
+		return nil, err
 	}
 	fi, err := writeFile(path, data)
 	if err != nil {
-		return fileState{}, err
+		return nil, err
 	}
-	return fileState{Key: key, Hash: hash, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, nil
+	return &fileState{Key: key, Hash: hash, Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), intact: true}, nil
 }
 
 // mkdir makes dir, usually with one system call: its parent mostly exists.
@@ -222,7 +245,7 @@ func mkdir(dir string) error {
 }
 
 // removeStale removes, and drops from files, the files no job produces.
-func removeStale(out string, files map[string]fileState, jobs []job) []string {
+func removeStale(out string, files map[string]*fileState, jobs []job) []string {
 	produced := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
 		produced[j.Path] = true
