@@ -179,18 +179,17 @@ func loadEntries(cfg *Config, dir string, paths []string, cache *EntryCache) ([]
 // loadEntry returns the cached entry when the file's size and modification
 // time are unchanged, else reads, parses and renders the file.
 func loadEntry(cfg *Config, r *renderer, posts *dirstat.Dir, path string, cached CachedFile) (CachedFile, error) {
-	fi, ok := posts.Stat(filepath.Base(path))
-	if ok && cached.ModTime == fi.ModTime && cached.Size == fi.Size && cached.ModTime != 0 {
-		return cached, nil
+	name := filepath.Base(path)
+	if cached.ModTime != 0 {
+		if fi, ok := posts.Stat(name); ok && fi.ModTime == cached.ModTime && fi.Size == cached.Size {
+			return cached, nil
+		}
 	}
-	data, err := os.ReadFile(path)
+	data, fi, err := posts.ReadFile(name)
 	if err != nil {
 		return CachedFile{}, fmt.Errorf("publish: %w", err)
 	}
 	f := CachedFile{Size: fi.Size, ModTime: fi.ModTime}
-	if !ok {
-		f = CachedFile{Size: int64(len(data))} // unknown time: read it again next time
-	}
 	p, err := ParsePost(path, data)
 	if err != nil || p.Draft {
 		return f, err

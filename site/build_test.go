@@ -304,3 +304,24 @@ func TestDeletedPost(t *testing.T) {
 	}
 	contains(t, "feed.atom", read(t, dir, "feed.atom"), `<at:deleted-entry ref="tag:alice.example,2026:posts/first1" when="2026-03-08T00:00:00Z">`)
 }
+
+// Files the build state does not know — left by a build that failed half
+// way, or written by hand — are replaced by what the site renders.
+func TestUnknownOutputFilesReplaced(t *testing.T) {
+	dir := writeSite(t, basicSite)
+	build(t, dir)
+	want := outputs(t, dir)
+	os.RemoveAll(filepath.Join(dir, site.StateDir))
+	for _, p := range []string{"posts/first1/index.html", "feed.atom"} {
+		os.WriteFile(filepath.Join(dir, "public", filepath.FromSlash(p)), []byte("half writ"), 0o644)
+	}
+	if res := build(t, dir); len(res.Written) != len(want) {
+		t.Errorf("a build without state wrote %v, want all %d files", res.Written, len(want))
+	}
+	got := outputs(t, dir)
+	for p, b := range want {
+		if !equalBytes(b, got[p]) {
+			t.Errorf("%s: %q, want the rendered page", p, got[p])
+		}
+	}
+}

@@ -155,7 +155,7 @@ func writeTree(dir string, old *state, base string, jobs []job) (*Result, error)
 		}
 		res.Unchanged++
 	}
-	written, err := writeAll(old.Out, jobs, outs, writes)
+	written, err := writeAll(old, jobs, outs, writes)
 	if err != nil {
 		return nil, err
 	}
@@ -201,8 +201,9 @@ func renderChanged(old *state, keysValid bool, jobs []job) []outcome {
 }
 
 // writeAll writes the documents jobs[i] for i in which, several at a time
-// since the work is mostly waiting for the file system.
-func writeAll(out string, jobs []job, outs []outcome, which []int) ([]*fileState, error) {
+// since the work is mostly waiting for the file system. A document the last
+// build did not write (not in old) is created in place (see writeDoc).
+func writeAll(old *state, jobs []job, outs []outcome, which []int) ([]*fileState, error) {
 	states := make([]*fileState, len(which))
 	errs := make([]error, len(which))
 	const workers = 8
@@ -212,8 +213,9 @@ func writeAll(out string, jobs []job, outs []outcome, which []int) ([]*fileState
 		go func() {
 			defer wg.Done()
 			for k := w; k < len(which); k += workers {
-				i := which[k]
-				states[k], errs[k] = writeDoc(filepath.Join(out, filepath.FromSlash(jobs[i].Path)), outs[i].data, outs[i].hash, jobs[i].Key)
+				j := jobs[which[k]]
+				_, known := old.Files[j.Path]
+				states[k], errs[k] = writeDoc(filepath.Join(old.Out, filepath.FromSlash(j.Path)), outs[which[k]], j.Key, !known)
 			}
 		}()
 	}
@@ -221,15 +223,28 @@ func writeAll(out string, jobs []job, outs []outcome, which []int) ([]*fileState
 	return states, errors.Join(errs...)
 }
 
-func writeDoc(path string, data []byte, hash, key string) (*fileState, error) {
+// writeDoc writes one document. A file that replaces another is written
+// beside it and renamed into place, so a reader never sees it half
+// written. A new one (fresh, and no file at path) is created in place,
+// which saves two system calls per file on a full build: until now nothing
+// was there to read, and if the build fails half way, the build state does
+// not know the file, so the next build writes it again.
+func writeDoc(path string, o outcome, key string, fresh bool) (*fileState, error) {
 	if err := mkdir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	fi, err := writeFile(path, data)
-	if err != nil {
-		return nil, err
+	var fi dirstat.Info
+	err := os.ErrExist
+	if fresh {
+		fi, err = createFile(path, o.data)
 	}
-	return &fileState{Key: key, Hash: hash, Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), intact: true}, nil
+	if errors.Is(err, os.ErrExist) {
+		fi, err = writeFile(path, o.data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("site: writing %s: %w", path, err)
+	}
+	return &fileState{Key: key, Hash: o.hash, Size: fi.Size, ModTime: fi.ModTime, intact: true}, nil
 }
 
 // mkdir makes dir, usually with one system call: its parent mostly exists.
@@ -270,31 +285,24 @@ func removeStale(out string, files map[string]*fileState, jobs []job) []string {
 // into place, so readers never see a half-written file.
 func writeFileAtomic(path string, data []byte) error {
 	_, err := writeFile(path, data)
-	return err
+	if err != nil {
+		return fmt.Errorf("site: writing %s: %w", path, err)
+	}
+	return nil
 }
 
-// writeFile is writeFileAtomic that also returns the written file's
-// FileInfo (taken before the rename, which does not change it).
-func writeFile(path string, data []byte) (os.FileInfo, error) {
+// writeFile is writeFileAtomic that also returns the size and modification
+// time of the written file (taken before the rename, which does not change
+// them).
+func writeFile(path string, data []byte) (dirstat.Info, error) {
 	tmp := path + ".tmp-" + strconv.FormatUint(rand.Uint64(), 36)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	fi, err := createFile(tmp, data)
 	if err != nil {
-		return nil, fmt.Errorf("site: %w", err)
+		return dirstat.Info{}, err
 	}
-	_, err = f.Write(data)
-	var fi os.FileInfo
-	if err == nil {
-		fi, err = f.Stat()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
+	if err := rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return nil, fmt.Errorf("site: writing %s: %w", path, err)
+		return dirstat.Info{}, err
 	}
 	return fi, nil
 }

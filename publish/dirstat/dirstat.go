@@ -1,9 +1,11 @@
-// Package dirstat stats many files under one directory cheaply: an
-// incremental build at 10,000 posts checks some 20,000 files, and with
+// Package dirstat stats and reads many files under one directory cheaply:
+// an incremental build at 10,000 posts checks some 20,000 files, and with
 // os.Stat on full paths the system calls' path walks and the FileInfo
-// allocations were a third of its time. It is not a general file system
-// abstraction: it answers only "what size and modification time does this
-// file have now".
+// allocations were a third of its time; a full build reads 10,000 posts,
+// and os.ReadFile spends six more system calls per file registering it
+// with the network poller. It is not a general file system abstraction: it
+// answers "what size and modification time does this file have now" and
+// "what does it hold".
 package dirstat
 
 // Info is what a build remembers about a file to notice later changes.
@@ -31,6 +33,12 @@ func Open(root string) *Dir {
 // when it can't be stat'ed.
 func (d *Dir) Stat(rel string) (Info, bool) {
 	return d.stat(rel)
+}
+
+// ReadFile reads root/rel (rel uses forward slashes) and returns its
+// content with the size and modification time it had when read.
+func (d *Dir) ReadFile(rel string) ([]byte, Info, error) {
+	return d.readFile(rel)
 }
 
 // Close releases the directory.

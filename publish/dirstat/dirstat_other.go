@@ -18,3 +18,13 @@ func (d *Dir) stat(rel string) (Info, bool) {
 	}
 	return Info{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, true
 }
+
+func (d *Dir) readFile(rel string) ([]byte, Info, error) {
+	path := filepath.Join(d.root, filepath.FromSlash(rel))
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	data, err := os.ReadFile(path)
+	return data, Info{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, err
+}

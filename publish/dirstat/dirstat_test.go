@@ -1,8 +1,10 @@
 package dirstat_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +49,34 @@ func TestStatAgreesWithOSStat(t *testing.T) {
 	defer missing.Close()
 	if _, ok := missing.Stat("link.html"); ok {
 		t.Error("a file under a missing root stats")
+	}
+}
+
+// ReadFile returns what os.ReadFile and os.Stat do, and errors that name
+// the file and match os.ErrNotExist for a missing one.
+func TestReadFile(t *testing.T) {
+	root := t.TempDir()
+	want := []byte("+++\nkey = \"a\"\n+++\nhello\n")
+	path := filepath.Join(root, "a.md")
+	if err := os.WriteFile(path, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(root, "dir.md"), 0o755)
+	os.WriteFile(filepath.Join(root, "empty.md"), nil, 0o644)
+	d := dirstat.Open(root)
+	defer d.Close()
+	got, info, err := d.ReadFile("a.md")
+	fi, _ := os.Stat(path)
+	if err != nil || string(got) != string(want) || info.Size != int64(len(want)) || info.ModTime != fi.ModTime().UnixNano() {
+		t.Errorf("ReadFile(a.md) = %q, %+v, %v", got, info, err)
+	}
+	if got, _, err := d.ReadFile("empty.md"); err != nil || len(got) != 0 {
+		t.Errorf("ReadFile(empty.md) = %q, %v", got, err)
+	}
+	if _, _, err := d.ReadFile("missing.md"); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), filepath.Join(root, "missing.md")) {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, _, err := d.ReadFile("dir.md"); err == nil {
+		t.Error("reading a directory succeeded")
 	}
 }
