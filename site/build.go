@@ -62,7 +62,11 @@ func Build(o Options) (*Result, error) {
 		return nil, err
 	}
 	base := t.key + " " + s.Config.Fingerprint()
-	res, err := writeTree(o.Dir, st, base, plan(t, s))
+	jobs, err := plan(t, s)
+	if err != nil {
+		return nil, err
+	}
+	res, err := writeTree(o.Dir, st, base, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -80,30 +84,34 @@ type job struct {
 }
 
 // plan lists every output document of s: feeds, archives and pages.
-func plan(t *theme, s *publish.Site) []job {
+func plan(t *theme, s *publish.Site) ([]job, error) {
 	info := newSiteInfo(s.Config)
+	sh, err := t.newShared(info, s.Config)
+	if err != nil {
+		return nil, err
+	}
 	main, archives := s.Pages()
 	jobs := make([]job, 0, 4+2*len(archives)+len(s.Entries))
 	jobs = append(jobs, []job{
 		{Path: "feed.atom", Render: func() ([]byte, error) { return s.AtomDocument(main) }},
 		{Path: "feed.rss", Render: func() ([]byte, error) { return s.RSSDocument(main) }},
 		{Path: "feed.json", Render: func() ([]byte, error) { return s.JSONDocument(main) }},
-		{Path: "index.html", Render: func() ([]byte, error) { return t.renderList(s, info, main) }},
+		{Path: "index.html", Render: func() ([]byte, error) { return t.renderList(s, sh, info, main) }},
 	}...)
 	for _, a := range archives {
 		key := pageKey(a)
 		jobs = append(jobs,
 			job{Path: publish.ArchivePath(a.Number), Key: key, Render: func() ([]byte, error) { return s.AtomDocument(a) }},
-			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, info, a) }})
+			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, sh, info, a) }})
 	}
 	for _, e := range s.Entries {
 		if e.IsDeleted() {
 			continue
 		}
 		jobs = append(jobs, job{Path: postPath(e), Key: e.Hash, // a post page is rendered from its file alone
-			Render: func() ([]byte, error) { return t.renderPost(s, info, e) }})
+			Render: func() ([]byte, error) { return t.renderPost(s, sh, info, e) }})
 	}
-	return jobs
+	return jobs, nil
 }
 
 func postPath(e *publish.Entry) string { return "posts/" + e.Key + "/index.html" }
