@@ -77,6 +77,51 @@ func (c *EntryCache) UnmarshalString(data string) error {
 	return nil
 }
 
+// AppendChanges appends the changes of the last LoadSiteCached (see
+// Replaced): each added, changed or removed file. ApplyChanges applies
+// them to the cache they were made from, so a build that changed a few
+// posts can append its changes to a saved cache instead of saving all of
+// it again.
+func (c *EntryCache) AppendChanges(b []byte) ([]byte, error) {
+	w := &cacheWriter{b: b}
+	w.uint(uint64(len(c.changed)))
+	for _, p := range c.changed {
+		f, ok := c.Files[p]
+		w.str(p)
+		w.bool(ok)
+		if ok {
+			w.int(f.Size)
+			w.int(f.ModTime)
+			w.entry(f.Entry)
+		}
+	}
+	return w.b, nil
+}
+
+// ApplyChanges applies what AppendChanges wrote. Every decoded string is a
+// substring of data.
+func (c *EntryCache) ApplyChanges(data string) error {
+	r := &cacheReader{b: data}
+	n := r.uint()
+	if n > uint64(len(data)) || c.Files == nil {
+		return errBadCache
+	}
+	for range n {
+		p := r.str()
+		if !r.bool() {
+			delete(c.Files, p)
+			continue
+		}
+		f := CachedFile{Size: r.int(), ModTime: r.int()}
+		f.Entry = r.entry(p)
+		c.Files[p] = f
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return errBadCache
+	}
+	return nil
+}
+
 type cacheWriter struct{ b []byte }
 
 func (w *cacheWriter) uint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }

@@ -38,10 +38,18 @@ type EntryCache struct {
 	Config string // Fingerprint of the configuration the entries were rendered with
 	Files  map[string]CachedFile
 	dirty  bool
+	// replaced says that the last LoadSiteCached started from an empty
+	// cache; else changed holds the paths it added, changed or removed.
+	replaced bool
+	changed  []string
 }
 
 // Changed reports whether the last LoadSiteCached changed the cache.
 func (c *EntryCache) Changed() bool { return c.dirty }
+
+// Replaced reports whether the last LoadSiteCached started over (no cache,
+// or a configuration change), so that its changes are all of it.
+func (c *EntryCache) Replaced() bool { return c.replaced }
 
 // CachedFile is one post file as a previous build saw it.
 type CachedFile struct {
@@ -92,10 +100,11 @@ func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
 	if cache == nil {
 		cache = &EntryCache{}
 	}
+	cache.replaced = false
 	if fp := cfg.Fingerprint(); cache.Config != fp || cache.Files == nil {
-		*cache = EntryCache{Config: fp, Files: map[string]CachedFile{}}
+		*cache = EntryCache{Config: fp, Files: map[string]CachedFile{}, replaced: true}
 	}
-	cache.dirty = false
+	cache.dirty, cache.changed = false, nil
 	entries, err := loadEntries(cfg, dir, names, cache)
 	if err != nil {
 		return nil, err
@@ -168,10 +177,19 @@ func loadEntries(cfg *Config, dir string, paths []string, cache *EntryCache) ([]
 	}
 	cache.dirty = dirty
 	if dirty {
-		cache.Files = make(map[string]CachedFile, len(paths))
+		fresh := make(map[string]CachedFile, len(paths))
 		for i, f := range files {
-			cache.Files[paths[i]] = f
+			fresh[paths[i]] = f
+			if f != cache.Files[paths[i]] {
+				cache.changed = append(cache.changed, paths[i])
+			}
 		}
+		for p := range cache.Files {
+			if _, ok := fresh[p]; !ok {
+				cache.changed = append(cache.changed, p)
+			}
+		}
+		cache.Files = fresh
 	}
 	return entries, nil
 }
