@@ -3,7 +3,7 @@ package publish
 import (
 	"encoding/binary"
 	"errors"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -18,6 +18,14 @@ var errBadCache = errors.New("publish: corrupt entry cache")
 
 // MarshalBinary implements encoding.BinaryMarshaler.
 func (c *EntryCache) MarshalBinary() ([]byte, error) {
+	return c.AppendBinary(nil)
+}
+
+// AppendBinary implements encoding.BinaryAppender: it appends the cache's
+// binary form to b. Files are written in map order: the form is read back
+// into a map, and sorting 10,000 paths on every save cost more than it is
+// worth.
+func (c *EntryCache) AppendBinary(b []byte) ([]byte, error) {
 	size := 64
 	for p, f := range c.Files {
 		size += len(p) + 32
@@ -25,17 +33,11 @@ func (c *EntryCache) MarshalBinary() ([]byte, error) {
 			size += 256 + len(f.Entry.HTML) + len(f.Entry.Body) + len(f.Entry.Title)
 		}
 	}
-	w := &cacheWriter{b: make([]byte, 0, size)}
+	w := &cacheWriter{b: slices.Grow(b, size)}
 	w.str(cacheMagic)
 	w.str(c.Config)
-	paths := make([]string, 0, len(c.Files))
-	for p := range c.Files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	w.uint(uint64(len(paths)))
-	for _, p := range paths {
-		f := c.Files[p]
+	w.uint(uint64(len(c.Files)))
+	for p, f := range c.Files {
 		w.str(p)
 		w.int(f.Size)
 		w.int(f.ModTime)
@@ -46,6 +48,12 @@ func (c *EntryCache) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary implements encoding.BinaryUnmarshaler.
 func (c *EntryCache) UnmarshalBinary(data []byte) error {
+	return c.UnmarshalString(string(data))
+}
+
+// UnmarshalString is UnmarshalBinary from a string. Every decoded string
+// is a substring of data, which spares an allocation and a copy per string.
+func (c *EntryCache) UnmarshalString(data string) error {
 	r := &cacheReader{b: data}
 	if r.str() != cacheMagic {
 		return errBadCache
@@ -65,6 +73,51 @@ func (c *EntryCache) UnmarshalBinary(data []byte) error {
 	if r.err != nil {
 		*c = EntryCache{}
 		return r.err
+	}
+	return nil
+}
+
+// AppendChanges appends the changes of the last LoadSiteCached (see
+// Replaced): each added, changed or removed file. ApplyChanges applies
+// them to the cache they were made from, so a build that changed a few
+// posts can append its changes to a saved cache instead of saving all of
+// it again.
+func (c *EntryCache) AppendChanges(b []byte) ([]byte, error) {
+	w := &cacheWriter{b: b}
+	w.uint(uint64(len(c.changed)))
+	for _, p := range c.changed {
+		f, ok := c.Files[p]
+		w.str(p)
+		w.bool(ok)
+		if ok {
+			w.int(f.Size)
+			w.int(f.ModTime)
+			w.entry(f.Entry)
+		}
+	}
+	return w.b, nil
+}
+
+// ApplyChanges applies what AppendChanges wrote. Every decoded string is a
+// substring of data.
+func (c *EntryCache) ApplyChanges(data string) error {
+	r := &cacheReader{b: data}
+	n := r.uint()
+	if n > uint64(len(data)) || c.Files == nil {
+		return errBadCache
+	}
+	for range n {
+		p := r.str()
+		if !r.bool() {
+			delete(c.Files, p)
+			continue
+		}
+		f := CachedFile{Size: r.int(), ModTime: r.int()}
+		f.Entry = r.entry(p)
+		c.Files[p] = f
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return errBadCache
 	}
 	return nil
 }
@@ -132,7 +185,7 @@ func (w *cacheWriter) entry(e *Entry) {
 }
 
 type cacheReader struct {
-	b   []byte
+	b   string
 	err error
 }
 
@@ -140,26 +193,31 @@ func (r *cacheReader) fail() {
 	if r.err == nil {
 		r.err = errBadCache
 	}
-	r.b = nil
+	r.b = ""
 }
 
+// uint decodes what binary.AppendUvarint wrote.
 func (r *cacheReader) uint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
+	var v uint64
+	for i, shift := 0, uint(0); i < len(r.b) && i < binary.MaxVarintLen64; i, shift = i+1, shift+7 {
+		c := r.b[i]
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			r.b = r.b[i+1:]
+			return v
+		}
 	}
-	r.b = r.b[n:]
-	return v
+	r.fail()
+	return 0
 }
 
+// int decodes what binary.AppendVarint wrote.
 func (r *cacheReader) int() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
+	u := r.uint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	r.b = r.b[n:]
 	return v
 }
 
@@ -169,7 +227,7 @@ func (r *cacheReader) str() string {
 		r.fail()
 		return ""
 	}
-	s := string(r.b[:n])
+	s := r.b[:n]
 	r.b = r.b[n:]
 	return s
 }

@@ -24,7 +24,8 @@ type PostOptions struct {
 }
 
 // CreatePost writes a new post file under DIR/posts/ and returns its path.
-// The reply target is fetched and resolved now, and every @nick must be in
+// Its tags are o.Tags followed by the text's #hashtags (see hashtags). The
+// reply target is fetched and resolved now, and every @nick must be in
 // the [following] table: both are recorded in the front matter, so the post
 // builds the same way later.
 func CreatePost(ctx context.Context, dir string, o PostOptions) (string, error) {
@@ -40,7 +41,8 @@ func CreatePost(ctx context.Context, dir string, o PostOptions) (string, error) 
 	if now.IsZero() {
 		now = time.Now()
 	}
-	p := &Post{Key: NewKey(), Published: now.UTC().Truncate(time.Second), Tags: normalizeTags(o.Tags), Body: []byte(text + "\n")}
+	body := []byte(text + "\n")
+	p := &Post{Key: NewKey(), Published: now.UTC().Truncate(time.Second), Tags: withHashtags(o.Tags, body), Body: body}
 	if p.Mentions, err = cfg.resolveMentions(text); err != nil {
 		return "", err
 	}

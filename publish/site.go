@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/rookery-social/rookery/publish/dirstat"
 )
 
 // Entry is a post ready to render: its stable ID, permalink, HTML and the
@@ -35,10 +38,18 @@ type EntryCache struct {
 	Config string // Fingerprint of the configuration the entries were rendered with
 	Files  map[string]CachedFile
 	dirty  bool
+	// replaced says that the last LoadSiteCached started from an empty
+	// cache; else changed holds the paths it added, changed or removed.
+	replaced bool
+	changed  []string
 }
 
 // Changed reports whether the last LoadSiteCached changed the cache.
 func (c *EntryCache) Changed() bool { return c.dirty }
+
+// Replaced reports whether the last LoadSiteCached started over (no cache,
+// or a configuration change), so that its changes are all of it.
+func (c *EntryCache) Replaced() bool { return c.replaced }
 
 // CachedFile is one post file as a previous build saw it.
 type CachedFile struct {
@@ -89,11 +100,12 @@ func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
 	if cache == nil {
 		cache = &EntryCache{}
 	}
+	cache.replaced = false
 	if fp := cfg.Fingerprint(); cache.Config != fp || cache.Files == nil {
-		*cache = EntryCache{Config: fp, Files: map[string]CachedFile{}}
+		*cache = EntryCache{Config: fp, Files: map[string]CachedFile{}, replaced: true}
 	}
-	cache.dirty = false
-	entries, err := loadEntries(cfg, names, cache)
+	cache.dirty, cache.changed = false, nil
+	entries, err := loadEntries(cfg, dir, names, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -104,16 +116,29 @@ func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
 	return &Site{Dir: dir, Config: cfg, Entries: entries}, nil
 }
 
+// postFiles lists DIR/posts/*.md, sorted. It reads the directory unsorted
+// and sorts names: os.ReadDir's sort of DirEntry values cost several
+// milliseconds at 10,000 posts.
 func postFiles(dir string) ([]string, error) {
-	des, err := os.ReadDir(filepath.Join(dir, PostsDir))
+	f, err := os.Open(filepath.Join(dir, PostsDir))
 	if err != nil {
 		return nil, fmt.Errorf("publish: reading posts: %w", err)
 	}
-	var out []string
+	des, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("publish: reading posts: %w", err)
+	}
+	names := make([]string, 0, len(des))
 	for _, de := range des {
 		if !de.IsDir() && strings.HasSuffix(de.Name(), ".md") && !strings.HasPrefix(de.Name(), ".") {
-			out = append(out, filepath.Join(dir, PostsDir, de.Name()))
+			names = append(names, de.Name())
 		}
+	}
+	slices.Sort(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = filepath.Join(dir, PostsDir, n)
 	}
 	return out, nil
 }
@@ -121,8 +146,10 @@ func postFiles(dir string) ([]string, error) {
 // loadEntries parses and renders the files that are not in cache, with one
 // worker per CPU, and leaves in cache exactly the files of paths. The first
 // error in file order wins, so messages are deterministic.
-func loadEntries(cfg *Config, paths []string, cache *EntryCache) ([]*Entry, error) {
+func loadEntries(cfg *Config, dir string, paths []string, cache *EntryCache) ([]*Entry, error) {
 	r := newRenderer(cfg.Following)
+	posts := dirstat.Open(filepath.Join(dir, PostsDir))
+	defer posts.Close()
 	files := make([]CachedFile, len(paths))
 	errs := make([]error, len(paths))
 	var wg sync.WaitGroup
@@ -132,43 +159,55 @@ func loadEntries(cfg *Config, paths []string, cache *EntryCache) ([]*Entry, erro
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(paths); i += workers {
-				files[i], errs[i] = loadEntry(cfg, r, paths[i], cache.Files[paths[i]])
+				files[i], errs[i] = loadEntry(cfg, r, posts, paths[i], cache.Files[paths[i]])
 			}
 		}()
 	}
 	wg.Wait()
-	var entries []*Entry
-	fresh := make(map[string]CachedFile, len(paths))
+	entries := make([]*Entry, 0, len(files))
 	dirty := len(cache.Files) != len(paths)
 	for i, f := range files {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		fresh[paths[i]] = f
 		dirty = dirty || f != cache.Files[paths[i]]
 		if f.Entry != nil {
 			entries = append(entries, f.Entry)
 		}
 	}
-	cache.Files, cache.dirty = fresh, dirty
+	cache.dirty = dirty
+	if dirty {
+		fresh := make(map[string]CachedFile, len(paths))
+		for i, f := range files {
+			fresh[paths[i]] = f
+			if f != cache.Files[paths[i]] {
+				cache.changed = append(cache.changed, paths[i])
+			}
+		}
+		for p := range cache.Files {
+			if _, ok := fresh[p]; !ok {
+				cache.changed = append(cache.changed, p)
+			}
+		}
+		cache.Files = fresh
+	}
 	return entries, nil
 }
 
 // loadEntry returns the cached entry when the file's size and modification
 // time are unchanged, else reads, parses and renders the file.
-func loadEntry(cfg *Config, r *renderer, path string, cached CachedFile) (CachedFile, error) {
-	fi, err := os.Stat(path)
+func loadEntry(cfg *Config, r *renderer, posts *dirstat.Dir, path string, cached CachedFile) (CachedFile, error) {
+	name := filepath.Base(path)
+	if cached.ModTime != 0 {
+		if fi, ok := posts.Stat(name); ok && fi.ModTime == cached.ModTime && fi.Size == cached.Size {
+			return cached, nil
+		}
+	}
+	data, fi, err := posts.ReadFile(name)
 	if err != nil {
 		return CachedFile{}, fmt.Errorf("publish: %w", err)
 	}
-	f := CachedFile{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
-	if cached.ModTime == f.ModTime && cached.Size == f.Size && cached.ModTime != 0 {
-		return cached, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return CachedFile{}, fmt.Errorf("publish: %w", err)
-	}
+	f := CachedFile{Size: fi.Size, ModTime: fi.ModTime}
 	p, err := ParsePost(path, data)
 	if err != nil || p.Draft {
 		return f, err
@@ -195,7 +234,7 @@ func newEntry(cfg *Config, r *renderer, p *Post) (*Entry, error) {
 }
 
 func checkDuplicateKeys(entries []*Entry) error {
-	seen := map[string]string{}
+	seen := make(map[string]string, len(entries))
 	for _, e := range entries {
 		if prev, ok := seen[e.Key]; ok {
 			return fmt.Errorf("publish: %s: key %q is already used by %s; keys must be unique", e.Path, e.Key, prev)
@@ -221,12 +260,11 @@ func Live(entries []*Entry) []*Entry {
 
 // SortEntries orders entries newest first (by published, then key).
 func SortEntries(entries []*Entry) {
-	sort.Slice(entries, func(i, j int) bool {
-		a, b := entries[i], entries[j]
-		if !a.Published.Equal(b.Published) {
-			return a.Published.After(b.Published)
+	slices.SortFunc(entries, func(a, b *Entry) int {
+		if c := b.Published.Compare(a.Published); c != 0 {
+			return c
 		}
-		return a.Key > b.Key
+		return strings.Compare(b.Key, a.Key)
 	})
 }
 

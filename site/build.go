@@ -51,7 +51,9 @@ func Build(o Options) (*Result, error) {
 		return nil, fmt.Errorf("site: %w", err)
 	}
 	st := loadState(o.Dir, out)
+	checked := st.checkFiles()
 	s, err := publish.LoadSiteCached(o.Dir, &st.Entries)
+	checked()
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +61,12 @@ func Build(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := writeTree(o.Dir, st, plan(t, s))
+	base := t.key + " " + s.Config.Fingerprint()
+	jobs, err := plan(t, s)
+	if err != nil {
+		return nil, err
+	}
+	res, err := writeTree(o.Dir, st, base, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +75,8 @@ func Build(o Options) (*Result, error) {
 }
 
 // job is one output document: Key identifies everything it is rendered
-// from ("" means always render), Render produces it.
+// from besides the theme and configuration, which the build state records
+// once for all files ("" means always render); Render produces it.
 type job struct {
 	Path   string
 	Key    string
@@ -76,36 +84,43 @@ type job struct {
 }
 
 // plan lists every output document of s: feeds, archives and pages.
-func plan(t *theme, s *publish.Site) []job {
+func plan(t *theme, s *publish.Site) ([]job, error) {
 	info := newSiteInfo(s.Config)
-	base := t.key + " " + s.Config.Fingerprint()
+	sh, err := t.newShared(info, s.Config)
+	if err != nil {
+		return nil, err
+	}
 	main, archives := s.Pages()
-	jobs := []job{
+	jobs := make([]job, 0, 4+2*len(archives)+len(s.Entries))
+	jobs = append(jobs, []job{
 		{Path: "feed.atom", Render: func() ([]byte, error) { return s.AtomDocument(main) }},
 		{Path: "feed.rss", Render: func() ([]byte, error) { return s.RSSDocument(main) }},
 		{Path: "feed.json", Render: func() ([]byte, error) { return s.JSONDocument(main) }},
-		{Path: "index.html", Render: func() ([]byte, error) { return t.renderList(s, info, main) }},
-	}
+		{Path: "index.html", Render: func() ([]byte, error) { return t.renderList(s, sh, info, main) }},
+	}...)
 	for _, a := range archives {
-		key := pageKey(base, a)
+		key := pageKey(a)
 		jobs = append(jobs,
 			job{Path: publish.ArchivePath(a.Number), Key: key, Render: func() ([]byte, error) { return s.AtomDocument(a) }},
-			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, info, a) }})
+			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, sh, info, a) }})
 	}
-	for _, e := range publish.Live(s.Entries) {
-		jobs = append(jobs, job{Path: postPath(e), Key: hashKey(base, e.Hash),
-			Render: func() ([]byte, error) { return t.renderPost(s, info, e) }})
+	for _, e := range s.Entries {
+		if e.IsDeleted() {
+			continue
+		}
+		jobs = append(jobs, job{Path: postPath(e), Key: e.Hash, // a post page is rendered from its file alone
+			Render: func() ([]byte, error) { return t.renderPost(s, sh, info, e) }})
 	}
-	return jobs
+	return jobs, nil
 }
 
 func postPath(e *publish.Entry) string { return "posts/" + e.Key + "/index.html" }
 
 // pageKey identifies an archive page's inputs: its place in the history
 // and its entries' contents.
-func pageKey(base string, p publish.Page) string {
-	parts := make([]string, 0, 2*len(p.Entries)+2)
-	parts = append(parts, base, fmt.Sprintf("%d %d %s", p.Number, p.Last, p.Updated.Format(time.RFC3339Nano)))
+func pageKey(p publish.Page) string {
+	parts := make([]string, 0, 2*len(p.Entries)+1)
+	parts = append(parts, fmt.Sprintf("%d %d %s", p.Number, p.Last, p.Updated.Format(time.RFC3339Nano)))
 	for _, e := range p.Entries {
 		parts = append(parts, e.Path, e.Hash)
 	}

@@ -1,6 +1,7 @@
 package site_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -303,4 +304,81 @@ func TestDeletedPost(t *testing.T) {
 		t.Error("index.html still lists the deleted post")
 	}
 	contains(t, "feed.atom", read(t, dir, "feed.atom"), `<at:deleted-entry ref="tag:alice.example,2026:posts/first1" when="2026-03-08T00:00:00Z">`)
+}
+
+// Files the build state does not know — left by a build that failed half
+// way, or written by hand — are replaced by what the site renders.
+func TestUnknownOutputFilesReplaced(t *testing.T) {
+	dir := writeSite(t, basicSite)
+	build(t, dir)
+	want := outputs(t, dir)
+	os.RemoveAll(filepath.Join(dir, site.StateDir))
+	for _, p := range []string{"posts/first1/index.html", "feed.atom"} {
+		os.WriteFile(filepath.Join(dir, "public", filepath.FromSlash(p)), []byte("half writ"), 0o644)
+	}
+	if res := build(t, dir); len(res.Written) != len(want) {
+		t.Errorf("a build without state wrote %v, want all %d files", res.Written, len(want))
+	}
+	got := outputs(t, dir)
+	for p, b := range want {
+		if !equalBytes(b, got[p]) {
+			t.Errorf("%s: %q, want the rendered page", p, got[p])
+		}
+	}
+}
+
+// stateFile is the one build state file of dir.
+func stateFile(t *testing.T, dir string) string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, site.StateDir, "build-*"))
+	if len(m) != 1 {
+		t.Fatalf("build state files: %v", m)
+	}
+	return m[0]
+}
+
+// Small builds append their changes to the build state instead of
+// rewriting it; the state read back from those records is exact (an
+// unchanged rebuild writes nothing), and a record cut short by a crash
+// only costs a build from scratch.
+func TestBuildStateRecords(t *testing.T) {
+	dir := writeSite(t, basicSite+manyPosts(12))
+	build(t, dir)
+	path := stateFile(t, dir)
+	first, _ := os.Stat(path)
+	for i, when := range []string{"2026-04-01T10:00:00Z", "2026-04-02T10:00:00Z", "2026-04-03T10:00:00Z"} {
+		addFiles(t, dir, post(fmt.Sprintf("new%d", i), when, "tags = [\"t\"]\n", fmt.Sprintf("New post %d.", i)))
+		if res := build(t, dir); !slices.Contains(res.Written, fmt.Sprintf("posts/new%d/index.html", i)) {
+			t.Fatalf("new post %d: wrote %v", i, res.Written)
+		}
+		if res := build(t, dir); len(res.Written) != 0 || len(res.Removed) != 0 {
+			t.Fatalf("after new post %d, an unchanged rebuild wrote %v, removed %v", i, res.Written, res.Removed)
+		}
+	}
+	os.Remove(filepath.Join(dir, "posts", "2026-04-02-new1.md"))
+	if res := build(t, dir); !slices.Equal(res.Removed, []string{"posts/new1/index.html"}) {
+		t.Fatalf("removing a post removed %v", res.Removed)
+	}
+	if res := build(t, dir); len(res.Written) != 0 || len(res.Removed) != 0 {
+		t.Fatalf("after a removal, an unchanged rebuild wrote %v, removed %v", res.Written, res.Removed)
+	}
+	now, _ := os.Stat(path)
+	if !os.SameFile(first, now) || now.Size() <= first.Size() {
+		t.Errorf("the state was rewritten (same file %v, %d -> %d bytes), not appended to", os.SameFile(first, now), first.Size(), now.Size())
+	}
+	want := outputs(t, dir)
+	// A torn last record: the state is ignored and everything rebuilt.
+	os.Truncate(path, now.Size()-3)
+	if res := build(t, dir); len(res.Written) != len(want) {
+		t.Errorf("with a torn state wrote %d files, want all %d", len(res.Written), len(want))
+	}
+	got := outputs(t, dir)
+	for p, b := range want {
+		if !equalBytes(b, got[p]) {
+			t.Errorf("%s differs after rebuilding from a torn state", p)
+		}
+	}
+	if res := build(t, dir); len(res.Written) != 0 {
+		t.Errorf("after the rebuild, an unchanged build wrote %v", res.Written)
+	}
 }

@@ -1,0 +1,48 @@
+// Package dirstat stats and reads many files under one directory cheaply:
+// an incremental build at 10,000 posts checks some 20,000 files, and with
+// os.Stat on full paths the system calls' path walks and the FileInfo
+// allocations were a third of its time; a full build reads 10,000 posts,
+// and os.ReadFile spends six more system calls per file registering it
+// with the network poller. It is not a general file system abstraction: it
+// answers "what size and modification time does this file have now" and
+// "what does it hold".
+package dirstat
+
+// Info is what a build remembers about a file to notice later changes.
+type Info struct {
+	Size    int64
+	ModTime int64 // Unix nanoseconds
+}
+
+// Dir stats files by paths relative to one directory. Its methods are safe
+// for concurrent use. Close releases it.
+type Dir struct {
+	root string
+	fd   int // an open descriptor of root where the platform supports it, else -1
+}
+
+// Open prepares stats under root. It never fails: when root can't be
+// opened, Stat reports every file as missing, which callers treat as
+// "changed".
+func Open(root string) *Dir {
+	return &Dir{root: root, fd: openDir(root)}
+}
+
+// Stat returns the size and modification time of root/rel (rel uses
+// forward slashes), following symbolic links like os.Stat; ok is false
+// when it can't be stat'ed.
+func (d *Dir) Stat(rel string) (Info, bool) {
+	return d.stat(rel)
+}
+
+// ReadFile reads root/rel (rel uses forward slashes) and returns its
+// content with the size and modification time it had when read.
+func (d *Dir) ReadFile(rel string) ([]byte, Info, error) {
+	return d.readFile(rel)
+}
+
+// Close releases the directory.
+func (d *Dir) Close() {
+	closeDir(d.fd)
+	d.fd = -1
+}

@@ -1,0 +1,30 @@
+//go:build !linux
+
+package dirstat
+
+import (
+	"os"
+	"path/filepath"
+)
+
+func openDir(string) int { return 0 }
+
+func closeDir(int) {}
+
+func (d *Dir) stat(rel string) (Info, bool) {
+	fi, err := os.Stat(filepath.Join(d.root, filepath.FromSlash(rel)))
+	if err != nil {
+		return Info{}, false
+	}
+	return Info{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, true
+}
+
+func (d *Dir) readFile(rel string) ([]byte, Info, error) {
+	path := filepath.Join(d.root, filepath.FromSlash(rel))
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	data, err := os.ReadFile(path)
+	return data, Info{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, err
+}
