@@ -126,7 +126,11 @@ func (e *env) active(t *testing.T) subscriber.Subscription {
 	e.store.Follow(sink.FeedInfo{URL: e.feed})
 	e.sync(t)
 	sinktest.Eventually(t, "verified subscription", func() bool { return e.store.Mode(e.feed) == sink.ModePush })
-	return e.only(t)
+	sub := e.only(t)
+	// The hub records the subscription once it has read our answer, which
+	// may be just after we recorded it.
+	sinktest.Eventually(t, "the hub to hold the subscription", func() bool { return e.hub.Active(sub.Callback) })
+	return sub
 }
 
 func TestSubscribeVerifyAndDeliver(t *testing.T) {
