@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mmcdole/gofeed"
@@ -39,9 +42,10 @@ func NewParser(maxEntries int) *Parser {
 	return &Parser{policy: sanitize.New(), maxEntries: maxEntries}
 }
 
-// Known reports whether the feed already stores the entry with this
-// de-duplication key and digest, in which case Parse skips sanitizing it.
-type Known func(key, digest string) bool
+// Known returns the digests the feed stores for those of keys (entries'
+// de-duplication keys) it already has. Parse skips sanitizing an entry
+// stored with the digest it has now. It is called once per document.
+type Known func(keys []string) map[string]string
 
 // Parse reads body, fetched from feedURL with header (which may be nil).
 func (p *Parser) Parse(body []byte, header http.Header, feedURL string) (*Feed, error) {
@@ -123,24 +127,69 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 	if f.PrevArchive == "" || f.PrevArchive == feedURL {
 		f.PrevArchive = ""
 	}
-	for i, it := range gf.Items {
-		if i >= p.maxEntries {
-			break
-		}
+	items := gf.Items[:min(len(gf.Items), p.maxEntries)]
+	raws := make([]string, len(items))
+	f.Entries = make([]Entry, len(items))
+	for i, it := range items {
 		e, raw := rawEntry(gf, it, feedURL)
 		addAtomLinks(&e, gf, i, feedURL)
 		if r, ok := rookery[i]; ok {
 			r.apply(&e, feedURL)
 		}
 		e.Digest = digest(e, raw)
-		if known != nil && known(e.Key, e.Digest) {
-			e.Unchanged = true
-		} else {
-			p.sanitize(&e, raw, feedURL)
-		}
-		f.Entries = append(f.Entries, e)
+		f.Entries[i], raws[i] = e, raw
 	}
+	markKnown(f.Entries, known)
+	p.sanitizeAll(f.Entries, raws, feedURL)
 	return f
+}
+
+// markKnown marks the entries stored with their current digest Unchanged.
+func markKnown(entries []Entry, known Known) {
+	if known == nil || len(entries) == 0 {
+		return
+	}
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = e.Key
+	}
+	stored := known(keys)
+	for i := range entries {
+		if d, ok := stored[entries[i].Key]; ok && d == entries[i].Digest {
+			entries[i].Unchanged = true
+		}
+	}
+}
+
+// sanitizeAll sanitizes the entries that are not Unchanged, spread over the
+// available cores: it is most of the parse time of a long feed.
+func (p *Parser) sanitizeAll(entries []Entry, raws []string, feedURL string) {
+	workers := min(runtime.GOMAXPROCS(0), len(entries)/minPerWorker)
+	if workers <= 1 {
+		for i := range entries {
+			p.sanitizeEntry(&entries[i], raws[i], feedURL)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
+				p.sanitizeEntry(&entries[i], raws[i], feedURL)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// minPerWorker is the fewest entries worth another goroutine.
+const minPerWorker = 8
+
+func (p *Parser) sanitizeEntry(e *Entry, raw, feedURL string) {
+	if !e.Unchanged {
+		p.sanitize(e, raw, feedURL)
+	}
 }
 
 func ttl(gf *gofeed.Feed) time.Duration {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -315,7 +316,14 @@ func TestParseKnownSkipsStoredEntries(t *testing.T) {
 	for _, e := range f.Entries {
 		stored[e.Key] = e.Digest
 	}
-	known := func(key, digest string) bool { return stored[key] == digest }
+	calls := 0
+	known := func(keys []string) map[string]string {
+		calls++
+		if !slices.Equal(keys, []string{"a", "b"}) {
+			t.Errorf("known asked for keys %q, want [a b]", keys)
+		}
+		return stored
+	}
 	again, err := p.ParseKnown(doc("second, edited"), nil, "https://x.example/", known)
 	if err != nil {
 		t.Fatal(err)
@@ -323,5 +331,8 @@ func TestParseKnownSkipsStoredEntries(t *testing.T) {
 	a, b := again.Entries[0], again.Entries[1]
 	if !a.Unchanged || a.HTML != "" || b.Unchanged || b.Text != "second, edited" || b.Digest == stored["b"] {
 		t.Fatalf("unchanged entry %+v, edited entry %+v", a, b)
+	}
+	if calls != 1 {
+		t.Errorf("known called %d times for one document, want 1", calls)
 	}
 }

@@ -115,7 +115,7 @@ var saverSQL = []string{
 		SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`,
 	`SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`,
 	`INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, guid) DO NOTHING RETURNING id`,
 	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
 		html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`,
 	`DELETE FROM post_tags WHERE post_id = ?`,
@@ -159,7 +159,9 @@ func (sv *saver) close() {
 	closeAll([]*sql.Stmt{sv.unindex, sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply})
 }
 
-// save upserts one entry; it reports whether anything changed.
+// save upserts one entry; it reports whether anything changed. A new
+// entry (the common case) costs one statement: the insert, which does
+// nothing when the feed has the key already.
 func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now time.Time) (bool, error) {
 	if e.Unchanged {
 		return false, nil
@@ -168,36 +170,46 @@ func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now 
 	if dig == "" {
 		dig = digest(e)
 	}
-	var id, published int64
-	var old string
-	err := sv.find.QueryRowContext(ctx, feedID, e.Key).Scan(&id, &old, &published)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		id, err = sv.insertPost(ctx, feedID, e, dig, now)
-	case err != nil:
-		return false, err
-	case old == dig:
-		return false, nil
-	default:
-		err = sv.updatePost(ctx, id, e, dig, fromUnix(published))
-	}
+	id, inserted, err := sv.insertPost(ctx, feedID, e, dig, now)
 	if err != nil {
 		return false, err
+	}
+	if !inserted {
+		if id, err = sv.edit(ctx, feedID, e, dig); err != nil || id == 0 {
+			return false, err
+		}
 	}
 	return true, sv.saveChildren(ctx, id, e)
 }
 
-func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry, dig string, now time.Time) (int64, error) {
-	pub, upd := dates(e, now)
-	res, err := sv.insert.ExecContext(ctx, feedID, e.Key, entryID(e), e.URL, e.Title, e.Author,
-		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, encodeEnclosures(e.Enclosures))
-	if err != nil {
+// edit updates the stored entry with e's key unless its digest is dig; it
+// returns the post's rowid when it updated it, else 0.
+func (sv *saver) edit(ctx context.Context, feedID int64, e feedparse.Entry, dig string) (int64, error) {
+	var id, published int64
+	var old string
+	if err := sv.find.QueryRowContext(ctx, feedID, e.Key).Scan(&id, &old, &published); err != nil {
 		return 0, err
 	}
-	id, err := res.LastInsertId()
+	if old == dig {
+		return 0, nil
+	}
+	return id, sv.updatePost(ctx, id, e, dig, fromUnix(published))
+}
+
+// insertPost inserts e unless the feed has its key already (inserted false).
+func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry, dig string, now time.Time) (id int64, inserted bool, err error) {
+	pub, upd := dates(e, now)
+	err = sv.insert.QueryRowContext(ctx, feedID, e.Key, entryID(e), e.URL, e.Title, e.Author,
+		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, encodeEnclosures(e.Enclosures)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
 	sv.pending[id] = true
 	sv.unindexed = append(sv.unindexed, id)
-	return id, err
+	return id, true, nil
 }
 
 func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, dig string, stored time.Time) error {
@@ -276,12 +288,28 @@ func encodeEnclosures(list []feedparse.Enclosure) string {
 	return string(b)
 }
 
-// HasDigest reports whether a feed stores the entry key with this digest.
-func (s *Store) HasDigest(ctx context.Context, feedID int64, key, digest string) bool {
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM posts WHERE feed_id = ? AND guid = ? AND digest = ?`,
-		feedID, key, digest).Scan(&one)
-	return err == nil
+// StoredDigests returns the digests stored for those of keys (entry
+// de-duplication keys) the feed has, in one query.
+func (s *Store) StoredDigests(ctx context.Context, feedID int64, keys []string) (map[string]string, error) {
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("store: stored digests: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT guid, digest FROM posts
+		WHERE feed_id = ? AND guid IN (SELECT value FROM json_each(?))`, feedID, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("store: stored digests: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(keys))
+	for rows.Next() {
+		var k, d string
+		if err := rows.Scan(&k, &d); err != nil {
+			return nil, fmt.Errorf("store: stored digests: %w", err)
+		}
+		out[k] = d
+	}
+	return out, rows.Err()
 }
 
 // Origin returns scheme://host[:port] of a URL, lowercased, or "".
