@@ -2,7 +2,6 @@ package feedparse
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,7 +18,6 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 
 	"github.com/rookery-social/rookery/aggregate/sanitize"
-	"github.com/rookery-social/rookery/internal/websub"
 )
 
 // ErrNotFeed is returned (wrapped) for documents that are not RSS, Atom or JSON Feed.
@@ -63,20 +61,23 @@ func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, kno
 	if err != nil {
 		return nil, err
 	}
-	rookery, err := checkJSONFeed(doc)
-	if err != nil {
-		return nil, err
-	}
 	gp := gofeed.NewParser()
 	gp.KeepOriginalFeed = true
 	gf, err := gp.Parse(bytes.NewReader(doc))
 	if err != nil {
 		return nil, explain(doc, err)
 	}
-	return p.convert(gf, doc, header, feedURL, rookery, known), nil
+	jx, err := readJSONExtras(gf, doc)
+	if err != nil {
+		return nil, err
+	}
+	return p.convert(gf, doc, header, feedURL, jx, known), nil
 }
 
 func explain(doc []byte, err error) error {
+	if doc[0] == '{' {
+		return fmt.Errorf("feedparse: malformed JSON Feed: %w", err)
+	}
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		head := strings.ToLower(string(doc[:min(len(doc), 1024)]))
 		if strings.Contains(head, "<html") || strings.Contains(head, "<head") || strings.Contains(head, "<!doctype html") {
@@ -87,35 +88,8 @@ func explain(doc []byte, err error) error {
 	return fmt.Errorf("feedparse: malformed feed: %w", err)
 }
 
-// checkJSONFeed rejects JSON that is not a JSON Feed (gofeed accepts any
-// object and returns no items), and reads the items' _rookery extensions.
-func checkJSONFeed(doc []byte) (map[int]rookeryItem, error) {
-	if len(doc) == 0 || doc[0] != '{' {
-		return nil, nil
-	}
-	var v struct {
-		Version string `json:"version"`
-		Items   []struct {
-			Rookery *rookeryItem `json:"_rookery"`
-		} `json:"items"`
-	}
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return nil, fmt.Errorf("feedparse: malformed JSON Feed: %w", err)
-	}
-	if !strings.Contains(v.Version, "jsonfeed.org/version/") {
-		return nil, fmt.Errorf("%w: JSON without a JSON Feed \"version\" (https://jsonfeed.org/version/1.1)", ErrNotFeed)
-	}
-	out := map[int]rookeryItem{}
-	for i, it := range v.Items {
-		if it.Rookery != nil {
-			out[i] = *it.Rookery
-		}
-	}
-	return out, nil
-}
-
-func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, rookery map[int]rookeryItem, known Known) *Feed {
-	disc := websub.Discover(header, doc, feedURL)
+func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, jx *jsonExtras, known Known) *Feed {
+	disc := discover(header, doc, feedURL, jx)
 	f := &Feed{
 		Title:   strings.TrimSpace(gf.Title),
 		SiteURL: sanitize.ResolveURL(feedURL, gf.Link),
@@ -133,7 +107,7 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 	for i, it := range items {
 		e, raw := rawEntry(gf, it, feedURL)
 		addAtomLinks(&e, gf, i, feedURL)
-		if r, ok := rookery[i]; ok {
+		if r, ok := jx.item(i); ok {
 			r.apply(&e, feedURL)
 		}
 		e.Digest = digest(e, raw)

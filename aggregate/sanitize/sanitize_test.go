@@ -48,3 +48,33 @@ func TestTerminalStripsEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestContentMatchesHTMLThenText: the fast paths of Content give exactly
+// what HTML then Text give, for markup, entities, plain text and the odd
+// shapes that make the scanner fall back.
+func TestContentMatchesHTMLThenText(t *testing.T) {
+	p := New()
+	cases := []string{
+		"plain words, \"quoted\" and 'single' > greater",
+		"  spaced\n\n\nlines  \t tab ",
+		"Tom &amp; Jerry &lt;b&gt; &#8211; &nbsp;x &amp",
+		"<p>Hello &amp; <b>world</b></p><p>second   line</p>",
+		`<p onclick="x()">Hi <a href="javascript:alert(1)">bad</a> <a class="h-card u-mention" href="/feed.atom">@bob</a>`,
+		`<img src="img/a.png" alt="a > b" title='x "y"'><br/>after<script>alert(1)</script>`,
+		"<ul><li>one</li><li>two<br>three</li></ul><blockquote>q</blockquote><pre>  code\n  here</pre>",
+		"<!-- comment --><p>after comment</p><textarea><b>raw</b></textarea>",
+		"a < b and c<3 and <notatag",
+		"carriage\r\nreturn\rand nul \x00 byte",
+		"<h1>Title</h1><table><tr><td>a</td><td>b</td></tr></table><div>d</div>",
+		"Urdu اردو, 日本語 &#x1F600;",
+		"",
+	}
+	for _, raw := range cases {
+		wantHTML, wantLinks := p.HTML(raw, "https://bob.example/posts/1/")
+		wantText := Text(wantHTML)
+		gotHTML, gotText, gotLinks := p.Content(raw, "https://bob.example/posts/1/")
+		if gotHTML != wantHTML || gotText != wantText || len(gotLinks) != len(wantLinks) {
+			t.Errorf("Content(%q)\n = %q, %q, %d links\nwant %q, %q, %d links", raw, gotHTML, gotText, len(gotLinks), wantHTML, wantText, len(wantLinks))
+		}
+	}
+}
