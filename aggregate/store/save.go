@@ -56,6 +56,9 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 			}
 			refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL, Changed: changed})
 		}
+		if err := sv.flushChildren(ctx); err != nil {
+			return fmt.Errorf("store: save children: %w", err)
+		}
 		return indexNew(ctx, tx, sv.unindexed)
 	})
 	return refs, err
@@ -102,8 +105,12 @@ func indexNew(ctx context.Context, tx *sql.Tx, ids []int64) error {
 // saver holds the statements of one batch and the posts it inserted or
 // edited, which are not in the full-text index until indexNew.
 type saver struct {
-	unindexed                                                                 []int64
-	pending                                                                   map[int64]bool
+	unindexed []int64
+	pending   map[int64]bool
+	// kids are the saved entries whose tags, mentions and reply are
+	// inserted by flushChildren, one statement per table for the batch.
+	kids                                                                      map[int64]feedparse.Entry
+	kidOrder                                                                  []int64
 	unindex                                                                   *sql.Stmt
 	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
 }
@@ -119,11 +126,13 @@ var saverSQL = []string{
 	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
 		html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`,
 	`DELETE FROM post_tags WHERE post_id = ?`,
-	`INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES(?, ?)`,
+	`INSERT OR IGNORE INTO post_tags(post_id, tag) SELECT value->>0, value->>1 FROM json_each(?)`,
 	`DELETE FROM post_mentions WHERE post_id = ?`,
-	`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind) VALUES(?, ?, ?, ?)`,
+	`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind)
+		SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)`,
 	`DELETE FROM replies WHERE post_id = ?`,
-	`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin) VALUES(?, ?, ?, ?, ?, ?)`,
+	`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin)
+		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`,
 }
 
 func prepareSaver(ctx context.Context, db *sql.DB) ([]*sql.Stmt, error) {
@@ -146,7 +155,7 @@ func closeAll(stmts []*sql.Stmt) {
 }
 
 func newSaver(ctx context.Context, tx *sql.Tx, prepared []*sql.Stmt) *saver {
-	sv := &saver{pending: map[int64]bool{}}
+	sv := &saver{pending: map[int64]bool{}, kids: map[int64]feedparse.Entry{}}
 	dsts := []**sql.Stmt{&sv.unindex, &sv.find, &sv.insert, &sv.update, &sv.delTags, &sv.tag,
 		&sv.delMentions, &sv.mention, &sv.delReply, &sv.reply}
 	for i, d := range dsts {
@@ -179,7 +188,8 @@ func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now 
 			return false, err
 		}
 	}
-	return true, sv.saveChildren(ctx, id, e)
+	sv.saveChildren(id, e)
+	return true, nil
 }
 
 // edit updates the stored entry with e's key unless its digest is dig; it
@@ -247,25 +257,48 @@ func dates(e feedparse.Entry, fallback time.Time) (time.Time, time.Time) {
 	return pub, upd
 }
 
-func (sv *saver) saveChildren(ctx context.Context, id int64, e feedparse.Entry) error {
-	for _, t := range e.Tags {
-		if _, err := sv.tag.ExecContext(ctx, id, t); err != nil {
+// saveChildren queues e's tags, mentions and reply for flushChildren; a
+// later save of the same post in the batch replaces them.
+func (sv *saver) saveChildren(id int64, e feedparse.Entry) {
+	if _, ok := sv.kids[id]; !ok {
+		sv.kidOrder = append(sv.kidOrder, id)
+	}
+	sv.kids[id] = e
+}
+
+// flushChildren inserts the queued children, one statement per table.
+func (sv *saver) flushChildren(ctx context.Context) error {
+	var tags, mentions, replies [][]any
+	for _, id := range sv.kidOrder {
+		e := sv.kids[id]
+		for _, t := range e.Tags {
+			tags = append(tags, []any{id, t})
+		}
+		for kind, list := range [][]string{e.Mentions, e.Links} {
+			for _, u := range list {
+				mentions = append(mentions, []any{id, u, Origin(u), kind})
+			}
+		}
+		if r := e.InReplyTo; r.Ref != "" || r.Href != "" {
+			replies = append(replies, []any{id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source)})
+		}
+	}
+	for _, b := range []struct {
+		st   *sql.Stmt
+		rows [][]any
+	}{{sv.tag, tags}, {sv.mention, mentions}, {sv.reply, replies}} {
+		if len(b.rows) == 0 {
+			continue
+		}
+		list, err := json.Marshal(b.rows)
+		if err != nil {
+			return err
+		}
+		if _, err := b.st.ExecContext(ctx, string(list)); err != nil {
 			return err
 		}
 	}
-	for kind, list := range [][]string{e.Mentions, e.Links} {
-		for _, u := range list {
-			if _, err := sv.mention.ExecContext(ctx, id, u, Origin(u), kind); err != nil {
-				return err
-			}
-		}
-	}
-	r := e.InReplyTo
-	if r.Ref == "" && r.Href == "" {
-		return nil
-	}
-	_, err := sv.reply.ExecContext(ctx, id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source))
-	return err
+	return nil
 }
 
 // digest identifies an entry's stored content, to skip unchanged entries.
@@ -288,6 +321,9 @@ func encodeEnclosures(list []feedparse.Enclosure) string {
 	return string(b)
 }
 
+const storedDigestsSQL = `SELECT guid, digest FROM posts
+	WHERE feed_id = ?1 AND guid IN (SELECT value FROM json_each(?2))`
+
 // StoredDigests returns the digests stored for those of keys (entry
 // de-duplication keys) the feed has, in one query.
 func (s *Store) StoredDigests(ctx context.Context, feedID int64, keys []string) (map[string]string, error) {
@@ -295,8 +331,7 @@ func (s *Store) StoredDigests(ctx context.Context, feedID int64, keys []string) 
 	if err != nil {
 		return nil, fmt.Errorf("store: stored digests: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT guid, digest FROM posts
-		WHERE feed_id = ? AND guid IN (SELECT value FROM json_each(?))`, feedID, string(list))
+	rows, err := s.db.QueryContext(ctx, storedDigestsSQL, feedID, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("store: stored digests: %w", err)
 	}

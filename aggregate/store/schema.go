@@ -109,4 +109,7 @@ CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
-`}
+`,
+	// 2: FeedByURL falls back to a feed's self link on every ingest.
+	`CREATE INDEX feeds_self ON feeds(self);`,
+}
