@@ -82,7 +82,8 @@ func fill(b *testing.B, s *Store, n int) {
 			if rand.IntN(1000) == 0 {
 				text.WriteString("rare42")
 			}
-			e := feedparse.Entry{ID: fmt.Sprintf("tag:f%d,2026:posts/%d", feedNo, i), URL: fmt.Sprintf("https://feed%d.example/posts/%d/", feedNo, i),
+			id := fmt.Sprintf("tag:f%d,2026:posts/%d", feedNo, i)
+			e := feedparse.Entry{ID: id, Key: id, URL: fmt.Sprintf("https://feed%d.example/posts/%d/", feedNo, i),
 				Text: text.String(), HTML: "<p>" + text.String() + "</p>", Author: "a",
 				Published: start.Add(-time.Duration(rand.IntN(1e6)) * time.Second), Tags: []string{"t"}}
 			if i%50 == 0 {
@@ -94,5 +95,51 @@ func fill(b *testing.B, s *Store, n int) {
 			b.Fatal(err)
 		}
 	}
+	var stored int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM posts`).Scan(&stored); err != nil || stored != n {
+		b.Fatalf("filled %d posts, want %d (%v)", stored, n, err)
+	}
 	b.Logf("filled %d posts in %s", n, time.Since(start))
+}
+
+// BenchmarkSaveIntoLargeStore stores a document of 100 new posts of a few
+// hundred words each into a store already holding READER_BENCH_POSTS
+// (default 100000) posts: the store's share of ingest at scale.
+func BenchmarkSaveIntoLargeStore(b *testing.B) {
+	n := 100000
+	if v, err := strconv.Atoi(os.Getenv("READER_BENCH_POSTS")); err == nil {
+		n = v
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "big.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	fill(b, s, n)
+	words := strings.Fields("the reader stores every post of every feed it follows and indexes its words so that search finds them fast")
+	now := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		f, err := s.EnsureFeed(ctx, fmt.Sprintf("https://new%d.example/feed.atom", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		entries := make([]feedparse.Entry, 100)
+		for j := range entries {
+			var text strings.Builder
+			for w := 0; w < 300; w++ {
+				text.WriteString(words[rand.IntN(len(words))] + fmt.Sprint(rand.IntN(50)) + " ")
+			}
+			entries[j] = feedparse.Entry{ID: fmt.Sprintf("tag:new%d,2026:posts/%d", i, j), Key: fmt.Sprintf("tag:new%d,2026:posts/%d", i, j),
+				URL: fmt.Sprintf("https://new%d.example/posts/%d/", i, j), Title: "post", Author: "a",
+				Text: text.String(), HTML: "<p>" + text.String() + "</p>", Published: now.Add(-time.Duration(j) * time.Minute), Tags: []string{"t"}}
+		}
+		b.StartTimer()
+		if _, err := s.SaveFeed(ctx, f, nil, entries, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "posts/s")
 }
