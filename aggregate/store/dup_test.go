@@ -77,3 +77,17 @@ func TestEditInOneBatchReplacesChildren(t *testing.T) {
 		t.Errorf("tags %v mentions %v reply %q, want the second version's only", p.Tags, p.Mentions, p.InReplyTo)
 	}
 }
+
+// TestFTSAutomergeSetting: the index merges segments in eights (schema step 2).
+func TestFTSAutomergeSetting(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var v int
+	if err := s.db.QueryRowContext(ctx, `SELECT v FROM posts_fts_config WHERE k = 'automerge'`).Scan(&v); err != nil || v != 8 {
+		t.Errorf("automerge = %d (%v), want 8", v, err)
+	}
+}
