@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,35 +33,49 @@ func BenchmarkListings(b *testing.B) {
 	fill(b, s, n)
 	f, _ := s.Filter(ctx)
 	b.Run("timeline", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if ps, err := s.Timeline(ctx, TimelineQuery{Limit: 50}, f); err != nil || len(ps) != 50 {
-				b.Fatal(err, len(ps))
+		latency(b, func() error {
+			ps, err := s.Timeline(ctx, TimelineQuery{Limit: 50}, f)
+			if err == nil && len(ps) != 50 {
+				err = fmt.Errorf("timeline has %d posts, want 50", len(ps))
 			}
-		}
+			return err
+		})
 	})
 	b.Run("timeline-from", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, err := s.Timeline(ctx, TimelineQuery{Limit: 50, FeedID: 7}, f); err != nil {
-				b.Fatal(err)
-			}
-		}
+		latency(b, func() error {
+			_, err := s.Timeline(ctx, TimelineQuery{Limit: 50, FeedID: 7}, f)
+			return err
+		})
 	})
 	for _, q := range []string{"common", "rare42", "common word"} {
 		b.Run("search-"+q, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if _, err := s.Search(ctx, SearchQuery{Text: q, Limit: 20}, f); err != nil {
-					b.Fatal(err)
-				}
-			}
+			latency(b, func() error {
+				_, err := s.Search(ctx, SearchQuery{Text: q, Limit: 20}, f)
+				return err
+			})
 		})
 	}
 	b.Run("mentions", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, err := s.Mentions(ctx, MentionQuery{Me: "https://feed3.example/feed.atom", Limit: 50}, f); err != nil {
-				b.Fatal(err)
-			}
-		}
+		latency(b, func() error {
+			_, err := s.Mentions(ctx, MentionQuery{Me: "https://feed3.example/feed.atom", Limit: 50}, f)
+			return err
+		})
 	})
+}
+
+// latency runs op b.N times and reports the median and 99th percentile.
+func latency(b *testing.B, op func() error) {
+	d := make([]time.Duration, 0, b.N)
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(t))
+	}
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(d[len(d)*99/100].Nanoseconds()), "p99-ns")
 }
 
 func fill(b *testing.B, s *Store, n int) {
