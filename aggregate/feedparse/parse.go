@@ -75,7 +75,7 @@ func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, kno
 }
 
 func explain(doc []byte, err error) error {
-	if doc[0] == '{' {
+	if len(doc) > 0 && doc[0] == '{' {
 		return fmt.Errorf("feedparse: malformed JSON Feed: %w", err)
 	}
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {

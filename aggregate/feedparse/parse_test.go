@@ -367,3 +367,11 @@ func TestParseKnownSkipsStoredEntries(t *testing.T) {
 		t.Errorf("known called %d times for one document, want 1", calls)
 	}
 }
+
+// TestBlankUTF16DocumentIsAnError: a UTF-16 BOM followed by blank space
+// only is rejected with an error, not a crash.
+func TestBlankUTF16DocumentIsAnError(t *testing.T) {
+	if _, err := NewParser(0).Parse([]byte("\xff\xfe \x00\n\x00"), nil, "https://x.example/"); err == nil {
+		t.Fatal("a blank UTF-16 document parsed without error")
+	}
+}
