@@ -82,7 +82,7 @@ func fill(b *testing.B, s *Store, n int) {
 	ctx := context.Background()
 	words := strings.Fields("common word gopher feed reader post reply thread search index walk river news today")
 	const perFeed = 1000
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for feedNo := 0; feedNo*perFeed < n; feedNo++ {
 		f, err := s.EnsureFeed(ctx, fmt.Sprintf("https://feed%d.example/feed.atom", feedNo))
 		if err != nil {
@@ -115,7 +115,7 @@ func fill(b *testing.B, s *Store, n int) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM posts`).Scan(&stored); err != nil || stored != n {
 		b.Fatalf("filled %d posts, want %d (%v)", stored, n, err)
 	}
-	b.Logf("filled %d posts in %s", n, time.Since(start))
+	b.Logf("filled %d posts in %s (CPU %s)", n, time.Since(start), cpuTime()-cpu)
 }
 
 // BenchmarkSaveIntoLargeStore stores a document of 100 new posts of a few
