@@ -137,9 +137,18 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 	return res
 }
 
-// known tells the parser which entries of a feed are stored unchanged.
+// known tells the parser which entries of a feed are stored, with which
+// digests. On an error it knows none, and every entry is sanitized and
+// compared by the store as usual.
 func (r *Reader) known(ctx context.Context, feedID int64) feedparse.Known {
-	return func(key, digest string) bool { return r.st.HasDigest(ctx, feedID, key, digest) }
+	return func(keys []string) map[string]string {
+		stored, err := r.st.StoredDigests(ctx, feedID, keys)
+		if err != nil {
+			r.opts.Logger.Warn("aggregate: reading stored digests", "err", err)
+			return nil
+		}
+		return stored
+	}
 }
 
 func meta(doc *feedparse.Feed) *store.FeedMeta {

@@ -57,8 +57,7 @@ func (e *Entry) base(feedURL string) string {
 // sanitize sets the entry's HTML, Text and u-mention links from raw.
 func (p *Parser) sanitize(e *Entry, raw, feedURL string) {
 	var links []sanitize.Link
-	e.HTML, links = p.policy.HTML(raw, e.base(feedURL))
-	e.Text = sanitize.Text(e.HTML)
+	e.HTML, e.Text, links = p.policy.Content(raw, e.base(feedURL))
 	for _, l := range links {
 		if l.HasClass("u-mention") || l.HasClass("h-card") {
 			e.Links = append(e.Links, l.Href)

@@ -2,12 +2,14 @@ package feedparse
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mmcdole/gofeed"
@@ -16,7 +18,6 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 
 	"github.com/rookery-social/rookery/aggregate/sanitize"
-	"github.com/rookery-social/rookery/internal/websub"
 )
 
 // ErrNotFeed is returned (wrapped) for documents that are not RSS, Atom or JSON Feed.
@@ -39,9 +40,10 @@ func NewParser(maxEntries int) *Parser {
 	return &Parser{policy: sanitize.New(), maxEntries: maxEntries}
 }
 
-// Known reports whether the feed already stores the entry with this
-// de-duplication key and digest, in which case Parse skips sanitizing it.
-type Known func(key, digest string) bool
+// Known returns the digests the feed stores for those of keys (entries'
+// de-duplication keys) it already has. Parse skips sanitizing an entry
+// stored with the digest it has now. It is called once per document.
+type Known func(keys []string) map[string]string
 
 // Parse reads body, fetched from feedURL with header (which may be nil).
 func (p *Parser) Parse(body []byte, header http.Header, feedURL string) (*Feed, error) {
@@ -59,20 +61,23 @@ func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, kno
 	if err != nil {
 		return nil, err
 	}
-	rookery, err := checkJSONFeed(doc)
-	if err != nil {
-		return nil, err
-	}
 	gp := gofeed.NewParser()
 	gp.KeepOriginalFeed = true
 	gf, err := gp.Parse(bytes.NewReader(doc))
 	if err != nil {
 		return nil, explain(doc, err)
 	}
-	return p.convert(gf, doc, header, feedURL, rookery, known), nil
+	jx, err := readJSONExtras(gf, doc)
+	if err != nil {
+		return nil, err
+	}
+	return p.convert(gf, doc, header, feedURL, jx, known), nil
 }
 
 func explain(doc []byte, err error) error {
+	if len(doc) > 0 && doc[0] == '{' {
+		return fmt.Errorf("feedparse: malformed JSON Feed: %w", err)
+	}
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		head := strings.ToLower(string(doc[:min(len(doc), 1024)]))
 		if strings.Contains(head, "<html") || strings.Contains(head, "<head") || strings.Contains(head, "<!doctype html") {
@@ -83,35 +88,8 @@ func explain(doc []byte, err error) error {
 	return fmt.Errorf("feedparse: malformed feed: %w", err)
 }
 
-// checkJSONFeed rejects JSON that is not a JSON Feed (gofeed accepts any
-// object and returns no items), and reads the items' _rookery extensions.
-func checkJSONFeed(doc []byte) (map[int]rookeryItem, error) {
-	if len(doc) == 0 || doc[0] != '{' {
-		return nil, nil
-	}
-	var v struct {
-		Version string `json:"version"`
-		Items   []struct {
-			Rookery *rookeryItem `json:"_rookery"`
-		} `json:"items"`
-	}
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return nil, fmt.Errorf("feedparse: malformed JSON Feed: %w", err)
-	}
-	if !strings.Contains(v.Version, "jsonfeed.org/version/") {
-		return nil, fmt.Errorf("%w: JSON without a JSON Feed \"version\" (https://jsonfeed.org/version/1.1)", ErrNotFeed)
-	}
-	out := map[int]rookeryItem{}
-	for i, it := range v.Items {
-		if it.Rookery != nil {
-			out[i] = *it.Rookery
-		}
-	}
-	return out, nil
-}
-
-func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, rookery map[int]rookeryItem, known Known) *Feed {
-	disc := websub.Discover(header, doc, feedURL)
+func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, jx *jsonExtras, known Known) *Feed {
+	disc := discover(header, doc, feedURL, jx)
 	f := &Feed{
 		Title:   strings.TrimSpace(gf.Title),
 		SiteURL: sanitize.ResolveURL(feedURL, gf.Link),
@@ -123,24 +101,69 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 	if f.PrevArchive == "" || f.PrevArchive == feedURL {
 		f.PrevArchive = ""
 	}
-	for i, it := range gf.Items {
-		if i >= p.maxEntries {
-			break
-		}
+	items := gf.Items[:min(len(gf.Items), p.maxEntries)]
+	raws := make([]string, len(items))
+	f.Entries = make([]Entry, len(items))
+	for i, it := range items {
 		e, raw := rawEntry(gf, it, feedURL)
 		addAtomLinks(&e, gf, i, feedURL)
-		if r, ok := rookery[i]; ok {
+		if r, ok := jx.item(i); ok {
 			r.apply(&e, feedURL)
 		}
 		e.Digest = digest(e, raw)
-		if known != nil && known(e.Key, e.Digest) {
-			e.Unchanged = true
-		} else {
-			p.sanitize(&e, raw, feedURL)
-		}
-		f.Entries = append(f.Entries, e)
+		f.Entries[i], raws[i] = e, raw
 	}
+	markKnown(f.Entries, known)
+	p.sanitizeAll(f.Entries, raws, feedURL)
 	return f
+}
+
+// markKnown marks the entries stored with their current digest Unchanged.
+func markKnown(entries []Entry, known Known) {
+	if known == nil || len(entries) == 0 {
+		return
+	}
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = e.Key
+	}
+	stored := known(keys)
+	for i := range entries {
+		if d, ok := stored[entries[i].Key]; ok && d == entries[i].Digest {
+			entries[i].Unchanged = true
+		}
+	}
+}
+
+// sanitizeAll sanitizes the entries that are not Unchanged, spread over the
+// available cores: it is most of the parse time of a long feed.
+func (p *Parser) sanitizeAll(entries []Entry, raws []string, feedURL string) {
+	workers := min(runtime.GOMAXPROCS(0), len(entries)/minPerWorker)
+	if workers <= 1 {
+		for i := range entries {
+			p.sanitizeEntry(&entries[i], raws[i], feedURL)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
+				p.sanitizeEntry(&entries[i], raws[i], feedURL)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// minPerWorker is the fewest entries worth another goroutine.
+const minPerWorker = 8
+
+func (p *Parser) sanitizeEntry(e *Entry, raw, feedURL string) {
+	if !e.Unchanged {
+		p.sanitize(e, raw, feedURL)
+	}
 }
 
 func ttl(gf *gofeed.Feed) time.Duration {

@@ -2,10 +2,14 @@ package feedparse
 
 import (
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rookery-social/rookery/aggregate/sanitize"
 )
 
 func parseFile(t *testing.T, name, feedURL string) (*Feed, error) {
@@ -130,6 +134,9 @@ func TestRealWorldFeeds(t *testing.T) {
 				if e.Key == "" {
 					t.Fatalf("entry without a key: %+v", e)
 				}
+				if want := sanitize.Text(e.HTML); e.Text != want {
+					t.Fatalf("entry %s: text %q, want the text of its HTML %q", e.Key, e.Text, want)
+				}
 			}
 			if c.check != nil {
 				c.check(t, f)
@@ -210,6 +217,31 @@ func TestRookeryJSONFeedExtension(t *testing.T) {
 	e := f.Entries[0]
 	if e.InReplyTo.Ref != "tag:a,2026:posts/x" || len(e.Mentions) != 1 || len(f.Hubs) != 1 || e.Published.IsZero() {
 		t.Errorf("entry %+v hubs %v", e, f.Hubs)
+	}
+	if f.Self != "https://bob.example/feed.json" {
+		t.Errorf("self = %q, want the feed_url", f.Self)
+	}
+}
+
+// TestJSONFeedDiscovery: Link headers win over the document's hubs; a
+// relative feed_url resolves against the fetched URL.
+func TestJSONFeedDiscovery(t *testing.T) {
+	doc := `{"version":"https://jsonfeed.org/version/1.1","title":"C","feed_url":"/feed.json",
+	"hubs":[{"type":"WebSub","url":"https://doc-hub.example/"},{"type":"rssCloud","url":"https://cloud.example/"}],"items":[]}`
+	f, err := NewParser(0).Parse([]byte(doc), nil, "https://c.example/x/feed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Self != "https://c.example/feed.json" || !slices.Equal(f.Hubs, []string{"https://doc-hub.example/"}) {
+		t.Errorf("self %q hubs %v, want https://c.example/feed.json and only the WebSub hub", f.Self, f.Hubs)
+	}
+	h := http.Header{"Link": {`<https://header-hub.example/>; rel="hub"`}}
+	f, err = NewParser(0).Parse([]byte(doc), h, "https://c.example/x/feed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.Hubs, []string{"https://header-hub.example/"}) {
+		t.Errorf("hubs %v, want the Link header's", f.Hubs)
 	}
 }
 
@@ -315,7 +347,14 @@ func TestParseKnownSkipsStoredEntries(t *testing.T) {
 	for _, e := range f.Entries {
 		stored[e.Key] = e.Digest
 	}
-	known := func(key, digest string) bool { return stored[key] == digest }
+	calls := 0
+	known := func(keys []string) map[string]string {
+		calls++
+		if !slices.Equal(keys, []string{"a", "b"}) {
+			t.Errorf("known asked for keys %q, want [a b]", keys)
+		}
+		return stored
+	}
 	again, err := p.ParseKnown(doc("second, edited"), nil, "https://x.example/", known)
 	if err != nil {
 		t.Fatal(err)
@@ -323,5 +362,16 @@ func TestParseKnownSkipsStoredEntries(t *testing.T) {
 	a, b := again.Entries[0], again.Entries[1]
 	if !a.Unchanged || a.HTML != "" || b.Unchanged || b.Text != "second, edited" || b.Digest == stored["b"] {
 		t.Fatalf("unchanged entry %+v, edited entry %+v", a, b)
+	}
+	if calls != 1 {
+		t.Errorf("known called %d times for one document, want 1", calls)
+	}
+}
+
+// TestBlankUTF16DocumentIsAnError: a UTF-16 BOM followed by blank space
+// only is rejected with an error, not a crash.
+func TestBlankUTF16DocumentIsAnError(t *testing.T) {
+	if _, err := NewParser(0).Parse([]byte("\xff\xfe \x00\n\x00"), nil, "https://x.example/"); err == nil {
+		t.Fatal("a blank UTF-16 document parsed without error")
 	}
 }

@@ -1,8 +1,10 @@
 package sanitize
 
 import (
-	"bytes"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -17,6 +19,7 @@ func resolve(raw, base string) (string, []Link) {
 	var b strings.Builder
 	b.Grow(len(raw) + len(raw)/8)
 	var links []Link
+	r := newResolver(base)
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -27,7 +30,7 @@ func resolve(raw, base string) (string, []Link) {
 			continue
 		}
 		t := z.Token()
-		rewrite(&t, base)
+		r.rewrite(&t)
 		if t.Data == "a" {
 			links = append(links, Link{Href: attr(t, "href"), Class: attr(t, "class")})
 		}
@@ -37,19 +40,59 @@ func resolve(raw, base string) (string, []Link) {
 
 // hasURLAttr reports whether a raw start tag may carry a URL attribute.
 func hasURLAttr(tag []byte) bool {
-	low := bytes.ToLower(tag)
-	for _, a := range [][]byte{[]byte("href"), []byte("src"), []byte("cite"), []byte("poster")} {
-		if bytes.Contains(low, a) {
+	for _, a := range []string{"href", "src", "cite", "poster"} {
+		if containsFold(tag, a) {
 			return true
 		}
 	}
 	return false
 }
 
-func rewrite(t *html.Token, base string) {
+// containsFold reports whether b holds the lowercase ASCII word w in any case.
+func containsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		j := 0
+		for j < len(w) && b[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolver resolves references against one base URL, parsed once.
+type resolver struct {
+	raw  string
+	base *url.URL
+}
+
+func newResolver(base string) resolver {
+	r := resolver{raw: base}
+	if base != "" {
+		r.base, _ = url.Parse(strings.TrimSpace(base))
+	}
+	return r
+}
+
+// resolve is ResolveURL(r.raw, ref).
+func (r resolver) resolve(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if r.base == nil {
+		return ref
+	}
+	u, err := r.base.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return u.String()
+}
+
+func (r resolver) rewrite(t *html.Token) {
 	for i, a := range t.Attr {
 		if urlAttrs[a.Key] {
-			t.Attr[i].Val = ResolveURL(base, a.Val)
+			t.Attr[i].Val = r.resolve(a.Val)
 		}
 	}
 }
@@ -89,16 +132,47 @@ func Text(cleanHTML string) string {
 	}
 }
 
-// collapse trims each line, folds runs of spaces and drops repeated blank lines.
+// collapse trims each line, folds runs of blank space within a line to one
+// space, and keeps at most one blank line between lines with text (none
+// before the first or after the last). Blank space is what unicode.IsSpace
+// says it is, as in strings.Fields.
 func collapse(s string) string {
-	lines := strings.Split(s, "\n")
-	out := make([]string, 0, len(lines))
-	for _, l := range lines {
-		l = strings.Join(strings.Fields(l), " ")
-		if l == "" && (len(out) == 0 || out[len(out)-1] == "") {
-			continue
+	var b strings.Builder
+	b.Grow(len(s))
+	newlines, space := 0, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		n, isSpace := 1, false
+		if c < utf8.RuneSelf {
+			isSpace = asciiSpace[c]
+		} else {
+			var r rune
+			r, n = utf8.DecodeRuneInString(s[i:])
+			isSpace = unicode.IsSpace(r)
 		}
-		out = append(out, l)
+		switch {
+		case c == '\n':
+			newlines++
+			space = false
+		case isSpace:
+			space = true
+		default:
+			if b.Len() > 0 {
+				switch {
+				case newlines > 1:
+					b.WriteString("\n\n")
+				case newlines == 1:
+					b.WriteByte('\n')
+				case space:
+					b.WriteByte(' ')
+				}
+			}
+			newlines, space = 0, false
+			b.WriteString(s[i : i+n])
+		}
+		i += n
 	}
-	return strings.TrimSpace(strings.Join(out, "\n"))
+	return b.String()
 }
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}

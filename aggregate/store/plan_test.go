@@ -44,3 +44,38 @@ func TestListingsAreIndexWalks(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestLookupsUseIndexes: the lookups done on every ingest (a feed by
+// its self link, the stored digests of a document's keys) never scan.
+func TestIngestLookupsUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	queries := map[string]string{
+		"feed by self":   `SELECT id FROM feeds f WHERE f.self = ?1 ORDER BY f.followed DESC LIMIT 1`,
+		"stored digests": storedDigestsSQL,
+	}
+	for name, q := range queries {
+		var plan []string
+		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, 1, "[]")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := strings.Join(plan, "\n")
+		if strings.Contains(joined, "SCAN f") || strings.Contains(joined, "SCAN posts") {
+			t.Errorf("%s scans:\n%s", name, joined)
+		}
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -56,6 +55,9 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 			}
 			refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL, Changed: changed})
 		}
+		if err := sv.flushChildren(ctx); err != nil {
+			return fmt.Errorf("store: save children: %w", err)
+		}
 		return indexNew(ctx, tx, sv.unindexed)
 	})
 	return refs, err
@@ -102,8 +104,12 @@ func indexNew(ctx context.Context, tx *sql.Tx, ids []int64) error {
 // saver holds the statements of one batch and the posts it inserted or
 // edited, which are not in the full-text index until indexNew.
 type saver struct {
-	unindexed                                                                 []int64
-	pending                                                                   map[int64]bool
+	unindexed []int64
+	pending   map[int64]bool
+	// kids are the saved entries whose tags, mentions and reply are
+	// inserted by flushChildren, one statement per table for the batch.
+	kids                                                                      map[int64]feedparse.Entry
+	kidOrder                                                                  []int64
 	unindex                                                                   *sql.Stmt
 	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
 }
@@ -115,15 +121,17 @@ var saverSQL = []string{
 		SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`,
 	`SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`,
 	`INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, guid) DO NOTHING`,
 	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
 		html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`,
 	`DELETE FROM post_tags WHERE post_id = ?`,
-	`INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES(?, ?)`,
+	`INSERT OR IGNORE INTO post_tags(post_id, tag) SELECT value->>0, value->>1 FROM json_each(?)`,
 	`DELETE FROM post_mentions WHERE post_id = ?`,
-	`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind) VALUES(?, ?, ?, ?)`,
+	`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind)
+		SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)`,
 	`DELETE FROM replies WHERE post_id = ?`,
-	`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin) VALUES(?, ?, ?, ?, ?, ?)`,
+	`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin)
+		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`,
 }
 
 func prepareSaver(ctx context.Context, db *sql.DB) ([]*sql.Stmt, error) {
@@ -146,7 +154,7 @@ func closeAll(stmts []*sql.Stmt) {
 }
 
 func newSaver(ctx context.Context, tx *sql.Tx, prepared []*sql.Stmt) *saver {
-	sv := &saver{pending: map[int64]bool{}}
+	sv := &saver{pending: map[int64]bool{}, kids: map[int64]feedparse.Entry{}}
 	dsts := []**sql.Stmt{&sv.unindex, &sv.find, &sv.insert, &sv.update, &sv.delTags, &sv.tag,
 		&sv.delMentions, &sv.mention, &sv.delReply, &sv.reply}
 	for i, d := range dsts {
@@ -159,7 +167,9 @@ func (sv *saver) close() {
 	closeAll([]*sql.Stmt{sv.unindex, sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply})
 }
 
-// save upserts one entry; it reports whether anything changed.
+// save upserts one entry; it reports whether anything changed. A new
+// entry (the common case) costs one statement: the insert, which does
+// nothing when the feed has the key already.
 func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now time.Time) (bool, error) {
 	if e.Unchanged {
 		return false, nil
@@ -168,36 +178,51 @@ func (sv *saver) save(ctx context.Context, feedID int64, e feedparse.Entry, now 
 	if dig == "" {
 		dig = digest(e)
 	}
-	var id, published int64
-	var old string
-	err := sv.find.QueryRowContext(ctx, feedID, e.Key).Scan(&id, &old, &published)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		id, err = sv.insertPost(ctx, feedID, e, dig, now)
-	case err != nil:
-		return false, err
-	case old == dig:
-		return false, nil
-	default:
-		err = sv.updatePost(ctx, id, e, dig, fromUnix(published))
-	}
+	id, inserted, err := sv.insertPost(ctx, feedID, e, dig, now)
 	if err != nil {
 		return false, err
 	}
-	return true, sv.saveChildren(ctx, id, e)
+	if !inserted {
+		if id, err = sv.edit(ctx, feedID, e, dig); err != nil || id == 0 {
+			return false, err
+		}
+	}
+	sv.saveChildren(id, e)
+	return true, nil
 }
 
-func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry, dig string, now time.Time) (int64, error) {
+// edit updates the stored entry with e's key unless its digest is dig; it
+// returns the post's rowid when it updated it, else 0.
+func (sv *saver) edit(ctx context.Context, feedID int64, e feedparse.Entry, dig string) (int64, error) {
+	var id, published int64
+	var old string
+	if err := sv.find.QueryRowContext(ctx, feedID, e.Key).Scan(&id, &old, &published); err != nil {
+		return 0, err
+	}
+	if old == dig {
+		return 0, nil
+	}
+	return id, sv.updatePost(ctx, id, e, dig, fromUnix(published))
+}
+
+// insertPost inserts e unless the feed has its key already (inserted
+// false). RowsAffected tells which, cheaper than a RETURNING clause.
+func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry, dig string, now time.Time) (id int64, inserted bool, err error) {
 	pub, upd := dates(e, now)
 	res, err := sv.insert.ExecContext(ctx, feedID, e.Key, entryID(e), e.URL, e.Title, e.Author,
 		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, encodeEnclosures(e.Enclosures))
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	id, err := res.LastInsertId()
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, false, err
+	}
+	if id, err = res.LastInsertId(); err != nil {
+		return 0, false, err
+	}
 	sv.pending[id] = true
 	sv.unindexed = append(sv.unindexed, id)
-	return id, err
+	return id, true, nil
 }
 
 func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, dig string, stored time.Time) error {
@@ -235,25 +260,48 @@ func dates(e feedparse.Entry, fallback time.Time) (time.Time, time.Time) {
 	return pub, upd
 }
 
-func (sv *saver) saveChildren(ctx context.Context, id int64, e feedparse.Entry) error {
-	for _, t := range e.Tags {
-		if _, err := sv.tag.ExecContext(ctx, id, t); err != nil {
+// saveChildren queues e's tags, mentions and reply for flushChildren; a
+// later save of the same post in the batch replaces them.
+func (sv *saver) saveChildren(id int64, e feedparse.Entry) {
+	if _, ok := sv.kids[id]; !ok {
+		sv.kidOrder = append(sv.kidOrder, id)
+	}
+	sv.kids[id] = e
+}
+
+// flushChildren inserts the queued children, one statement per table.
+func (sv *saver) flushChildren(ctx context.Context) error {
+	var tags, mentions, replies [][]any
+	for _, id := range sv.kidOrder {
+		e := sv.kids[id]
+		for _, t := range e.Tags {
+			tags = append(tags, []any{id, t})
+		}
+		for kind, list := range [][]string{e.Mentions, e.Links} {
+			for _, u := range list {
+				mentions = append(mentions, []any{id, u, Origin(u), kind})
+			}
+		}
+		if r := e.InReplyTo; r.Ref != "" || r.Href != "" {
+			replies = append(replies, []any{id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source)})
+		}
+	}
+	for _, b := range []struct {
+		st   *sql.Stmt
+		rows [][]any
+	}{{sv.tag, tags}, {sv.mention, mentions}, {sv.reply, replies}} {
+		if len(b.rows) == 0 {
+			continue
+		}
+		list, err := json.Marshal(b.rows)
+		if err != nil {
+			return err
+		}
+		if _, err := b.st.ExecContext(ctx, string(list)); err != nil {
 			return err
 		}
 	}
-	for kind, list := range [][]string{e.Mentions, e.Links} {
-		for _, u := range list {
-			if _, err := sv.mention.ExecContext(ctx, id, u, Origin(u), kind); err != nil {
-				return err
-			}
-		}
-	}
-	r := e.InReplyTo
-	if r.Ref == "" && r.Href == "" {
-		return nil
-	}
-	_, err := sv.reply.ExecContext(ctx, id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source))
-	return err
+	return nil
 }
 
 // digest identifies an entry's stored content, to skip unchanged entries.
@@ -276,12 +324,30 @@ func encodeEnclosures(list []feedparse.Enclosure) string {
 	return string(b)
 }
 
-// HasDigest reports whether a feed stores the entry key with this digest.
-func (s *Store) HasDigest(ctx context.Context, feedID int64, key, digest string) bool {
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM posts WHERE feed_id = ? AND guid = ? AND digest = ?`,
-		feedID, key, digest).Scan(&one)
-	return err == nil
+const storedDigestsSQL = `SELECT guid, digest FROM posts
+	WHERE feed_id = ?1 AND guid IN (SELECT value FROM json_each(?2))`
+
+// StoredDigests returns the digests stored for those of keys (entry
+// de-duplication keys) the feed has, in one query.
+func (s *Store) StoredDigests(ctx context.Context, feedID int64, keys []string) (map[string]string, error) {
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("store: stored digests: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, storedDigestsSQL, feedID, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("store: stored digests: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(keys))
+	for rows.Next() {
+		var k, d string
+		if err := rows.Scan(&k, &d); err != nil {
+			return nil, fmt.Errorf("store: stored digests: %w", err)
+		}
+		out[k] = d
+	}
+	return out, rows.Err()
 }
 
 // Origin returns scheme://host[:port] of a URL, lowercased, or "".
