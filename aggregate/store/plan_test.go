@@ -79,3 +79,39 @@ func TestIngestLookupsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestMentionsCandidatesUseIndexes: finding the posts that mention me reads
+// indexes of posts, mentions and replies, never a whole table.
+func TestMentionsCandidatesUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plan := queryPlan(t, s, mentionIDsSQL, "https://me.example/feed.atom", "https://me.example", 0, "[]", 50, 0)
+	for _, table := range []string{"posts", "p", "p2", "replies", "post_mentions"} {
+		if strings.Contains(plan+"\n", "SCAN "+table+"\n") || strings.Contains(plan, "SCAN "+table+" ") {
+			t.Errorf("mentions scans %s:\n%s", table, plan)
+		}
+	}
+}
+
+func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "\n")
+}

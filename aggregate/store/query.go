@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -115,22 +116,74 @@ type MentionQuery struct {
 	Since time.Time
 }
 
+// mentionIDsSQL selects the ids of the posts that mention ?1 (my feed) or
+// its origin ?2, newest first, a page (?5, ?6) at a time: candidates are
+// sorted by date alone, and only a page's posts get their columns (text,
+// tags, mentions) computed.
+const mentionIDsSQL = `SELECT p.id FROM posts p JOIN feeds f ON f.id = p.feed_id
+		WHERE p.id IN (
+			SELECT post_id FROM post_mentions WHERE url = ?1
+			UNION SELECT post_id FROM post_mentions WHERE kind = 1 AND origin = ?2
+			UNION SELECT post_id FROM replies WHERE ref IN (SELECT p2.entry_id FROM posts p2 JOIN feeds f2 ON f2.id = p2.feed_id WHERE f2.url = ?1)
+			UNION SELECT post_id FROM replies WHERE source = ?1
+			UNION SELECT post_id FROM replies WHERE href_origin = ?2
+			UNION SELECT post_id FROM replies WHERE source_origin = ?2
+			UNION SELECT post_id FROM webmentions)
+		AND f.url != ?1 AND p.published >= ?3 AND p.feed_id NOT IN (SELECT value FROM json_each(?4))
+		ORDER BY p.published DESC, p.id DESC LIMIT ?5 OFFSET ?6`
+
 // Mentions lists posts by others that mention me (rel="mentioned" to my
 // feed, a u-mention/h-card link to my site, a reply to one of my posts or to
 // my site, or a verified Webmention), newest first.
 func (s *Store) Mentions(ctx context.Context, q MentionQuery, f Filter) ([]Post, error) {
 	origin := Origin(q.Me)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+postCols+postFrom+`
-		WHERE p.id IN (
-			SELECT post_id FROM post_mentions WHERE url = ?1
-			UNION SELECT post_id FROM post_mentions WHERE kind = 1 AND origin = ?2
-			UNION SELECT post_id FROM replies WHERE ref IN (SELECT p2.entry_id FROM posts p2 JOIN feeds f2 ON f2.id = p2.feed_id WHERE f2.url = ?1)
-			UNION SELECT post_id FROM replies WHERE source = ?1 OR href_origin = ?2 OR source_origin = ?2
-			UNION SELECT post_id FROM webmentions)
-		AND f.url != ?1 AND p.published >= ?3 AND p.feed_id NOT IN (SELECT value FROM json_each(?4))
-		ORDER BY p.published DESC, p.id DESC`, q.Me, origin, unixOrMin(q.Since), f.blockedJSON())
+	posts, err := s.paged(ctx, mentionIDsSQL, []any{q.Me, origin, unixOrMin(q.Since), f.blockedJSON()}, q.Limit, f.keep)
 	if err != nil {
 		return nil, fmt.Errorf("store: mentions: %w", err)
 	}
-	return collect(rows, q.Limit, f.keep, nil)
+	return posts, nil
+}
+
+// paged runs idQuery, which selects post ids in display order and takes its
+// page size and offset as its last two parameters, and reads the posts page
+// by page until limit of them pass keep (limit <= 0: all of them).
+func (s *Store) paged(ctx context.Context, idQuery string, args []any, limit int, keep func(*Post) bool) ([]Post, error) {
+	page := max(limit, 50)
+	if limit <= 0 {
+		page = -1 // SQLite: no limit
+	}
+	out := []Post{}
+	for offset := 0; ; offset += page {
+		rows, err := s.db.QueryContext(ctx, `SELECT `+postCols+postFrom+` WHERE p.id IN (`+idQuery+`)
+			ORDER BY p.published DESC, p.id DESC`, append(args, page, offset)...)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		more, err := collectInto(rows, &out, limit, keep, &n)
+		if err != nil || !more || page < 0 || n < page {
+			return out, err
+		}
+	}
+}
+
+// collectInto appends rows that pass keep to out, counting the rows read in
+// n; it reports whether out still wants more posts.
+func collectInto(rows *sql.Rows, out *[]Post, limit int, keep func(*Post) bool, n *int) (bool, error) {
+	defer rows.Close()
+	for rows.Next() {
+		*n++
+		p, err := scanPost(rows)
+		if err != nil {
+			return false, fmt.Errorf("store: read posts: %w", err)
+		}
+		if keep != nil && !keep(&p) {
+			continue
+		}
+		*out = append(*out, p)
+		if limit > 0 && len(*out) >= limit {
+			return false, rows.Err()
+		}
+	}
+	return true, rows.Err()
 }

@@ -117,4 +117,6 @@ CREATE TABLE meta (
 	// 1,000,000 posts, as before; BenchmarkListings).
 	`CREATE INDEX feeds_self ON feeds(self);
 INSERT INTO posts_fts(posts_fts, rank) VALUES('automerge', 8);`,
+	// 3: Mentions finds replies to my feed by their source without a scan.
+	`CREATE INDEX replies_source ON replies(source);`,
 }
