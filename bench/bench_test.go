@@ -46,9 +46,9 @@ func TestSmoke(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	want := map[string]int{"Hub": 8, "feedpub build": 4, "reader": 11, "End to end": 2}
+	want := map[string]int{"Hub": 8, "feedpub build": 5, "reader": 11, "End to end": 2}
 	if hugo != "" {
-		want["feedpub build"] += 2
+		want["feedpub build"] += 4
 	}
 	for s, n := range want {
 		if sections[s] != n {

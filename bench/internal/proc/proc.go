@@ -71,9 +71,25 @@ func (r Runner) Run(ctx context.Context, name string, args ...string) (string, e
 
 // Timed runs a program and returns how long it took.
 func (r Runner) Timed(ctx context.Context, name string, args ...string) (time.Duration, error) {
+	wall, _, err := r.Measure(ctx, name, args...)
+	return wall, err
+}
+
+// Measure runs a program and returns its wall-clock time and the CPU time
+// (user + system) it used.
+func (r Runner) Measure(ctx context.Context, name string, args ...string) (wall, cpu time.Duration, err error) {
+	ctx, cancel := context.WithTimeout(ctx, cmpOr(r.Wait, 5*time.Minute))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, r.path(name), args...)
+	cmd.Env, cmd.Dir = r.Env, r.Dir
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
 	start := time.Now()
-	_, err := r.Run(ctx, name, args...)
-	return time.Since(start), err
+	if err := cmd.Run(); err != nil {
+		return 0, 0, fmt.Errorf("proc: %s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
+	}
+	wall = time.Since(start)
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 func cmpOr(d, def time.Duration) time.Duration {

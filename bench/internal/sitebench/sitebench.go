@@ -64,13 +64,14 @@ func size(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 		}
 	}
 	r := proc.Runner{Bin: cfg.Bin, Env: proc.Env(base), Dir: base}
-	var full, hugo, cp []float64
+	var full, hugo, cp, fullCPU, hugoCPU, hugoCP []float64
 	for range cfg.Runs {
-		f, h, c, err := fullRound(ctx, r, cfg.Hugo, site, hsite, base)
+		t, err := fullRound(ctx, r, cfg.Hugo, site, hsite, base)
 		if err != nil {
 			return nil, err
 		}
-		full, hugo, cp = append(full, f), append(hugo, h), append(cp, c)
+		full, hugo, cp = append(full, t.full), append(hugo, t.hugo), append(cp, t.cp)
+		fullCPU, hugoCPU, hugoCP = append(fullCPU, t.fullCPU), append(hugoCPU, t.hugoCPU), append(hugoCP, t.hugoCP)
 	}
 	incr, err := incremental(ctx, r, site, n, cfg.Runs)
 	if err != nil {
@@ -81,6 +82,7 @@ func size(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 	figs := []measure.Figure{
 		measure.FromSummary(section, label+": feedpub full build", "ms", measure.Summarize(full)),
 		measure.FromSummary(section, label+": feedpub build after one new post", "ms", measure.Summarize(incr)),
+		measure.FromSummary(section, label+": feedpub full build, CPU time (user + sys)", "ms", measure.Summarize(fullCPU)),
 		measure.FromSummary(section, label+": `cp -r` of feedpub's output", "ms", measure.Summarize(cp)),
 		measure.FromSummary(section, label+": feedpub full build / `cp -r`", "×", measure.Summarize(measure.Ratios(full, cp))),
 	}
@@ -90,6 +92,8 @@ func size(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 	if cfg.Hugo != "" {
 		figs = append(figs,
 			measure.FromSummary(section, label+": Hugo full build (minimal layout)", "ms", measure.Summarize(hugo)),
+			measure.FromSummary(section, label+": Hugo full build, CPU time (user + sys)", "ms", measure.Summarize(hugoCPU)),
+			measure.FromSummary(section, label+": `cp -r` of Hugo's output", "ms", measure.Summarize(hugoCP)),
 			measure.FromSummary(section, label+": speed-up, Hugo time / feedpub full build time", "×", measure.Summarize(measure.Ratios(hugo, full))))
 		if n >= 1000 {
 			figs[len(figs)-1] = figs[len(figs)-1].AtLeast(10, "≥ 10×")
@@ -98,35 +102,45 @@ func size(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 	return figs, nil
 }
 
-// fullRound times one full feedpub build, one Hugo build and one copy of
-// feedpub's output, in milliseconds.
-func fullRound(ctx context.Context, r proc.Runner, hugoBin, site, hsite, base string) (full, hugo, cp float64, err error) {
+// times are one round's figures, in milliseconds.
+type times struct{ full, fullCPU, hugo, hugoCPU, cp, hugoCP float64 }
+
+// fullRound times one full feedpub build, one Hugo build and copies of
+// both outputs.
+func fullRound(ctx context.Context, r proc.Runner, hugoBin, site, hsite, base string) (t times, err error) {
 	if err = removeAll(filepath.Join(site, "public"), filepath.Join(site, ".feedpub")); err != nil {
-		return
+		return t, err
 	}
-	d, err := r.Timed(ctx, "feedpub", "build", "--dir", site)
+	wall, cpu, err := r.Measure(ctx, "feedpub", "build", "--dir", site)
 	if err != nil {
-		return
+		return t, err
 	}
-	full = ms(d)
-	if hugoBin != "" {
-		out := filepath.Join(base, "hugo-out")
-		if err = removeAll(out); err != nil {
-			return
-		}
-		if d, err = (proc.Runner{Dir: hsite}).Timed(ctx, hugoBin, "--quiet", "--source", hsite, "--destination", out); err != nil {
-			return
-		}
-		hugo = ms(d)
+	t.full, t.fullCPU = ms(wall), ms(cpu)
+	if t.cp, err = copyTree(ctx, filepath.Join(site, "public"), filepath.Join(base, "copy")); err != nil {
+		return t, err
 	}
-	dst := filepath.Join(base, "copy")
-	if err = removeAll(dst); err != nil {
-		return
+	if hugoBin == "" {
+		return t, nil
 	}
-	if d, err = (proc.Runner{}).Timed(ctx, "cp", "-r", filepath.Join(site, "public"), dst); err != nil {
-		return
+	out := filepath.Join(base, "hugo-out")
+	if err = removeAll(out); err != nil {
+		return t, err
 	}
-	return full, hugo, ms(d), nil
+	if wall, cpu, err = (proc.Runner{Dir: hsite}).Measure(ctx, hugoBin, "--quiet", "--source", hsite, "--destination", out); err != nil {
+		return t, err
+	}
+	t.hugo, t.hugoCPU = ms(wall), ms(cpu)
+	t.hugoCP, err = copyTree(ctx, out, filepath.Join(base, "hugo-copy"))
+	return t, err
+}
+
+// copyTree times `cp -r src dst` into a fresh dst.
+func copyTree(ctx context.Context, src, dst string) (float64, error) {
+	if err := removeAll(dst); err != nil {
+		return 0, err
+	}
+	d, err := (proc.Runner{}).Timed(ctx, "cp", "-r", src, dst)
+	return ms(d), err
 }
 
 // incremental adds one new post per round to a built site and times the

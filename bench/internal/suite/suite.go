@@ -107,9 +107,8 @@ func runGroup(ctx context.Context, cfg Config, g string) ([]measure.Figure, []st
 	}
 	switch g {
 	case "hub":
-		f, err := hubbench.Run(ctx, hubbench.Config{FanOuts: p.HubFanOuts, StoreSizes: p.HubStoreSizes,
+		return hubbench.Run(ctx, hubbench.Config{FanOuts: p.HubFanOuts, StoreSizes: p.HubStoreSizes,
 			Runs: p.Runs, Bin: cfg.Bin, Work: work, Log: cfg.Log})
-		return f, nil, err
 	case "site":
 		return sitebench.Run(ctx, sitebench.Config{Posts: p.SitePosts, Runs: p.Runs, Bin: cfg.Bin,
 			Hugo: cfg.Hugo, Work: work, Log: cfg.Log})
