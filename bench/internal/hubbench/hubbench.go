@@ -25,7 +25,8 @@ const section = "Hub"
 type Config struct {
 	FanOuts    []int  // subscriber counts of the fan-out comparison
 	StoreSizes []int  // subscription counts of the store, memory and restart figures
-	Runs       int    // rounds per figure (median of them)
+	Runs       int    // restarts timed per store size
+	FanOutRuns int    // paired rounds per fan-out size (median of them)
 	Bin        string // directory of the built hub binary
 	Work       string // scratch directory
 	Log        io.Writer
@@ -40,9 +41,9 @@ const note = "Hub: subscriptions are inserted directly through the hub's store p
 	"one transaction each), not through verified subscribe requests. Every subscription has a 30-byte `hub.secret`, so every delivery carries an HMAC-SHA256 signature. " +
 	"Callbacks are 8 loopback `httptest` servers in the bench process (one path per subscriber, answering 204). " +
 	"Fan-out: `hub.New` in-process with `hub.DefaultConfig()` (SQLite in WAL mode, synchronous=NORMAL — durability on; 64 deliveries in flight, 8 per callback host), " +
-	"only `AllowPrivate`, a raised ping rate limit and no polling changed; timed from the publish ping (a POST to the hub, which then fetches the ~6 KB Atom topic from a loopback server) " +
+	"only `AllowPrivate`, a raised ping rate limit and no polling changed; timed from the publish ping (a POST to the hub, which then fetches the 7 KB Atom topic from a loopback server) " +
 	"to the last delivery received. The bare loop POSTs the same body with the same headers (Content-Type, two Link headers, User-Agent) and a signature computed per subscriber, " +
-	"from 64 goroutines over a transport limited to 8 connections per host: the hub's limits. Each round runs the hub then the bare loop on fresh content, after one warm-up round of each. " +
+	"from 64 goroutines over a transport limited to 8 connections per host: the hub's limits. Each round runs the hub and the bare loop (alternating which goes first) on fresh content, after one warm-up round of each. " +
 	"Store, memory and restart: the `hub` binary on a database of N subscriptions; memory is its RSS from /proc (VmRSS idle after start; VmHWM, the peak, after one publish fanned out to all N); " +
 	"restart is from exec until `GET /healthz` answers 200."
 
@@ -132,38 +133,61 @@ func deliveryTimeout(n int) time.Duration {
 	return 30*time.Second + time.Duration(n)*2*time.Millisecond
 }
 
-// fanOut compares the in-process hub with the bare loop at n subscribers,
-// round by round (hub then bare loop), after one warm-up round of each.
-func fanOut(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
-	cb := newCallbacks(callbackServers)
-	defer cb.close()
-	tp := newTopic()
-	defer tp.srv.Close()
-	dbPath := filepath.Join(cfg.Work, fmt.Sprintf("fanout-%d.db", n))
-	if err := subscribe(ctx, dbPath, tp.url(), n, cb); err != nil {
+// rig is an in-process hub on loopback with n subscribers.
+type rig struct {
+	cb     *callbacks
+	tp     *topic
+	srv    *httptest.Server
+	h      *hub.Hub
+	hubURL string
+}
+
+func newRig(ctx context.Context, dbPath string, n int) (*rig, error) {
+	g := &rig{cb: newCallbacks(callbackServers), tp: newTopic()}
+	if err := subscribe(ctx, dbPath, g.tp.url(), n, g.cb); err != nil {
+		g.close()
 		return nil, err
 	}
 	hc := hubConfig(dbPath)
-	srv := httptest.NewUnstartedServer(nil)
-	hc.PublicURL = "http://" + srv.Listener.Addr().String() + "/"
+	g.srv = httptest.NewUnstartedServer(nil)
+	hc.PublicURL = "http://" + g.srv.Listener.Addr().String() + "/"
 	h, err := hub.New(hc)
+	if err != nil {
+		g.close()
+		return nil, err
+	}
+	g.h = h
+	g.srv.Config.Handler = h.Handler()
+	g.srv.Start()
+	g.hubURL = g.srv.URL
+	return g, h.Start(ctx)
+}
+
+func (g *rig) close() {
+	if g.srv != nil {
+		g.srv.Close()
+	}
+	if g.h != nil {
+		g.h.Close(context.Background())
+	}
+	g.cb.close()
+	g.tp.srv.Close()
+}
+
+// fanOut compares the in-process hub with the bare loop at n subscribers,
+// round by round (alternating which goes first), after one warm-up round
+// of each.
+func fanOut(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
+	g, err := newRig(ctx, filepath.Join(cfg.Work, fmt.Sprintf("fanout-%d.db", n)), n)
 	if err != nil {
 		return nil, err
 	}
-	srv.Config.Handler = h.Handler()
-	srv.Start()
-	defer srv.Close()
-	h.Start(ctx)
-	defer h.Close(context.Background())
-	hc = h.Config()
+	defer g.close()
+	hc := g.h.Config()
 	bare := newBareLoop(hc.DeliveryConcurrency, hc.HostConcurrency, hc.PublicURL)
 	var hubRates, bareRates []float64
-	for round := range cfg.Runs + 1 {
-		hd, err := hubRound(ctx, cb, tp, srv.URL, n)
-		if err != nil {
-			return nil, err
-		}
-		bd, err := bare.round(ctx, cb, tp, n)
+	for round := range cfg.FanOutRuns + 1 {
+		hd, bd, err := pairedRound(ctx, g, bare, n, round%2 == 1)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +196,7 @@ func fanOut(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 			bareRates = append(bareRates, float64(n)/bd.Seconds())
 		}
 	}
-	if u := cb.unsigned.Load(); u > 0 {
+	if u := g.cb.unsigned.Load(); u > 0 {
 		return nil, fmt.Errorf("hubbench: %d deliveries arrived without a signature", u)
 	}
 	name := fmt.Sprintf("fan-out to %s subscribers", measure.Count(n))
@@ -186,6 +210,23 @@ func fanOut(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 		measure.FromSummary(section, name+": bare Go loop, same concurrency", "deliveries/s", measure.Summarize(bareRates)),
 		ratio,
 	}, nil
+}
+
+// pairedRound times the hub and the bare loop delivering to n, in either
+// order, so that neither always runs first.
+func pairedRound(ctx context.Context, g *rig, bare *bareLoop, n int, bareFirst bool) (hub, loop time.Duration, err error) {
+	if bareFirst {
+		if loop, err = bare.round(ctx, g.cb, g.tp, n); err != nil {
+			return 0, 0, err
+		}
+	}
+	if hub, err = hubRound(ctx, g.cb, g.tp, g.hubURL, n); err != nil {
+		return 0, 0, err
+	}
+	if !bareFirst {
+		loop, err = bare.round(ctx, g.cb, g.tp, n)
+	}
+	return hub, loop, err
 }
 
 // hubRound publishes new content and times ping to last delivery.
