@@ -14,16 +14,19 @@ import (
 type Summary struct {
 	N                int
 	Median, Min, Max float64
+	Q1, Q3           float64 // the interquartile range
 }
 
 // Summarize reduces samples (at least one) to their median, min and max.
 func Summarize(samples []float64) Summary {
 	if len(samples) == 0 {
-		return Summary{Median: math.NaN(), Min: math.NaN(), Max: math.NaN()}
+		nan := math.NaN()
+		return Summary{Median: nan, Min: nan, Max: nan, Q1: nan, Q3: nan}
 	}
 	s := slices.Clone(samples)
 	slices.Sort(s)
-	return Summary{N: len(s), Median: Percentile(s, 50), Min: s[0], Max: s[len(s)-1]}
+	return Summary{N: len(s), Median: Percentile(s, 50), Min: s[0], Max: s[len(s)-1],
+		Q1: Percentile(s, 25), Q3: Percentile(s, 75)}
 }
 
 // Percentile is the p-th percentile (0–100) of sorted samples, by linear
@@ -72,6 +75,7 @@ type Figure struct {
 	Unit    string  // "ms", "deliveries/s", "×", "MiB"...
 	Value   float64 // the median (p50 for latency distributions)
 	Lo, Hi  float64 // the spread: min–max of the runs (or p99–max, see Spread)
+	Q1, Q3  float64 // the interquartile range of the runs; zero for latencies
 	Spread  string  // how Lo and Hi read, e.g. "min–max of 5" or "p99, max of 100"
 	Target  string  // e.g. "≥ 0.75"; empty when none
 	Status  string  // Meets, Short or Info
@@ -81,7 +85,7 @@ type Figure struct {
 // FromSummary makes a figure of a summary of runs.
 func FromSummary(section, name, unit string, s Summary) Figure {
 	return Figure{Section: section, Name: name, Unit: unit, Value: s.Median, Lo: s.Min, Hi: s.Max,
-		Spread: fmt.Sprintf("min–max of %d", s.N)}
+		Q1: s.Q1, Q3: s.Q3, Spread: fmt.Sprintf("%d rounds", s.N)}
 }
 
 // Single makes a figure of one measurement, which has no spread.
@@ -95,7 +99,7 @@ func Latency(section, name string, ms []float64) Figure {
 	s := slices.Clone(ms)
 	slices.Sort(s)
 	f := Figure{Section: section, Name: name, Unit: "ms", Value: Percentile(s, 50),
-		Spread: fmt.Sprintf("p99, max of %d", len(s))}
+		Spread: fmt.Sprintf("%d calls", len(s))}
 	if len(s) > 0 {
 		f.Lo, f.Hi = Percentile(s, 99), s[len(s)-1]
 	}

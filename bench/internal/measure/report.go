@@ -72,12 +72,9 @@ func (r *Report) WriteMarkdown(w io.Writer, intro string) error {
 	for _, f := range r.Figures {
 		if f.Section != section {
 			section = f.Section
-			fmt.Fprintf(b, "\n## %s\n\n| measurement | median | spread | target | status |\n|---|---:|---|---|---|\n", section)
+			fmt.Fprintf(b, "\n## %s\n\n| measurement | median (latency: p50) | spread | target | status |\n|---|---:|---|---|---|\n", section)
 		}
-		spread := Format(f.Lo, f.Unit) + " – " + Format(f.Hi, f.Unit) + " (" + f.Spread + ")"
-		if f.Spread == "single measurement" {
-			spread = "— (single measurement)"
-		}
+		spread := spreadText(f)
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", f.Name, Format(f.Value, f.Unit), spread, dash(f.Target), statusText(f.Status))
 		if f.Note != "" {
 			fmt.Fprintf(b, "| ↳ *%s* | | | | |\n", f.Note)
@@ -88,6 +85,18 @@ func (r *Report) WriteMarkdown(w io.Writer, intro string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// spreadText says how widely the rounds (or calls) varied.
+func spreadText(f Figure) string {
+	switch {
+	case f.Spread == "single measurement":
+		return "— (single measurement)"
+	case f.Q1 == 0 && f.Q3 == 0: // a latency distribution
+		return fmt.Sprintf("p99 %s, max %s (%s)", Format(f.Lo, f.Unit), Format(f.Hi, f.Unit), f.Spread)
+	}
+	return fmt.Sprintf("IQR %s – %s; min–max %s – %s (%s)", number(f.Q1, f.Unit), number(f.Q3, f.Unit),
+		number(f.Lo, f.Unit), Format(f.Hi, f.Unit), f.Spread)
 }
 
 func dash(s string) string {
@@ -109,6 +118,15 @@ func statusText(s string) string {
 
 // Format prints a value with its unit and a precision that suits its size.
 func Format(v float64, unit string) string {
+	s := number(v, unit)
+	if unit == "×" || unit == "" || s == "n/a" {
+		return s
+	}
+	return s + " " + unit
+}
+
+// number prints a value without its unit (but a ratio's ×).
+func number(v float64, unit string) string {
 	if math.IsNaN(v) {
 		return "n/a"
 	}
@@ -128,7 +146,7 @@ func Format(v float64, unit string) string {
 	if unit == "×" {
 		return s + "×"
 	}
-	return s + " " + unit
+	return s
 }
 
 // Count prints a whole number with thousands separators: 10,000.

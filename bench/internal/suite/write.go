@@ -14,8 +14,9 @@ const intro = `# Rookery benchmarks
 Each program against what people would use instead, measured in one run
 on one machine by ` + "`bench/run.sh`" + ` (which writes this file). Shared machines
 are noisy, so every comparison is a ratio of paired rounds taken in the same
-run, each figure the median of several rounds with its spread (min–max of
-the rounds), or for latencies the p50 with p99 and max of all calls.
+run, each figure the median of several rounds with its spread (the
+interquartile range and min–max of the rounds), or for latencies the p50
+with the p99 and max of all calls.
 Status is judged on the median. Nothing here is tuned for the bench: the
 programs run with their default settings unless a line says otherwise.
 `
