@@ -62,6 +62,7 @@ func run(ctx context.Context) error {
 	rep, err := suite.Run(ctx, cfg)
 	if rep != nil {
 		rep.Machine = measure.ThisMachine(p.Name, strings.TrimSpace("bench/run.sh "+strings.Join(os.Args[1:], " ")))
+		rep.Machine.Code = suite.Commit(ctx, root)
 		if werr := suite.WriteFile(*out, rep, filepath.Join(root, "bench", "profiles.md")); werr != nil && err == nil {
 			err = werr
 		}

@@ -21,6 +21,7 @@ type Machine struct {
 	Date    time.Time
 	Preset  string
 	Command string
+	Code    string // the commit measured, when known
 }
 
 // ThisMachine reads the machine's description from /proc.
@@ -66,8 +67,8 @@ func (r *Report) WriteMarkdown(w io.Writer, intro string) error {
 	b := &strings.Builder{}
 	b.WriteString(intro)
 	m := r.Machine
-	fmt.Fprintf(b, "\n## Machine and run\n\n- Date: %s\n- CPUs (`nproc`): %d — %s\n- Memory: %.1f GiB\n- Go: %s (%s)\n- Preset: `%s`\n- Reproduce: `%s`\n",
-		m.Date.Format("2006-01-02 15:04 UTC"), m.CPUs, m.CPU, m.MemGiB, m.Go, m.OS, m.Preset, m.Command)
+	fmt.Fprintf(b, "\n## Machine and run\n\n- Date: %s\n- CPUs (`nproc`): %d — %s\n- Memory: %.1f GiB\n- Go: %s (%s)\n- Code measured: %s\n- Preset: `%s`\n- Reproduce: `%s`\n",
+		m.Date.Format("2006-01-02 15:04 UTC"), m.CPUs, m.CPU, m.MemGiB, m.Go, m.OS, dash(m.Code), m.Preset, m.Command)
 	section := ""
 	for _, f := range r.Figures {
 		if f.Section != section {

@@ -1,8 +1,10 @@
 package suite
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -45,6 +47,20 @@ func sizesNote(preset string) string {
 	}
 	return fmt.Sprintf("\n## Sizes of this run (preset `%s`)\n\n- rounds per figure: %d\n- hub fan-out: %v subscribers; store/memory/restart: %v subscriptions\n- feedpub: %v posts\n- reader ingest: %d Atom + %d RSS feeds × %d entries; listings: %v posts, %d calls per query\n- end to end: %d publishes\n",
 		p.Name, p.Runs, p.HubFanOuts, p.HubStoreSizes, p.SitePosts, p.IngestFeeds, p.IngestFeeds, p.IngestEntries, p.ListingPosts, p.ListingQueries, p.Publishes)
+}
+
+// Commit describes the checkout at root: the commit and its subject, and
+// whether files were modified; empty when root is not a git checkout.
+func Commit(ctx context.Context, root string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "log", "-1", "--format=%h %s").Output()
+	if err != nil {
+		return ""
+	}
+	desc := "`" + strings.TrimSpace(string(out)) + "`"
+	if st, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		desc += " with uncommitted changes"
+	}
+	return desc
 }
 
 // ModuleRoot finds the directory holding go.mod at or above dir.
