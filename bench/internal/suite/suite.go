@@ -43,7 +43,7 @@ var Presets = map[string]Preset{
 	"mid": {Name: "mid", Runs: 5, FanOutRuns: 9, HubFanOuts: []int{100, 1000}, HubStoreSizes: []int{10_000},
 		SitePosts: []int{1000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000},
 		ListingQueries: 200, Publishes: 30},
-	"full": {Name: "full", Runs: 5, FanOutRuns: 11, HubFanOuts: []int{100, 1000, 10_000}, HubStoreSizes: []int{10_000, 100_000},
+	"full": {Name: "full", Runs: 7, FanOutRuns: 21, HubFanOuts: []int{100, 1000, 10_000}, HubStoreSizes: []int{10_000, 100_000},
 		SitePosts: []int{1000, 10_000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000, 1_000_000},
 		ListingQueries: 500, Publishes: 100},
 }
