@@ -69,6 +69,7 @@ func (r *Report) WriteMarkdown(w io.Writer, intro string) error {
 	m := r.Machine
 	fmt.Fprintf(b, "\n## Machine and run\n\n- Date: %s\n- CPUs (`nproc`): %d — %s\n- Memory: %.1f GiB\n- Go: %s (%s)\n- Code measured: %s\n- Preset: `%s`\n- Reproduce: `%s`\n",
 		m.Date.Format("2006-01-02 15:04 UTC"), m.CPUs, m.CPU, m.MemGiB, m.Go, m.OS, dash(m.Code), m.Preset, m.Command)
+	writeTargets(b, r.Figures)
 	section := ""
 	for _, f := range r.Figures {
 		if f.Section != section {
@@ -86,6 +87,16 @@ func (r *Report) WriteMarkdown(w io.Writer, intro string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTargets writes the figures that have a target, at a glance.
+func writeTargets(b *strings.Builder, figs []Figure) {
+	b.WriteString("\n## Targets at a glance\n\n| group | measurement | median (latency: p50) | target | status |\n|---|---|---:|---|---|\n")
+	for _, f := range figs {
+		if f.Target != "" {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", f.Section, f.Name, Format(f.Value, f.Unit), f.Target, statusText(f.Status))
+		}
+	}
 }
 
 // spreadText says how widely the rounds (or calls) varied.
