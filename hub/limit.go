@@ -60,4 +60,14 @@ func (l *ipLimiter) forget(now time.Time) {
 			delete(l.ips, ip)
 		}
 	}
+	// Under a flood from many addresses (IPv6 makes them cheap) nothing is
+	// idle: drop arbitrary entries, so memory stays bounded. Their sources
+	// start again with a full bucket, which costs them nothing they could
+	// not get from a fresh address anyway.
+	for ip := range l.ips {
+		if len(l.ips) < maxTrackedIPs*9/10 {
+			break
+		}
+		delete(l.ips, ip)
+	}
 }
