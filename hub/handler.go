@@ -51,7 +51,7 @@ func (h *Hub) handlePost(w http.ResponseWriter, r *http.Request) {
 // rateLimited applies the per-source-IP rate limit to a handler.
 func (h *Hub) rateLimited(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !h.limiter.allow(r.RemoteAddr) {
+		if !h.limiter.Allow(r.RemoteAddr) {
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, "hub: too many requests from your address: slow down and retry later", http.StatusTooManyRequests)
 			return
@@ -62,7 +62,7 @@ func (h *Hub) rateLimited(next http.Handler) http.Handler {
 
 // readRequest applies the rate limit and the body limit and parses the form.
 func (h *Hub) readRequest(w http.ResponseWriter, r *http.Request) (request, int, error) {
-	if !h.limiter.allow(r.RemoteAddr) {
+	if !h.limiter.Allow(r.RemoteAddr) {
 		w.Header().Set("Retry-After", "1")
 		return request{}, http.StatusTooManyRequests, errors.New("hub: too many requests from your address: slow down and retry later")
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/internal/ratelimit"
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
@@ -40,7 +41,7 @@ type Hub struct {
 	log      *slog.Logger
 	store    store.Store
 	metrics  *metrics
-	limiter  *ipLimiter
+	limiter  *ratelimit.PerIP
 	contents *contentCache
 	counts   *countsCache
 
@@ -83,7 +84,7 @@ func New(cfg Config) (*Hub, error) {
 		cfg:         cfg,
 		log:         cfg.Logger,
 		store:       st,
-		limiter:     newIPLimiter(cfg.RateLimit, cfg.RateBurst),
+		limiter:     ratelimit.New(cfg.RateLimit, cfg.RateBurst),
 		verifyWake:  make(chan struct{}, 1),
 		fetchWake:   make(chan struct{}, 1),
 		deliverWake: make(chan struct{}, 1),

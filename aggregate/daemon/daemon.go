@@ -26,6 +26,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/daemon/sink"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
 	"github.com/rookery-social/rookery/aggregate/webmention"
+	"github.com/rookery-social/rookery/internal/ratelimit"
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
@@ -65,6 +66,10 @@ type Config struct {
 	SyncEvery time.Duration
 	// Lease is the WebSub lease requested; default 10 days.
 	Lease time.Duration
+	// WebmentionRate and WebmentionBurst limit the Webmentions accepted
+	// per source address: default 1 per second in bursts of 20.
+	WebmentionRate  float64
+	WebmentionBurst int
 	// Logger receives the daemon's logs; default discards.
 	Logger *slog.Logger
 	// Tracks, when set, makes the subscriber also subscribe to tracked
@@ -81,6 +86,7 @@ type Daemon struct {
 	wm      *webmention.Receiver
 	log     *slog.Logger
 	syncNow chan struct{}
+	limiter *ratelimit.PerIP
 }
 
 // New checks cfg, migrates the subscriber's and receiver's tables in db
@@ -91,7 +97,8 @@ func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	client := safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivate, UserAgent: UserAgent})
-	d := &Daemon{cfg: cfg, store: store, db: db, log: cfg.Logger, syncNow: make(chan struct{}, 1)}
+	d := &Daemon{cfg: cfg, store: store, db: db, log: cfg.Logger, syncNow: make(chan struct{}, 1),
+		limiter: ratelimit.New(cfg.WebmentionRate, cfg.WebmentionBurst)}
 	d.sub, err = subscriber.New(db, store, subscriber.Config{BaseURL: cfg.BaseURL, Client: client,
 		Lease: cfg.Lease, Logger: cfg.Logger, Tracks: cfg.Tracks})
 	if err != nil {
@@ -123,6 +130,12 @@ func withDefaults(cfg Config) (Config, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.WebmentionRate <= 0 {
+		cfg.WebmentionRate = 1
+	}
+	if cfg.WebmentionBurst <= 0 {
+		cfg.WebmentionBurst = 20
 	}
 	return cfg, nil
 }

@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -196,5 +197,22 @@ func TestBadBaseURL(t *testing.T) {
 	_, err = daemon.New(db, sinktest.New(""), daemon.Config{BaseURL: "reader.example.org"})
 	if err == nil || !strings.Contains(err.Error(), "--url") {
 		t.Fatalf("err = %v, want a message about --url", err)
+	}
+}
+
+func TestWebmentionsAreRateLimitedPerAddress(t *testing.T) {
+	r := start(t, "")
+	codes := map[int]int{}
+	for i := 0; i < 25; i++ { // the default burst is 20
+		resp, err := http.PostForm(r.base+"/webmention", url.Values{
+			"source": {fmt.Sprintf("https://stranger.example/%d", i)}, "target": {"https://elsewhere.example/"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes[resp.StatusCode]++
+	}
+	if codes[http.StatusTooManyRequests] == 0 || codes[http.StatusTooManyRequests] > 5 {
+		t.Errorf("answers to 25 quick Webmentions: %v; want the burst served and the rest 429", codes)
 	}
 }

@@ -20,7 +20,7 @@ import (
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", d.home)
-	mux.Handle("/webmention", d.wm.Handler())
+	mux.Handle("/webmention", d.limited(d.wm.Handler()))
 	mux.Handle("/websub/", d.sub.Handler())
 	mux.HandleFunc("GET /healthz", d.healthz)
 	mux.HandleFunc("POST /-/sync", d.syncHandler)
@@ -35,6 +35,20 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 It takes WebSub deliveries for the feeds its owner follows and
 <a href="{{.}}">Webmentions</a> for the owner's posts.</p></body></html>
 `))
+
+// limited answers 429 to a source address that sends Webmentions faster
+// than Config.WebmentionRate allows: strangers may post there, and each
+// accepted one costs a fetch.
+func (d *Daemon) limited(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && !d.limiter.Allow(r.RemoteAddr) {
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, "too many Webmentions from your address; try again later", http.StatusTooManyRequests)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 func (d *Daemon) webmentionURL() string { return d.cfg.BaseURL + "/webmention" }
 

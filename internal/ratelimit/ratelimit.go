@@ -1,4 +1,7 @@
-package hub
+// Package ratelimit holds the per-source-address token buckets that guard
+// the public endpoints of the hub and of reader serve. It bounds its own
+// memory, so a flood from many addresses cannot grow it without end.
+package ratelimit
 
 import (
 	"net"
@@ -8,8 +11,8 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// ipLimiter is a token bucket per source IP address.
-type ipLimiter struct {
+// PerIP is a token bucket per source IP address, safe for concurrent use.
+type PerIP struct {
 	limit rate.Limit
 	burst int
 	mu    sync.Mutex
@@ -24,12 +27,15 @@ type ipEntry struct {
 // maxTrackedIPs bounds the limiter's memory; idle entries are dropped.
 const maxTrackedIPs = 10000
 
-func newIPLimiter(perSecond float64, burst int) *ipLimiter {
-	return &ipLimiter{limit: rate.Limit(perSecond), burst: burst, ips: map[string]*ipEntry{}}
+// New returns a limiter allowing perSecond requests per address, in bursts
+// of up to burst.
+func New(perSecond float64, burst int) *PerIP {
+	return &PerIP{limit: rate.Limit(perSecond), burst: burst, ips: map[string]*ipEntry{}}
 }
 
-// allow reports whether a request from remoteAddr (host:port) may go on.
-func (l *ipLimiter) allow(remoteAddr string) bool {
+// Allow reports whether a request from remoteAddr (host:port, as in
+// http.Request.RemoteAddr) may go on.
+func (l *PerIP) Allow(remoteAddr string) bool {
 	ip, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		ip = remoteAddr
@@ -50,7 +56,7 @@ func (l *ipLimiter) allow(remoteAddr string) bool {
 }
 
 // forget drops entries idle long enough for their bucket to be full again.
-func (l *ipLimiter) forget(now time.Time) {
+func (l *PerIP) forget(now time.Time) {
 	idle := time.Minute
 	if l.limit > 0 {
 		idle = max(idle, time.Duration(float64(l.burst)/float64(l.limit)*float64(time.Second)))
