@@ -146,6 +146,19 @@ func (a *App) parse(name string, cmd Command, db string, asJSON bool, args []str
 	if cmd.Flags != nil {
 		cmd.Flags(fs)
 	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.apply(name, fs, a.commands()); err != nil {
+		return nil, err
+	}
+	// --db before the command, then READER_DB, win over the config file.
+	if db != "" {
+		c.DB = db
+	} else if env := a.Getenv("READER_DB"); env != "" {
+		c.DB = env
+	}
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, err
@@ -155,9 +168,6 @@ func (a *App) parse(name string, cmd Command, db string, asJSON bool, args []str
 		}
 		c.Args = append(c.Args, fs.Arg(0))
 		args = fs.Args()[1:]
-	}
-	if c.DB == "" {
-		c.DB = a.Getenv("READER_DB")
 	}
 	if c.DB == "" {
 		p, err := xdg.DataFile("reader.db")
@@ -194,7 +204,9 @@ func (a *App) usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-44s %s\n", cmds[n].Usage, cmds[n].Summary)
 	}
-	fmt.Fprintln(w, "\nThe database is --db, else $READER_DB, else $XDG_DATA_HOME/rookery/reader.db.")
+	fmt.Fprintln(w, "\nThe database is --db, else $READER_DB, else db in the config file, else $XDG_DATA_HOME/rookery/reader.db.")
+	fmt.Fprintln(w, "The config file ($READER_CONFIG, else $XDG_CONFIG_HOME/rookery/reader.toml) gives flag defaults:")
+	fmt.Fprintln(w, "db = \"PATH\" at the top, and a [COMMAND] table of that command's flags, e.g. [serve] url = \"https://…\".")
 }
 
 // OpenReader opens the database of a call; for Extra commands.

@@ -45,7 +45,8 @@ func newEnv(t *testing.T) *env {
 func (e *env) run(args ...string) (string, string, int) {
 	e.t.Helper()
 	cmd := exec.Command(readerBin, args...)
-	cmd.Env = append(os.Environ(), "READER_DB="+e.db, "XDG_DATA_HOME="+filepath.Join(filepath.Dir(e.db), "xdg"))
+	cmd.Env = append(os.Environ(), "READER_DB="+e.db, "XDG_DATA_HOME="+filepath.Join(filepath.Dir(e.db), "xdg"),
+		"XDG_CONFIG_HOME="+filepath.Join(filepath.Dir(e.db), "config"), "READER_CONFIG=")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

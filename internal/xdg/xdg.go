@@ -21,17 +21,35 @@ func ConfigFile(name string) (string, error) {
 }
 
 func file(env, fallback, name string) (string, error) {
-	base := os.Getenv(env)
-	if base == "" || !filepath.IsAbs(base) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("xdg: no %s and no home directory: %w", env, err)
-		}
-		base = filepath.Join(home, fallback)
+	base, err := baseDir(env, fallback)
+	if err != nil {
+		return "", err
 	}
 	dir := filepath.Join(base, "rookery")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("xdg: %w", err)
 	}
 	return filepath.Join(dir, name), nil
+}
+
+// baseDir is $env when it is absolute, else ~/fallback.
+func baseDir(env, fallback string) (string, error) {
+	if base := os.Getenv(env); base != "" && filepath.IsAbs(base) {
+		return base, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("xdg: no %s and no home directory: %w", env, err)
+	}
+	return filepath.Join(home, fallback), nil
+}
+
+// ConfigPath returns $XDG_CONFIG_HOME/rookery/name (default ~/.config)
+// without creating anything: for files that are only read.
+func ConfigPath(name string) (string, error) {
+	base, err := baseDir("XDG_CONFIG_HOME", ".config")
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "rookery", name), nil
 }
