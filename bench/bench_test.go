@@ -46,7 +46,7 @@ func TestSmoke(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	want := map[string]int{"Hub": 8, "feedpub build": 5, "reader": 11, "End to end": 2, "Tracked topics": 16}
+	want := map[string]int{"Hub": 8, "feedpub build": 5, "reader": 11, "End to end": 2, "Tracked topics": 18}
 	if hugo != "" {
 		want["feedpub build"] += 4
 	}

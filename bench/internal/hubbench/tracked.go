@@ -34,72 +34,77 @@ var HotQueries = []string{"feeds", "hubs readers", "@https://example.org/"}
 const trackedCallbackServers = 4
 
 // TrackedFanOut compares the fan-out of one publish to the ordinary
-// subscribers by three hubs, round by round in rotating order: tracking
-// off, tracking on with no tracked queries, and tracking on with
-// cfg.Queries subscribed to (one subscriber each) in the hub's store.
+// subscribers by four hubs, round by round in rotating order: tracking
+// off, tracking on with no tracked queries, with only the cfg.Hot queries
+// that match every publish, and with all cfg.Queries subscribed to (one
+// subscriber each) in the hub's store.
 func TrackedFanOut(ctx context.Context, cfg TrackedConfig) ([]measure.Figure, error) {
-	n := cfg.Subscribers
-	off, err := newRigWith(ctx, filepath.Join(cfg.Work, "track-off.db"), n, rigOptions{noTrack: true})
-	if err != nil {
-		return nil, err
+	hot := cfg.Queries[len(cfg.Queries)-cfg.Hot:]
+	variants := []struct {
+		name    string
+		noTrack bool
+		queries []string
+	}{{"off", true, nil}, {"none", false, nil}, {"hot", false, hot}, {"many", false, cfg.Queries}}
+	rigs := make([]*rig, len(variants))
+	tcbs := make([]*callbacks, len(variants))
+	for i, v := range variants {
+		o := rigOptions{noTrack: v.noTrack}
+		if len(v.queries) > 0 {
+			tcb := newCallbacks(trackedCallbackServers)
+			defer tcb.close()
+			tcbs[i] = tcb
+			o.before = func(ctx context.Context, dbPath, publicURL string) error {
+				start := time.Now()
+				defer func() {
+					fmt.Fprintf(cfg.Log, "track: %d tracked subscriptions stored in %s\n", len(v.queries), time.Since(start).Round(time.Millisecond))
+				}()
+				return subscribeTracked(ctx, dbPath, publicURL, v.queries, tcb)
+			}
+		}
+		g, err := newRigWith(ctx, filepath.Join(cfg.Work, "track-"+v.name+".db"), cfg.Subscribers, o)
+		if err != nil {
+			return nil, err
+		}
+		defer g.close()
+		rigs[i] = g
 	}
-	defer off.close()
-	none, err := newRigWith(ctx, filepath.Join(cfg.Work, "track-none.db"), n, rigOptions{})
-	if err != nil {
-		return nil, err
-	}
-	defer none.close()
-	tcb := newCallbacks(trackedCallbackServers)
-	defer tcb.close()
-	start := time.Now()
-	many, err := newRigWith(ctx, filepath.Join(cfg.Work, "track-many.db"), n, rigOptions{
-		before: func(ctx context.Context, dbPath, publicURL string) error {
-			return subscribeTracked(ctx, dbPath, publicURL, cfg.Queries, tcb)
-		}})
-	if err != nil {
-		return nil, err
-	}
-	defer many.close()
-	fmt.Fprintf(cfg.Log, "track: %d tracked subscriptions stored in %s\n", len(cfg.Queries), time.Since(start).Round(time.Millisecond))
-
-	rigs := []*rig{off, none, many}
 	rates := make([][]float64, len(rigs))
-	tracked := 0
 	for round := range cfg.Runs + 1 {
 		for k := range rigs {
 			i := (k + round) % len(rigs) // rotate which hub goes first
-			var d time.Duration
-			if rigs[i] == many {
-				d, err = trackedRound(ctx, many, tcb, n, cfg.Hot)
-				tracked += cfg.Hot
-			} else {
-				d, err = hubRound(ctx, rigs[i].cb, rigs[i].tp, rigs[i].hubURL, n)
-			}
+			d, err := trackedRound(ctx, rigs[i], tcbs[i], cfg.Subscribers, cfg.Hot)
 			if err != nil {
 				return nil, err
 			}
 			if round > 0 { // the first round warms connections and caches
-				rates[i] = append(rates[i], float64(n)/d.Seconds())
+				rates[i] = append(rates[i], float64(cfg.Subscribers)/d.Seconds())
 			}
 		}
 	}
-	for _, g := range rigs {
+	for i, g := range rigs {
 		if u := g.cb.unsigned.Load(); u > 0 {
 			return nil, fmt.Errorf("hubbench: %d deliveries arrived without a signature", u)
 		}
+		if tcbs[i] == nil {
+			continue
+		}
+		if got, want := tcbs[i].received.Load(), int64(cfg.Hot*(cfg.Runs+1)); got != want {
+			return nil, fmt.Errorf("hubbench: %d tracked deliveries arrived, want %d (%d matching queries × %d publishes)", got, want, cfg.Hot, cfg.Runs+1)
+		}
 	}
-	if got := tcb.received.Load(); got != int64(tracked) {
-		return nil, fmt.Errorf("hubbench: %d tracked deliveries arrived, want %d (%d matching queries × %d publishes)", got, tracked, cfg.Hot, cfg.Runs+1)
-	}
-	return trackedFigures(cfg, rates, float64(tcb.received.Load())/float64(cfg.Runs+1)), nil
+	perPublish := float64(tcbs[3].received.Load()) / float64(cfg.Runs+1)
+	return trackedFigures(cfg, rates, perPublish), nil
 }
 
 // trackedRound is a hubRound that also waits (untimed) for the tracked
 // deliveries the publish causes, so that they never overlap another round.
 func trackedRound(ctx context.Context, g *rig, tcb *callbacks, n, hot int) (time.Duration, error) {
+	if tcb == nil || hot == 0 {
+		return hubRound(ctx, g.cb, g.tp, g.hubURL, n)
+	}
 	tcb.expect(hot)
 	d, err := hubRound(ctx, g.cb, g.tp, g.hubURL, n)
-	if err != nil || hot == 0 {
+	if err != nil {
 		return d, err
 	}
 	if err := tcb.await(deliveryTimeout(hot)); err != nil {
@@ -112,13 +117,17 @@ func trackedFigures(cfg TrackedConfig, rates [][]float64, perPublish float64) []
 	name := fmt.Sprintf("fan-out to %s subscribers", measure.Count(cfg.Subscribers))
 	many := fmt.Sprintf("%s tracked queries", measure.Count(len(cfg.Queries)))
 	ratio := measure.FromSummary(cfg.Section, name+": rate with "+many+" / rate with 0", "×",
-		measure.Summarize(measure.Ratios(rates[2], rates[1]))).AtLeast(0.9, "≥ 0.9")
+		measure.Summarize(measure.Ratios(rates[3], rates[1]))).AtLeast(0.9, "≥ 0.9")
+	hot := fmt.Sprintf("%d tracked queries", cfg.Hot)
 	fmt.Fprintf(cfg.Log, "track: fan-out %d: ratio %.2f\n", cfg.Subscribers, ratio.Value)
 	return []measure.Figure{
 		measure.FromSummary(cfg.Section, name+": hub, tracking off", "deliveries/s", measure.Summarize(rates[0])),
 		measure.FromSummary(cfg.Section, name+": hub, tracking on, 0 tracked queries", "deliveries/s", measure.Summarize(rates[1])),
-		measure.FromSummary(cfg.Section, name+": hub, tracking on, "+many, "deliveries/s", measure.Summarize(rates[2])),
+		measure.FromSummary(cfg.Section, name+": hub, tracking on, only the "+hot+" that match every publish", "deliveries/s", measure.Summarize(rates[2])),
+		measure.FromSummary(cfg.Section, name+": hub, tracking on, "+many, "deliveries/s", measure.Summarize(rates[3])),
 		ratio,
+		measure.FromSummary(cfg.Section, name+": rate with "+many+" / rate with the "+hot+" (same tracked deliveries)", "×",
+			measure.Summarize(measure.Ratios(rates[3], rates[2]))),
 		measure.FromSummary(cfg.Section, name+": rate with tracking on (0 queries) / tracking off", "×",
 			measure.Summarize(measure.Ratios(rates[1], rates[0]))),
 		measure.Single(cfg.Section, name+", "+many+": tracked documents delivered per publish", "", perPublish).

@@ -25,11 +25,16 @@ func wordName(i int) string {
 	return fmt.Sprintf("w%d", i)
 }
 
-// queries generates n distinct tracked queries, in turn a #tag, an
-// @FEED_URL and one or two words, each term drawn uniformly from v; with
-// apart, from a range of as many terms that the entries never use. The
-// same seed gives the same list, so a shorter list is a prefix of a longer.
-func queries(n int, v vocabulary, apart bool) ([]string, error) {
+// popular are the few queries: the most common tags, feeds and words of
+// the entries (whose terms are Zipf-distributed), as popular topics are
+// the ones most tracked.
+var popular = []string{"#t0", "#t1", "#t2", "#t3", "@" + feedURL(0), "@" + feedURL(1), "@" + feedURL(2), "w0", "w1 w2", "w3 w5"}
+
+// queries generates distinct tracked queries after the given first ones,
+// n in all: in turn a #tag, an @FEED_URL and one or two words, each term
+// drawn uniformly from v; with apart, from a range of as many terms that
+// the entries never use.
+func queries(n int, v vocabulary, apart bool, first []string) ([]string, error) {
 	r := rand.New(rand.NewPCG(7, 1))
 	if apart {
 		v = vocabulary{tags: 2 * v.tags, feeds: 2 * v.feeds, words: 2 * v.words}
@@ -43,6 +48,14 @@ func queries(n int, v vocabulary, apart bool) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	out := make([]string, 0, n)
+	for _, s := range first {
+		q, err := track.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("trackbench: query %q: %w", s, err)
+		}
+		seen[q.String()] = true
+		out = append(out, q.String())
+	}
 	for i := 0; len(out) < n; i++ {
 		var s string
 		switch i % 3 {
