@@ -44,7 +44,7 @@ type Preset struct {
 var Presets = map[string]Preset{
 	"quick": {Name: "quick", Runs: 3, FanOutRuns: 3, HubFanOuts: []int{20}, HubStoreSizes: []int{200},
 		SitePosts: []int{40}, IngestFeeds: 1, IngestEntries: 50, ListingPosts: []int{2000},
-		ListingQueries: 20, Publishes: 3, TrackQueries: 300, TrackEntries: 60, TrackPasses: 3, TrackFanOut: 20},
+		ListingQueries: 20, Publishes: 3, TrackQueries: 200, TrackEntries: 50, TrackPasses: 3, TrackFanOut: 20},
 	"mid": {Name: "mid", Runs: 5, FanOutRuns: 9, HubFanOuts: []int{100, 1000}, HubStoreSizes: []int{10_000},
 		SitePosts: []int{1000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000},
 		ListingQueries: 200, Publishes: 30, TrackQueries: 10_000, TrackEntries: 500, TrackPasses: 50, TrackFanOut: 1000},
