@@ -46,7 +46,7 @@ func TestSmoke(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	want := map[string]int{"Hub": 8, "feedpub build": 5, "reader": 11, "End to end": 2}
+	want := map[string]int{"Hub": 8, "feedpub build": 5, "reader": 11, "End to end": 2, "Tracked topics": 18}
 	if hugo != "" {
 		want["feedpub build"] += 4
 	}
@@ -71,7 +71,7 @@ func checkReport(t *testing.T, rep *measure.Report) {
 		t.Fatal(err)
 	}
 	md := string(b)
-	for _, s := range []string{"CPUs (`nproc`): ", "Go: go1.", "Reproduce: `bench/run.sh --quick`", "## Hub", "## End to end"} {
+	for _, s := range []string{"CPUs (`nproc`): ", "Go: go1.", "Reproduce: `bench/run.sh --quick`", "## Hub", "## Tracked topics", "## End to end"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("BENCHMARKS.md lacks %q", s)
 		}

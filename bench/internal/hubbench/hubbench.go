@@ -143,14 +143,33 @@ type rig struct {
 }
 
 func newRig(ctx context.Context, dbPath string, n int) (*rig, error) {
-	g := &rig{cb: newCallbacks(callbackServers), tp: newTopic()}
+	return newRigWith(ctx, dbPath, n, rigOptions{})
+}
+
+// rigOptions vary the rig's hub.
+type rigOptions struct {
+	noTrack bool // turn tracked topics off
+	// before runs once the hub's public URL is known and its n subscribers
+	// are stored, before the hub opens the store and starts.
+	before func(ctx context.Context, dbPath, publicURL string) error
+}
+
+func newRigWith(ctx context.Context, dbPath string, n int, o rigOptions) (*rig, error) {
+	g := &rig{cb: newCallbacks(callbackServers), tp: newTopic(), srv: httptest.NewUnstartedServer(nil)}
+	publicURL := "http://" + g.srv.Listener.Addr().String() + "/"
 	if err := subscribe(ctx, dbPath, g.tp.url(), n, g.cb); err != nil {
 		g.close()
 		return nil, err
 	}
+	if o.before != nil {
+		if err := o.before(ctx, dbPath, publicURL); err != nil {
+			g.close()
+			return nil, err
+		}
+	}
 	hc := hubConfig(dbPath)
-	g.srv = httptest.NewUnstartedServer(nil)
-	hc.PublicURL = "http://" + g.srv.Listener.Addr().String() + "/"
+	hc.PublicURL = publicURL
+	hc.NoTrack = o.noTrack
 	h, err := hub.New(hc)
 	if err != nil {
 		g.close()

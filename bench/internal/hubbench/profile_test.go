@@ -2,6 +2,7 @@ package hubbench
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 )
@@ -35,6 +36,35 @@ func BenchmarkBareLoop(b *testing.B) {
 	bare := newBareLoop(hc.DeliveryConcurrency, hc.HostConcurrency, hc.PublicURL)
 	for b.Loop() {
 		if _, err := bare.round(ctx, g.cb, g.tp, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+// BenchmarkTrackedFanOut is the tracked-topics fan-out's workload: 1,000
+// subscribers in a hub holding 10,000 tracked queries, three of which
+// match every publish. For profiles:
+// go test -run '^$' -bench TrackedFanOut -cpuprofile cpu.out ./bench/internal/hubbench
+func BenchmarkTrackedFanOut(b *testing.B) {
+	ctx := context.Background()
+	qs := make([]string, 0, 10_000)
+	for i := range 10_000 - len(HotQueries) {
+		qs = append(qs, fmt.Sprintf("#t%d", i))
+	}
+	qs = append(qs, HotQueries...)
+	tcb := newCallbacks(trackedCallbackServers)
+	defer tcb.close()
+	g, err := newRigWith(ctx, filepath.Join(b.TempDir(), "hub.db"), 1000, rigOptions{
+		before: func(ctx context.Context, dbPath, publicURL string) error {
+			return subscribeTracked(ctx, dbPath, publicURL, qs, tcb)
+		}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.close()
+	for b.Loop() {
+		if _, err := trackedRound(ctx, g, tcb, 1000, len(HotQueries)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"time"
 )
 
 // topic serves an Atom feed whose content changes on every bump, so each
@@ -37,10 +38,12 @@ func (t *topic) bump() []byte {
 	t.ver++
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<feed xmlns="http://www.w3.org/2005/Atom"><title>Bench</title><id>tag:bench.example,2026:feed</id>`)
-	fmt.Fprintf(&b, "<updated>2026-11-22T00:00:%02dZ</updated>", t.ver%60)
+	// Entries are dated now: the hub keeps only recent entries for tracking.
+	now := time.Now().UTC().Format(time.RFC3339)
+	fmt.Fprintf(&b, "<updated>%s</updated>", now)
 	for i := range 20 {
-		fmt.Fprintf(&b, `<entry><id>tag:bench.example,2026:posts/v%d-%d</id><title>Post %d</title><updated>2026-11-22T00:00:00Z</updated><link href="https://bench.example/posts/v%d-%d/"/><content type="html">&lt;p&gt;Version %d, entry %d: a paragraph of a few words about feeds, hubs and readers, with a &lt;a href="https://example.org/"&gt;link&lt;/a&gt;.&lt;/p&gt;</content></entry>`,
-			t.ver, i, i, t.ver, i, t.ver, i)
+		fmt.Fprintf(&b, `<entry><id>tag:bench.example,2026:posts/v%d-%d</id><title>Post %d</title><updated>%s</updated><link href="https://bench.example/posts/v%d-%d/"/><content type="html">&lt;p&gt;Version %d, entry %d: a paragraph of a few words about feeds, hubs and readers, with a &lt;a href="https://example.org/"&gt;link&lt;/a&gt;.&lt;/p&gt;</content></entry>`,
+			t.ver, i, i, now, t.ver, i, t.ver, i)
 	}
 	b.WriteString("</feed>\n")
 	t.body = []byte(b.String())

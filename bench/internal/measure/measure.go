@@ -120,6 +120,13 @@ func (f Figure) Below(target float64, text string) Figure {
 	return f
 }
 
+// AtMost judges the figure against an upper bound it may reach.
+func (f Figure) AtMost(target float64, text string) Figure {
+	f.Target = text
+	f.Status = judge(f.Value <= target)
+	return f
+}
+
 // Noted adds a note to the figure.
 func (f Figure) Noted(note string) Figure {
 	f.Note = note

@@ -38,6 +38,9 @@ func TestTargetsJudgeTheMedian(t *testing.T) {
 	if f.Below(0.81, "< 0.81").Status != Meets || f.Below(0.8, "< 0.8").Status != Short {
 		t.Error("Below does not judge the median 0.8 strictly")
 	}
+	if f.AtMost(0.8, "≤ 0.8").Status != Meets || f.AtMost(0.79, "≤ 0.79").Status != Short {
+		t.Error("AtMost does not judge the median 0.8, bound included")
+	}
 }
 
 func TestSaneRejectsMissingNumbers(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/rookery-social/rookery/bench/internal/proc"
 	"github.com/rookery-social/rookery/bench/internal/readerbench"
 	"github.com/rookery-social/rookery/bench/internal/sitebench"
+	"github.com/rookery-social/rookery/bench/internal/trackbench"
 )
 
 // Preset is a set of sizes.
@@ -33,23 +34,28 @@ type Preset struct {
 	ListingPosts   []int
 	ListingQueries int
 	Publishes      int
+	TrackQueries   int // tracked queries of the "many" side
+	TrackEntries   int // fetched entries matched per round
+	TrackPasses    int // passes over them per timed match
+	TrackFanOut    int // ordinary subscribers of the tracked fan-out
+	TrackRuns      int // rounds of the tracked comparisons (four hubs per fan-out round)
 }
 
 // Presets are the sizes the suite knows: full is the issue's.
 var Presets = map[string]Preset{
 	"quick": {Name: "quick", Runs: 3, FanOutRuns: 3, HubFanOuts: []int{20}, HubStoreSizes: []int{200},
 		SitePosts: []int{40}, IngestFeeds: 1, IngestEntries: 50, ListingPosts: []int{2000},
-		ListingQueries: 20, Publishes: 3},
+		ListingQueries: 20, Publishes: 3, TrackQueries: 200, TrackEntries: 50, TrackPasses: 3, TrackFanOut: 20, TrackRuns: 3},
 	"mid": {Name: "mid", Runs: 5, FanOutRuns: 9, HubFanOuts: []int{100, 1000}, HubStoreSizes: []int{10_000},
 		SitePosts: []int{1000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000},
-		ListingQueries: 200, Publishes: 30},
+		ListingQueries: 200, Publishes: 30, TrackQueries: 10_000, TrackEntries: 500, TrackPasses: 50, TrackFanOut: 1000, TrackRuns: 15},
 	"full": {Name: "full", Runs: 7, FanOutRuns: 21, HubFanOuts: []int{100, 1000, 10_000}, HubStoreSizes: []int{10_000, 100_000},
 		SitePosts: []int{1000, 10_000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000, 1_000_000},
-		ListingQueries: 500, Publishes: 100},
+		ListingQueries: 500, Publishes: 100, TrackQueries: 10_000, TrackEntries: 1000, TrackPasses: 100, TrackFanOut: 1000, TrackRuns: 41},
 }
 
 // Groups are the measurement groups, in the order they run.
-var Groups = []string{"hub", "site", "reader", "e2e"}
+var Groups = []string{"hub", "track", "site", "reader", "e2e"}
 
 // Config is one run of the suite.
 type Config struct {
@@ -110,6 +116,9 @@ func runGroup(ctx context.Context, cfg Config, g string) ([]measure.Figure, []st
 	case "hub":
 		return hubbench.Run(ctx, hubbench.Config{FanOuts: p.HubFanOuts, StoreSizes: p.HubStoreSizes,
 			Runs: p.Runs, FanOutRuns: p.FanOutRuns, Bin: cfg.Bin, Work: work, Log: cfg.Log})
+	case "track":
+		return trackbench.Run(ctx, trackbench.Config{Queries: p.TrackQueries, Entries: p.TrackEntries, Passes: p.TrackPasses,
+			Subscribers: p.TrackFanOut, Runs: p.TrackRuns, FanOutRuns: p.TrackRuns, Work: work, Log: cfg.Log})
 	case "site":
 		return sitebench.Run(ctx, sitebench.Config{Posts: p.SitePosts, Runs: p.Runs, Bin: cfg.Bin,
 			Hugo: cfg.Hugo, Work: work, Log: cfg.Log})
