@@ -39,6 +39,13 @@ type FeedMeta struct {
 // for archive pages) and upserts its entries in one transaction. It returns
 // a PostRef for every entry, with Changed set on those new or changed.
 func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time) ([]PostRef, error) {
+	return s.SaveFeedWait(ctx, feed, meta, entries, now, nil)
+}
+
+// SaveFeedWait is SaveFeed for entries still being filled in (see
+// feedparse.Stream): it saves them in SaveOrder's order and, unless wait
+// is nil, calls wait(i) before it reads entry i.
+func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time, wait func(int)) ([]PostRef, error) {
 	var refs []PostRef
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		if meta != nil {
@@ -48,7 +55,11 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 		}
 		sv := newSaver(ctx, tx, s.saveStmts)
 		defer sv.close()
-		for _, e := range oldestFirst(entries) {
+		for _, i := range SaveOrder(entries) {
+			if wait != nil {
+				wait(i)
+			}
+			e := entries[i]
 			changed, err := sv.save(ctx, feed.ID, e, now)
 			if err != nil {
 				return fmt.Errorf("store: save %q: %w", e.Key, err)
@@ -359,17 +370,22 @@ func Origin(raw string) string {
 	return strings.ToLower(u.Scheme + "://" + u.Host)
 }
 
-// oldestFirst orders entries by publication date so that arrival order (the
-// rowid) follows it within a document; undated entries keep their place
-// after the dated ones.
-func oldestFirst(entries []feedparse.Entry) []feedparse.Entry {
-	out := slices.Clone(entries)
-	slices.SortStableFunc(out, func(a, b feedparse.Entry) int {
+// SaveOrder is the order in which SaveFeed stores entries (indices of
+// entries): by publication date, so that arrival order (the rowid) follows
+// it within a document; undated entries keep their place after the dated
+// ones. It reads only the entries' dates.
+func SaveOrder(entries []feedparse.Entry) []int {
+	out := make([]int, len(entries))
+	for i := range out {
+		out[i] = i
+	}
+	slices.SortStableFunc(out, func(i, j int) int {
+		a, b := entries[i].Published, entries[j].Published
 		switch {
-		case a.Published.IsZero() || b.Published.IsZero():
-			return cmp.Compare(zeroLast(a.Published), zeroLast(b.Published))
+		case a.IsZero() || b.IsZero():
+			return cmp.Compare(zeroLast(a), zeroLast(b))
 		default:
-			return a.Published.Compare(b.Published)
+			return a.Compare(b)
 		}
 	})
 	return out
