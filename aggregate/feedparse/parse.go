@@ -66,8 +66,8 @@ func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, kno
 }
 
 // Stream is a parsed document whose entries are still being sanitized in
-// the background: entry i's HTML, Text and Links may be read only after
-// Wait(i) (or WaitAll) returns. Everything else is set.
+// the background: entry i's HTML, Text, Links, Digest and Unchanged may be
+// read only after Wait(i) (or WaitAll) returns. Everything else is set.
 type Stream struct {
 	Feed  *Feed
 	ready []chan struct{}
@@ -108,12 +108,13 @@ func (p *Parser) ParseStream(body []byte, header http.Header, feedURL string, kn
 	if err != nil {
 		return nil, err
 	}
-	f, raws := p.convert(gf, doc, header, feedURL, jx, known)
+	f, raws := p.convert(gf, doc, header, feedURL, jx)
+	stored := storedDigests(f.Entries, known)
 	st := &Stream{Feed: f, ready: make([]chan struct{}, len(f.Entries))}
 	for i := range st.ready {
 		st.ready[i] = make(chan struct{})
 	}
-	p.sanitizeAll(st, raws, feedURL, sequence(f.Entries, order))
+	p.sanitizeAll(st, raws, stored, feedURL, sequence(f.Entries, order))
 	return st, nil
 }
 
@@ -156,9 +157,9 @@ func explain(doc []byte, err error) error {
 	return fmt.Errorf("feedparse: malformed feed: %w", err)
 }
 
-// convert reads gofeed's document into a Feed of unsanitized entries,
-// returned with their raw content.
-func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, jx *jsonExtras, known Known) (*Feed, []string) {
+// convert reads gofeed's document into a Feed of unsanitized entries
+// without digests, returned with their raw content.
+func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, jx *jsonExtras) (*Feed, []string) {
 	disc := discover(header, doc, feedURL, jx)
 	f := &Feed{
 		Title:   strings.TrimSpace(gf.Title),
@@ -180,39 +181,37 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 		if r, ok := jx.item(i); ok {
 			r.apply(&e, feedURL)
 		}
-		e.Digest = digest(e, raw)
 		f.Entries[i], raws[i] = e, raw
 	}
-	markKnown(f.Entries, known)
 	return f, raws
 }
 
-// markKnown marks the entries stored with their current digest Unchanged.
-func markKnown(entries []Entry, known Known) {
+// storedDigests asks known for the digests stored for the entries' keys.
+func storedDigests(entries []Entry, known Known) map[string]string {
 	if known == nil || len(entries) == 0 {
-		return
+		return nil
 	}
 	keys := make([]string, len(entries))
 	for i, e := range entries {
 		keys[i] = e.Key
 	}
-	stored := known(keys)
-	for i := range entries {
-		if d, ok := stored[entries[i].Key]; ok && d == entries[i].Digest {
-			entries[i].Unchanged = true
-		}
-	}
+	return known(keys)
 }
 
-// sanitizeAll sanitizes the entries that are not Unchanged, in the order
-// seq gives, closing each one's ready channel when done. A long document
-// is spread over the available cores in the background (it is most of the
-// parse time); a short one is done before returning.
-func (p *Parser) sanitizeAll(st *Stream, raws []string, feedURL string, seq []int) {
+// sanitizeAll sets the entries' digests, marks Unchanged those stored
+// with the same digest and sanitizes the others, in the order seq gives,
+// closing each one's ready channel when done. A long document is spread
+// over the available cores in the background (it is most of the parse
+// time); a short one is done before returning.
+func (p *Parser) sanitizeAll(st *Stream, raws []string, stored map[string]string, feedURL string, seq []int) {
 	entries := st.Feed.Entries
 	one := func(i int) {
-		if !entries[i].Unchanged {
-			p.sanitize(&entries[i], raws[i], feedURL)
+		e := &entries[i]
+		e.Digest = digest(*e, raws[i])
+		if d, ok := stored[e.Key]; ok && d == e.Digest {
+			e.Unchanged = true
+		} else {
+			p.sanitize(e, raws[i], feedURL)
 		}
 		close(st.ready[i])
 	}
