@@ -48,6 +48,11 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time, wait func(int)) ([]PostRef, error) {
 	var refs []PostRef
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// This connection leaves checkpoints to checkpointSoon: SQLite's
+		// automatic one would copy the WAL and fsync inside the commit.
+		if _, err := tx.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
 		if meta != nil {
 			if err := saveMeta(ctx, tx, feed.ID, *meta, now); err != nil {
 				return err
@@ -71,6 +76,9 @@ func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, ent
 		}
 		return indexNew(ctx, tx, sv.unindexed)
 	})
+	if err == nil {
+		s.checkpointSoon()
+	}
 	return refs, err
 }
 
