@@ -1,7 +1,6 @@
 package feedparse
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,6 +30,8 @@ type Parser struct {
 	// rss is gofeed's RSS translator without the search of item content
 	// for an image. It is stateless, so one serves every parse.
 	rss *gofeed.DefaultRSSTranslator
+	// splitMin and splitBytes: see parseXML.
+	splitMin, splitBytes int
 }
 
 // NewParser returns a parser that keeps at most maxEntries entries of a
@@ -40,7 +41,7 @@ func NewParser(maxEntries int) *Parser {
 		maxEntries = 1000
 	}
 	return &Parser{policy: sanitize.New(), maxEntries: maxEntries,
-		rss: &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
+		rss: &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}, splitMin: splitMin, splitBytes: splitMinBytes}
 }
 
 // Known returns the digests the feed stores for those of keys (entries'
@@ -95,12 +96,7 @@ func (p *Parser) ParseStream(body []byte, header http.Header, feedURL string, kn
 	if err != nil {
 		return nil, err
 	}
-	gp := gofeed.NewParser()
-	gp.KeepOriginalFeed = true
-	// The reader never shows an entry's image, and finding one in RSS
-	// content means an HTML parse of every item (5 % of an ingest).
-	gp.RSSTranslator = p.rss
-	gf, err := gp.Parse(bytes.NewReader(doc))
+	gf, err := p.parseXML(doc)
 	if err != nil {
 		return nil, explain(doc, err)
 	}
