@@ -2,6 +2,7 @@ package feedparse
 
 import (
 	"bytes"
+	"io"
 	"runtime"
 	"sync"
 
@@ -35,23 +36,27 @@ func (p *Parser) parseXML(doc []byte) (*gofeed.Feed, error) {
 	return p.gofeed(doc)
 }
 
-func (p *Parser) gofeed(doc []byte) (*gofeed.Feed, error) {
+func (p *Parser) gofeed(parts ...[]byte) (*gofeed.Feed, error) {
 	gp := gofeed.NewParser()
 	gp.KeepOriginalFeed = true
 	// The reader never shows an entry's image, and finding one in RSS
 	// content means an HTML parse of every item (5 % of an ingest).
 	gp.RSSTranslator = p.rss
-	return gp.Parse(bytes.NewReader(doc))
+	readers := make([]io.Reader, len(parts))
+	for i, b := range parts {
+		readers[i] = bytes.NewReader(b)
+	}
+	return gp.Parse(io.MultiReader(readers...))
 }
 
 // parseHalves parses the two halves at once and joins them, or reports
 // false when either does not hold the k and n-k entries it should.
-func (p *Parser) parseHalves(a, b []byte, k, n int) (*gofeed.Feed, bool) {
+func (p *Parser) parseHalves(a, b [][]byte, k, n int) (*gofeed.Feed, bool) {
 	var fb *gofeed.Feed
 	var errB error
 	var wg sync.WaitGroup
-	wg.Go(func() { fb, errB = p.gofeed(b) })
-	fa, errA := p.gofeed(a)
+	wg.Go(func() { fb, errB = p.gofeed(b...) })
+	fa, errA := p.gofeed(a...)
 	wg.Wait()
 	if errA != nil || errB != nil || len(fa.Items) != k || len(fb.Items) != n-k || fa.FeedType != fb.FeedType {
 		return nil, false
@@ -78,9 +83,10 @@ func (p *Parser) parseHalves(a, b []byte, k, n int) (*gofeed.Feed, bool) {
 
 // splitDoc finds the entries of an RSS 2.0 (rss > channel > item) or Atom
 // (feed > entry) document and, when there are at least min of them with
-// only blank space between them, returns two documents: the head, entries
-// [0, k) and the tail; the head, entries [k, n) and the tail.
-func splitDoc(doc []byte, min int) (a, b []byte, k, n int, ok bool) {
+// only blank space between them, returns two documents, each in three
+// parts: the head, entries [0, k) and the tail; the head, entries [k, n)
+// and the tail.
+func splitDoc(doc []byte, min int) (a, b [][]byte, k, n int, ok bool) {
 	spans, ok := entrySpans(doc)
 	if !ok || len(spans) < min {
 		return nil, nil, 0, 0, false
@@ -93,21 +99,9 @@ func splitDoc(doc []byte, min int) (a, b []byte, k, n int, ok bool) {
 	n = len(spans)
 	k = n / 2
 	head, tail := doc[:spans[0][0]], doc[spans[n-1][1]:]
-	a = concat(head, doc[spans[0][0]:spans[k-1][1]], tail)
-	b = concat(head, doc[spans[k][0]:spans[n-1][1]], tail)
+	a = [][]byte{head, doc[spans[0][0]:spans[k-1][1]], tail}
+	b = [][]byte{head, doc[spans[k][0]:spans[n-1][1]], tail}
 	return a, b, k, n, true
-}
-
-func concat(parts ...[]byte) []byte {
-	size := 0
-	for _, p := range parts {
-		size += len(p)
-	}
-	out := make([]byte, 0, size)
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
 }
 
 // entrySpans returns the byte ranges of the entries of an RSS 2.0 or Atom
@@ -117,8 +111,8 @@ func concat(parts ...[]byte) []byte {
 // anything else.
 func entrySpans(doc []byte) ([][2]int, bool) {
 	var spans [][2]int
-	var stack []string
-	root := ""
+	var stack [][]byte
+	var root []byte
 	start := -1
 	for i := 0; i < len(doc); {
 		j := bytes.IndexByte(doc[i:], '<')
@@ -159,7 +153,7 @@ func entrySpans(doc []byte) ([][2]int, bool) {
 			}
 			switch {
 			case closing:
-				if len(stack) == 0 || stack[len(stack)-1] != name {
+				if len(stack) == 0 || !bytes.Equal(stack[len(stack)-1], name) {
 					return nil, false
 				}
 				stack = stack[:len(stack)-1]
@@ -173,13 +167,10 @@ func entrySpans(doc []byte) ([][2]int, bool) {
 				}
 			default:
 				if len(stack) == 0 {
-					if root != "" {
+					if root != nil || string(name) != "rss" && string(name) != "feed" {
 						return nil, false
 					}
 					root = name
-					if root != "rss" && root != "feed" {
-						return nil, false
-					}
 				}
 				if isEntry(root, stack, name) {
 					start = i
@@ -189,24 +180,24 @@ func entrySpans(doc []byte) ([][2]int, bool) {
 			i += end
 		}
 	}
-	return spans, len(stack) == 0 && root != ""
+	return spans, len(stack) == 0 && root != nil
 }
 
 // isEntry reports whether an element name under the open elements stack
 // is an entry: rss > channel > item, or feed > entry.
-func isEntry(root string, stack []string, name string) bool {
-	switch root {
+func isEntry(root []byte, stack [][]byte, name []byte) bool {
+	switch string(root) {
 	case "rss":
-		return name == "item" && len(stack) == 2 && stack[1] == "channel"
+		return string(name) == "item" && len(stack) == 2 && string(stack[1]) == "channel"
 	case "feed":
-		return name == "entry" && len(stack) == 1
+		return string(name) == "entry" && len(stack) == 1
 	}
 	return false
 }
 
 // xmlTag reads the start or end tag at the start of s: its name, its
 // length, and whether it is an end tag or self-closing.
-func xmlTag(s []byte) (name string, end int, closing, selfClosing, ok bool) {
+func xmlTag(s []byte) (name []byte, end int, closing, selfClosing, ok bool) {
 	i := 1
 	if i < len(s) && s[i] == '/' {
 		closing = true
@@ -217,15 +208,15 @@ func xmlTag(s []byte) (name string, end int, closing, selfClosing, ok bool) {
 		i++
 	}
 	if i == startName || i >= len(s) {
-		return "", 0, false, false, false
+		return nil, 0, false, false, false
 	}
-	name = string(s[startName:i])
+	name = s[startName:i]
 	var quote byte
 	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '<': // not well-formed, even in an attribute value
-			return "", 0, false, false, false
+			return nil, 0, false, false, false
 		case quote != 0:
 			if c == quote {
 				quote = 0
@@ -237,7 +228,7 @@ func xmlTag(s []byte) (name string, end int, closing, selfClosing, ok bool) {
 			return name, i + 1, closing, selfClosing, true
 		}
 	}
-	return "", 0, false, false, false
+	return nil, 0, false, false, false
 }
 
 func isXMLSpace(c byte) bool {
