@@ -123,6 +123,7 @@ func indexNew(ctx context.Context, tx *sql.Tx, ids []int64) error {
 // saver holds the statements of one batch and the posts it inserted or
 // edited, which are not in the full-text index until indexNew.
 type saver struct {
+	tx        *sql.Tx
 	unindexed []int64
 	pending   map[int64]bool
 	// kids are the saved entries whose tags, mentions and reply are
@@ -135,6 +136,8 @@ type saver struct {
 
 // saverSQL are the statements of a batch, prepared once per Store (and
 // bound to each transaction with Tx.Stmt, which reuses the preparation).
+// Children (tags, mentions, replies) are inserted childRows rows per
+// statement, with a statement made for the last, shorter chunk.
 var saverSQL = []string{
 	`INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
 		SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`,
@@ -144,13 +147,33 @@ var saverSQL = []string{
 	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
 		html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`,
 	`DELETE FROM post_tags WHERE post_id = ?`,
-	`INSERT OR IGNORE INTO post_tags(post_id, tag) SELECT value->>0, value->>1 FROM json_each(?)`,
+	valuesSQL(tagInsert, childRows),
 	`DELETE FROM post_mentions WHERE post_id = ?`,
-	`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind)
-		SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)`,
+	valuesSQL(mentionInsert, childRows),
 	`DELETE FROM replies WHERE post_id = ?`,
-	`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin)
-		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`,
+	valuesSQL(replyInsert, childRows),
+}
+
+// childRows is how many children one prepared statement inserts: bound
+// values cost SQLite less than reading them out of a JSON array.
+const childRows = 128
+
+// childInsert is a multi-row insert of one child table.
+type childInsert struct {
+	head string // up to VALUES
+	cols int
+}
+
+var (
+	tagInsert     = childInsert{`INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES `, 2}
+	mentionInsert = childInsert{`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind) VALUES `, 4}
+	replyInsert   = childInsert{`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin) VALUES `, 6}
+)
+
+// valuesSQL is ins for rows rows.
+func valuesSQL(ins childInsert, rows int) string {
+	row := "(?" + strings.Repeat(", ?", ins.cols-1) + ")"
+	return ins.head + row + strings.Repeat(", "+row, rows-1)
 }
 
 func prepareSaver(ctx context.Context, db *sql.DB) ([]*sql.Stmt, error) {
@@ -173,7 +196,7 @@ func closeAll(stmts []*sql.Stmt) {
 }
 
 func newSaver(ctx context.Context, tx *sql.Tx, prepared []*sql.Stmt) *saver {
-	sv := &saver{pending: map[int64]bool{}, kids: map[int64]feedparse.Entry{}}
+	sv := &saver{tx: tx, pending: map[int64]bool{}, kids: map[int64]feedparse.Entry{}}
 	dsts := []**sql.Stmt{&sv.unindex, &sv.find, &sv.insert, &sv.update, &sv.delTags, &sv.tag,
 		&sv.delMentions, &sv.mention, &sv.delReply, &sv.reply}
 	for i, d := range dsts {
@@ -288,37 +311,52 @@ func (sv *saver) saveChildren(id int64, e feedparse.Entry) {
 	sv.kids[id] = e
 }
 
-// flushChildren inserts the queued children, one statement per table.
+// flushChildren inserts the queued children, childRows rows per statement.
 func (sv *saver) flushChildren(ctx context.Context) error {
-	var tags, mentions, replies [][]any
+	var tags, mentions, replies []any
 	for _, id := range sv.kidOrder {
 		e := sv.kids[id]
 		for _, t := range e.Tags {
-			tags = append(tags, []any{id, t})
+			tags = append(tags, id, t)
 		}
 		for kind, list := range [][]string{e.Mentions, e.Links} {
 			for _, u := range list {
-				mentions = append(mentions, []any{id, u, Origin(u), kind})
+				mentions = append(mentions, id, u, Origin(u), kind)
 			}
 		}
 		if r := e.InReplyTo; r.Ref != "" || r.Href != "" {
-			replies = append(replies, []any{id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source)})
+			replies = append(replies, id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source))
 		}
 	}
 	for _, b := range []struct {
-		st   *sql.Stmt
-		rows [][]any
-	}{{sv.tag, tags}, {sv.mention, mentions}, {sv.reply, replies}} {
-		if len(b.rows) == 0 {
-			continue
+		full *sql.Stmt
+		ins  childInsert
+		args []any
+	}{{sv.tag, tagInsert, tags}, {sv.mention, mentionInsert, mentions}, {sv.reply, replyInsert, replies}} {
+		if err := sv.insertRows(ctx, b.full, b.ins, b.args); err != nil {
+			return err
 		}
-		list, err := json.Marshal(b.rows)
+	}
+	return nil
+}
+
+// insertRows inserts the rows whose values args holds one after another:
+// full chunks with the prepared statement full, the rest with one made
+// for it.
+func (sv *saver) insertRows(ctx context.Context, full *sql.Stmt, ins childInsert, args []any) error {
+	per := childRows * ins.cols
+	for len(args) > 0 {
+		n := min(len(args), per)
+		var err error
+		if n == per {
+			_, err = full.ExecContext(ctx, args[:n]...)
+		} else {
+			_, err = sv.tx.ExecContext(ctx, valuesSQL(ins, n/ins.cols), args[:n]...)
+		}
 		if err != nil {
 			return err
 		}
-		if _, err := b.st.ExecContext(ctx, string(list)); err != nil {
-			return err
-		}
+		args = args[n:]
 	}
 	return nil
 }
