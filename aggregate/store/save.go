@@ -47,10 +47,17 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 // is nil, calls wait(i) before it reads entry i.
 func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time, wait func(int)) ([]PostRef, error) {
 	var refs []PostRef
+	// A long document leaves the checkpoint to checkpointSoon: SQLite's
+	// automatic one would copy the WAL and fsync inside the commit. A short
+	// one (a poll bringing a post or nothing) keeps SQLite's, which runs
+	// once the WAL holds 1,000 pages, rather than a checkpoint per save.
+	big := len(entries) >= bigBatch
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		// This connection leaves checkpoints to checkpointSoon: SQLite's
-		// automatic one would copy the WAL and fsync inside the commit.
-		if _, err := tx.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		auto := `PRAGMA wal_autocheckpoint = 1000`
+		if big {
+			auto = `PRAGMA wal_autocheckpoint = 0`
+		}
+		if _, err := tx.ExecContext(ctx, auto); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
 		if meta != nil {
@@ -76,11 +83,15 @@ func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, ent
 		}
 		return indexNew(ctx, tx, sv.unindexed)
 	})
-	if err == nil {
+	if err == nil && big {
 		s.checkpointSoon()
 	}
 	return refs, err
 }
+
+// bigBatch is the fewest entries of a save that checkpoints in the
+// background.
+const bigBatch = 200
 
 func entryID(e feedparse.Entry) string {
 	if e.ID != "" {
