@@ -35,15 +35,18 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	if f, err := r.st.FeedByURL(ctx, u); err == nil {
 		known = r.known(ctx, f.ID)
 	}
-	doc, err := r.parser.ParseKnown(body, header, u, known)
+	// Entries are sanitized in the background while the first ones are
+	// stored: on two cores that hides most of the sanitizing.
+	doc, err := r.parser.ParseStream(body, header, u, known, store.SaveOrder)
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
 	}
+	defer doc.WaitAll()
 	f, err := r.st.EnsureFeed(ctx, u)
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
 	}
-	refs, err := r.st.SaveFeed(ctx, f, meta(doc), doc.Entries, time.Now())
+	refs, err := r.st.SaveFeedWait(ctx, f, meta(doc.Feed), doc.Feed.Entries, time.Now(), doc.Wait)
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
 	}

@@ -124,15 +124,16 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 		res.Err = r.st.SetFetchState(ctx, f.ID, r.successState(f, resp, 0, now))
 		return res
 	}
-	doc, err := r.parser.ParseKnown(resp.Body, resp.Header, resp.URL, r.known(ctx, f.ID))
+	doc, err := r.parser.ParseStream(resp.Body, resp.Header, resp.URL, r.known(ctx, f.ID), store.SaveOrder)
 	if err != nil {
 		res.Err = r.failed(ctx, f, now, err)
 		return res
 	}
-	m := meta(doc)
-	st := r.successState(f, resp, doc.TTL, now)
+	defer doc.WaitAll()
+	m := meta(doc.Feed)
+	st := r.successState(f, resp, doc.Feed.TTL, now)
 	m.State = &st
-	refs, err := r.st.SaveFeed(ctx, f, m, doc.Entries, now)
+	refs, err := r.st.SaveFeedWait(ctx, f, m, doc.Feed.Entries, now, doc.Wait)
 	res.New, res.Err = changedCount(refs), err
 	return res
 }

@@ -1,14 +1,12 @@
 package feedparse
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +27,11 @@ const thrNS = "http://purl.org/syndication/thread/1.0"
 type Parser struct {
 	policy     *sanitize.Policy
 	maxEntries int
+	// rss is gofeed's RSS translator without the search of item content
+	// for an image. It is stateless, so one serves every parse.
+	rss *gofeed.DefaultRSSTranslator
+	// splitMin and splitBytes: see parseXML.
+	splitMin, splitBytes int
 }
 
 // NewParser returns a parser that keeps at most maxEntries entries of a
@@ -37,7 +40,8 @@ func NewParser(maxEntries int) *Parser {
 	if maxEntries <= 0 {
 		maxEntries = 1000
 	}
-	return &Parser{policy: sanitize.New(), maxEntries: maxEntries}
+	return &Parser{policy: sanitize.New(), maxEntries: maxEntries,
+		rss: &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}, splitMin: splitMin, splitBytes: splitMinBytes}
 }
 
 // Known returns the digests the feed stores for those of keys (entries'
@@ -54,6 +58,37 @@ func (p *Parser) Parse(body []byte, header http.Header, feedURL string) (*Feed, 
 // Unchanged (they are not sanitized, and have no HTML or Text). known may
 // be nil.
 func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, known Known) (*Feed, error) {
+	st, err := p.ParseStream(body, header, feedURL, known, nil)
+	if err != nil {
+		return nil, err
+	}
+	st.WaitAll()
+	return st.Feed, nil
+}
+
+// Stream is a parsed document whose entries are still being sanitized in
+// the background: entry i's HTML, Text, Links, Digest and Unchanged may be
+// read only after Wait(i) (or WaitAll) returns. Everything else is set.
+type Stream struct {
+	Feed  *Feed
+	ready []chan struct{}
+}
+
+// Wait blocks until entry i of s.Feed.Entries is sanitized.
+func (s *Stream) Wait(i int) { <-s.ready[i] }
+
+// WaitAll blocks until every entry is sanitized.
+func (s *Stream) WaitAll() {
+	for _, c := range s.ready {
+		<-c
+	}
+}
+
+// ParseStream is ParseKnown returning as soon as the document is parsed,
+// while its entries are sanitized on the available cores in the order
+// order gives (indices of Feed.Entries; nil means document order): a
+// caller storing them in that order overlaps storing with sanitizing.
+func (p *Parser) ParseStream(body []byte, header http.Header, feedURL string, known Known, order func([]Entry) []int) (*Stream, error) {
 	if header == nil {
 		header = http.Header{}
 	}
@@ -61,9 +96,7 @@ func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, kno
 	if err != nil {
 		return nil, err
 	}
-	gp := gofeed.NewParser()
-	gp.KeepOriginalFeed = true
-	gf, err := gp.Parse(bytes.NewReader(doc))
+	gf, err := p.parseXML(doc)
 	if err != nil {
 		return nil, explain(doc, err)
 	}
@@ -71,7 +104,39 @@ func (p *Parser) ParseKnown(body []byte, header http.Header, feedURL string, kno
 	if err != nil {
 		return nil, err
 	}
-	return p.convert(gf, doc, header, feedURL, jx, known), nil
+	f, raws := p.convert(gf, doc, header, feedURL, jx)
+	stored := storedDigests(f.Entries, known)
+	st := &Stream{Feed: f, ready: make([]chan struct{}, len(f.Entries))}
+	for i := range st.ready {
+		st.ready[i] = make(chan struct{})
+	}
+	p.sanitizeAll(st, raws, stored, feedURL, sequence(f.Entries, order))
+	return st, nil
+}
+
+// sequence is order(entries) when that is a permutation of their indices,
+// else document order.
+func sequence(entries []Entry, order func([]Entry) []int) []int {
+	if order != nil {
+		seq := order(entries)
+		seen := make([]bool, len(entries))
+		ok := len(seq) == len(entries)
+		for _, i := range seq {
+			if !ok || i < 0 || i >= len(entries) || seen[i] {
+				ok = false
+				break
+			}
+			seen[i] = true
+		}
+		if ok {
+			return seq
+		}
+	}
+	seq := make([]int, len(entries))
+	for i := range seq {
+		seq[i] = i
+	}
+	return seq
 }
 
 func explain(doc []byte, err error) error {
@@ -88,7 +153,9 @@ func explain(doc []byte, err error) error {
 	return fmt.Errorf("feedparse: malformed feed: %w", err)
 }
 
-func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, jx *jsonExtras, known Known) *Feed {
+// convert reads gofeed's document into a Feed of unsanitized entries
+// without digests, returned with their raw content.
+func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedURL string, jx *jsonExtras) (*Feed, []string) {
 	disc := discover(header, doc, feedURL, jx)
 	f := &Feed{
 		Title:   strings.TrimSpace(gf.Title),
@@ -110,61 +177,59 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 		if r, ok := jx.item(i); ok {
 			r.apply(&e, feedURL)
 		}
-		e.Digest = digest(e, raw)
 		f.Entries[i], raws[i] = e, raw
 	}
-	markKnown(f.Entries, known)
-	p.sanitizeAll(f.Entries, raws, feedURL)
-	return f
+	return f, raws
 }
 
-// markKnown marks the entries stored with their current digest Unchanged.
-func markKnown(entries []Entry, known Known) {
+// storedDigests asks known for the digests stored for the entries' keys.
+func storedDigests(entries []Entry, known Known) map[string]string {
 	if known == nil || len(entries) == 0 {
-		return
+		return nil
 	}
 	keys := make([]string, len(entries))
 	for i, e := range entries {
 		keys[i] = e.Key
 	}
-	stored := known(keys)
-	for i := range entries {
-		if d, ok := stored[entries[i].Key]; ok && d == entries[i].Digest {
-			entries[i].Unchanged = true
-		}
-	}
+	return known(keys)
 }
 
-// sanitizeAll sanitizes the entries that are not Unchanged, spread over the
-// available cores: it is most of the parse time of a long feed.
-func (p *Parser) sanitizeAll(entries []Entry, raws []string, feedURL string) {
+// sanitizeAll sets the entries' digests, marks Unchanged those stored
+// with the same digest and sanitizes the others, in the order seq gives,
+// closing each one's ready channel when done. A long document is spread
+// over the available cores in the background (it is most of the parse
+// time); a short one is done before returning.
+func (p *Parser) sanitizeAll(st *Stream, raws []string, stored map[string]string, feedURL string, seq []int) {
+	entries := st.Feed.Entries
+	one := func(i int) {
+		e := &entries[i]
+		e.Digest = digest(*e, raws[i])
+		if d, ok := stored[e.Key]; ok && d == e.Digest {
+			e.Unchanged = true
+		} else {
+			p.sanitize(e, raws[i], feedURL)
+		}
+		close(st.ready[i])
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(entries)/minPerWorker)
-	if workers <= 1 {
-		for i := range entries {
-			p.sanitizeEntry(&entries[i], raws[i], feedURL)
+	if workers < 1 {
+		for _, i := range seq {
+			one(i)
 		}
 		return
 	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
-				p.sanitizeEntry(&entries[i], raws[i], feedURL)
+		go func() {
+			for k := int(next.Add(1) - 1); k < len(seq); k = int(next.Add(1) - 1) {
+				one(seq[k])
 			}
-		})
+		}()
 	}
-	wg.Wait()
 }
 
 // minPerWorker is the fewest entries worth another goroutine.
 const minPerWorker = 8
-
-func (p *Parser) sanitizeEntry(e *Entry, raw, feedURL string) {
-	if !e.Unchanged {
-		p.sanitize(e, raw, feedURL)
-	}
-}
 
 func ttl(gf *gofeed.Feed) time.Duration {
 	rf, ok := gf.OriginalFeed().(*rss.Feed)

@@ -15,11 +15,19 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster"
 // resolve rewrites URL attributes of raw against base and collects <a> links.
 // Tokens without URL attributes are copied as they are.
 func resolve(raw, base string) (string, []Link) {
+	r := newResolver(base)
+	if out, links, ok := resolveSimple(raw, r); ok {
+		return out, links
+	}
+	return resolveTokens(raw, r)
+}
+
+// resolveTokens is resolve with x/net/html's tokenizer, for any markup.
+func resolveTokens(raw string, r resolver) (string, []Link) {
 	z := html.NewTokenizer(strings.NewReader(raw))
 	var b strings.Builder
 	b.Grow(len(raw) + len(raw)/8)
 	var links []Link
-	r := newResolver(base)
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {

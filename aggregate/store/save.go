@@ -39,8 +39,27 @@ type FeedMeta struct {
 // for archive pages) and upserts its entries in one transaction. It returns
 // a PostRef for every entry, with Changed set on those new or changed.
 func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time) ([]PostRef, error) {
+	return s.SaveFeedWait(ctx, feed, meta, entries, now, nil)
+}
+
+// SaveFeedWait is SaveFeed for entries still being filled in (see
+// feedparse.Stream): it saves them in SaveOrder's order and, unless wait
+// is nil, calls wait(i) before it reads entry i.
+func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time, wait func(int)) ([]PostRef, error) {
 	var refs []PostRef
+	// A long document leaves the checkpoint to checkpointSoon: SQLite's
+	// automatic one would copy the WAL and fsync inside the commit. A short
+	// one (a poll bringing a post or nothing) keeps SQLite's, which runs
+	// once the WAL holds 1,000 pages, rather than a checkpoint per save.
+	big := len(entries) >= bigBatch
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		auto := `PRAGMA wal_autocheckpoint = 1000`
+		if big {
+			auto = `PRAGMA wal_autocheckpoint = 0`
+		}
+		if _, err := tx.ExecContext(ctx, auto); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
 		if meta != nil {
 			if err := saveMeta(ctx, tx, feed.ID, *meta, now); err != nil {
 				return err
@@ -48,7 +67,11 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 		}
 		sv := newSaver(ctx, tx, s.saveStmts)
 		defer sv.close()
-		for _, e := range oldestFirst(entries) {
+		for _, i := range SaveOrder(entries) {
+			if wait != nil {
+				wait(i)
+			}
+			e := entries[i]
 			changed, err := sv.save(ctx, feed.ID, e, now)
 			if err != nil {
 				return fmt.Errorf("store: save %q: %w", e.Key, err)
@@ -60,8 +83,15 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 		}
 		return indexNew(ctx, tx, sv.unindexed)
 	})
+	if err == nil && big {
+		s.checkpointSoon()
+	}
 	return refs, err
 }
+
+// bigBatch is the fewest entries of a save that checkpoints in the
+// background.
+const bigBatch = 200
 
 func entryID(e feedparse.Entry) string {
 	if e.ID != "" {
@@ -104,6 +134,7 @@ func indexNew(ctx context.Context, tx *sql.Tx, ids []int64) error {
 // saver holds the statements of one batch and the posts it inserted or
 // edited, which are not in the full-text index until indexNew.
 type saver struct {
+	tx        *sql.Tx
 	unindexed []int64
 	pending   map[int64]bool
 	// kids are the saved entries whose tags, mentions and reply are
@@ -116,6 +147,8 @@ type saver struct {
 
 // saverSQL are the statements of a batch, prepared once per Store (and
 // bound to each transaction with Tx.Stmt, which reuses the preparation).
+// Children (tags, mentions, replies) are inserted childRows rows per
+// statement, with a statement made for the last, shorter chunk.
 var saverSQL = []string{
 	`INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
 		SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`,
@@ -125,13 +158,33 @@ var saverSQL = []string{
 	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
 		html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`,
 	`DELETE FROM post_tags WHERE post_id = ?`,
-	`INSERT OR IGNORE INTO post_tags(post_id, tag) SELECT value->>0, value->>1 FROM json_each(?)`,
+	valuesSQL(tagInsert, childRows),
 	`DELETE FROM post_mentions WHERE post_id = ?`,
-	`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind)
-		SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)`,
+	valuesSQL(mentionInsert, childRows),
 	`DELETE FROM replies WHERE post_id = ?`,
-	`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin)
-		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`,
+	valuesSQL(replyInsert, childRows),
+}
+
+// childRows is how many children one prepared statement inserts: bound
+// values cost SQLite less than reading them out of a JSON array.
+const childRows = 128
+
+// childInsert is a multi-row insert of one child table.
+type childInsert struct {
+	head string // up to VALUES
+	cols int
+}
+
+var (
+	tagInsert     = childInsert{`INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES `, 2}
+	mentionInsert = childInsert{`INSERT OR IGNORE INTO post_mentions(post_id, url, origin, kind) VALUES `, 4}
+	replyInsert   = childInsert{`INSERT INTO replies(post_id, ref, href, source, href_origin, source_origin) VALUES `, 6}
+)
+
+// valuesSQL is ins for rows rows.
+func valuesSQL(ins childInsert, rows int) string {
+	row := "(?" + strings.Repeat(", ?", ins.cols-1) + ")"
+	return ins.head + row + strings.Repeat(", "+row, rows-1)
 }
 
 func prepareSaver(ctx context.Context, db *sql.DB) ([]*sql.Stmt, error) {
@@ -154,7 +207,7 @@ func closeAll(stmts []*sql.Stmt) {
 }
 
 func newSaver(ctx context.Context, tx *sql.Tx, prepared []*sql.Stmt) *saver {
-	sv := &saver{pending: map[int64]bool{}, kids: map[int64]feedparse.Entry{}}
+	sv := &saver{tx: tx, pending: map[int64]bool{}, kids: map[int64]feedparse.Entry{}}
 	dsts := []**sql.Stmt{&sv.unindex, &sv.find, &sv.insert, &sv.update, &sv.delTags, &sv.tag,
 		&sv.delMentions, &sv.mention, &sv.delReply, &sv.reply}
 	for i, d := range dsts {
@@ -269,37 +322,52 @@ func (sv *saver) saveChildren(id int64, e feedparse.Entry) {
 	sv.kids[id] = e
 }
 
-// flushChildren inserts the queued children, one statement per table.
+// flushChildren inserts the queued children, childRows rows per statement.
 func (sv *saver) flushChildren(ctx context.Context) error {
-	var tags, mentions, replies [][]any
+	var tags, mentions, replies []any
 	for _, id := range sv.kidOrder {
 		e := sv.kids[id]
 		for _, t := range e.Tags {
-			tags = append(tags, []any{id, t})
+			tags = append(tags, id, t)
 		}
 		for kind, list := range [][]string{e.Mentions, e.Links} {
 			for _, u := range list {
-				mentions = append(mentions, []any{id, u, Origin(u), kind})
+				mentions = append(mentions, id, u, Origin(u), kind)
 			}
 		}
 		if r := e.InReplyTo; r.Ref != "" || r.Href != "" {
-			replies = append(replies, []any{id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source)})
+			replies = append(replies, id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source))
 		}
 	}
 	for _, b := range []struct {
-		st   *sql.Stmt
-		rows [][]any
-	}{{sv.tag, tags}, {sv.mention, mentions}, {sv.reply, replies}} {
-		if len(b.rows) == 0 {
-			continue
+		full *sql.Stmt
+		ins  childInsert
+		args []any
+	}{{sv.tag, tagInsert, tags}, {sv.mention, mentionInsert, mentions}, {sv.reply, replyInsert, replies}} {
+		if err := sv.insertRows(ctx, b.full, b.ins, b.args); err != nil {
+			return err
 		}
-		list, err := json.Marshal(b.rows)
+	}
+	return nil
+}
+
+// insertRows inserts the rows whose values args holds one after another:
+// full chunks with the prepared statement full, the rest with one made
+// for it.
+func (sv *saver) insertRows(ctx context.Context, full *sql.Stmt, ins childInsert, args []any) error {
+	per := childRows * ins.cols
+	for len(args) > 0 {
+		n := min(len(args), per)
+		var err error
+		if n == per {
+			_, err = full.ExecContext(ctx, args[:n]...)
+		} else {
+			_, err = sv.tx.ExecContext(ctx, valuesSQL(ins, n/ins.cols), args[:n]...)
+		}
 		if err != nil {
 			return err
 		}
-		if _, err := b.st.ExecContext(ctx, string(list)); err != nil {
-			return err
-		}
+		args = args[n:]
 	}
 	return nil
 }
@@ -359,17 +427,22 @@ func Origin(raw string) string {
 	return strings.ToLower(u.Scheme + "://" + u.Host)
 }
 
-// oldestFirst orders entries by publication date so that arrival order (the
-// rowid) follows it within a document; undated entries keep their place
-// after the dated ones.
-func oldestFirst(entries []feedparse.Entry) []feedparse.Entry {
-	out := slices.Clone(entries)
-	slices.SortStableFunc(out, func(a, b feedparse.Entry) int {
+// SaveOrder is the order in which SaveFeed stores entries (indices of
+// entries): by publication date, so that arrival order (the rowid) follows
+// it within a document; undated entries keep their place after the dated
+// ones. It reads only the entries' dates.
+func SaveOrder(entries []feedparse.Entry) []int {
+	out := make([]int, len(entries))
+	for i := range out {
+		out[i] = i
+	}
+	slices.SortStableFunc(out, func(i, j int) int {
+		a, b := entries[i].Published, entries[j].Published
 		switch {
-		case a.Published.IsZero() || b.Published.IsZero():
-			return cmp.Compare(zeroLast(a.Published), zeroLast(b.Published))
+		case a.IsZero() || b.IsZero():
+			return cmp.Compare(zeroLast(a), zeroLast(b))
 		default:
-			return a.Published.Compare(b.Published)
+			return a.Compare(b)
 		}
 	})
 	return out

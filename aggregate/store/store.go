@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
@@ -24,6 +25,10 @@ type Store struct {
 	db        *sql.DB
 	wmu       sync.Mutex
 	saveStmts []*sql.Stmt
+	// checkpoints copy the WAL into the database file after a SaveFeed,
+	// in the background (see SaveFeedWait); one at a time.
+	checkpoints   sync.WaitGroup
+	checkpointing atomic.Bool
 }
 
 // Open opens (creating and migrating) the database at path.
@@ -46,6 +51,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.checkpoints.Wait()
 	closeAll(s.saveStmts)
 	return s.db.Close()
 }
@@ -90,5 +96,20 @@ func (s *Store) SetMeta(ctx context.Context, key, value string) error {
 			return fmt.Errorf("store: meta %s: %w", key, err)
 		}
 		return nil
+	})
+}
+
+// checkpointSoon copies the WAL into the database file in the background,
+// unless a checkpoint is running. A passive checkpoint waits for no one:
+// writers go on appending to the WAL meanwhile.
+func (s *Store) checkpointSoon() {
+	if !s.checkpointing.CompareAndSwap(false, true) {
+		return
+	}
+	s.checkpoints.Go(func() {
+		defer s.checkpointing.Store(false)
+		// A failure leaves the frames in the WAL for the next checkpoint
+		// (or SQLite's own when the last connection closes).
+		s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
 	})
 }
