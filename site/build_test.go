@@ -277,11 +277,27 @@ func TestIncrementalEdits(t *testing.T) {
 		t.Errorf("after an edit wrote %v, want %v", res.Written, want)
 	}
 	contains(t, "edited page", read(t, dir, "posts/first1/index.html"), "Hello, edited world!", `class="dt-updated"`)
-	// A page removed behind feedpub's back is written again.
-	os.Remove(filepath.Join(dir, "public", "posts", "second2", "index.html"))
+	// A page removed behind feedpub's back with its directory is written
+	// again by any build; removed alone, or changed, by a build that
+	// verifies the output (Options.Verify).
+	os.RemoveAll(filepath.Join(dir, "public", "posts", "second2"))
 	if res := build(t, dir); !slices.Equal(res.Written, []string{"posts/second2/index.html"}) {
-		t.Errorf("after deleting an output page wrote %v", res.Written)
+		t.Errorf("after deleting an output page's directory wrote %v", res.Written)
 	}
+	os.Remove(filepath.Join(dir, "public", "posts", "second2", "index.html"))
+	os.WriteFile(filepath.Join(dir, "public", "posts", "first1", "index.html"), []byte("hand edit"), 0o644)
+	os.WriteFile(filepath.Join(dir, "public", "feed.rss"), []byte("hand edit"), 0o644)
+	if res := build(t, dir); !slices.Equal(res.Written, []string{"feed.rss"}) {
+		t.Errorf("after changing feed.rss wrote %v, want it alone (post pages are only checked with Verify)", res.Written)
+	}
+	res, err := site.Build(site.Options{Dir: dir, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"posts/first1/index.html", "posts/second2/index.html"}; !slices.Equal(res.Written, want) {
+		t.Errorf("a verifying build after deleting and changing output pages wrote %v, want %v", res.Written, want)
+	}
+	contains(t, "restored page", read(t, dir, "posts/first1/index.html"), "Hello, edited world!")
 	// A configuration change re-renders every page.
 	cfg := filepath.Join(dir, "feedpub.toml")
 	b, _ := os.ReadFile(cfg)

@@ -20,7 +20,7 @@ import (
 const usage = `usage:
   feedpub init DIR --title TITLE --author NAME --url BASE_URL [--hub HUB_URL]...
   feedpub post [--dir DIR] [--reply-to URL] [--tag TAG]... [TEXT]
-  feedpub build [--dir DIR] [--out PATH]
+  feedpub build [--dir DIR] [--out PATH] [--verify]
   feedpub ping [--dir DIR]
   feedpub publish [--dir DIR] [--wait 2m] [--interval 2s] [--message MSG]
   feedpub serve [--dir DIR] [--addr 127.0.0.1:8000]
@@ -133,6 +133,8 @@ func cmdBuild(_ context.Context, args []string) error {
 	var o site.Options
 	fs.StringVar(&o.Dir, "dir", ".", "site directory")
 	fs.StringVar(&o.Out, "out", "", "output directory (default DIR/public)")
+	fs.BoolVar(&o.Verify, "verify", false, "check every output file the last build wrote, and rewrite those changed or removed since\n"+
+		"(without it, post pages are only checked to still have their directory; publish and serve check all)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -165,7 +167,9 @@ func cmdPublish(ctx context.Context, args []string) error {
 		return err
 	}
 	o.Build = func() (*publish.Site, error) {
-		res, err := site.Build(site.Options{Dir: o.Dir})
+		// What is committed and pushed must be exactly what the site
+		// renders: check every output file, not only their directories.
+		res, err := site.Build(site.Options{Dir: o.Dir, Verify: true})
 		if err != nil {
 			return nil, err
 		}
