@@ -88,23 +88,35 @@ func LoadSite(dir string) (*Site, error) {
 // LoadSiteCached is LoadSite reusing the entries of cache whose files did
 // not change since, and updating cache (when not nil) to the files read.
 func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
+	return LoadSiteDeferred(dir, func() *EntryCache { return cache })
+}
+
+// LoadSiteDeferred is LoadSiteCached with the cache that cache returns,
+// which it calls only once it has listed and stat'ed the post files, so
+// that the caller can read the cache from disk meanwhile: at 10,000 posts
+// each takes several milliseconds.
+func LoadSiteDeferred(dir string, cache func() *EntryCache) (*Site, error) {
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
-	names, err := postFiles(dir)
+	paths, err := postFiles(dir)
 	if err != nil {
 		return nil, err
 	}
-	if cache == nil {
-		cache = &EntryCache{}
+	posts := dirstat.Open(filepath.Join(dir, PostsDir))
+	defer posts.Close()
+	stats := statPosts(posts, paths)
+	c := cache()
+	if c == nil {
+		c = &EntryCache{}
 	}
-	cache.replaced = false
-	if fp := cfg.Fingerprint(); cache.Config != fp || cache.Files == nil {
-		*cache = EntryCache{Config: fp, Files: map[string]CachedFile{}, replaced: true}
+	c.replaced = false
+	if fp := cfg.Fingerprint(); c.Config != fp || c.Files == nil {
+		*c = EntryCache{Config: fp, Files: map[string]CachedFile{}, replaced: true}
 	}
-	cache.dirty, cache.changed = false, nil
-	entries, err := loadEntries(cfg, dir, names, cache)
+	c.dirty, c.changed = false, nil
+	entries, err := loadEntries(cfg, posts, paths, stats, c)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +125,29 @@ func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
 	}
 	SortEntries(entries)
 	return &Site{Dir: dir, Config: cfg, Entries: entries}, nil
+}
+
+// fileStat is what a stat of a post file said; ok is false when it failed.
+type fileStat struct {
+	dirstat.Info
+	ok bool
+}
+
+// statPosts stats every post file, several at a time: it is mostly
+// waiting on system calls.
+func statPosts(posts *dirstat.Dir, paths []string) []fileStat {
+	stats := make([]fileStat, len(paths))
+	var wg sync.WaitGroup
+	workers := max(runtime.GOMAXPROCS(0), 4)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(paths); i += workers {
+				stats[i].Info, stats[i].ok = posts.Stat(filepath.Base(paths[i]))
+			}
+		})
+	}
+	wg.Wait()
+	return stats
 }
 
 // postFiles lists DIR/posts/*.md, unsorted: sorting 10,000 paths cost
@@ -132,54 +167,62 @@ func postFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// loadEntries parses and renders the files that are not in cache, with one
-// worker per CPU, and leaves in cache exactly the files of paths. The
-// error of the first file by path wins, so messages are deterministic.
-func loadEntries(cfg *Config, dir string, paths []string, cache *EntryCache) ([]*Entry, error) {
-	r := newRenderer(cfg.Following)
-	posts := dirstat.Open(filepath.Join(dir, PostsDir))
-	defer posts.Close()
+// loadEntries parses and renders the files that are not in cache or whose
+// stat changed since, with one worker per CPU, and leaves in cache exactly
+// the files of paths. The error of the first file by path wins, so
+// messages are deterministic.
+func loadEntries(cfg *Config, posts *dirstat.Dir, paths []string, stats []fileStat, cache *EntryCache) ([]*Entry, error) {
 	files := make([]CachedFile, len(paths))
 	errs := make([]error, len(paths))
-	var wg sync.WaitGroup
-	workers := max(runtime.GOMAXPROCS(0), 8) // mostly stat calls when the cache is warm
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(paths); i += workers {
-				files[i], errs[i] = loadEntry(cfg, r, posts, paths[i], cache.Files[paths[i]])
-			}
-		}()
+	var stale []int
+	for i, p := range paths {
+		cached := cache.Files[p]
+		if st := stats[i]; cached.ModTime != 0 && st.ok && st.ModTime == cached.ModTime && st.Size == cached.Size {
+			files[i] = cached
+			continue
+		}
+		stale = append(stale, i)
 	}
-	wg.Wait()
+	if len(stale) > 0 {
+		r := newRenderer(cfg.Following)
+		var wg sync.WaitGroup
+		workers := min(runtime.GOMAXPROCS(0), len(stale))
+		for w := range workers {
+			wg.Go(func() {
+				for k := w; k < len(stale); k += workers {
+					i := stale[k]
+					files[i], errs[i] = loadEntry(cfg, r, posts, paths[i])
+				}
+			})
+		}
+		wg.Wait()
+	}
 	if err := firstError(paths, errs); err != nil {
 		return nil, err
 	}
 	entries := make([]*Entry, 0, len(files))
-	dirty := len(cache.Files) != len(paths)
-	for i, f := range files {
-		dirty = dirty || f != cache.Files[paths[i]]
+	for _, f := range files {
 		if f.Entry != nil {
 			entries = append(entries, f.Entry)
 		}
 	}
-	cache.dirty = dirty
-	if dirty {
-		fresh := make(map[string]CachedFile, len(paths))
-		for i, f := range files {
-			fresh[paths[i]] = f
-			if f != cache.Files[paths[i]] {
-				cache.changed = append(cache.changed, paths[i])
-			}
+	for _, i := range stale {
+		cache.Files[paths[i]] = files[i]
+		cache.changed = append(cache.changed, paths[i])
+	}
+	if len(cache.Files) != len(paths) { // some files are gone
+		present := make(map[string]bool, len(paths))
+		for _, p := range paths {
+			present[p] = true
 		}
 		for p := range cache.Files {
-			if _, ok := fresh[p]; !ok {
+			if !present[p] {
+				delete(cache.Files, p)
 				cache.changed = append(cache.changed, p)
 			}
 		}
-		cache.Files = fresh
 	}
+	cache.dirty = len(cache.changed) > 0
 	return entries, nil
 }
 
@@ -197,16 +240,9 @@ func firstError(paths []string, errs []error) error {
 	return errs[first]
 }
 
-// loadEntry returns the cached entry when the file's size and modification
-// time are unchanged, else reads, parses and renders the file.
-func loadEntry(cfg *Config, r *renderer, posts *dirstat.Dir, path string, cached CachedFile) (CachedFile, error) {
-	name := filepath.Base(path)
-	if cached.ModTime != 0 {
-		if fi, ok := posts.Stat(name); ok && fi.ModTime == cached.ModTime && fi.Size == cached.Size {
-			return cached, nil
-		}
-	}
-	data, fi, err := posts.ReadFile(name)
+// loadEntry reads, parses and renders a post file.
+func loadEntry(cfg *Config, r *renderer, posts *dirstat.Dir, path string) (CachedFile, error) {
+	data, fi, err := posts.ReadFile(filepath.Base(path))
 	if err != nil {
 		return CachedFile{}, fmt.Errorf("publish: %w", err)
 	}

@@ -59,9 +59,17 @@ func Build(o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site: %w", err)
 	}
-	st := loadState(o.Dir, out)
-	checked := st.checkFiles(o.Verify)
-	s, err := publish.LoadSiteCached(o.Dir, &st.Entries)
+	// The build state is read while the posts are listed and stat'ed, and
+	// the output files are checked while the changed posts are read.
+	loaded := make(chan *state, 1)
+	go func() { loaded <- loadState(o.Dir, out) }()
+	var st *state
+	checked := func() {}
+	s, err := publish.LoadSiteDeferred(o.Dir, func() *publish.EntryCache {
+		st = <-loaded
+		checked = st.checkFiles(o.Verify)
+		return &st.Entries
+	})
 	checked()
 	if err != nil {
 		return nil, err
