@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 // The entry cache is saved after every build that changed something and
@@ -260,11 +261,19 @@ func (r *cacheReader) strs() []string {
 	return out
 }
 
+// cachedEntry holds an entry and its post in one allocation.
+type cachedEntry struct {
+	e Entry
+	p Post
+}
+
 func (r *cacheReader) entry(path string) *Entry {
 	if !r.bool() {
 		return nil
 	}
-	p := &Post{Path: path, Key: r.str(), Published: r.time(), Updated: r.time(), Tags: r.strs()}
+	ce := &cachedEntry{}
+	p := &ce.p
+	p.Path, p.Key, p.Published, p.Updated, p.Tags = path, r.str(), r.time(), r.time(), r.strs()
 	if r.bool() {
 		if rt := r.strs(); len(rt) == 3 {
 			p.ReplyTo = &ReplyTo{Ref: rt[0], Href: rt[1], Source: rt[2]}
@@ -283,16 +292,28 @@ func (r *cacheReader) entry(path string) *Entry {
 		p.Deleted = r.time()
 	}
 	p.BodyLine = int(r.int())
-	p.Body = []byte(r.str())
-	e := &Entry{Post: p}
-	if f := r.strs(); len(f) == 5 {
-		e.ID, e.Permalink, e.Title, e.HTML, e.Hash = f[0], f[1], f[2], f[3], f[4]
-	} else {
-		r.fail()
+	// The body shares the cache's memory instead of being copied: nothing
+	// writes to a post's Body, and a cached post's is never parsed again.
+	if b := r.str(); len(b) > 0 {
+		p.Body = unsafe.Slice(unsafe.StringData(b), len(b))
 	}
-	kv := r.strs()
-	for i := 0; i+1 < len(kv); i += 2 {
-		e.Mentions = append(e.Mentions, Mention{Nick: kv[i], URL: kv[i+1]})
+	e := &ce.e
+	e.Post = p
+	if r.uint() != 5 {
+		r.fail()
+		return e
+	}
+	e.ID, e.Permalink, e.Title, e.HTML, e.Hash = r.str(), r.str(), r.str(), r.str(), r.str()
+	if n := r.uint(); n > 0 && n <= uint64(len(r.b)) {
+		e.Mentions = make([]Mention, 0, n/2)
+		for range n / 2 {
+			e.Mentions = append(e.Mentions, Mention{Nick: r.str(), URL: r.str()})
+		}
+		if n%2 == 1 {
+			r.str()
+		}
+	} else if n > 0 {
+		r.fail()
 	}
 	return e
 }
