@@ -134,10 +134,12 @@ func plan(t *theme, s *publish.Site) ([]job, error) {
 func postPath(e *publish.Entry) string { return "posts/" + e.Key + "/index.html" }
 
 // pageKey identifies an archive page's inputs: its place in the history
-// and its entries' contents.
+// (its number and whether a newer archive follows: which one is the newest
+// does not show on it, so a new archive opening every ArchiveSize posts
+// does not re-render all the others) and its entries' contents.
 func pageKey(p publish.Page) string {
 	parts := make([]string, 0, 2*len(p.Entries)+1)
-	parts = append(parts, fmt.Sprintf("%d %d %s", p.Number, p.Last, p.Updated.Format(time.RFC3339Nano)))
+	parts = append(parts, fmt.Sprintf("%d %t %s", p.Number, p.Number < p.Last, p.Updated.Format(time.RFC3339Nano)))
 	for _, e := range p.Entries {
 		parts = append(parts, e.Path, e.Hash)
 	}
