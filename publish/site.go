@@ -27,6 +27,8 @@ type Entry struct {
 	// Hash identifies the post file's content: two entries with the same
 	// Hash under the same configuration render identically.
 	Hash string
+	// rest, for an entry from the cache, is what Full decodes.
+	rest *entryRest
 }
 
 // EntryCache remembers parsed and rendered posts between builds, so that
