@@ -113,6 +113,7 @@ func (s *Site) AtomDocument(p Page) ([]byte, error) {
 		f.Complete = &emptyElement{}
 	}
 	for _, e := range p.Entries {
+		e.Full()
 		if e.IsDeleted() {
 			f.XmlnsAt = NSTomb
 			f.Deleted = append(f.Deleted, deletedEntry{Ref: e.ID, When: rfc3339(e.Deleted)})
@@ -157,6 +158,7 @@ func (s *Site) atomFeedLinks(p Page) []atomLink {
 }
 
 func (s *Site) atomEntry(e *Entry) *atomEntry {
+	e.Full()
 	a := &atomEntry{AtomEntry: feeds.AtomEntry{
 		Title: e.Title, Id: e.ID, Updated: rfc3339(e.Updated), Published: rfc3339(e.Published),
 		Content: &feeds.AtomContent{Type: "html", Content: e.HTML},
@@ -174,6 +176,7 @@ func (s *Site) atomEntry(e *Entry) *atomEntry {
 }
 
 func threadOf(e *Entry) *inReplyTo {
+	e.Full()
 	r := e.ReplyTo
 	if r == nil {
 		return nil

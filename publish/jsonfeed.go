@@ -64,6 +64,7 @@ func (s *Site) JSONDocument(p Page) ([]byte, error) {
 }
 
 func jsonItemOf(e *Entry) *jsonItem {
+	e.Full()
 	pub, upd := e.Published, e.Updated
 	it := &jsonItem{JSONItem: feeds.JSONItem{Id: e.ID, Url: e.Permalink, ContentHTML: e.HTML,
 		Summary: e.Title, PublishedDate: &pub, ModifiedDate: &upd, Tags: e.Tags}}

@@ -111,6 +111,7 @@ func commitAndPush(ctx context.Context, o PublishOptions, c *Config, posts int) 
 // waitLive polls the live Atom feed until it carries the newest entry (with
 // its current updated time), at most o.Wait long.
 func waitLive(ctx context.Context, o PublishOptions, feedURL string, newest *Entry) error {
+	newest.Full()
 	ctx, cancel := context.WithTimeout(ctx, o.Wait)
 	defer cancel()
 	tries := max(1, int(o.Wait/o.Interval))

@@ -66,6 +66,7 @@ func (s *Site) RSSDocument(p Page) ([]byte, error) {
 }
 
 func (s *Site) rssItem(e *Entry) *rssItem {
+	e.Full()
 	return &rssItem{
 		RssItem: feeds.RssItem{Title: e.Title, Link: e.Permalink, Description: e.HTML,
 			Content: &feeds.RssContent{Content: e.HTML},

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -28,6 +27,8 @@ type Entry struct {
 	// Hash identifies the post file's content: two entries with the same
 	// Hash under the same configuration render identically.
 	Hash string
+	// rest, for an entry from the cache, is what Full decodes.
+	rest *entryRest
 }
 
 // EntryCache remembers parsed and rendered posts between builds, so that
@@ -89,23 +90,35 @@ func LoadSite(dir string) (*Site, error) {
 // LoadSiteCached is LoadSite reusing the entries of cache whose files did
 // not change since, and updating cache (when not nil) to the files read.
 func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
+	return LoadSiteDeferred(dir, func() *EntryCache { return cache })
+}
+
+// LoadSiteDeferred is LoadSiteCached with the cache that cache returns,
+// which it calls only once it has listed and stat'ed the post files, so
+// that the caller can read the cache from disk meanwhile: at 10,000 posts
+// each takes several milliseconds.
+func LoadSiteDeferred(dir string, cache func() *EntryCache) (*Site, error) {
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
-	names, err := postFiles(dir)
+	paths, err := postFiles(dir)
 	if err != nil {
 		return nil, err
 	}
-	if cache == nil {
-		cache = &EntryCache{}
+	posts := dirstat.Open(filepath.Join(dir, PostsDir))
+	defer posts.Close()
+	stats := statPosts(posts, paths)
+	c := cache()
+	if c == nil {
+		c = &EntryCache{}
 	}
-	cache.replaced = false
-	if fp := cfg.Fingerprint(); cache.Config != fp || cache.Files == nil {
-		*cache = EntryCache{Config: fp, Files: map[string]CachedFile{}, replaced: true}
+	c.replaced = false
+	if fp := cfg.Fingerprint(); c.Config != fp || c.Files == nil {
+		*c = EntryCache{Config: fp, Files: map[string]CachedFile{}, replaced: true}
 	}
-	cache.dirty, cache.changed = false, nil
-	entries, err := loadEntries(cfg, dir, names, cache)
+	c.dirty, c.changed = false, nil
+	entries, err := loadEntries(cfg, posts, paths, stats, c)
 	if err != nil {
 		return nil, err
 	}
@@ -116,94 +129,122 @@ func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
 	return &Site{Dir: dir, Config: cfg, Entries: entries}, nil
 }
 
-// postFiles lists DIR/posts/*.md, sorted. It reads the directory unsorted
-// and sorts names: os.ReadDir's sort of DirEntry values cost several
-// milliseconds at 10,000 posts.
+// fileStat is what a stat of a post file said; ok is false when it failed.
+type fileStat struct {
+	dirstat.Info
+	ok bool
+}
+
+// statPosts stats every post file, several at a time: it is mostly
+// waiting on system calls.
+func statPosts(posts *dirstat.Dir, paths []string) []fileStat {
+	stats := make([]fileStat, len(paths))
+	var wg sync.WaitGroup
+	workers := max(runtime.GOMAXPROCS(0), 4)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(paths); i += workers {
+				stats[i].Info, stats[i].ok = posts.Stat(filepath.Base(paths[i]))
+			}
+		})
+	}
+	wg.Wait()
+	return stats
+}
+
+// postFiles lists DIR/posts/*.md, unsorted: sorting 10,000 paths cost
+// more than the listing itself, and nothing needs them in order (entries
+// are sorted by date; errors are reported for the first file by name).
 func postFiles(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, PostsDir))
+	names, err := dirstat.Names(filepath.Join(dir, PostsDir), true)
 	if err != nil {
 		return nil, fmt.Errorf("publish: reading posts: %w", err)
 	}
-	des, err := f.ReadDir(-1)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("publish: reading posts: %w", err)
-	}
-	names := make([]string, 0, len(des))
-	for _, de := range des {
-		if !de.IsDir() && strings.HasSuffix(de.Name(), ".md") && !strings.HasPrefix(de.Name(), ".") {
-			names = append(names, de.Name())
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if strings.HasSuffix(n, ".md") && !strings.HasPrefix(n, ".") {
+			out = append(out, filepath.Join(dir, PostsDir, n))
 		}
-	}
-	slices.Sort(names)
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = filepath.Join(dir, PostsDir, n)
 	}
 	return out, nil
 }
 
-// loadEntries parses and renders the files that are not in cache, with one
-// worker per CPU, and leaves in cache exactly the files of paths. The first
-// error in file order wins, so messages are deterministic.
-func loadEntries(cfg *Config, dir string, paths []string, cache *EntryCache) ([]*Entry, error) {
-	r := newRenderer(cfg.Following)
-	posts := dirstat.Open(filepath.Join(dir, PostsDir))
-	defer posts.Close()
+// loadEntries parses and renders the files that are not in cache or whose
+// stat changed since, with one worker per CPU, and leaves in cache exactly
+// the files of paths. The error of the first file by path wins, so
+// messages are deterministic.
+func loadEntries(cfg *Config, posts *dirstat.Dir, paths []string, stats []fileStat, cache *EntryCache) ([]*Entry, error) {
 	files := make([]CachedFile, len(paths))
 	errs := make([]error, len(paths))
-	var wg sync.WaitGroup
-	workers := max(runtime.GOMAXPROCS(0), 8) // mostly stat calls when the cache is warm
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(paths); i += workers {
-				files[i], errs[i] = loadEntry(cfg, r, posts, paths[i], cache.Files[paths[i]])
-			}
-		}()
-	}
-	wg.Wait()
-	entries := make([]*Entry, 0, len(files))
-	dirty := len(cache.Files) != len(paths)
-	for i, f := range files {
-		if errs[i] != nil {
-			return nil, errs[i]
+	var stale []int
+	for i, p := range paths {
+		cached := cache.Files[p]
+		if st := stats[i]; cached.ModTime != 0 && st.ok && st.ModTime == cached.ModTime && st.Size == cached.Size {
+			files[i] = cached
+			continue
 		}
-		dirty = dirty || f != cache.Files[paths[i]]
+		stale = append(stale, i)
+	}
+	if len(stale) > 0 {
+		r := newRenderer(cfg.Following)
+		var wg sync.WaitGroup
+		workers := min(runtime.GOMAXPROCS(0), len(stale))
+		for w := range workers {
+			wg.Go(func() {
+				for k := w; k < len(stale); k += workers {
+					i := stale[k]
+					files[i], errs[i] = loadEntry(cfg, r, posts, paths[i])
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if err := firstError(paths, errs); err != nil {
+		return nil, err
+	}
+	entries := make([]*Entry, 0, len(files))
+	for _, f := range files {
 		if f.Entry != nil {
 			entries = append(entries, f.Entry)
 		}
 	}
-	cache.dirty = dirty
-	if dirty {
-		fresh := make(map[string]CachedFile, len(paths))
-		for i, f := range files {
-			fresh[paths[i]] = f
-			if f != cache.Files[paths[i]] {
-				cache.changed = append(cache.changed, paths[i])
-			}
+	for _, i := range stale {
+		cache.Files[paths[i]] = files[i]
+		cache.changed = append(cache.changed, paths[i])
+	}
+	if len(cache.Files) != len(paths) { // some files are gone
+		present := make(map[string]bool, len(paths))
+		for _, p := range paths {
+			present[p] = true
 		}
 		for p := range cache.Files {
-			if _, ok := fresh[p]; !ok {
+			if !present[p] {
+				delete(cache.Files, p)
 				cache.changed = append(cache.changed, p)
 			}
 		}
-		cache.Files = fresh
 	}
+	cache.dirty = len(cache.changed) > 0
 	return entries, nil
 }
 
-// loadEntry returns the cached entry when the file's size and modification
-// time are unchanged, else reads, parses and renders the file.
-func loadEntry(cfg *Config, r *renderer, posts *dirstat.Dir, path string, cached CachedFile) (CachedFile, error) {
-	name := filepath.Base(path)
-	if cached.ModTime != 0 {
-		if fi, ok := posts.Stat(name); ok && fi.ModTime == cached.ModTime && fi.Size == cached.Size {
-			return cached, nil
+// firstError returns the error of the first path in order, if any.
+func firstError(paths []string, errs []error) error {
+	first := -1
+	for i, err := range errs {
+		if err != nil && (first < 0 || paths[i] < paths[first]) {
+			first = i
 		}
 	}
-	data, fi, err := posts.ReadFile(name)
+	if first < 0 {
+		return nil
+	}
+	return errs[first]
+}
+
+// loadEntry reads, parses and renders a post file.
+func loadEntry(cfg *Config, r *renderer, posts *dirstat.Dir, path string) (CachedFile, error) {
+	data, fi, err := posts.ReadFile(filepath.Base(path))
 	if err != nil {
 		return CachedFile{}, fmt.Errorf("publish: %w", err)
 	}
@@ -233,9 +274,24 @@ func newEntry(cfg *Config, r *renderer, p *Post) (*Entry, error) {
 	return e, err
 }
 
+// checkDuplicateKeys fails when two entries have the same key, naming
+// the two files first by path, whatever the order of entries.
 func checkDuplicateKeys(entries []*Entry) error {
 	seen := make(map[string]string, len(entries))
 	for _, e := range entries {
+		if _, ok := seen[e.Key]; ok {
+			return duplicateKeyError(entries)
+		}
+		seen[e.Key] = e.Path
+	}
+	return nil
+}
+
+func duplicateKeyError(entries []*Entry) error {
+	byPath := slices.Clone(entries)
+	slices.SortFunc(byPath, func(a, b *Entry) int { return strings.Compare(a.Path, b.Path) })
+	seen := make(map[string]string, len(byPath))
+	for _, e := range byPath {
 		if prev, ok := seen[e.Key]; ok {
 			return fmt.Errorf("publish: %s: key %q is already used by %s; keys must be unique", e.Path, e.Key, prev)
 		}

@@ -34,6 +34,7 @@ type Webmention struct {
 // WebmentionsOf lists the Webmentions a post calls for: its parent, then
 // each person it mentions.
 func WebmentionsOf(e *Entry) []Webmention {
+	e.Full()
 	var out []Webmention
 	if r := e.ReplyTo; r != nil && r.Href != "" {
 		out = append(out, Webmention{Source: e.Permalink, Target: r.Href, Fallback: r.Source})

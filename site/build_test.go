@@ -277,11 +277,27 @@ func TestIncrementalEdits(t *testing.T) {
 		t.Errorf("after an edit wrote %v, want %v", res.Written, want)
 	}
 	contains(t, "edited page", read(t, dir, "posts/first1/index.html"), "Hello, edited world!", `class="dt-updated"`)
-	// A page removed behind feedpub's back is written again.
-	os.Remove(filepath.Join(dir, "public", "posts", "second2", "index.html"))
+	// A page removed behind feedpub's back with its directory is written
+	// again by any build; removed alone, or changed, by a build that
+	// verifies the output (Options.Verify).
+	os.RemoveAll(filepath.Join(dir, "public", "posts", "second2"))
 	if res := build(t, dir); !slices.Equal(res.Written, []string{"posts/second2/index.html"}) {
-		t.Errorf("after deleting an output page wrote %v", res.Written)
+		t.Errorf("after deleting an output page's directory wrote %v", res.Written)
 	}
+	os.Remove(filepath.Join(dir, "public", "posts", "second2", "index.html"))
+	os.WriteFile(filepath.Join(dir, "public", "posts", "first1", "index.html"), []byte("hand edit"), 0o644)
+	os.WriteFile(filepath.Join(dir, "public", "feed.rss"), []byte("hand edit"), 0o644)
+	if res := build(t, dir); !slices.Equal(res.Written, []string{"feed.rss"}) {
+		t.Errorf("after changing feed.rss wrote %v, want it alone (post pages are only checked with Verify)", res.Written)
+	}
+	res, err := site.Build(site.Options{Dir: dir, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"posts/first1/index.html", "posts/second2/index.html"}; !slices.Equal(res.Written, want) {
+		t.Errorf("a verifying build after deleting and changing output pages wrote %v, want %v", res.Written, want)
+	}
+	contains(t, "restored page", read(t, dir, "posts/first1/index.html"), "Hello, edited world!")
 	// A configuration change re-renders every page.
 	cfg := filepath.Join(dir, "feedpub.toml")
 	b, _ := os.ReadFile(cfg)
@@ -380,5 +396,56 @@ func TestBuildStateRecords(t *testing.T) {
 	}
 	if res := build(t, dir); len(res.Written) != 0 {
 		t.Errorf("after the rebuild, an unchanged build wrote %v", res.Written)
+	}
+}
+
+// Many small builds: their change records outgrow the snapshot, which is
+// written again from entries taken from the cache (and decoded only in
+// part). Every incremental build's output, feeds and lists rendered from
+// cached entries, is byte for byte what a build from scratch writes.
+func TestIncrementalMatchesFullBuild(t *testing.T) {
+	dir := writeSite(t, basicSite+manyPosts(30))
+	build(t, dir)
+	path := stateFile(t, dir)
+	last, compacted := int64(0), false
+	for i := range 40 {
+		when := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour).Format(time.RFC3339)
+		extra := fmt.Sprintf("tags = [\"t%d\", \"go\"]\n", i%3)
+		body := fmt.Sprintf("Post %d with **Markdown** and a [link](https://example.org/%d).", i, i)
+		if i%4 == 0 {
+			body += " Hello @bob!"
+		}
+		addFiles(t, dir, post(fmt.Sprintf("more%d", i), when, extra, body))
+		if i%10 == 9 { // and an edit of an old post
+			p := filepath.Join(dir, "posts", "2026-03-01-first1.md")
+			os.WriteFile(p, []byte(fmt.Sprintf("+++\nkey = \"first1\"\npublished = 2026-03-01T10:00:00Z\nupdated = 2026-05-0%dT10:00:00Z\n+++\nEdit %d.\n", i/10+2, i)), 0o644)
+			os.Chtimes(p, time.Now(), time.Now().Add(time.Duration(i)*time.Second))
+		}
+		build(t, dir)
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compacted = compacted || fi.Size() < last // a snapshot replaced snapshot + records
+		last = fi.Size()
+	}
+	if !compacted {
+		t.Error("the build state was never written again as a snapshot")
+	}
+	if res := build(t, dir); len(res.Written) != 0 || len(res.Removed) != 0 {
+		t.Fatalf("an unchanged rebuild wrote %v, removed %v", res.Written, res.Removed)
+	}
+	got := outputs(t, dir)
+	os.RemoveAll(filepath.Join(dir, "public"))
+	os.RemoveAll(filepath.Join(dir, site.StateDir))
+	build(t, dir)
+	want := outputs(t, dir)
+	if len(got) != len(want) {
+		t.Errorf("incremental builds left %d files, a full build writes %d", len(got), len(want))
+	}
+	for p, b := range want {
+		if !equalBytes(b, got[p]) {
+			t.Errorf("%s differs between incremental builds and a full build:\n%s\n---\n%s", p, got[p], b)
+		}
 	}
 }

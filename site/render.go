@@ -156,6 +156,7 @@ func newSiteInfo(c *publish.Config) *siteInfo {
 }
 
 func viewOf(e *publish.Entry, c *publish.Config) entryView {
+	e.Full()
 	const human = "2 Jan 2006 15:04 MST"
 	return entryView{ID: e.ID, Permalink: e.Permalink, Author: c.Author, AuthorURL: c.URL,
 		// The HTML is our own Markdown rendering (goldmark, raw HTML omitted).
@@ -202,6 +203,7 @@ func (t *theme) renderList(s *publish.Site, sh *shared, info *siteInfo, p publis
 
 // renderPost renders posts/KEY/index.html.
 func (t *theme) renderPost(s *publish.Site, sh *shared, info *siteInfo, e *publish.Entry) ([]byte, error) {
+	e.Full()
 	entries, err := sh.entries([]*publish.Entry{e})
 	if err != nil {
 		return nil, err

@@ -40,7 +40,9 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	res, err := Build(Options{Dir: o.Dir})
+	// The first build checks every output file: it runs once, and what is
+	// served must be what the site renders.
+	res, err := Build(Options{Dir: o.Dir, Verify: true})
 	if err != nil {
 		return err
 	}

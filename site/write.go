@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -79,32 +80,67 @@ func hashOf(data []byte) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// checkFiles stats every file of the state in the background, setting
+// checkFiles checks the files of the state in the background, setting
 // each one's intact; the returned function waits until it is done. Until
-// then, st.Files must not change. Stats of 10,000 pages are a good part of
-// an incremental build, so they overlap with loading the posts.
-func (st *state) checkFiles() (wait func()) {
-	files := make([]*fileState, 0, len(st.Files))
-	paths := make([]string, 0, len(st.Files))
+// then, st.Files must not change. With verify, it stats every file;
+// otherwise it stats every file but the post pages, and takes a post page
+// as intact when its directory is still listed in posts/ (see
+// Options.Verify). The checks overlap with loading the posts.
+func (st *state) checkFiles(verify bool) (wait func()) {
+	var files []*fileState
+	var paths []string
+	var pages map[string]*fileState // post key → its page, checked by listing
+	if !verify {
+		pages = make(map[string]*fileState, len(st.Files))
+	}
 	for p, f := range st.Files {
+		if key, ok := postKey(p); ok && pages != nil {
+			pages[key] = f
+			continue
+		}
 		files, paths = append(files, f), append(paths, p)
 	}
 	d := dirstat.Open(st.Out)
 	var wg sync.WaitGroup
+	if len(pages) > 0 {
+		wg.Go(func() { checkListed(filepath.Join(st.Out, "posts"), pages) })
+	}
 	workers := 4 // waiting on the file system more than computing
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := w; i < len(files); i += workers {
 				fi, ok := d.Stat(paths[i])
 				files[i].intact = ok && fi.Size == files[i].Size && fi.ModTime == files[i].ModTime
 			}
-		}()
+		})
 	}
 	return func() {
 		wg.Wait()
 		d.Close()
+	}
+}
+
+// postKey returns KEY when p is a post page, posts/KEY/index.html.
+func postKey(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "posts/")
+	if !ok {
+		return "", false
+	}
+	key, ok := strings.CutSuffix(rest, "/index.html")
+	if !ok || key == "" || strings.Contains(key, "/") {
+		return "", false
+	}
+	return key, true
+}
+
+// checkListed sets intact on the pages whose directory is listed in dir,
+// which one getdents pass reads for 10,000 pages.
+func checkListed(dir string, pages map[string]*fileState) {
+	names, _ := dirstat.Names(dir, false) // none listed: all pages are written again
+	for _, n := range names {
+		if f, ok := pages[n]; ok {
+			f.intact = true
+		}
 	}
 }
 

@@ -161,6 +161,24 @@ func TestInitPostBuild(t *testing.T) {
 	if again := ok(t, dir, "build"); !strings.Contains(again, "0 files written") {
 		t.Errorf("an unchanged rebuild: %q", again)
 	}
+	// A post page deleted by hand inside its kept directory is only
+	// noticed by build --verify; its whole directory, by any build.
+	pages, _ := filepath.Glob(filepath.Join(dir, "public", "posts", "*", "index.html"))
+	if len(pages) != 3 {
+		t.Fatalf("post pages: %v", pages)
+	}
+	want := readFile(t, pages[0])
+	os.Remove(pages[0])
+	if again := ok(t, dir, "build"); !strings.Contains(again, "0 files written") {
+		t.Errorf("a build without --verify after deleting a page: %q", again)
+	}
+	if again := ok(t, dir, "build", "--verify"); !strings.Contains(again, "1 files written") || readFile(t, pages[0]) != want {
+		t.Errorf("build --verify after deleting a page: %q", again)
+	}
+	os.RemoveAll(filepath.Dir(pages[1]))
+	if again := ok(t, dir, "build"); !strings.Contains(again, "1 files written") {
+		t.Errorf("a build after deleting a page's directory: %q", again)
+	}
 }
 
 func TestBadInput(t *testing.T) {

@@ -46,3 +46,12 @@ func (d *Dir) Close() {
 	closeDir(d.fd)
 	d.fd = -1
 }
+
+// Names lists the names in directory dir but "." and "..", unsorted;
+// with files true, only those that are not directories (symbolic links
+// are followed, like os.Stat). On Linux it reads the directory with plain
+// getdents calls: os.File.ReadDir allocates a DirEntry per name, a good
+// part of listing 10,000 posts.
+func Names(dir string, files bool) ([]string, error) {
+	return names(dir, files)
+}

@@ -1,6 +1,8 @@
 package dirstat
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 
@@ -87,4 +89,61 @@ func retry(call func() (int, error)) (int, error) {
 
 func (d *Dir) pathErr(op, rel string, err error) error {
 	return &os.PathError{Op: op, Path: filepath.Join(d.root, filepath.FromSlash(rel)), Err: err}
+}
+
+func names(dir string, files bool) ([]string, error) {
+	fd, err := retry(func() (int, error) {
+		return unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 64<<10)
+	var out []string
+	for {
+		n, err := retry(func() (int, error) { return unix.ReadDirent(fd, buf) })
+		if err != nil {
+			return nil, &os.PathError{Op: "readdirent", Path: dir, Err: err}
+		}
+		if n <= 0 {
+			return out, nil
+		}
+		out = parseDirents(fd, buf[:n], files, out)
+	}
+}
+
+// parseDirents appends the names of the linux_dirent64 records in buf.
+func parseDirents(fd int, buf []byte, files bool, out []string) []string {
+	for len(buf) >= 19 {
+		reclen := int(binary.NativeEndian.Uint16(buf[16:18]))
+		if reclen < 19 || reclen > len(buf) {
+			break
+		}
+		typ, name := buf[18], buf[19:reclen]
+		buf = buf[reclen:]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		if len(name) == 0 || string(name) == "." || string(name) == ".." {
+			continue
+		}
+		if files && isDir(fd, typ, name) {
+			continue
+		}
+		out = append(out, string(name))
+	}
+	return out
+}
+
+// isDir says whether the entry is a directory (or a link to one).
+func isDir(fd int, typ byte, name []byte) bool {
+	if typ != unix.DT_UNKNOWN && typ != unix.DT_LNK {
+		return typ == unix.DT_DIR
+	}
+	var st unix.Stat_t
+	if unix.Fstatat(fd, string(name), &st, 0) != nil {
+		return false
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR
 }

@@ -28,3 +28,20 @@ func (d *Dir) readFile(rel string) ([]byte, Info, error) {
 	data, err := os.ReadFile(path)
 	return data, Info{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}, err
 }
+
+func names(dir string, files bool) ([]string, error) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(des))
+	for _, de := range des {
+		if files {
+			if fi, err := os.Stat(filepath.Join(dir, de.Name())); err == nil && fi.IsDir() {
+				continue
+			}
+		}
+		out = append(out, de.Name())
+	}
+	return out, nil
+}

@@ -2,8 +2,10 @@ package dirstat_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +80,50 @@ func TestReadFile(t *testing.T) {
 	}
 	if _, _, err := d.ReadFile("dir.md"); err == nil {
 		t.Error("reading a directory succeeded")
+	}
+}
+
+// Names lists what os.ReadDir does (many entries, over several getdents
+// calls), without directories (or links to them) when asked for files,
+// and fails clearly on a missing directory.
+func TestNames(t *testing.T) {
+	root := t.TempDir()
+	var files []string
+	for i := range 3000 { // more than one 64 KiB getdents buffer
+		name := fmt.Sprintf("2026-03-01-post-with-a-longish-name-%04d.md", i)
+		files = append(files, name)
+		if err := os.WriteFile(filepath.Join(root, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(root, "sub.md"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("sub.md", filepath.Join(root, "dirlink.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(files[0], filepath.Join(root, "filelink.md")); err != nil {
+		t.Fatal(err)
+	}
+	all, err := dirstat.Names(root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(all)
+	want := slices.Sorted(slices.Values(append(slices.Clone(files), "sub.md", "dirlink.md", "filelink.md")))
+	if !slices.Equal(all, want) {
+		t.Errorf("Names(all): %d names, want %d", len(all), len(want))
+	}
+	got, err := dirstat.Names(root, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want = slices.Sorted(slices.Values(append(slices.Clone(files), "filelink.md")))
+	if !slices.Equal(got, want) {
+		t.Errorf("Names(files): %d names, want %d (no directories)", len(got), len(want))
+	}
+	if _, err := dirstat.Names(filepath.Join(root, "nope"), true); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("missing directory: %v", err)
 	}
 }
