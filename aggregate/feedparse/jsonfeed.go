@@ -87,30 +87,16 @@ func discover(header http.Header, doc []byte, feedURL string, jx *jsonExtras) we
 		base = &url.URL{}
 	}
 	if d.Self == "" {
-		d.Self = resolveRef(base, jx.self)
+		d.Self = websub.ResolveRef(base, jx.self)
 	}
 	if len(d.Hubs) == 0 {
 		for _, h := range jx.hubs {
-			if h = resolveRef(base, h); h != "" && !slices.Contains(d.Hubs, h) {
+			if h = websub.ResolveRef(base, h); h != "" && !slices.Contains(d.Hubs, h) {
 				d.Hubs = append(d.Hubs, h)
 			}
 		}
 	}
 	return d
-}
-
-// resolveRef resolves ref against base, or returns "" when it is empty or
-// does not parse (as websub.Discover does).
-func resolveRef(base *url.URL, ref string) string {
-	ref = strings.TrimSpace(ref)
-	if ref == "" {
-		return ""
-	}
-	u, err := base.Parse(ref)
-	if err != nil {
-		return ""
-	}
-	return u.String()
 }
 
 // rookeryItem is the "_rookery" extension object of a JSON Feed item.

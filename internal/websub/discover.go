@@ -46,10 +46,10 @@ func resolve(d Discovery, base string) Discovery {
 	if err != nil {
 		b = &url.URL{}
 	}
-	out := Discovery{Self: resolveOne(b, d.Self)}
+	out := Discovery{Self: ResolveRef(b, d.Self)}
 	seen := map[string]bool{}
 	for _, h := range d.Hubs {
-		h = resolveOne(b, h)
+		h = ResolveRef(b, h)
 		if h != "" && !seen[h] {
 			seen[h] = true
 			out.Hubs = append(out.Hubs, h)
@@ -58,7 +58,9 @@ func resolve(d Discovery, base string) Discovery {
 	return out
 }
 
-func resolveOne(base *url.URL, ref string) string {
+// ResolveRef resolves a hub or self reference against base, the URL the
+// document came from; it returns "" when ref is blank or does not parse.
+func ResolveRef(base *url.URL, ref string) string {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return ""
