@@ -11,25 +11,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rookery-social/rookery/internal/testbin"
 )
 
 var readerBin string
 
 // TestMain builds the reader binary once; the tests run it as a user would.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "reader-cli-test")
-	if err != nil {
-		panic(err)
-	}
-	readerBin = filepath.Join(dir, "reader")
-	out, err := exec.Command("go", "build", "-o", readerBin, "../../cmd/reader").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building reader: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, map[string]*string{"../../cmd/reader": &readerBin})
 }
 
 type env struct {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,25 +15,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testbin"
 )
 
 // feedpub is the binary built once for the whole test run.
 var feedpub string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "feedpub-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	feedpub = filepath.Join(dir, "feedpub")
-	if out, err := exec.Command("go", "build", "-o", feedpub, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building feedpub: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, map[string]*string{".": &feedpub})
 }
 
 type result struct {

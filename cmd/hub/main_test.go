@@ -19,24 +19,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testbin"
 )
 
 var hubBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "hubbin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	hubBin = filepath.Join(dir, "hub")
-	if out, err := exec.Command("go", "build", "-o", hubBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building hub: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, map[string]*string{".": &hubBin})
 }
 
 // hubProc is the hub binary running as a subprocess.

@@ -14,28 +14,19 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testbin"
 )
 
-// bin is the directory holding the built feedpub, hub and reader.
-var bin string
+// programs holds the paths of the built feedpub, hub and reader.
+var programs = map[string]*string{"feedpub": new(string), "hub": new(string), "reader": new(string)}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "rookery-e2e-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	bins := map[string]*string{}
+	for name, path := range programs {
+		bins["../../cmd/"+name] = path
 	}
-	bin = dir
-	build := exec.Command("go", "build", "-o", dir+"/", "../../cmd/feedpub", "../../cmd/hub", "../../cmd/reader")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: building the programs:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, bins)
 }
 
 // env is the environment every program runs with: private XDG directories
@@ -75,7 +66,7 @@ func (s *system) run(name string, args ...string) string {
 func (s *system) try(name string, args ...string) (string, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
+	cmd := exec.CommandContext(ctx, *programs[name], args...)
 	cmd.Env = env(s.home)
 	cmd.Dir = s.home
 	var out, errOut bytes.Buffer
@@ -99,7 +90,7 @@ func (s *system) start(name string, args ...string) *proc {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(bin, name), args...)
+	cmd := exec.Command(*programs[name], args...)
 	cmd.Env = env(s.home)
 	cmd.Dir = s.home
 	cmd.Stdout, cmd.Stderr = f, f

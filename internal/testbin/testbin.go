@@ -1,0 +1,44 @@
+// Package testbin builds the project's programs once per test binary, for
+// the tests that run them as subprocesses, as a user would. It is used only
+// from tests.
+package testbin
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Main builds each package of bins (a directory relative to the test's own,
+// such as "../../cmd/reader") into a temporary directory, stores the
+// binary's path in the variable bins points it to, runs the tests, removes
+// the binaries and exits with the tests' status.
+func Main(m *testing.M, bins map[string]*string) {
+	os.Exit(run(m, bins))
+}
+
+func run(m *testing.M, bins map[string]*string) int {
+	dir, err := os.MkdirTemp("", "rookery-testbin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testbin:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	for pkg, path := range bins {
+		abs, err := filepath.Abs(pkg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testbin:", err)
+			return 1
+		}
+		args = append(args, pkg)
+		*path = filepath.Join(dir, filepath.Base(abs))
+	}
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "testbin: go %v: %v\n%s", args, err, out)
+		return 1
+	}
+	return m.Run()
+}
