@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -21,10 +20,6 @@ type Mention struct {
 	Nick string
 	URL  string
 }
-
-// mentionPattern finds @nick where "@" does not follow a word character
-// (so "bob@example.org" is not a mention).
-var mentionPattern = regexp.MustCompile(`(^|[^A-Za-z0-9_@/.])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)`)
 
 // renderer turns post Markdown into HTML with absolute URLs and h-card
 // mention links. It is safe for concurrent use.
@@ -112,14 +107,14 @@ func resolveRef(base *url.URL, ref string) string {
 func (r *renderer) linkMentions(st *renderState, t *ast.Text, src []byte) error {
 	seg := t.Segment
 	value := seg.Value(src)
-	locs := mentionPattern.FindAllSubmatchIndex(value, -1)
-	if len(locs) == 0 {
+	spans := nickSpans(value)
+	if len(spans) == 0 {
 		return nil
 	}
 	parent := t.Parent()
 	pos := 0
-	for _, loc := range locs {
-		nickStart, nickEnd := loc[4], loc[5]
+	for _, sp := range spans {
+		nickStart, nickEnd := sp[0], sp[1]
 		nick := string(value[nickStart:nickEnd])
 		feed, err := r.resolveNick(st, nick, seg.Start+nickStart, src)
 		if err != nil {
@@ -168,10 +163,11 @@ func (r *renderer) resolveNick(st *renderState, nick string, off int, src []byte
 func mentionNicks(body string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
-		if !seen[m[2]] {
-			seen[m[2]] = true
-			out = append(out, m[2])
+	for _, sp := range nickSpans([]byte(body)) {
+		nick := body[sp[0]:sp[1]]
+		if !seen[nick] {
+			seen[nick] = true
+			out = append(out, nick)
 		}
 	}
 	return out
