@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // ConfigFile is the name of the site configuration file in the site directory.
@@ -61,12 +61,13 @@ func LoadConfig(dir string) (*Config, error) {
 // is used in error messages.
 func ParseConfig(path string, data []byte) (*Config, error) {
 	var c Config
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&c)
-	if err != nil {
+	if err := decodeStrict(data, &c); err != nil {
+		var unknown *toml.StrictMissingError
+		if errors.As(err, &unknown) && len(unknown.Errors) > 0 {
+			row, _ := unknown.Errors[0].Position()
+			return nil, fmt.Errorf("publish: %s: line %d: unknown key %q (known: title, author, url, description, hubs, webmention, feed_size, archive_size, [following])", path, row, strings.Join(unknown.Errors[0].Key(), "."))
+		}
 		return nil, fmt.Errorf("publish: %s: %w", path, tomlError(err))
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("publish: %s: unknown key %q (known: title, author, url, description, hubs, webmention, feed_size, archive_size, [following])", path, und[0].String())
 	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("publish: %s: %w", path, err)
@@ -75,9 +76,10 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 }
 
 func tomlError(err error) error {
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		return fmt.Errorf("line %d: %s", row, strings.TrimPrefix(de.Error(), "toml: "))
 	}
 	return err
 }
@@ -205,8 +207,28 @@ func (c *Config) encode() []byte {
 	return b.Bytes()
 }
 
+// quote writes s as a TOML basic string ("..."): backslash, quote and
+// control characters escaped, everything else as is.
 func quote(s string) string {
-	var b bytes.Buffer
-	_ = toml.NewEncoder(&b).Encode(map[string]string{"v": s})
-	return strings.TrimSpace(strings.TrimPrefix(b.String(), "v = "))
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // frontMatterFence opens and closes the TOML front matter of a post file.
@@ -71,17 +71,18 @@ func ParsePost(path string, data []byte) (*Post, error) {
 		return nil, err
 	}
 	var m frontMatter
-	md, err := toml.NewDecoder(bytes.NewReader(fm)).Decode(&m)
-	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("publish: %s:%d: malformed front matter: %s", path, pe.Position.Line+1, pe.Message)
+	if err := decodeStrict(fm, &m); err != nil {
+		var unknown *toml.StrictMissingError
+		if errors.As(err, &unknown) && len(unknown.Errors) > 0 {
+			row, _ := unknown.Errors[0].Position()
+			return nil, fmt.Errorf("publish: %s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted)", path, row+1, strings.Join(unknown.Errors[0].Key(), "."))
+		}
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, _ := de.Position()
+			return nil, fmt.Errorf("publish: %s:%d: malformed front matter: %s", path, row+1, strings.TrimPrefix(de.Error(), "toml: "))
 		}
 		return nil, fmt.Errorf("publish: %s: malformed front matter: %w", path, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		k := und[0].String()
-		return nil, fmt.Errorf("publish: %s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted)", path, keyLine(fm, und[0][len(und[0])-1])+1, k)
 	}
 	p := &Post{Path: path, Key: m.Key, Published: m.Published.UTC(), Updated: m.Updated.UTC(),
 		Tags: normalizeTags(m.Tags), ReplyTo: m.ReplyTo, Mentions: m.Mentions, Draft: m.Draft,
@@ -144,6 +145,14 @@ func splitFrontMatter(path string, data []byte) (fm, body []byte, bodyLine int, 
 		off += end + 1
 	}
 	return nil, nil, 0, fmt.Errorf("publish: %s:1: malformed front matter: no closing %s line", path, frontMatterFence)
+}
+
+// decodeStrict decodes TOML data into v, refusing keys v has no field for
+// (a *toml.StrictMissingError).
+func decodeStrict(data []byte, v any) error {
+	d := toml.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
 }
 
 // keyLine finds the 0-based line of the front matter where key is set, or 0.

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 
 	"github.com/rookery-social/rookery/internal/xdg"
 )
@@ -49,9 +49,10 @@ func (a *App) loadConfig() (config, error) {
 	}
 	c := config{path: path, values: map[string]any{}}
 	if err := toml.Unmarshal(data, &c.values); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return config{}, fmt.Errorf("config %s: line %d: %s", path, pe.Position.Line, pe.Message)
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, _ := de.Position()
+			return config{}, fmt.Errorf("config %s: line %d: %s", path, row, strings.TrimPrefix(de.Error(), "toml: "))
 		}
 		return config{}, fmt.Errorf("config %s: %w", path, err)
 	}
