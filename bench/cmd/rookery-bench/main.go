@@ -34,6 +34,7 @@ func run(ctx context.Context) error {
 	out := flag.String("out", "BENCHMARKS.md", "report to write (relative to the repository root)")
 	work := flag.String("work", "", "scratch directory (default: a temporary one, removed after)")
 	hugo := flag.String("hugo", "hugo", "the hugo binary; empty skips the Hugo reference")
+	memdir := flag.String("memdir", "auto", "a directory on tmpfs where feedpub's and Hugo's full builds are measured again (auto: /dev/shm if it is tmpfs; empty skips)")
 	flag.Parse()
 	if *quick {
 		*preset = "quick"
@@ -47,7 +48,10 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg := suite.Config{Preset: p, Root: root, Work: *work, Log: os.Stderr}
+	cfg := suite.Config{Preset: p, Root: root, Work: *work, Memory: *memdir, Log: os.Stderr}
+	if cfg.Memory == "auto" {
+		cfg.Memory = suite.MemoryDir()
+	}
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")
 	}

@@ -65,6 +65,7 @@ type Config struct {
 	Work   string   // scratch directory; "" makes a temporary one, removed after
 	Only   []string // groups to run; empty means all
 	Hugo   string   // the hugo binary; "" skips the Hugo reference
+	Memory string   // a tmpfs directory where full builds are measured again; "" skips them
 	Log    io.Writer
 }
 
@@ -121,7 +122,7 @@ func runGroup(ctx context.Context, cfg Config, g string) ([]measure.Figure, []st
 			Subscribers: p.TrackFanOut, Runs: p.TrackRuns, FanOutRuns: p.TrackRuns, Work: work, Log: cfg.Log})
 	case "site":
 		return sitebench.Run(ctx, sitebench.Config{Posts: p.SitePosts, Runs: p.Runs, Bin: cfg.Bin,
-			Hugo: cfg.Hugo, Work: work, Log: cfg.Log})
+			Hugo: cfg.Hugo, Work: work, Memory: cfg.Memory, Log: cfg.Log})
 	case "reader":
 		return readerbench.Run(ctx, readerbench.Config{Feeds: p.IngestFeeds, Entries: p.IngestEntries,
 			Listing: p.ListingPosts, Queries: p.ListingQueries, Runs: p.Runs, Bin: cfg.Bin, Work: work, Log: cfg.Log})

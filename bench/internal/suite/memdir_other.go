@@ -1,0 +1,6 @@
+//go:build !linux
+
+package suite
+
+// MemoryDir returns "": only Linux's /dev/shm is known to be tmpfs.
+func MemoryDir() string { return "" }
