@@ -121,7 +121,7 @@ func (s *Site) AtomDocument(p Page) ([]byte, error) {
 		}
 		f.Entries = append(f.Entries, s.atomEntry(e))
 	}
-	return marshalXML(f)
+	return marshalXML(f, atomSize(f))
 }
 
 func (s *Site) atomFeedLinks(p Page) []atomLink {
@@ -184,8 +184,21 @@ func threadOf(e *Entry) *inReplyTo {
 	return &inReplyTo{Ref: r.Ref, Href: r.Href, Source: r.Source, Type: "text/html"}
 }
 
-func marshalXML(v any) ([]byte, error) {
+// atomSize estimates the length of f's document: its entries' content
+// (escaped, hence the margin) and a kilobyte per entry for the rest.
+func atomSize(f *atomFeed) int {
+	n := 2048
+	for _, e := range f.Entries {
+		n += len(e.Content.Content)*5/4 + 1024
+	}
+	return n
+}
+
+// marshalXML encodes v as an indented XML document into a buffer of size
+// bytes (an estimate).
+func marshalXML(v any, size int) ([]byte, error) {
 	var b bytes.Buffer
+	b.Grow(size)
 	b.WriteString(xml.Header)
 	enc := xml.NewEncoder(&b)
 	enc.Indent("", "  ")

@@ -58,11 +58,13 @@ func (s *Site) RSSDocument(p Page) ([]byte, error) {
 	if c.Webmention != "" {
 		ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: c.Webmention, Rel: "webmention"})
 	}
+	size := 2048
 	for _, e := range Live(p.Entries) {
 		ch.Items = append(ch.Items, s.rssItem(e))
+		size += 2*len(e.HTML)*5/4 + 1024 // description and content:encoded
 	}
 	return marshalXML(&rssDoc{Version: "2.0", XmlnsContent: NSContent, XmlnsAtom: NSAtom,
-		XmlnsDC: NSDC, XmlnsThr: NSThread, Channel: ch})
+		XmlnsDC: NSDC, XmlnsThr: NSThread, Channel: ch}, size)
 }
 
 func (s *Site) rssItem(e *Entry) *rssItem {
