@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
@@ -173,32 +174,64 @@ func mentionNicks(body string) []string {
 	return out
 }
 
-// snippet is the document's plain text, whitespace collapsed, cut at max runes.
+// snippet is the document's plain text, whitespace collapsed, cut at max
+// runes. It stops reading the document once it has more than max runes.
 func snippet(doc ast.Node, src []byte, max int) string {
-	var b strings.Builder
+	c := collapser{max: max}
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch n := n.(type) {
 		case *ast.Text:
-			b.Write(n.Segment.Value(src))
+			c.write(n.Segment.Value(src))
 			if n.SoftLineBreak() || n.HardLineBreak() {
-				b.WriteByte(' ')
+				c.space = true
 			}
 		case *ast.String:
-			b.Write(n.Value)
+			c.write(n.Value)
 		case *ast.AutoLink:
-			b.Write(n.Label(src))
+			c.write(n.Label(src))
 		case *ast.Paragraph, *ast.Heading, *ast.ListItem:
-			b.WriteByte(' ')
+			c.space = true
+		}
+		if c.runes > max {
+			return ast.WalkStop, nil
 		}
 		return ast.WalkContinue, nil
 	})
-	s := strings.Join(strings.Fields(b.String()), " ")
-	if utf8.RuneCountInString(s) <= max {
+	s := c.b.String()
+	if c.runes <= max {
 		return s
 	}
 	r := []rune(s)[:max-1]
 	return strings.TrimRight(string(r), " ") + "…"
+}
+
+// collapser collects text with each run of white space turned into one
+// space and none at either end (strings.Fields joined by spaces), up to
+// just over max runes.
+type collapser struct {
+	b     strings.Builder
+	max   int
+	runes int
+	space bool // white space is pending
+}
+
+func (c *collapser) write(p []byte) {
+	for len(p) > 0 && c.runes <= c.max {
+		r, size := utf8.DecodeRune(p)
+		if unicode.IsSpace(r) {
+			c.space = true
+		} else {
+			if c.space && c.runes > 0 {
+				c.b.WriteByte(' ')
+				c.runes++
+			}
+			c.space = false
+			c.b.Write(p[:size])
+			c.runes++
+		}
+		p = p[size:]
+	}
 }
