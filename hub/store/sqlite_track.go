@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -109,8 +110,25 @@ func saveTrackEntry(ctx context.Context, tx *sql.Tx, e TrackEntry) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM hub_track_terms WHERE entry = ?`, id); err != nil {
 		return err
 	}
-	for _, t := range e.Terms {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO hub_track_terms(term, entry) VALUES (?, ?)`, t, id); err != nil {
+	return insertTerms(ctx, tx, id, e.Terms)
+}
+
+// termsPerInsert bounds the rows of one INSERT of terms (two parameters
+// each, well under SQLite's limit of 32,766).
+const termsPerInsert = 256
+
+// insertTerms indexes entry under terms, many rows per statement: one
+// statement per term was most of the cost of keeping fetched entries.
+func insertTerms(ctx context.Context, tx *sql.Tx, entry int64, terms []string) error {
+	for len(terms) > 0 {
+		chunk := terms[:min(len(terms), termsPerInsert)]
+		terms = terms[len(chunk):]
+		args := make([]any, 0, 2*len(chunk))
+		for _, t := range chunk {
+			args = append(args, t, entry)
+		}
+		q := `INSERT OR IGNORE INTO hub_track_terms(term, entry) VALUES (?, ?)` + strings.Repeat(", (?, ?)", len(chunk)-1)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
 	}

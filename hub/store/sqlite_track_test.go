@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -41,6 +42,30 @@ func TestTrackEntriesAndCandidates(t *testing.T) {
 	}
 	if got, _ := s.TrackCandidates(ctx, []string{"w:hello"}, 10); len(got) != 0 {
 		t.Errorf("an entry older than the keep time survived the sweep: %+v", got)
+	}
+}
+
+// TestTrackEntryManyTerms stores an entry with more terms than one INSERT
+// takes (a long post), repeated terms included, and finds it by each.
+func TestTrackEntryManyTerms(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	var terms []string
+	for i := range 2*termsPerInsert + 10 {
+		terms = append(terms, fmt.Sprintf("w:word%d", i%(2*termsPerInsert+5)))
+	}
+	if err := s.SaveTrackEntries(ctx, []TrackEntry{{Origin: "https://a/feed", EntryID: "long", SortAt: time.Now(), Data: []byte("long"), Terms: terms}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, term := range []string{terms[0], terms[termsPerInsert], terms[2*termsPerInsert+4]} {
+		if got, err := s.TrackCandidates(ctx, []string{term}, 10); err != nil || len(got) != 1 || got[0].EntryID != "long" {
+			t.Errorf("candidates for %s: %+v %v", term, got, err)
+		}
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM hub_track_terms`).Scan(&n); err != nil || n != 2*termsPerInsert+5 {
+		t.Errorf("%d term rows (%v), want %d: one per distinct term", n, err, 2*termsPerInsert+5)
 	}
 }
 
