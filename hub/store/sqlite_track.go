@@ -84,11 +84,16 @@ type TrackStore interface {
 var _ TrackStore = (*SQLite)(nil)
 
 // SaveTrackEntries upserts entries; the terms of an entry are rewritten
-// only when its data changed.
+// only when its data changed. Each chunk of entries takes three statements
+// (upsert, delete old terms, insert new ones) rather than three per entry:
+// this runs on every publish, beside its deliveries.
 func (s *SQLite) SaveTrackEntries(ctx context.Context, entries []TrackEntry) error {
+	entries = lastOfEach(entries)
 	return s.withTx(ctx, "save track entries", func(tx *sql.Tx) error {
-		for _, e := range entries {
-			if err := saveTrackEntry(ctx, tx, e); err != nil {
+		for len(entries) > 0 {
+			chunk := entries[:min(len(entries), entriesPerUpsert)]
+			entries = entries[len(chunk):]
+			if err := saveTrackChunk(ctx, tx, chunk); err != nil {
 				return err
 			}
 		}
@@ -96,36 +101,99 @@ func (s *SQLite) SaveTrackEntries(ctx context.Context, entries []TrackEntry) err
 	})
 }
 
-func saveTrackEntry(ctx context.Context, tx *sql.Tx, e TrackEntry) error {
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO hub_track_entries(origin, entry_id, sort_at, data) VALUES (?, ?, ?, ?)
+// entriesPerUpsert bounds the rows of one upsert (four parameters each).
+const entriesPerUpsert = 200
+
+// lastOfEach drops all but the last of entries with the same origin and
+// id, keeping the order otherwise.
+func lastOfEach(entries []TrackEntry) []TrackEntry {
+	last := make(map[TrackKey]int, len(entries))
+	for i, e := range entries {
+		last[TrackKey{e.Origin, e.EntryID}] = i
+	}
+	if len(last) == len(entries) {
+		return entries
+	}
+	out := make([]TrackEntry, 0, len(last))
+	for i, e := range entries {
+		if last[TrackKey{e.Origin, e.EntryID}] == i {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// saveTrackChunk upserts entries (distinct keys) and re-indexes the terms
+// of those that are new or whose data changed.
+func saveTrackChunk(ctx context.Context, tx *sql.Tx, entries []TrackEntry) error {
+	changed, err := upsertTrackEntries(ctx, tx, entries)
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	ids := make([]int64, 0, len(changed))
+	for _, id := range changed {
+		ids = append(ids, id)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM hub_track_terms WHERE entry IN (SELECT value FROM json_each(?))`, idList(ids)); err != nil {
+		return err
+	}
+	var terms []termRow
+	for _, e := range entries {
+		if id, ok := changed[TrackKey{e.Origin, e.EntryID}]; ok {
+			for _, t := range e.Terms {
+				terms = append(terms, termRow{t, id})
+			}
+		}
+	}
+	return insertTerms(ctx, tx, terms)
+}
+
+// upsertTrackEntries stores entries and returns the row ids of those that
+// are new or whose data changed.
+func upsertTrackEntries(ctx context.Context, tx *sql.Tx, entries []TrackEntry) (map[TrackKey]int64, error) {
+	args := make([]any, 0, 4*len(entries))
+	for _, e := range entries {
+		args = append(args, e.Origin, e.EntryID, ms(e.SortAt), nonNil(e.Data))
+	}
+	rows, err := tx.QueryContext(ctx, `INSERT INTO hub_track_entries(origin, entry_id, sort_at, data) VALUES (?, ?, ?, ?)`+
+		strings.Repeat(", (?, ?, ?, ?)", len(entries)-1)+`
 		ON CONFLICT(origin, entry_id) DO UPDATE SET sort_at = excluded.sort_at, data = excluded.data
-		WHERE data <> excluded.data RETURNING id`, e.Origin, e.EntryID, ms(e.SortAt), nonNil(e.Data)).Scan(&id)
-	if err == sql.ErrNoRows {
-		return nil // unchanged
-	}
+		WHERE data <> excluded.data RETURNING id, origin, entry_id`, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM hub_track_terms WHERE entry = ?`, id); err != nil {
-		return err
+	defer rows.Close()
+	changed := map[TrackKey]int64{}
+	for rows.Next() {
+		var id int64
+		var k TrackKey
+		if err := rows.Scan(&id, &k.Origin, &k.EntryID); err != nil {
+			return nil, err
+		}
+		changed[k] = id
 	}
-	return insertTerms(ctx, tx, id, e.Terms)
+	return changed, rows.Err()
+}
+
+// termRow indexes an entry under a term.
+type termRow struct {
+	term  string
+	entry int64
 }
 
 // termsPerInsert bounds the rows of one INSERT of terms (two parameters
 // each, well under SQLite's limit of 32,766).
 const termsPerInsert = 256
 
-// insertTerms indexes entry under terms, many rows per statement: one
+// insertTerms adds rows to the term index, many per statement: one
 // statement per term was most of the cost of keeping fetched entries.
-func insertTerms(ctx context.Context, tx *sql.Tx, entry int64, terms []string) error {
+func insertTerms(ctx context.Context, tx *sql.Tx, terms []termRow) error {
 	for len(terms) > 0 {
 		chunk := terms[:min(len(terms), termsPerInsert)]
 		terms = terms[len(chunk):]
 		args := make([]any, 0, 2*len(chunk))
 		for _, t := range chunk {
-			args = append(args, t, entry)
+			args = append(args, t.term, t.entry)
 		}
 		q := `INSERT OR IGNORE INTO hub_track_terms(term, entry) VALUES (?, ?)` + strings.Repeat(", (?, ?)", len(chunk)-1)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {

@@ -69,6 +69,49 @@ func TestTrackEntryManyTerms(t *testing.T) {
 	}
 }
 
+// TestSaveTrackEntriesBatch saves more entries than one statement takes,
+// one of them twice in the same call (the last one counts), then again
+// with one changed: only that one is re-indexed.
+func TestSaveTrackEntriesBatch(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := time.Now()
+	var entries []TrackEntry
+	for i := range 2*entriesPerUpsert + 50 {
+		entries = append(entries, TrackEntry{Origin: "https://a/feed", EntryID: fmt.Sprint(i), SortAt: now,
+			Data: []byte(fmt.Sprint("entry ", i)), Terms: []string{"w:all", fmt.Sprint("w:e", i)}})
+	}
+	entries = append(entries, TrackEntry{Origin: "https://a/feed", EntryID: "7", SortAt: now, Data: []byte("seven, again"), Terms: []string{"w:again"}})
+	if err := s.SaveTrackEntries(ctx, entries); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.TrackCandidates(ctx, []string{"w:all"}, 10_000)
+	if err != nil || len(all) != 2*entriesPerUpsert+49 {
+		t.Fatalf("%d entries found by a term of all but one (%v), want %d", len(all), err, 2*entriesPerUpsert+49)
+	}
+	if got, _ := s.TrackCandidates(ctx, []string{"w:again"}, 10); len(got) != 1 || string(got[0].Data) != "seven, again" {
+		t.Errorf("the entry saved twice in one call: %+v, want its last version", got)
+	}
+	if got, _ := s.TrackCandidates(ctx, []string{"w:e7"}, 10); len(got) != 0 {
+		t.Errorf("the first version's terms of an entry saved twice were kept: %+v", got)
+	}
+	// Saved again, only entry 3 changed: its terms are rewritten, the others kept.
+	entries[3].Data, entries[3].Terms = []byte("three, edited"), []string{"w:edited"}
+	if err := s.SaveTrackEntries(ctx, entries); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.TrackCandidates(ctx, []string{"w:edited"}, 10); len(got) != 1 || got[0].EntryID != "3" {
+		t.Errorf("edited entry: %+v", got)
+	}
+	if got, _ := s.TrackCandidates(ctx, []string{"w:e3"}, 10); len(got) != 0 {
+		t.Errorf("an edited entry is still found by its old term: %+v", got)
+	}
+	if got, _ := s.TrackCandidates(ctx, []string{"w:e250"}, 10); len(got) != 1 {
+		t.Errorf("an unchanged entry lost its terms: %+v", got)
+	}
+}
+
 func TestPublishTrackedSendsEachEntryOnce(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
