@@ -58,7 +58,12 @@ func Commit(ctx context.Context, root string) string {
 		return ""
 	}
 	desc := "`" + strings.TrimSpace(string(out)) + "`"
-	if st, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+	// The report's own files (this file and the profile notes spliced
+	// into it) are not code: changes to them alone leave the code as
+	// committed.
+	st, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--untracked-files=no",
+		"--", ".", ":!BENCHMARKS.md", ":!bench/profiles.md").Output()
+	if err == nil && len(st) > 0 {
 		desc += " with uncommitted changes"
 	}
 	return desc
