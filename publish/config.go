@@ -10,8 +10,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 // ConfigFile is the name of the site configuration file in the site directory.
@@ -62,26 +60,18 @@ func LoadConfig(dir string) (*Config, error) {
 func ParseConfig(path string, data []byte) (*Config, error) {
 	var c Config
 	if err := decodeStrict(data, &c); err != nil {
-		var unknown *toml.StrictMissingError
-		if errors.As(err, &unknown) && len(unknown.Errors) > 0 {
-			row, _ := unknown.Errors[0].Position()
-			return nil, fmt.Errorf("publish: %s: line %d: unknown key %q (known: title, author, url, description, hubs, webmention, feed_size, archive_size, [following])", path, row, strings.Join(unknown.Errors[0].Key(), "."))
+		switch pr := explainTOML(err); {
+		case pr.unknown != "":
+			return nil, fmt.Errorf("publish: %s: line %d: unknown key %q (known: title, author, url, description, hubs, webmention, feed_size, archive_size, [following])", path, pr.line, pr.unknown)
+		case pr.line > 0:
+			return nil, fmt.Errorf("publish: %s: line %d: %s", path, pr.line, pr.msg)
 		}
-		return nil, fmt.Errorf("publish: %s: %w", path, tomlError(err))
+		return nil, fmt.Errorf("publish: %s: %w", path, err)
 	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("publish: %s: %w", path, err)
 	}
 	return &c, nil
-}
-
-func tomlError(err error) error {
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		row, _ := de.Position()
-		return fmt.Errorf("line %d: %s", row, strings.TrimPrefix(de.Error(), "toml: "))
-	}
-	return err
 }
 
 func (c *Config) validate() error {

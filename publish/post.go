@@ -72,15 +72,12 @@ func ParsePost(path string, data []byte) (*Post, error) {
 	}
 	var m frontMatter
 	if err := decodeStrict(fm, &m); err != nil {
-		var unknown *toml.StrictMissingError
-		if errors.As(err, &unknown) && len(unknown.Errors) > 0 {
-			row, _ := unknown.Errors[0].Position()
-			return nil, fmt.Errorf("publish: %s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted)", path, row+1, strings.Join(unknown.Errors[0].Key(), "."))
-		}
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			row, _ := de.Position()
-			return nil, fmt.Errorf("publish: %s:%d: malformed front matter: %s", path, row+1, strings.TrimPrefix(de.Error(), "toml: "))
+		// The front matter starts on the file's second line.
+		switch pr := explainTOML(err); {
+		case pr.unknown != "":
+			return nil, fmt.Errorf("publish: %s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted)", path, pr.line+1, pr.unknown)
+		case pr.line > 0:
+			return nil, fmt.Errorf("publish: %s:%d: malformed front matter: %s", path, pr.line+1, pr.msg)
 		}
 		return nil, fmt.Errorf("publish: %s: malformed front matter: %w", path, err)
 	}
@@ -153,6 +150,27 @@ func decodeStrict(data []byte, v any) error {
 	d := toml.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
+}
+
+// tomlProblem is what went wrong in decodeStrict, for an error message.
+type tomlProblem struct {
+	line    int    // 1-based line of the problem; 0 when unknown
+	unknown string // the key no field takes (dotted), if that was the problem
+	msg     string // otherwise what was wrong
+}
+
+func explainTOML(err error) tomlProblem {
+	var unknown *toml.StrictMissingError
+	if errors.As(err, &unknown) && len(unknown.Errors) > 0 {
+		row, _ := unknown.Errors[0].Position()
+		return tomlProblem{line: row, unknown: strings.Join(unknown.Errors[0].Key(), ".")}
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		return tomlProblem{line: row, msg: strings.TrimPrefix(de.Error(), "toml: ")}
+	}
+	return tomlProblem{msg: err.Error()}
 }
 
 // keyLine finds the 0-based line of the front matter where key is set, or 0.
