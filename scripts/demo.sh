@@ -7,7 +7,7 @@
 #   scripts/demo.sh             run, then keep everything up until Ctrl-C
 #   scripts/demo.sh --no-wait   run, show, stop (for scripts and tests)
 #
-# Ports: ROOKERY_DEMO_PORT (default 18000) and the next four.
+# Ports: ROOKERY_DEMO_PORT (default 18000) and it plus 1, 2, 70 and 80.
 # Scratch directory: ROOKERY_DEMO_DIR (default a new temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,10 @@ wait_at_end=1
 [ "${1:-}" = "--no-wait" ] && wait_at_end=0
 
 port=${ROOKERY_DEMO_PORT:-18000}
+if ! [[ $port =~ ^[0-9]+$ ]] || [ "$port" -lt 1024 ] || [ "$port" -gt 65455 ]; then
+  echo "demo: ROOKERY_DEMO_PORT=$port: give a number from 1024 to 65455 (the demo uses it plus 1, 2, 70 and 80)" >&2
+  exit 2
+fi
 work=${ROOKERY_DEMO_DIR:-$(mktemp -d -t rookery-demo.XXXXXX)}
 mkdir -p "$work/bin" "$work/logs"
 hub=127.0.0.1:$((port + 80)) reader=127.0.0.1:$((port + 70))
@@ -41,6 +45,7 @@ git config user.email >/dev/null 2>&1 || export GIT_AUTHOR_NAME=demo GIT_AUTHOR_
   GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@localhost
 
 pids=()
+declare -A pid_of
 cleanup() {
   trap - EXIT INT TERM
   if [ ${#pids[@]} -gt 0 ]; then
@@ -57,13 +62,19 @@ background() { # name, command...
   local name=$1; shift
   "$@" >"$work/logs/$name.log" 2>&1 &
   pids+=($!)
+  pid_of[$name]=$!
 }
-wait_up_tcp() { # host:port, name
+wait_up_tcp() { # host:port, name given to background
+  local why="nothing listens on $1 after 30s"
   for _ in $(seq 1 300); do
     (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null && return 0
+    if ! kill -0 "${pid_of[$2]}" 2>/dev/null; then
+      why="$2 exited before listening on $1"
+      break
+    fi
     sleep 0.1
   done
-  echo "demo: nothing listens on $1 after 30s; $work/logs/$2.log says:" >&2
+  echo "demo: $why; $work/logs/$2.log says:" >&2
   tail -20 "$work/logs/$2.log" >&2
   exit 1
 }
