@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testnet"
 )
 
 // startHub builds and runs the hub command on loopback; it stops with the test.
@@ -22,12 +23,7 @@ func startHub(t *testing.T) string {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/hub").CombinedOutput(); err != nil {
 		t.Fatalf("building hub: %v\n%s", err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testnet.Addr(t)
 	cmd := exec.Command(bin, "--addr", addr, "--db", filepath.Join(dir, "hub.db"), "--allow-private", "--poll-interval", "0")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

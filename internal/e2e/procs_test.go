@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/internal/testbin"
+	"github.com/rookery-social/rookery/internal/testnet"
 )
 
 // programs holds the paths of the built feedpub, hub and reader.
@@ -130,15 +131,10 @@ func (p *proc) output() string {
 	return string(b)
 }
 
-// freeAddr returns a loopback address with a port that was free just now.
+// freeAddr returns a loopback address for a program to listen on.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return testnet.Addr(t)
 }
 
 // waitHTTP waits until url answers at all.

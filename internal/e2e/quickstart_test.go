@@ -3,62 +3,21 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"math/rand/v2"
-	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testnet"
 )
 
-// demoPort finds a base port for scripts/demo.sh (which uses it plus 1,
-// 2, 70 and 80) below the kernel's ephemeral range, where the ports that
-// other tests' listeners and connections get from the kernel never fall,
-// and checks that each of the five can be bound now.
+// demoPort finds a base port for scripts/demo.sh, which uses it plus 1,
+// 2, 70 and 80.
 func demoPort(t *testing.T) int {
 	t.Helper()
-	low := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil {
-				low = n
-			}
-		}
-	}
-	if low < 2000 {
-		return freeBase(t) // no room below the range: take what the kernel gives
-	}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
-	for range 50 {
-		base := 1024 + rng.IntN(low-1024-100)
-		if bindable(base, base+1, base+2, base+70, base+80) {
-			return base
-		}
-	}
-	t.Fatalf("no free ports for the demo below %d after 50 tries", low)
-	return 0
-}
-
-// freeBase is a base port taken from a kernel-assigned one.
-func freeBase(t *testing.T) int {
-	addr := freeAddr(t)
-	p, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
-	return min(p, 65000)
-}
-
-// bindable reports whether every port can be listened on at 127.0.0.1.
-func bindable(ports ...int) bool {
-	for _, p := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-		if err != nil {
-			return false
-		}
-		ln.Close()
-	}
-	return true
+	return testnet.Ports(t, 1, 2, 70, 80)
 }
 
 // The README's quick start, word for word: scripts/demo.sh runs the whole
