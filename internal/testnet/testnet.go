@@ -1,8 +1,9 @@
-// Package testnet gives tests loopback ports for the programs they start
-// as subprocesses. It is used only from tests.
+// Package testnet gives tests and benchmarks loopback ports for the
+// programs they start as subprocesses.
 package testnet
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -20,22 +21,32 @@ func Addr(t testing.TB) string {
 }
 
 // Ports returns a port p such that p and p+off for each offset could be
+// bound at 127.0.0.1 just now (see Find); it fails the test if there is
+// none.
+func Ports(t testing.TB, offsets ...int) int {
+	t.Helper()
+	p, err := Find(offsets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Find returns a port p such that p and p+off for each offset could be
 // bound at 127.0.0.1 just now. It picks below the kernel's ephemeral port
 // range: a port the kernel picked is free again once its listener closes,
 // but until the program under test binds it, the kernel may give it to
 // another test's connection or listener; below the range it never does.
-func Ports(t testing.TB, offsets ...int) int {
-	t.Helper()
+func Find(offsets ...int) (int, error) {
 	low := ephemeralLow()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
 	for range 100 {
 		base := 1024 + rng.IntN(low-1024-100)
 		if bindable(base, offsets) {
-			return base
+			return base, nil
 		}
 	}
-	t.Fatalf("testnet: no free loopback ports below %d after 100 tries", low)
-	return 0
+	return 0, fmt.Errorf("testnet: no free loopback ports below %d after 100 tries", low)
 }
 
 // ephemeralLow is the lowest port of the kernel's ephemeral range, or

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testnet"
 )
 
 // Build compiles feedpub, hub and reader from the module at root into dir.
@@ -206,14 +207,15 @@ func ReadMemory(pid int) (Memory, error) {
 	return m, nil
 }
 
-// FreeAddr returns a loopback address with a port free right now.
+// FreeAddr returns a loopback address with a port free right now, below
+// the kernel's ephemeral range (see testnet.Find), so that it stays free
+// until the program the bench starts binds it.
 func FreeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := testnet.Find()
 	if err != nil {
 		return "", fmt.Errorf("proc: %w", err)
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return "127.0.0.1:" + strconv.Itoa(p), nil
 }
 
 // FileSizes is the total size of the files that exist among paths.
