@@ -40,6 +40,9 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	// The inputs are fingerprinted before the first build, so a post written
+	// during that build or just after the address is announced is rebuilt.
+	last := fingerprint(o.Dir)
 	// The first build checks every output file: it runs once, and what is
 	// served must be what the site renders.
 	res, err := Build(Options{Dir: o.Dir, Verify: true})
@@ -60,7 +63,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready <- ln.Addr().String()
 	}
-	watch(ctx, o, &cfg)
+	watch(ctx, o, last, &cfg)
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
@@ -70,9 +73,9 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	return nil
 }
 
-// watch rebuilds when the inputs' fingerprint changes, until ctx ends.
-func watch(ctx context.Context, o ServeOptions, cfg *atomic.Pointer[publish.Config]) {
-	last := fingerprint(o.Dir)
+// watch rebuilds when the inputs' fingerprint differs from last, until ctx
+// ends.
+func watch(ctx context.Context, o ServeOptions, last uint64, cfg *atomic.Pointer[publish.Config]) {
 	t := time.NewTicker(o.Interval)
 	defer t.Stop()
 	for {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -110,4 +112,55 @@ func conditionalGet(t *testing.T, url, etag, modified string) (int, string) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode, resp.Header.Get("ETag")
+}
+
+// A post written right after serve announces its address, before the
+// watcher has looked at the inputs, is still picked up. Ready is unbuffered,
+// so Serve is held at the announcement while the post is written.
+func TestServeSeesPostWrittenAtStart(t *testing.T) {
+	dir := writeSite(t, basicSite)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string)
+	done := make(chan error, 1)
+	go func() {
+		done <- site.Serve(ctx, site.ServeOptions{Dir: dir, Addr: "127.0.0.1:0", Interval: 20 * time.Millisecond,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: ready})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	// Once the first build has written output, write the post, then take
+	// the announcement.
+	var addr string
+	deadline := time.After(10 * time.Second)
+	for addr == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v", err)
+		case <-deadline:
+			t.Fatal("serve did not start")
+		default:
+		}
+		if _, err := os.Stat(filepath.Join(dir, site.DefaultOut, "feed.atom")); err != nil {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		addFiles(t, dir, post("early5", "2026-03-11T09:00:00Z", "", "Written as serve started."))
+		addr = <-ready
+	}
+	base := "http://" + addr + "/"
+	until := time.Now().Add(10 * time.Second)
+	for {
+		code, body := get(t, base+"posts/early5/")
+		if code == 200 && strings.Contains(body, "Written as serve started.") {
+			return
+		}
+		if time.Now().After(until) {
+			t.Fatalf("a post written as serve started was never built (last answer %d)", code)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
