@@ -26,6 +26,7 @@ type distributor struct {
 	global   int
 	stopping bool
 	freed    chan struct{}
+	idle     chan struct{} // signalled when the last running delivery ends
 	workers  sync.WaitGroup
 }
 
@@ -44,6 +45,7 @@ func newDistributor(h *Hub) *distributor {
 		queued:  map[string][]queuedDelivery{},
 		held:    map[int64]bool{},
 		freed:   make(chan struct{}, 1),
+		idle:    make(chan struct{}, 1),
 	}
 }
 
@@ -196,7 +198,38 @@ func (d *distributor) next(host string, done int64) (string, store.Delivery, boo
 		}
 	}
 	d.global--
+	if d.global == 0 {
+		wake(d.idle)
+	}
 	return "", store.Delivery{}, false
+}
+
+// busy reports whether deliveries are running or waiting in memory.
+func (d *distributor) busy() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.global > 0 || len(d.held) > 0
+}
+
+// awaitIdle returns once no delivery is running or waiting in memory, at
+// deadline, or when ctx ends, whichever comes first. Work that can wait
+// (tracked topics) runs after the deliveries in hand, so that on a small
+// machine it does not take their CPU.
+func (d *distributor) awaitIdle(ctx context.Context, deadline time.Time) {
+	if !d.busy() {
+		return
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	for d.busy() {
+		select {
+		case <-d.idle:
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // pop takes the first queued delivery of host; d.mu is held.

@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rookery-social/rookery/hub/track"
 	"github.com/rookery-social/rookery/internal/websub"
@@ -147,6 +150,71 @@ func TestTrackedTopicsDeliverNewMatchingEntriesOnce(t *testing.T) {
 			t.Errorf("%s received %v, want %v (each once)", path, got, w)
 		}
 	}
+}
+
+// Tracked topics wait for the deliveries in hand, so that the topic's own
+// subscribers come first; a stuck subscriber holds them back at most
+// deliveryFirst.
+func TestTrackedTopicsComeAfterDeliveriesButAreNotHeldBack(t *testing.T) {
+	th := startHub(t, func(c *Config) { c.DeliveryTimeout = 10 * time.Second })
+	alice := newTopic(t, "application/atom+xml", "")
+	aliceFeed := alice.URL + "/feed.atom"
+	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a1", "2026-11-20T10:00:00Z", "Hello #golang", "")), "")
+	sub := newSubscriber(t)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	defer unblock()
+	stuck := make(chan time.Time, 1)
+	var directDone, trackedAt atomic.Int64
+	sub.deliver = func(_ int, r *http.Request) int {
+		switch r.URL.Path {
+		case "/direct": // slow, but answers well within deliveryFirst
+			time.Sleep(deliveryFirst / 3)
+			directDone.Store(time.Now().UnixNano())
+		case "/tracked":
+			trackedAt.CompareAndSwap(0, time.Now().UnixNano())
+		case "/stuck":
+			stuck <- time.Now()
+			select { // bounded: the test releases it, or it gives up
+			case <-release:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		return http.StatusNoContent
+	}
+	q, err := track.Parse("#golang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	th.subscribe(t, q.URL(th.URL), sub.URL+"/tracked")
+	subscribed(t, th, aliceFeed, sub.URL+"/direct")
+	waitFor(t, "tracked subscription", func() bool { return th.state(t, q.URL(th.URL), sub.URL+"/tracked").State == "active" })
+
+	// A subscriber that answers: its delivery is finished before the
+	// tracked one is sent.
+	th.publish(t, aliceFeed)
+	waitFor(t, "the tracked delivery", func() bool { return len(sub.gotOn("/tracked")) == 1 })
+	if done, at := directDone.Load(), trackedAt.Load(); done == 0 || at < done {
+		t.Fatal("the tracked delivery was sent while the topic's own delivery was still in flight")
+	}
+
+	// A subscriber that does not answer: the tracked entry still arrives,
+	// soon after deliveryFirst, while that delivery is still in flight.
+	subscribed(t, th, aliceFeed, sub.URL+"/stuck")
+	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a2", "2026-11-20T11:00:00Z", "More #golang", "")), "")
+	th.publish(t, aliceFeed)
+	var since time.Time
+	select {
+	case since = <-stuck:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stuck subscriber was never called")
+	}
+	waitFor(t, "the second tracked delivery", func() bool { return len(sub.gotOn("/tracked")) == 2 })
+	if waited := time.Since(since); waited > 5*time.Second-time.Second {
+		t.Errorf("the tracked delivery waited %v for a stuck subscriber; want about %v", waited, deliveryFirst)
+	}
+	unblock()
 }
 
 func TestTrackFeedIsValidAtom(t *testing.T) {

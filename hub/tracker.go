@@ -29,7 +29,7 @@ type tracker struct {
 	h     *Hub
 	st    store.TrackStore
 	ix    *track.Index
-	queue chan store.Content
+	queue chan queued
 	done  sync.WaitGroup
 	once  sync.Once
 }
@@ -44,7 +44,7 @@ func newTracker(h *Hub) *tracker {
 		h.log.Warn("hub: this store cannot keep tracked topics: tracking is off")
 		return nil
 	}
-	return &tracker{h: h, st: st, ix: track.NewIndex(), queue: make(chan store.Content, trackQueue)}
+	return &tracker{h: h, st: st, ix: track.NewIndex(), queue: make(chan queued, trackQueue)}
 }
 
 func (t *tracker) start(ctx context.Context) {
@@ -65,6 +65,17 @@ type deferred struct {
 	c   store.Content
 	due time.Time
 }
+
+// queued is a new topic version and when it arrived.
+type queued struct {
+	c  store.Content
+	at time.Time
+}
+
+// deliveryFirst is how long matching a new version may wait for the
+// deliveries in hand to finish: tracked topics come after the subscribers
+// of the topic itself, but never later than this behind their arrival.
+const deliveryFirst = 500 * time.Millisecond
 
 // run matches queued versions in order; non-Atom ones after a grace. It
 // returns when the queue is closed and everything in it is matched.
@@ -91,17 +102,18 @@ func (t *tracker) run(ctx context.Context) {
 // matching what was deferred).
 func (t *tracker) step(ctx context.Context, due <-chan time.Time, later []deferred) ([]deferred, bool) {
 	select {
-	case c, ok := <-t.queue:
+	case q, ok := <-t.queue:
 		if !ok {
 			for _, d := range later {
 				t.handle(ctx, d.c)
 			}
 			return nil, false
 		}
-		if !isAtom(c) {
-			return append(later, deferred{c: c, due: time.Now().Add(otherFormatGrace)}), true
+		if !isAtom(q.c) {
+			return append(later, deferred{c: q.c, due: q.at.Add(otherFormatGrace)}), true
 		}
-		t.handle(ctx, c)
+		t.h.dist.awaitIdle(ctx, q.at.Add(deliveryFirst))
+		t.handle(ctx, q.c)
 	case <-due:
 		t.handle(ctx, later[0].c)
 		later = later[1:]
@@ -126,7 +138,7 @@ func (t *tracker) enqueue(ctx context.Context, c store.Content) {
 		return // a tracked topic's own content
 	}
 	select {
-	case t.queue <- c:
+	case t.queue <- queued{c: c, at: time.Now()}:
 	case <-ctx.Done():
 	}
 }
