@@ -235,14 +235,17 @@ func fanOut(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 // order, so that neither always runs first.
 func pairedRound(ctx context.Context, g *rig, bare *bareLoop, n int, bareFirst bool) (hub, loop time.Duration, err error) {
 	if bareFirst {
+		settle()
 		if loop, err = bare.round(ctx, g.cb, g.tp, n); err != nil {
 			return 0, 0, err
 		}
 	}
+	settle()
 	if hub, err = hubRound(ctx, g.cb, g.tp, g.hubURL, n); err != nil {
 		return 0, 0, err
 	}
 	if !bareFirst {
+		settle()
 		loop, err = bare.round(ctx, g.cb, g.tp, n)
 	}
 	return hub, loop, err

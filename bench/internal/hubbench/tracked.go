@@ -72,6 +72,7 @@ func TrackedFanOut(ctx context.Context, cfg TrackedConfig) ([]measure.Figure, er
 	for round := range cfg.Runs + 1 {
 		for k := range rigs {
 			i := (k + round) % len(rigs) // rotate which hub goes first
+			settle()
 			d, err := trackedRound(ctx, rigs[i], tcbs[i], cfg.Subscribers, cfg.Hot)
 			if err != nil {
 				return nil, err
