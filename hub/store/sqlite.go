@@ -221,8 +221,10 @@ var hotStatements = map[string]string{
 		FROM hub_deliveries d JOIN hub_subscriptions s ON s.id = d.subscription_id JOIN hub_topics t ON t.id = s.topic_id
 		WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`,
 	"leaseDeliveries": `UPDATE hub_deliveries SET next_at = ?, claimed = 1 WHERE id IN (SELECT value FROM json_each(?))`,
+	// The unary + keeps SQLite from scanning the content's every delivery
+	// through hub_deliveries_content: the ids are looked up by rowid.
 	"markDone": `UPDATE hub_deliveries SET state = 1, attempts = attempts + 1, finished_at = ?, last_status = ?,
-		last_error = '' WHERE state = 0 AND content_id = ? AND id IN (SELECT value FROM json_each(?))`,
+		last_error = '' WHERE state = 0 AND +content_id = ? AND id IN (SELECT value FROM json_each(?))`,
 	"fanOut": `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
 		SELECT s.id, ?, ?, ? FROM hub_subscriptions s
 		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? AND s.id > ?`,
