@@ -402,8 +402,24 @@ func TestBuildStateRecords(t *testing.T) {
 // Many small builds: their change records outgrow the snapshot, which is
 // written again from entries taken from the cache (and decoded only in
 // part). Every incremental build's output, feeds and lists rendered from
-// cached entries, is byte for byte what a build from scratch writes.
+// cached entries, is byte for byte what a build from scratch writes, with
+// the build state read (serve, publish) or memory-mapped (feedpub build,
+// Options.OneShot).
 func TestIncrementalMatchesFullBuild(t *testing.T) {
+	for _, oneShot := range []bool{false, true} {
+		t.Run(fmt.Sprintf("OneShot=%v", oneShot), func(t *testing.T) { incrementalMatchesFullBuild(t, oneShot) })
+	}
+}
+
+func incrementalMatchesFullBuild(t *testing.T, oneShot bool) {
+	build := func(t *testing.T, dir string) *site.Result {
+		t.Helper()
+		res, err := site.Build(site.Options{Dir: dir, OneShot: oneShot})
+		if err != nil {
+			t.Fatalf("build: %v", err)
+		}
+		return res
+	}
 	dir := writeSite(t, basicSite+manyPosts(30))
 	build(t, dir)
 	path := stateFile(t, dir)
@@ -446,6 +462,32 @@ func TestIncrementalMatchesFullBuild(t *testing.T) {
 	for p, b := range want {
 		if !equalBytes(b, got[p]) {
 			t.Errorf("%s differs between incremental builds and a full build:\n%s\n---\n%s", p, got[p], b)
+		}
+	}
+}
+
+// A one-shot build maps the build state instead of reading it; a torn or
+// empty state file still only costs a build from scratch.
+func TestOneShotBadState(t *testing.T) {
+	dir := writeSite(t, basicSite+manyPosts(5))
+	oneShot := func() *site.Result {
+		t.Helper()
+		res, err := site.Build(site.Options{Dir: dir, OneShot: true})
+		if err != nil {
+			t.Fatalf("build: %v", err)
+		}
+		return res
+	}
+	all := len(oneShot().Written)
+	if res := oneShot(); len(res.Written) != 0 {
+		t.Fatalf("an unchanged one-shot rebuild wrote %v", res.Written)
+	}
+	path := stateFile(t, dir)
+	fi, _ := os.Stat(path)
+	for _, size := range []int64{fi.Size() - 3, 0} {
+		os.Truncate(path, size)
+		if res := oneShot(); len(res.Written) != all {
+			t.Errorf("with a state of %d bytes wrote %d files, want all %d", size, len(res.Written), all)
 		}
 	}
 }

@@ -61,10 +61,15 @@ func statePath(dir, out string) string {
 }
 
 // loadState reads the state of out; a missing or unreadable state means a
-// build from scratch.
-func loadState(dir, out string) *state {
+// build from scratch. With mapped, the file is memory-mapped for the rest
+// of the process (see Options.OneShot).
+func loadState(dir, out string, mapped bool) *state {
 	fresh := &state{Out: out, Files: map[string]*fileState{}}
-	data, err := os.ReadFile(statePath(dir, out))
+	read := os.ReadFile
+	if mapped {
+		read = mapFile
+	}
+	data, err := read(statePath(dir, out))
 	if err != nil {
 		return fresh
 	}

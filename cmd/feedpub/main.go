@@ -143,6 +143,7 @@ func cmdBuild(_ context.Context, args []string) error {
 	// state it holds until it exits: collecting at every doubling of it
 	// cost some 10% of the CPU of a build after one new post.
 	debug.SetGCPercent(400)
+	o.OneShot = true // the process ends after this build
 	res, err := site.Build(o)
 	if err != nil {
 		return err
