@@ -170,7 +170,7 @@ func TestTrackedTopicsComeAfterDeliveriesButAreNotHeldBack(t *testing.T) {
 	sub.deliver = func(_ int, r *http.Request) int {
 		switch r.URL.Path {
 		case "/direct": // slow, but answers well within deliveryFirst
-			time.Sleep(deliveryFirst / 3)
+			time.Sleep(deliveryFirst / 5)
 			directDone.Store(time.Now().UnixNano())
 		case "/tracked":
 			trackedAt.CompareAndSwap(0, time.Now().UnixNano())
