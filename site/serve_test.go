@@ -149,7 +149,13 @@ func TestServeSeesPostWrittenAtStart(t *testing.T) {
 			continue
 		}
 		addFiles(t, dir, post("early5", "2026-03-11T09:00:00Z", "", "Written as serve started."))
-		addr = <-ready
+		select {
+		case addr = <-ready:
+		case err := <-done:
+			t.Fatalf("serve stopped: %v", err)
+		case <-deadline:
+			t.Fatal("serve did not announce its address")
+		}
 	}
 	base := "http://" + addr + "/"
 	until := time.Now().Add(10 * time.Second)
