@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
 // TestListingsAreIndexWalks checks that the timeline and newest-first search
@@ -24,21 +26,7 @@ func TestListingsAreIndexWalks(t *testing.T) {
 		"search --from":   searchSQL(searchWhere+` AND p.feed_id = ?4`, newestHit),
 	}
 	for name, q := range queries {
-		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, `"x"`, 0, "[]", 1)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "\n")
+		joined := queryPlan(t, s, q, `"x"`, 0, "[]", 1)
 		if strings.Contains(joined, "TEMP B-TREE") || strings.Contains(joined+"\n", "SCAN p\n") || strings.Contains(joined, "SCAN p ") {
 			t.Errorf("%s sorts or scans:\n%s", name, joined)
 		}
@@ -59,21 +47,7 @@ func TestIngestLookupsUseIndexes(t *testing.T) {
 		"stored digests": storedDigestsSQL,
 	}
 	for name, q := range queries {
-		var plan []string
-		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, 1, "[]")
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "\n")
+		joined := queryPlan(t, s, q, 1, "[]")
 		if strings.Contains(joined, "SCAN f") || strings.Contains(joined, "SCAN posts") {
 			t.Errorf("%s scans:\n%s", name, joined)
 		}
@@ -99,19 +73,9 @@ func TestMentionsCandidatesUseIndexes(t *testing.T) {
 
 func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
 	t.Helper()
-	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+q, args...)
+	plan, err := sqlitedb.QueryPlan(context.Background(), s.db, q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	return strings.Join(plan, "\n")
+	return plan
 }

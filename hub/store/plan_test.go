@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
 // The hot statements run per delivery or per batch of them: none may scan
@@ -19,22 +21,11 @@ func TestHotStatementPlans(t *testing.T) {
 		for i := range args {
 			args[i] = 1
 		}
-		rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+		text, err := sqlitedb.QueryPlan(context.Background(), s.db, q, args...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		text := strings.Join(plan, "\n")
-		for _, line := range plan {
+		for _, line := range strings.Split(text, "\n") {
 			if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "json_each") {
 				t.Errorf("%s scans a table:\n%s", name, text)
 			}
