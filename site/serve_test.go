@@ -26,27 +26,48 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func TestServeRebuildsOnChange(t *testing.T) {
-	dir := writeSite(t, basicSite)
+// served is a site.Serve running for a test: done is closed when it
+// returns, with err.
+type served struct {
+	done chan struct{}
+	err  error
+}
+
+// startServe runs site.Serve on dir, announcing its address on ready,
+// until the test ends, and then checks that it stopped cleanly.
+func startServe(t *testing.T, dir string, ready chan<- string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
+	sv := &served{done: make(chan struct{})}
 	go func() {
-		done <- site.Serve(ctx, site.ServeOptions{Dir: dir, Addr: "127.0.0.1:0", Interval: 20 * time.Millisecond,
+		defer close(sv.done)
+		sv.err = site.Serve(ctx, site.ServeOptions{Dir: dir, Addr: "127.0.0.1:0", Interval: 20 * time.Millisecond,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: ready})
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+		select {
+		case <-sv.done:
+			if sv.err != nil {
+				t.Errorf("serve: %v", sv.err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop within 10s")
 		}
-	}()
+	})
+	return sv
+}
+
+func TestServeRebuildsOnChange(t *testing.T) {
+	dir := writeSite(t, basicSite)
+	ready := make(chan string, 1)
+	sv := startServe(t, dir, ready)
 	var base string
 	select {
 	case addr := <-ready:
 		base = "http://" + addr + "/"
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
+	case <-sv.done:
+		t.Fatalf("serve stopped: %v", sv.err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not start")
 	}
@@ -69,17 +90,7 @@ func TestServeRebuildsOnChange(t *testing.T) {
 		t.Fatalf("the new post exists before it is written: %d", code)
 	}
 	addFiles(t, dir, post("fourth4", "2026-03-10T09:00:00Z", "", "Fresh from the preview."))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		code, body := get(t, base+"posts/fourth4/")
-		if code == 200 && strings.Contains(body, "Fresh from the preview.") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the new post's page did not appear within 10s (last answer %d)", code)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	awaitPage(t, base+"posts/fourth4/", "Fresh from the preview.")
 	if _, feed := get(t, base+"feed.atom"); !strings.Contains(feed, "posts/fourth4") {
 		t.Error("the feed was not rebuilt")
 	}
@@ -119,27 +130,16 @@ func conditionalGet(t *testing.T, url, etag, modified string) (int, string) {
 // so Serve is held at the announcement while the post is written.
 func TestServeSeesPostWrittenAtStart(t *testing.T) {
 	dir := writeSite(t, basicSite)
-	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string)
-	done := make(chan error, 1)
-	go func() {
-		done <- site.Serve(ctx, site.ServeOptions{Dir: dir, Addr: "127.0.0.1:0", Interval: 20 * time.Millisecond,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: ready})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	sv := startServe(t, dir, ready)
 	// Once the first build has written output, write the post, then take
 	// the announcement.
 	var addr string
 	deadline := time.After(10 * time.Second)
 	for addr == "" {
 		select {
-		case err := <-done:
-			t.Fatalf("serve stopped: %v", err)
+		case <-sv.done:
+			t.Fatalf("serve stopped: %v", sv.err)
 		case <-deadline:
 			t.Fatal("serve did not start")
 		default:
@@ -151,21 +151,27 @@ func TestServeSeesPostWrittenAtStart(t *testing.T) {
 		addFiles(t, dir, post("early5", "2026-03-11T09:00:00Z", "", "Written as serve started."))
 		select {
 		case addr = <-ready:
-		case err := <-done:
-			t.Fatalf("serve stopped: %v", err)
+		case <-sv.done:
+			t.Fatalf("serve stopped: %v", sv.err)
 		case <-deadline:
 			t.Fatal("serve did not announce its address")
 		}
 	}
-	base := "http://" + addr + "/"
-	until := time.Now().Add(10 * time.Second)
+	awaitPage(t, "http://"+addr+"/posts/early5/", "Written as serve started.")
+}
+
+// awaitPage polls url until it answers 200 with text in the page, for at
+// most 10 seconds.
+func awaitPage(t *testing.T, url, text string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for {
-		code, body := get(t, base+"posts/early5/")
-		if code == 200 && strings.Contains(body, "Written as serve started.") {
+		code, body := get(t, url)
+		if code == 200 && strings.Contains(body, text) {
 			return
 		}
-		if time.Now().After(until) {
-			t.Fatalf("a post written as serve started was never built (last answer %d)", code)
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not show %q within 10s (last answer %d)", url, text, code)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
