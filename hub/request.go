@@ -105,6 +105,10 @@ func checkURL(param, raw string) (string, error) {
 	if len(raw) > maxURLBytes {
 		return "", badRequest("%s is %d bytes long: at most %d", param, len(raw), maxURLBytes)
 	}
+	var ue *url.Error
+	if _, err := url.Parse(raw); errors.As(err, &ue) {
+		return "", badRequest("%s %q is not a valid URL: %v", param, trim(raw), ue.Err)
+	}
 	u, err := safehttp.ParseURL(raw)
 	if err != nil {
 		return "", badRequest("%s %q must be an absolute http or https URL", param, trim(raw))

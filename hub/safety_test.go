@@ -103,6 +103,7 @@ func TestBadRequests(t *testing.T) {
 		"relative":        {with("hub.callback", "/cb"), "absolute http or https"},
 		"ftp topic":       {with("hub.topic", "ftp://example.org/feed"), "absolute http or https"},
 		"fragment":        {with("hub.callback", "http://example.net/cb#x"), "fragment"},
+		"unparseable":     {with("hub.topic", "http://[bad"), `hub.topic "http://[bad" is not a valid URL: missing ']' in host`},
 		"secret too long": {with("hub.secret", strings.Repeat("s", 200)), "less than 200 bytes"},
 		"bad lease":       {with("hub.lease_seconds", "soon"), "hub.lease_seconds"},
 		"negative lease":  {with("hub.lease_seconds", "-5"), "hub.lease_seconds"},

@@ -27,6 +27,10 @@ var ErrForbiddenAddress = errors.New("safehttp: address is not public")
 // ErrTooLarge is returned (wrapped) by ReadAll when a body exceeds its limit.
 var ErrTooLarge = errors.New("safehttp: body too large")
 
+// ErrMalformed is returned (wrapped) by ParseURL for text that does not parse
+// as a URL at all, such as "http://[bad".
+var ErrMalformed = errors.New("safehttp: not a valid URL")
+
 // ErrScheme is returned (wrapped) for URLs that are not absolute http or https.
 var ErrScheme = errors.New("safehttp: only absolute http and https URLs are allowed")
 
@@ -152,9 +156,14 @@ var nonPublic = []netip.Prefix{
 // IsPublic reports whether ip is a globally routable unicast address: not
 // loopback, private (RFC 1918, RFC 4193), link-local (which holds the cloud
 // metadata address 169.254.169.254), CGNAT, multicast, unspecified or reserved.
-// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+// IPv6 addresses that carry an IPv4 address (IPv4-mapped ::ffff:0:0/96,
+// IPv4-compatible ::/96, NAT64 64:ff9b::/96, 6to4 2002::/16 and Teredo
+// 2001::/32) are judged as the IPv4 address they carry, since a gateway on
+// the path delivers them there.
 func IsPublic(ip netip.Addr) bool {
-	ip = ip.Unmap()
+	if v4, ok := embeddedIPv4(ip); ok {
+		ip = v4
+	}
 	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() ||
 		ip.IsMulticast() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
 		ip.IsInterfaceLocalMulticast() {
@@ -166,6 +175,39 @@ func IsPublic(ip netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// Prefixes of IPv6 addresses that carry an IPv4 address.
+var (
+	ipv4Compatible = netip.MustParsePrefix("::/96")        // RFC 4291 §2.5.5.1 (deprecated)
+	nat64          = netip.MustParsePrefix("64:ff9b::/96") // RFC 6052 well-known prefix
+	sixToFour      = netip.MustParsePrefix("2002::/16")    // RFC 3056
+	teredo         = netip.MustParsePrefix("2001::/32")    // RFC 4380
+)
+
+// embeddedIPv4 returns the IPv4 address that an IPv6 address carries, if it
+// is of a form that reaches that IPv4 address: mapped, compatible, NAT64,
+// 6to4 (bits 16–47) or Teredo (the client address, bits 96–127 inverted).
+func embeddedIPv4(ip netip.Addr) (netip.Addr, bool) {
+	if ip.Is4In6() {
+		return ip.Unmap(), true
+	}
+	if !ip.Is6() {
+		return netip.Addr{}, false
+	}
+	b := ip.As16()
+	last := [4]byte{b[12], b[13], b[14], b[15]}
+	switch {
+	case ipv4Compatible.Contains(ip):
+		return netip.AddrFrom4(last), true
+	case nat64.Contains(ip):
+		return netip.AddrFrom4(last), true
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), true
+	case teredo.Contains(ip):
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), true
+	}
+	return netip.Addr{}, false
 }
 
 // CheckURL returns ErrScheme (wrapped) unless u is an absolute http or https
@@ -181,12 +223,22 @@ func CheckURL(u *url.URL) error {
 func ParseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("safehttp: bad URL %q: %w", raw, err)
+		return nil, fmt.Errorf("%w: %q: %s", ErrMalformed, raw, parseReason(err))
 	}
 	if err := CheckURL(u); err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// parseReason is the part of a url.Parse error that says what is wrong,
+// without the repeated "parse" and URL.
+func parseReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }
 
 // ReadAll reads at most max bytes from r. A longer body is an ErrTooLarge

@@ -32,6 +32,20 @@ func TestIsPublic(t *testing.T) {
 		"::ffff:127.0.0.1":       false, // mapped loopback
 		"::ffff:169.254.169.254": false,
 		"255.255.255.255":        false,
+		// IPv6 forms that carry an IPv4 address are judged by that address.
+		"64:ff9b::7f00:1":                      false, // NAT64 of 127.0.0.1
+		"64:ff9b::a9fe:a9fe":                   false, // NAT64 of 169.254.169.254
+		"64:ff9b::a00:1":                       false, // NAT64 of 10.0.0.1
+		"64:ff9b::808:808":                     true,  // NAT64 of 8.8.8.8
+		"2002:7f00:1::1":                       false, // 6to4 of 127.0.0.1
+		"2002:a9fe:a9fe::":                     false, // 6to4 of 169.254.169.254
+		"2002:c0a8:101::1":                     false, // 6to4 of 192.168.1.1
+		"2002:808:808::1":                      true,  // 6to4 of 8.8.8.8
+		"::7f00:1":                             false, // IPv4-compatible 127.0.0.1
+		"::a9fe:a9fe":                          false, // IPv4-compatible 169.254.169.254
+		"::808:808":                            true,  // IPv4-compatible 8.8.8.8
+		"2001:0:4136:e378:8000:63bf:80ff:fffe": false, // Teredo, client 127.0.0.1
+		"2001:0:4136:e378:8000:63bf:f7f7:f7f7": true,  // Teredo, client 8.8.8.8
 	}
 	for s, want := range cases {
 		if got := IsPublic(netip.MustParseAddr(s)); got != want {
