@@ -4,28 +4,20 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/aggregate/store"
 )
 
-// PostRef names a stored post: its feed's URL, its id as published, its permalink.
-type PostRef = store.PostRef
-
-// IngestResult is what Ingest stored.
-type IngestResult struct {
-	Stored int       // posts new or changed
-	Posts  []PostRef // every entry of the document, changed or not (see PostRef.Changed)
-}
-
 // Ingest parses a feed document delivered for feedURL (a WebSub push, a
 // Webmention source's feed) with the same code as a fetch, and upserts its
 // entries, creating an unfollowed feed row when feedURL is unknown.
-func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body []byte) (IngestResult, error) {
+func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body []byte) (store.IngestResult, error) {
 	u, err := checkURL(feedURL)
 	if err != nil {
-		return IngestResult{}, err
+		return store.IngestResult{}, err
 	}
 	header := http.Header{}
 	if contentType != "" {
@@ -39,21 +31,21 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	// stored: on two cores that hides most of the sanitizing.
 	doc, err := r.parser.ParseStream(body, header, u, known, store.SaveOrder)
 	if err != nil {
-		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+		return store.IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
 	}
 	defer doc.WaitAll()
 	f, err := r.st.EnsureFeed(ctx, u)
 	if err != nil {
-		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+		return store.IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
 	}
 	refs, err := r.st.SaveFeedWait(ctx, f, meta(doc.Feed), doc.Feed.Entries, time.Now(), doc.Wait)
 	if err != nil {
-		return IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+		return store.IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
 	}
 	if refs == nil {
-		refs = []PostRef{}
+		refs = []store.PostRef{}
 	}
-	return IngestResult{Stored: changedCount(refs), Posts: refs}, nil
+	return store.IngestResult{Stored: changedCount(refs), Posts: refs}, nil
 }
 
 // MarkMention records that a verified Webmention from source makes the
@@ -101,9 +93,20 @@ func (r *Reader) FollowedFeeds(ctx context.Context) ([]FeedInfo, error) {
 	return out, nil
 }
 
-// SetMode records how a feed arrives: "push" (WebSub) or "poll".
+// SubscribableFeeds lists the followed feeds that are not gone: those a
+// WebSub subscription may deliver (see package subscriber).
+func (r *Reader) SubscribableFeeds(ctx context.Context) ([]store.Feed, error) {
+	feeds, err := r.st.Feeds(ctx, true)
+	if err != nil {
+		return nil, fmt.Errorf("unable to list followed feeds: %w", err)
+	}
+	return slices.DeleteFunc(feeds, func(f store.Feed) bool { return f.Gone }), nil
+}
+
+// SetMode records how a feed arrives: store.ModePush (WebSub) or
+// store.ModePoll.
 func (r *Reader) SetMode(ctx context.Context, feedURL, mode string) error {
-	if mode != "push" && mode != "poll" {
+	if mode != store.ModePush && mode != store.ModePoll {
 		return fmt.Errorf("aggregate: mode %q is neither push nor poll", mode)
 	}
 	f, err := r.st.FeedByURL(ctx, feedURL)

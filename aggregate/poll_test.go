@@ -12,6 +12,7 @@ import (
 
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/fetch"
+	"github.com/rookery-social/rookery/aggregate/store"
 )
 
 func simpleFeed(s *server, path string, entries ...entry) string {
@@ -246,7 +247,7 @@ func TestPermanentRedirectOntoAKnownFeedMerges(t *testing.T) {
 	r, _ := openReader(t, aggregate.Options{})
 	must[aggregate.FeedInfo](t)(r.Follow(ctx, s.URL+"/old.atom", "a", nil))
 	// The new URL is already stored (unfollowed), e.g. from a thread.
-	must[aggregate.IngestResult](t)(r.Ingest(ctx, s.URL+"/new.atom", "", []byte(simpleFeed(s, "/new.atom", entry{id: "1", content: "one"}, entry{id: "0", content: "zero"}))))
+	must[store.IngestResult](t)(r.Ingest(ctx, s.URL+"/new.atom", "", []byte(simpleFeed(s, "/new.atom", entry{id: "1", content: "one"}, entry{id: "0", content: "zero"}))))
 	s.handle("/old.atom", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/new.atom", http.StatusPermanentRedirect)
 	})

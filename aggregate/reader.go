@@ -7,6 +7,7 @@ package aggregate
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"time"
@@ -97,6 +98,10 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Reader, error) {
 		opts:   opts,
 	}, nil
 }
+
+// DB returns the reader's database handle, which `reader serve` shares
+// with the daemon's own tables (subscriptions, Webmentions, tracks).
+func (r *Reader) DB() *sql.DB { return r.st.DB() }
 
 // Close closes the database.
 func (r *Reader) Close() error {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rookery-social/rookery/aggregate"
+	"github.com/rookery-social/rookery/aggregate/store"
 )
 
 // network serves five people's feeds in the wire profile, each on their
@@ -249,17 +250,17 @@ func TestIngestEditsAndUnfollowedFeeds(t *testing.T) {
 	doc := func(text string) []byte {
 		return []byte(atomFeed(feedURL, "Zed", "", entry{id: "tag:zed,2026:posts/1", link: "https://zed.example/posts/1/", content: text}))
 	}
-	res := must[aggregate.IngestResult](t)(r.Ingest(ctx, feedURL, "application/atom+xml", doc("<p>first draft</p>")))
-	if res.Stored != 1 || res.Posts[0] != (aggregate.PostRef{Feed: feedURL, ID: "tag:zed,2026:posts/1", URL: "https://zed.example/posts/1/", Changed: true}) {
+	res := must[store.IngestResult](t)(r.Ingest(ctx, feedURL, "application/atom+xml", doc("<p>first draft</p>")))
+	if res.Stored != 1 || res.Posts[0] != (store.PostRef{Feed: feedURL, ID: "tag:zed,2026:posts/1", URL: "https://zed.example/posts/1/", Changed: true}) {
 		t.Fatalf("ingest: %+v", res)
 	}
-	if again := must[aggregate.IngestResult](t)(r.Ingest(ctx, feedURL, "", doc("<p>first draft</p>"))); again.Stored != 0 || len(again.Posts) != 1 || again.Posts[0].Changed {
+	if again := must[store.IngestResult](t)(r.Ingest(ctx, feedURL, "", doc("<p>first draft</p>"))); again.Stored != 0 || len(again.Posts) != 1 || again.Posts[0].Changed {
 		t.Fatalf("unchanged re-ingest stored %d", again.Stored)
 	}
 	if tl := must[[]aggregate.Post](t)(r.Timeline(ctx, aggregate.TimelineOptions{})); len(tl) != 0 {
 		t.Fatalf("an unfollowed feed shows in the timeline")
 	}
-	must[aggregate.IngestResult](t)(r.Ingest(ctx, feedURL, "", doc("<p>second version</p>")))
+	must[store.IngestResult](t)(r.Ingest(ctx, feedURL, "", doc("<p>second version</p>")))
 	if sr := must[[]aggregate.Post](t)(r.Search(ctx, aggregate.SearchOptions{Query: "draft"})); len(sr) != 0 {
 		t.Fatalf("search still finds the edited-away text")
 	}

@@ -13,7 +13,7 @@ import (
 // id), in the order given, with blocks and mutes applied: posts of
 // blocked feeds or domains and muted posts are left out, and so are refs
 // not stored. It lists tracked posts (`reader tracked`).
-func (r *Reader) PostsByRef(ctx context.Context, refs []PostRef) ([]Post, error) {
+func (r *Reader) PostsByRef(ctx context.Context, refs []store.PostRef) ([]Post, error) {
 	f, err := r.st.Filter(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)

@@ -12,9 +12,7 @@ import (
 
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/daemon"
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
 	"github.com/rookery-social/rookery/aggregate/track"
-	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
 func serveCommand() Command {
@@ -41,25 +39,20 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 		return err
 	}
 	defer r.Close()
-	db, err := sqlitedb.Open(c.DB)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	ln, err := net.Listen("tcp", c.str("addr"))
 	if err != nil {
 		return fmt.Errorf("serve: %w (is another reader serve running? choose another --addr)", err)
 	}
-	tr, err := track.Open(ctx, db)
+	tr, err := track.Open(ctx, r.DB())
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(a.Stderr, nil))
-	d, err := daemon.New(db, storeAdapter{r}, daemon.Config{
+	d, err := daemon.New(r.DB(), r, daemon.Config{
 		Addr: ln.Addr().String(), BaseURL: c.str("url"), AllowPrivate: c.on("allow-private"),
 		PollEvery: c.dur("poll"), SyncEvery: c.dur("sync"),
-		Logger: logger, Tracks: track.NewService(tr, storeAdapter{r}, logger),
+		Logger: logger, Tracks: track.NewService(tr, r, logger),
 	})
 	if err != nil {
 		ln.Close()
@@ -104,49 +97,3 @@ func nudgeDaemon(ctx context.Context, r *aggregate.Reader) {
 		resp.Body.Close()
 	}
 }
-
-// storeAdapter gives the daemon the reader core as its sink.Store.
-type storeAdapter struct{ r *aggregate.Reader }
-
-func (s storeAdapter) Ingest(ctx context.Context, feedURL, contentType string, body []byte) (sink.IngestResult, error) {
-	res, err := s.r.Ingest(ctx, feedURL, contentType, body)
-	if err != nil {
-		return sink.IngestResult{}, err
-	}
-	out := sink.IngestResult{Stored: res.Stored, Posts: make([]sink.PostRef, 0, len(res.Posts))}
-	for _, p := range res.Posts {
-		out.Posts = append(out.Posts, sink.PostRef{Feed: p.Feed, ID: p.ID, URL: p.URL})
-	}
-	return out, nil
-}
-
-func (s storeAdapter) MarkMention(ctx context.Context, feedURL, postID, source string) error {
-	return s.r.MarkMention(ctx, feedURL, postID, source)
-}
-
-func (s storeAdapter) Blocked(ctx context.Context, u string) (bool, error) {
-	return s.r.Blocked(ctx, u)
-}
-
-func (s storeAdapter) Me(ctx context.Context) (string, error) { return s.r.Me(ctx) }
-
-func (s storeAdapter) FollowedFeeds(ctx context.Context) ([]sink.FeedInfo, error) {
-	feeds, err := s.r.FollowedFeeds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]sink.FeedInfo, 0, len(feeds))
-	for _, f := range feeds {
-		if f.Gone {
-			continue
-		}
-		out = append(out, sink.FeedInfo{URL: f.URL, Hubs: f.Hubs, Self: f.Self})
-	}
-	return out, nil
-}
-
-func (s storeAdapter) SetMode(ctx context.Context, feedURL, mode string) error {
-	return s.r.SetMode(ctx, feedURL, mode)
-}
-
-func (s storeAdapter) PollDue(ctx context.Context) (int, error) { return s.r.PollDue(ctx) }

@@ -169,18 +169,10 @@ func runTracked(ctx context.Context, a *App, c *Call) error {
 		if err != nil {
 			return err
 		}
-		posts, err := r.PostsByRef(ctx, toRefs(refs))
+		posts, err := r.PostsByRef(ctx, refs)
 		if err != nil {
 			return err
 		}
 		return a.posts(c, posts[:min(n, len(posts))], "no tracked posts yet")
 	})
-}
-
-func toRefs(refs []track.Ref) []aggregate.PostRef {
-	out := make([]aggregate.PostRef, 0, len(refs))
-	for _, r := range refs {
-		out = append(out, aggregate.PostRef{Feed: r.Feed, ID: r.ID})
-	}
-	return out
 }

@@ -2,7 +2,7 @@
 // deliveries (package subscriber) and Webmentions (package webmention),
 // plus the schedules that poll followed feeds and keep subscriptions in
 // line with what is followed. It depends on the reader's core only
-// through the sink.Store interface.
+// through the Store interface, which *aggregate.Reader satisfies.
 //
 // Every public URL (callbacks, the advertised Webmention endpoint) is
 // built from Config.BaseURL, so the daemon works behind a reverse proxy
@@ -23,15 +23,23 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
 	"github.com/rookery-social/rookery/aggregate/webmention"
 	"github.com/rookery-social/rookery/internal/ratelimit"
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
-// Store is what the reader's core provides; see sink.Store.
-type Store = sink.Store
+// Store is what the reader's core (*aggregate.Reader) provides to the
+// daemon: what the subscriber and the Webmention receiver need, and the
+// polling of due feeds.
+type Store interface {
+	subscriber.Store
+	webmention.Store
+	// PollDue fetches the feeds whose next poll is due and returns how
+	// many it fetched. It treats a feed in store.ModePush as due only
+	// every PushPollEvery, as a safety net.
+	PollDue(ctx context.Context) (int, error)
+}
 
 // Defaults and the push safety net.
 const (
@@ -39,7 +47,7 @@ const (
 	DefaultPollEvery = 15 * time.Minute
 	DefaultSyncEvery = 10 * time.Second
 	// PushPollEvery is how rarely Store.PollDue should poll a feed whose
-	// mode is sink.ModePush: a safety net for lost deliveries.
+	// mode is store.ModePush: a safety net for lost deliveries.
 	PushPollEvery = 6 * time.Hour
 	// UserAgent names the project in every request the daemon makes.
 	UserAgent       = "Rookery-reader/1 (+https://github.com/rookery-social/rookery)"

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate/daemon"
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
-	"github.com/rookery-social/rookery/aggregate/daemon/sinktest"
+	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
 	"github.com/rookery-social/rookery/internal/websub"
 )
@@ -49,7 +49,7 @@ func alice(t *testing.T, hub string) *httptest.Server {
 
 type running struct {
 	base  string
-	store *sinktest.Store
+	store *daemontest.Store
 	stop  func()
 }
 
@@ -69,7 +69,7 @@ func start(t *testing.T, base string) *running {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	store := sinktest.New("https://me.example/feed.atom")
+	store := daemontest.New("https://me.example/feed.atom")
 	d, err := daemon.New(db, store, daemon.Config{Addr: ln.Addr().String(), BaseURL: base, AllowPrivate: true,
 		PollEvery: time.Hour, SyncEvery: time.Hour})
 	if err != nil {
@@ -114,28 +114,31 @@ func TestHomeAdvertisesWebmention(t *testing.T) {
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	sinktest.Eventually(t, "a poll at start", func() bool { return r.store.Polls() >= 1 })
+	daemontest.Eventually(t, "a poll at start", func() bool { return r.store.Polls() >= 1 })
 }
 
 func TestPushAndWebmentionEndToEnd(t *testing.T) {
-	hub := sinktest.NewHub(t, 3600)
+	hub := daemontest.NewHub(t, 3600)
 	site := alice(t, hub.URL)
 	r := start(t, "")
-	sinktest.Eventually(t, "the sync at start", func() bool { return r.store.Listed() >= 1 })
+	daemontest.Eventually(t, "the sync at start", func() bool { return r.store.Listed() >= 1 })
 	feed := site.URL + "/feed.atom"
-	r.store.Follow(sink.FeedInfo{URL: feed}) // a follow while the daemon runs
+	r.store.Follow(store.Feed{URL: feed}) // a follow while the daemon runs
 
 	resp, err := http.Post(r.base+"/-/sync", "text/plain", nil)
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("POST /-/sync: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	sinktest.Eventually(t, "push subscription", func() bool { return r.store.Mode(feed) == sink.ModePush })
+	daemontest.Eventually(t, "push subscription", func() bool { return r.store.Mode(feed) == store.ModePush })
 	if reqs := hub.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0].Callback, r.base+"/websub/") {
 		t.Fatalf("hub requests %+v, want one with a callback under %s/websub/", reqs, r.base)
 	}
-	if _, err := hub.Publish(feed, "application/atom+xml", []byte(strings.ReplaceAll(post, "{{base}}", site.URL))); err != nil {
-		t.Fatal(err)
+	// The subscriber turns push on when it answers the verification; the
+	// hub records the subscription once it has read that answer.
+	daemontest.Eventually(t, "the hub's record of the subscription", func() bool { return hub.Active(hub.Requests()[0].Callback) })
+	if codes, err := hub.Publish(feed, "application/atom+xml", []byte(strings.ReplaceAll(post, "{{base}}", site.URL))); err != nil || len(codes) != 1 {
+		t.Fatalf("publish: delivered %v, %v; want one delivery", codes, err)
 	}
 	if got := r.store.Posts(feed); len(got) != 1 || got[0].ID != "tag:alice.test,2026:posts/p1" {
 		t.Fatalf("pushed post not stored: %+v", got)
@@ -147,23 +150,23 @@ func TestPushAndWebmentionEndToEnd(t *testing.T) {
 		t.Fatalf("webmention: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	sinktest.Eventually(t, "verified mention", func() bool { return len(r.store.Mentions()) == 1 })
+	daemontest.Eventually(t, "verified mention", func() bool { return len(r.store.Mentions()) == 1 })
 	if m := r.store.Mentions()[0]; m.Feed != feed || m.PostID != "tag:alice.test,2026:posts/p1" {
 		t.Fatalf("mention %+v", m)
 	}
 }
 
 func TestCallbacksUseBaseURL(t *testing.T) {
-	hub := sinktest.NewHub(t, 3600)
+	hub := daemontest.NewHub(t, 3600)
 	site := alice(t, hub.URL)
 	r := start(t, "https://tunnel.example/reader/")
-	r.store.Follow(sink.FeedInfo{URL: site.URL + "/feed.atom"})
+	r.store.Follow(store.Feed{URL: site.URL + "/feed.atom"})
 	resp, err := http.Post(r.base+"/-/sync", "text/plain", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	sinktest.Eventually(t, "subscribe request", func() bool { return len(hub.Requests()) == 1 })
+	daemontest.Eventually(t, "subscribe request", func() bool { return len(hub.Requests()) == 1 })
 	if cb := hub.Requests()[0].Callback; !strings.HasPrefix(cb, "https://tunnel.example/reader/websub/") {
 		t.Fatalf("callback %q is not under --url", cb)
 	}
@@ -175,7 +178,7 @@ func TestSyncTriggerIsLocalOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	d, err := daemon.New(db, sinktest.New(""), daemon.Config{BaseURL: "https://reader.example.org"})
+	d, err := daemon.New(db, daemontest.New(""), daemon.Config{BaseURL: "https://reader.example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +197,7 @@ func TestBadBaseURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_, err = daemon.New(db, sinktest.New(""), daemon.Config{BaseURL: "reader.example.org"})
+	_, err = daemon.New(db, daemontest.New(""), daemon.Config{BaseURL: "reader.example.org"})
 	if err == nil || !strings.Contains(err.Error(), "--url") {
 		t.Fatalf("err = %v, want a message about --url", err)
 	}

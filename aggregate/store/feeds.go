@@ -9,6 +9,12 @@ import (
 	"time"
 )
 
+// How a feed arrives (Feed.Mode).
+const (
+	ModePush = "push" // a verified WebSub subscription delivers it
+	ModePoll = "poll" // it is polled on the normal schedule
+)
+
 // Feed is a stored feed, followed or not.
 type Feed struct {
 	ID           int64
@@ -17,7 +23,7 @@ type Feed struct {
 	Title        string
 	SiteURL      string
 	Followed     bool
-	Mode         string // "push" or "poll"
+	Mode         string // ModePush or ModePoll
 	Hubs         []string
 	Self         string
 	ETag         string

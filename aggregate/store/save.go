@@ -16,7 +16,9 @@ import (
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 )
 
-// PostRef names a stored post.
+// PostRef names a stored post. It is the one name of a post that the
+// reader's core, its daemon (WebSub, Webmention) and its tracked queries
+// pass to one another.
 type PostRef struct {
 	Feed string // the feed's URL
 	ID   string // the entry's id as published (its de-duplication key if it has none)
@@ -24,6 +26,13 @@ type PostRef struct {
 	// Changed is true when this save inserted or updated the post, false
 	// when it was already stored as it is.
 	Changed bool
+}
+
+// IngestResult is what storing one feed document kept: what the reader's
+// Ingest returns to the daemon's receivers.
+type IngestResult struct {
+	Stored int       // posts new or changed
+	Posts  []PostRef // every entry of the document, changed or not (see PostRef.Changed)
 }
 
 // FeedMeta is what a fetched document says about its feed.

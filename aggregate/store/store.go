@@ -49,6 +49,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return &Store{db: db, saveStmts: stmts}, nil
 }
 
+// DB returns the database handle, so that the tables of the reader's
+// daemon (subscriptions, Webmentions, tracked queries) live in the same
+// file through the same connection pool.
+func (s *Store) DB() *sql.DB { return s.db }
+
 // Close closes the database.
 func (s *Store) Close() error {
 	s.checkpoints.Wait()

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/websub"
 )
@@ -92,7 +92,7 @@ func (s *Subscriber) confirmSubscribe(r *http.Request, sub Subscription) error {
 		return err
 	}
 	s.log.Info("subscription verified", "feed", sub.FeedURL, "hub", sub.Hub, "lease_seconds", lease)
-	return s.setMode(r.Context(), sub, sink.ModePush)
+	return s.setMode(r.Context(), sub, store.ModePush)
 }
 
 // deny records a hub's refusal and puts the feed back to polling.
@@ -104,7 +104,7 @@ func (s *Subscriber) deny(w http.ResponseWriter, r *http.Request, sub Subscripti
 	sub.NextAction = s.now().Add(deniedRetry)
 	err := s.save(r.Context(), sub)
 	if err == nil {
-		err = s.setMode(r.Context(), sub, sink.ModePoll)
+		err = s.setMode(r.Context(), sub, store.ModePoll)
 	}
 	if err != nil {
 		s.log.Error("recording denial", "feed", sub.FeedURL, "err", err)

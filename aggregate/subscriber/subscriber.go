@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
@@ -82,10 +82,23 @@ type Tracks interface {
 	DeliverTracked(ctx context.Context, topic, contentType string, body []byte) (int, error)
 }
 
+// Store is what the subscriber needs of the reader's core; the core
+// (*aggregate.Reader) provides it.
+type Store interface {
+	// Ingest parses a delivered feed document for feedURL and upserts
+	// its entries.
+	Ingest(ctx context.Context, feedURL, contentType string, body []byte) (store.IngestResult, error)
+	// SubscribableFeeds lists the followed feeds to subscribe to.
+	SubscribableFeeds(ctx context.Context) ([]store.Feed, error)
+	// SetMode records whether feedURL arrives by push (store.ModePush)
+	// or is polled (store.ModePoll).
+	SetMode(ctx context.Context, feedURL, mode string) error
+}
+
 // Subscriber is a WebSub subscriber backed by the reader's database.
 type Subscriber struct {
 	db    *sql.DB
-	store sink.Store
+	store Store
 	cfg   Config
 	log   *slog.Logger
 }
@@ -141,7 +154,7 @@ const (
 )
 
 // New migrates the subscriber's tables in db and returns a Subscriber.
-func New(db *sql.DB, store sink.Store, cfg Config) (*Subscriber, error) {
+func New(db *sql.DB, st Store, cfg Config) (*Subscriber, error) {
 	if cfg.BaseURL == "" {
 		return nil, fmt.Errorf("subscriber: a public base URL is needed to build callback URLs (--url)")
 	}
@@ -161,7 +174,7 @@ func New(db *sql.DB, store sink.Store, cfg Config) (*Subscriber, error) {
 	if err := sqlitedb.Migrate(context.Background(), db, "subscriber", migrations); err != nil {
 		return nil, fmt.Errorf("subscriber: %w", err)
 	}
-	return &Subscriber{db: db, store: store, cfg: cfg, log: cfg.Logger.With("component", "websub")}, nil
+	return &Subscriber{db: db, store: st, cfg: cfg, log: cfg.Logger.With("component", "websub")}, nil
 }
 
 func (s *Subscriber) callback(id string) string { return s.cfg.BaseURL + "/websub/" + id }

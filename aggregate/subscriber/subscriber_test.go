@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
-	"github.com/rookery-social/rookery/aggregate/daemon/sinktest"
+	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
@@ -52,8 +52,8 @@ func (c *clock) Add(d time.Duration) {
 
 type env struct {
 	sub   *subscriber.Subscriber
-	store *sinktest.Store
-	hub   *sinktest.Hub
+	store *daemontest.Store
+	hub   *daemontest.Hub
 	clock *clock
 	base  string
 	feed  string // the feed URL a test follows
@@ -64,7 +64,7 @@ type env struct {
 // (in Link headers, behind a 301), and a subscriber on a real SQLite file.
 func setup(t *testing.T, leaseSeconds int) *env {
 	t.Helper()
-	e := &env{store: sinktest.New("https://me.test/feed.atom"), hub: sinktest.NewHub(t, leaseSeconds),
+	e := &env{store: daemontest.New("https://me.test/feed.atom"), hub: daemontest.NewHub(t, leaseSeconds),
 		clock: &clock{t: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}}
 	feeds := http.NewServeMux()
 	var feedSrv *httptest.Server
@@ -123,13 +123,13 @@ func (e *env) only(t *testing.T) subscriber.Subscription {
 // discovers them) and waits until the hub has verified the subscription.
 func (e *env) active(t *testing.T) subscriber.Subscription {
 	t.Helper()
-	e.store.Follow(sink.FeedInfo{URL: e.feed})
+	e.store.Follow(store.Feed{URL: e.feed})
 	e.sync(t)
-	sinktest.Eventually(t, "verified subscription", func() bool { return e.store.Mode(e.feed) == sink.ModePush })
+	daemontest.Eventually(t, "verified subscription", func() bool { return e.store.Mode(e.feed) == store.ModePush })
 	sub := e.only(t)
 	// The hub records the subscription once it has read our answer, which
 	// may be just after we recorded it.
-	sinktest.Eventually(t, "the hub to hold the subscription", func() bool { return e.hub.Active(sub.Callback) })
+	daemontest.Eventually(t, "the hub to hold the subscription", func() bool { return e.hub.Active(sub.Callback) })
 	return sub
 }
 
@@ -171,7 +171,7 @@ func TestBadSignatureIgnored(t *testing.T) {
 		"garbage":      "sha256=zz",
 	}
 	for name, sig := range cases {
-		code, err := sinktest.Deliver(c, sub.Callback, "application/atom+xml", []byte(atomDoc), sig)
+		code, err := daemontest.Deliver(c, sub.Callback, "application/atom+xml", []byte(atomDoc), sig)
 		if err != nil || code/100 != 2 {
 			t.Errorf("%s signature: status %d err %v; want a 2xx so the hub does not retry", name, code, err)
 		}
@@ -179,7 +179,7 @@ func TestBadSignatureIgnored(t *testing.T) {
 	if n := e.store.PostCount(); n != 0 {
 		t.Fatalf("forged deliveries stored %d posts, want none", n)
 	}
-	code, err := sinktest.Deliver(c, e.base+"/websub/unknownid", "application/atom+xml", []byte(atomDoc), "")
+	code, err := daemontest.Deliver(c, e.base+"/websub/unknownid", "application/atom+xml", []byte(atomDoc), "")
 	if err != nil || code != http.StatusGone {
 		t.Errorf("delivery to an unknown callback: status %d err %v, want 410", code, err)
 	}
@@ -212,7 +212,7 @@ func TestVerificationOnlyForOurIntent(t *testing.T) {
 			t.Errorf("%s: status %d body %q, want 404 without the challenge", name, code, body)
 		}
 	}
-	if got := e.only(t); got.State != subscriber.StateActive || e.store.Mode(e.feed) != sink.ModePush {
+	if got := e.only(t); got.State != subscriber.StateActive || e.store.Mode(e.feed) != store.ModePush {
 		t.Fatalf("refused verifications changed the subscription: %+v", got)
 	}
 	if code, body := get(sub.ID, "subscribe", e.topic); code != 200 || body != "ch4ll3nge" {
@@ -222,9 +222,9 @@ func TestVerificationOnlyForOurIntent(t *testing.T) {
 
 func TestHubRedirectRePosts(t *testing.T) {
 	e := setup(t, 3600)
-	e.store.Follow(sink.FeedInfo{URL: e.topic, Hubs: []string{e.hub.MovedURL}, Self: e.topic})
+	e.store.Follow(store.Feed{URL: e.topic, Hubs: []string{e.hub.MovedURL}, Self: e.topic})
 	e.sync(t)
-	sinktest.Eventually(t, "verified subscription", func() bool { return e.store.Mode(e.topic) == sink.ModePush })
+	daemontest.Eventually(t, "verified subscription", func() bool { return e.store.Mode(e.topic) == store.ModePush })
 	if reqs := e.hub.Requests(); len(reqs) != 1 || reqs[0].Mode != "subscribe" || reqs[0].Secret == "" {
 		t.Fatalf("the 307 was not re-POSTed with the same form: %+v", reqs)
 	}
@@ -233,9 +233,9 @@ func TestHubRedirectRePosts(t *testing.T) {
 func TestDeniedFallsBackToPolling(t *testing.T) {
 	e := setup(t, 3600)
 	e.hub.SetDeny(true)
-	e.store.Follow(sink.FeedInfo{URL: e.topic, Hubs: []string{e.hub.URL}})
+	e.store.Follow(store.Feed{URL: e.topic, Hubs: []string{e.hub.URL}})
 	e.sync(t)
-	sinktest.Eventually(t, "denial", func() bool { return e.store.Mode(e.topic) == sink.ModePoll })
+	daemontest.Eventually(t, "denial", func() bool { return e.store.Mode(e.topic) == store.ModePoll })
 	sub := e.only(t)
 	if sub.State != subscriber.StateDenied || sub.LastError == "" {
 		t.Fatalf("subscription = %+v, want denied with the reason", sub)
@@ -247,7 +247,7 @@ func TestDeniedFallsBackToPolling(t *testing.T) {
 	e.hub.SetDeny(false)
 	e.clock.Add(25 * time.Hour)
 	e.sync(t)
-	sinktest.Eventually(t, "retry after a day", func() bool { return e.store.Mode(e.topic) == sink.ModePush })
+	daemontest.Eventually(t, "retry after a day", func() bool { return e.store.Mode(e.topic) == store.ModePush })
 }
 
 func TestLeaseRenewalAndLapse(t *testing.T) {
@@ -260,7 +260,7 @@ func TestLeaseRenewalAndLapse(t *testing.T) {
 	}
 	e.clock.Add(150 * time.Second) // 85%
 	e.sync(t)
-	sinktest.Eventually(t, "renewal verified", func() bool { return len(e.hub.Verified()) == 2 })
+	daemontest.Eventually(t, "renewal verified", func() bool { return len(e.hub.Verified()) == 2 })
 	reqs := e.hub.Requests()
 	if len(reqs) != 2 || reqs[1].Callback != first.Callback || reqs[1].Mode != "subscribe" {
 		t.Fatalf("renewal: %+v, want a second subscribe on the same callback", reqs)
@@ -274,7 +274,7 @@ func TestLeaseRenewalAndLapse(t *testing.T) {
 	e.hub.SetDeny(true)
 	e.clock.Add(2000 * time.Second)
 	e.sync(t)
-	sinktest.Eventually(t, "polling after lapse", func() bool { return e.store.Mode(e.feed) == sink.ModePoll })
+	daemontest.Eventually(t, "polling after lapse", func() bool { return e.store.Mode(e.feed) == store.ModePoll })
 	if got := e.only(t); got.State == subscriber.StateActive {
 		t.Fatalf("lapsed subscription still active: %+v", got)
 	}
@@ -285,12 +285,12 @@ func TestUnfollowUnsubscribes(t *testing.T) {
 	sub := e.active(t)
 	e.store.Unfollow(e.feed)
 	e.sync(t)
-	sinktest.Eventually(t, "unsubscribe verified", func() bool { return !e.hub.Active(sub.Callback) && len(e.hub.Verified()) == 2 })
+	daemontest.Eventually(t, "unsubscribe verified", func() bool { return !e.hub.Active(sub.Callback) && len(e.hub.Verified()) == 2 })
 	subs, err := e.sub.List(context.Background())
 	if err != nil || len(subs) != 0 {
 		t.Fatalf("subscriptions after unfollow: %+v %v", subs, err)
 	}
-	code, err := sinktest.Deliver(&http.Client{}, sub.Callback, "application/atom+xml", []byte(atomDoc), "")
+	code, err := daemontest.Deliver(&http.Client{}, sub.Callback, "application/atom+xml", []byte(atomDoc), "")
 	if err != nil || code != http.StatusGone {
 		t.Fatalf("delivery after unsubscribe: %d %v, want 410 Gone", code, err)
 	}
@@ -305,7 +305,7 @@ func TestSignatureAlgorithms(t *testing.T) {
 			m := hmac.New(h, []byte(secret))
 			m.Write([]byte(atomDoc))
 			sig := name + "=" + hex.EncodeToString(m.Sum(nil))
-			code, err := sinktest.Deliver(&http.Client{}, sub.Callback, "application/atom+xml", []byte(atomDoc), sig)
+			code, err := daemontest.Deliver(&http.Client{}, sub.Callback, "application/atom+xml", []byte(atomDoc), sig)
 			if err != nil || code/100 != 2 || e.store.PostCount() != 1 {
 				t.Fatalf("%s-signed delivery: status %d err %v, %d posts stored; want it stored", name, code, err, e.store.PostCount())
 			}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/websub"
 )
@@ -23,7 +23,7 @@ import (
 // lapsed subscriptions so that their feeds are polled again.
 // It is cheap when there is nothing to do, so it can run every few seconds.
 func (s *Subscriber) Sync(ctx context.Context) error {
-	feeds, err := s.store.FollowedFeeds(ctx)
+	feeds, err := s.store.SubscribableFeeds(ctx)
 	if err != nil {
 		return fmt.Errorf("subscriber: list followed feeds: %w", err)
 	}
@@ -74,7 +74,7 @@ func (s *Subscriber) Unsubscribe(ctx context.Context, feedURL string) error {
 }
 
 // subscribeFeed creates a subscription for f if it has (or we discover) a hub.
-func (s *Subscriber) subscribeFeed(ctx context.Context, f sink.FeedInfo) error {
+func (s *Subscriber) subscribeFeed(ctx context.Context, f store.Feed) error {
 	f, err := s.withHubs(ctx, f)
 	if err != nil || len(f.Hubs) == 0 {
 		return err
@@ -115,7 +115,7 @@ func (s *Subscriber) saveAfterRequest(ctx context.Context, orig, sub Subscriptio
 }
 
 // withHubs fills f.Hubs by fetching the feed when the store knows none.
-func (s *Subscriber) withHubs(ctx context.Context, f sink.FeedInfo) (sink.FeedInfo, error) {
+func (s *Subscriber) withHubs(ctx context.Context, f store.Feed) (store.Feed, error) {
 	if len(f.Hubs) > 0 {
 		return f, nil
 	}
@@ -166,7 +166,7 @@ func (s *Subscriber) due(ctx context.Context, sub Subscription) error {
 	}
 	if sub.State == StateActive && !sub.Expires.IsZero() && !sub.Expires.After(s.now()) {
 		s.log.Info("subscription lapsed, polling again", "feed", sub.FeedURL, "hub", sub.Hub)
-		if err := s.setMode(ctx, sub, sink.ModePoll); err != nil {
+		if err := s.setMode(ctx, sub, store.ModePoll); err != nil {
 			return fmt.Errorf("subscriber: %w", err)
 		}
 		sub.State, sub.Expires = StatePending, time.Time{}

@@ -6,23 +6,35 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
 )
+
+// Store is what the service needs of the reader's core; the core
+// (*aggregate.Reader) provides it.
+type Store interface {
+	// Ingest parses a feed document for feedURL and upserts its entries.
+	Ingest(ctx context.Context, feedURL, contentType string, body []byte) (store.IngestResult, error)
+	// Blocked reports whether a feed URL (or its domain) is blocked.
+	Blocked(ctx context.Context, feedURL string) (bool, error)
+	// SubscribableFeeds lists the followed feeds, whose hubs and
+	// rel=self the service maps origins to.
+	SubscribableFeeds(ctx context.Context) ([]store.Feed, error)
+}
 
 // Service gives the daemon's subscriber the tracked topics and stores
 // their deliveries: each entry as an ordinary post under its origin feed,
 // keeping its atom:id, and a record of the query that brought it.
 type Service struct {
 	tr  *Tracker
-	st  sink.Store
+	st  Store
 	log *slog.Logger
 }
 
 var _ subscriber.Tracks = (*Service)(nil)
 
 // NewService returns a Service storing posts through st.
-func NewService(tr *Tracker, st sink.Store, log *slog.Logger) *Service {
+func NewService(tr *Tracker, st Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -65,7 +77,7 @@ func (s *Service) DeliverTracked(ctx context.Context, topic, contentType string,
 	return n, nil
 }
 
-func (s *Service) ingest(ctx context.Context, topic string, o Origin, ns []xml.Attr, known map[string]sink.FeedInfo) (int, error) {
+func (s *Service) ingest(ctx context.Context, topic string, o Origin, ns []xml.Attr, known map[string]store.Feed) (int, error) {
 	if blocked, err := s.st.Blocked(ctx, o.Feed); err != nil || blocked {
 		if blocked {
 			s.log.Info("tracked entries of a blocked feed dropped", "feed", o.Feed, "entries", len(o.Entries))
@@ -80,20 +92,16 @@ func (s *Service) ingest(ctx context.Context, topic string, o Origin, ns []xml.A
 	if err != nil {
 		return 0, fmt.Errorf("track: store entries of %s: %w", o.Feed, err)
 	}
-	refs := make([]Ref, 0, len(res.Posts))
-	for _, p := range res.Posts {
-		refs = append(refs, Ref{Feed: p.Feed, ID: p.ID})
-	}
-	return len(refs), s.tr.Record(ctx, topic, refs)
+	return len(res.Posts), s.tr.Record(ctx, topic, res.Posts)
 }
 
 // knownFeeds maps the followed feeds by URL and by rel=self.
-func (s *Service) knownFeeds(ctx context.Context) (map[string]sink.FeedInfo, error) {
-	feeds, err := s.st.FollowedFeeds(ctx)
+func (s *Service) knownFeeds(ctx context.Context) (map[string]store.Feed, error) {
+	feeds, err := s.st.SubscribableFeeds(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("track: %w", err)
 	}
-	out := map[string]sink.FeedInfo{}
+	out := map[string]store.Feed{}
 	for _, f := range feeds {
 		out[f.URL] = f
 		if f.Self != "" {

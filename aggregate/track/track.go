@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
@@ -52,12 +53,6 @@ type Topic struct {
 	Topic   string    `json:"topic"`
 	Created time.Time `json:"created"`
 	State   string    `json:"state"` // of the WebSub subscription; "" when none yet
-}
-
-// Ref names a post a tracked query brought.
-type Ref struct {
-	Feed string
-	ID   string
 }
 
 // Open migrates the tracker's tables in db (the reader's database).
@@ -165,7 +160,7 @@ func (t *Tracker) state(ctx context.Context, topic string) string {
 }
 
 // Record notes that topic brought the posts refs.
-func (t *Tracker) Record(ctx context.Context, topic string, refs []Ref) error {
+func (t *Tracker) Record(ctx context.Context, topic string, refs []store.PostRef) error {
 	now := time.Now().Unix()
 	for _, r := range refs {
 		if _, err := t.db.ExecContext(ctx, `INSERT INTO track_posts(topic, feed_url, entry_id, arrived_at)
@@ -176,9 +171,9 @@ func (t *Tracker) Record(ctx context.Context, topic string, refs []Ref) error {
 	return nil
 }
 
-// Posts returns up to n posts brought by the topics of query (every
+// Posts returns (by feed URL and entry id) up to n posts brought by the topics of query (every
 // tracked topic when query is ""), newest arrival first, each once.
-func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]Ref, error) {
+func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]store.PostRef, error) {
 	topics, err := t.List(ctx)
 	if query != "" && err == nil {
 		topics, err = t.Find(ctx, query)
@@ -199,9 +194,9 @@ func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]Ref, error)
 		return nil, fmt.Errorf("track: posts: %w", err)
 	}
 	defer rows.Close()
-	var out []Ref
+	var out []store.PostRef
 	for rows.Next() {
-		var r Ref
+		var r store.PostRef
 		if err := rows.Scan(&r.Feed, &r.ID); err != nil {
 			return nil, fmt.Errorf("track: posts: %w", err)
 		}

@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
-	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/aggregate/store"
 )
 
 // delivered is a track document as the hub delivers it: entries of two
@@ -76,33 +75,6 @@ func TestSplitGroupsEntriesByOrigin(t *testing.T) {
 	}
 }
 
-// readerSink adapts a Reader to sink.Store as `reader serve` does.
-type readerSink struct{ r *aggregate.Reader }
-
-func (s readerSink) Ingest(ctx context.Context, feedURL, ct string, body []byte) (sink.IngestResult, error) {
-	res, err := s.r.Ingest(ctx, feedURL, ct, body)
-	out := sink.IngestResult{Stored: res.Stored}
-	for _, p := range res.Posts {
-		out.Posts = append(out.Posts, sink.PostRef{Feed: p.Feed, ID: p.ID, URL: p.URL})
-	}
-	return out, err
-}
-func (s readerSink) MarkMention(ctx context.Context, f, id, src string) error {
-	return s.r.MarkMention(ctx, f, id, src)
-}
-func (s readerSink) Blocked(ctx context.Context, u string) (bool, error) { return s.r.Blocked(ctx, u) }
-func (s readerSink) Me(ctx context.Context) (string, error)              { return s.r.Me(ctx) }
-func (s readerSink) FollowedFeeds(ctx context.Context) ([]sink.FeedInfo, error) {
-	fs, err := s.r.FollowedFeeds(ctx)
-	var out []sink.FeedInfo
-	for _, f := range fs {
-		out = append(out, sink.FeedInfo{URL: f.URL, Hubs: f.Hubs, Self: f.Self})
-	}
-	return out, err
-}
-func (s readerSink) SetMode(ctx context.Context, f, m string) error { return s.r.SetMode(ctx, f, m) }
-func (s readerSink) PollDue(ctx context.Context) (int, error)       { return s.r.PollDue(ctx) }
-
 func open(t *testing.T) (*aggregate.Reader, *Tracker) {
 	t.Helper()
 	ctx := context.Background()
@@ -112,12 +84,7 @@ func open(t *testing.T) (*aggregate.Reader, *Tracker) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	db, err := sqlitedb.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	tr, err := Open(ctx, db)
+	tr, err := Open(ctx, r.DB())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +99,7 @@ func trackedPosts(t *testing.T, r *aggregate.Reader, tr *Tracker, query string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var prs []aggregate.PostRef
-	for _, x := range refs {
-		prs = append(prs, aggregate.PostRef{Feed: x.Feed, ID: x.ID})
-	}
-	ps, err := r.PostsByRef(context.Background(), prs)
+	ps, err := r.PostsByRef(context.Background(), refs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +115,7 @@ func TestDeliveriesAreStoredUnderTheirOrigin(t *testing.T) {
 	if err := tr.Add(ctx, Topic{Topic: topic, Query: "#go", Typed: "#Go", Hub: "http://hub.example/"}); err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(tr, readerSink{r}, nil)
+	svc := NewService(tr, r, nil)
 	n, err := svc.DeliverTracked(ctx, topic, "application/atom+xml", []byte(delivered))
 	if err != nil || n != 3 {
 		t.Fatalf("DeliverTracked = %d, %v; want 3 entries stored", n, err)
@@ -204,7 +167,7 @@ func TestBlockedAuthorsAreHidden(t *testing.T) {
 	if _, err := r.Block(ctx, "https://carol.example/feed.atom"); err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(tr, readerSink{r}, nil)
+	svc := NewService(tr, r, nil)
 	if n, err := svc.DeliverTracked(ctx, topic, "application/atom+xml", []byte(delivered)); err != nil || n != 2 {
 		t.Fatalf("DeliverTracked = %d, %v; want bob's 2 entries, carol's dropped", n, err)
 	}
@@ -232,7 +195,7 @@ func TestTrackerAddFindRemove(t *testing.T) {
 	if found, _ := tr.Find(ctx, "HEAP   compost"); len(found) != 2 {
 		t.Errorf("Find matched %d topics, want both hubs", len(found))
 	}
-	tr.Record(ctx, "http://h1.example/track?q=compost+heap", []Ref{{Feed: "https://a.example/feed.atom", ID: "1"}})
+	tr.Record(ctx, "http://h1.example/track?q=compost+heap", []store.PostRef{{Feed: "https://a.example/feed.atom", ID: "1"}})
 	gone, err := tr.Remove(ctx, "compost heap")
 	if err != nil || len(gone) != 2 {
 		t.Fatalf("Remove = %v, %v", gone, err)

@@ -16,7 +16,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
@@ -50,10 +50,25 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Store is what the receiver needs of the reader's core; the core
+// (*aggregate.Reader) provides it.
+type Store interface {
+	// Ingest parses a source's feed document fetched from feedURL and
+	// upserts its entries.
+	Ingest(ctx context.Context, feedURL, contentType string, body []byte) (store.IngestResult, error)
+	// MarkMention records that the post postID of feedURL mentions or
+	// replies to me, as a verified Webmention from source says.
+	MarkMention(ctx context.Context, feedURL, postID, source string) error
+	// Blocked reports whether a feed or page URL (or its domain) is blocked.
+	Blocked(ctx context.Context, feedOrPageURL string) (bool, error)
+	// Me returns my own feed URL, or "" when none is configured.
+	Me(ctx context.Context) (string, error)
+}
+
 // Receiver receives and verifies Webmentions.
 type Receiver struct {
 	db    *sql.DB
-	store sink.Store
+	store Store
 	cfg   Config
 	log   *slog.Logger
 	wake  chan struct{}
@@ -87,7 +102,7 @@ CREATE TABLE webmention_queue (
 CREATE INDEX webmention_queue_due ON webmention_queue(status, next_at);`}
 
 // New migrates the receiver's table in db and returns a Receiver.
-func New(db *sql.DB, store sink.Store, cfg Config) (*Receiver, error) {
+func New(db *sql.DB, st Store, cfg Config) (*Receiver, error) {
 	if cfg.Client == nil {
 		return nil, fmt.Errorf("webmention: no HTTP client configured")
 	}
@@ -100,7 +115,7 @@ func New(db *sql.DB, store sink.Store, cfg Config) (*Receiver, error) {
 	if err := sqlitedb.Migrate(context.Background(), db, "webmention", migrations); err != nil {
 		return nil, fmt.Errorf("webmention: %w", err)
 	}
-	return &Receiver{db: db, store: store, cfg: cfg, log: cfg.Logger.With("component", "webmention"),
+	return &Receiver{db: db, store: st, cfg: cfg, log: cfg.Logger.With("component", "webmention"),
 		wake: make(chan struct{}, 1)}, nil
 }
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sinktest"
+	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
 	"github.com/rookery-social/rookery/aggregate/webmention"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
@@ -65,7 +65,7 @@ func (s *site) serve(w http.ResponseWriter, r *http.Request) {
 
 type env struct {
 	recv  *webmention.Receiver
-	store *sinktest.Store
+	store *daemontest.Store
 	srv   *httptest.Server
 	now   time.Time
 	mu    sync.Mutex
@@ -90,7 +90,7 @@ func setup(t *testing.T, allowPrivate bool) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{store: sinktest.New(me), now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
+	e := &env{store: daemontest.New(me), now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
 	client := safehttp.NewClient(safehttp.Options{AllowPrivate: allowPrivate, Timeout: 5 * time.Second})
 	e.recv, err = webmention.New(db, e.store, webmention.Config{Client: client, Now: e.clock})
 	if err != nil {
@@ -196,7 +196,7 @@ func TestVerifiedThroughTheSourcesFeed(t *testing.T) {
 		t.Fatalf("status %s (%s), want done", m.Status, m.Result)
 	}
 	got := e.store.Mentions()
-	want := sinktest.Mention{Feed: s.URL + "/feed.atom", PostID: "tag:bob.test,2026:posts/r1", Source: src}
+	want := daemontest.Mention{Feed: s.URL + "/feed.atom", PostID: "tag:bob.test,2026:posts/r1", Source: src}
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("mentions %+v, want %+v", got, want)
 	}
@@ -326,7 +326,7 @@ func TestRunWorker(t *testing.T) {
 	if code, body := e.post(t, src, target); code != 202 {
 		t.Fatalf("POST: %d %s", code, body)
 	}
-	sinktest.Eventually(t, "mention stored by the worker", func() bool { return len(e.store.Mentions()) == 1 })
+	daemontest.Eventually(t, "mention stored by the worker", func() bool { return len(e.store.Mentions()) == 1 })
 	cancel()
 	select {
 	case err := <-stopped:

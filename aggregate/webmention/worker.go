@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
@@ -246,7 +246,7 @@ func (r *Receiver) ingest(ctx context.Context, feedURL string, doc fetched, sour
 
 // match finds the stored post for entry: same id, or same permalink, or a
 // permalink equal to the source URL.
-func match(posts []sink.PostRef, entry feedEntry, source string) (sink.PostRef, bool) {
+func match(posts []store.PostRef, entry feedEntry, source string) (store.PostRef, bool) {
 	for _, p := range posts {
 		if entry.ID != "" && p.ID == entry.ID {
 			return p, true
@@ -260,7 +260,7 @@ func match(posts []sink.PostRef, entry feedEntry, source string) (sink.PostRef, 
 			return p, true
 		}
 	}
-	return sink.PostRef{}, false
+	return store.PostRef{}, false
 }
 
 // alternateFeed returns the page's rel=alternate feed: Atom, else RSS,

@@ -1,8 +1,10 @@
-// Package sinktest provides an in-memory sink.Store for the tests of the
-// reader daemon's packages. It parses feed documents with gofeed like the
-// real store does, but keeps everything in maps. It is not for production
-// use: the real store is package aggregate's Reader.
-package sinktest
+// Package daemontest holds what the tests of the reader daemon's packages
+// (daemon, subscriber, webmention) share: Store, an in-memory stand-in for
+// the reader's core that satisfies daemon.Store; Hub, a minimal WebSub
+// hub on loopback; and Deliver and Eventually. Store parses feed documents
+// with gofeed like the real core does, but keeps everything in maps. None
+// of it is for production use: the real core is *aggregate.Reader.
+package daemontest
 
 import (
 	"bytes"
@@ -14,7 +16,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"github.com/rookery-social/rookery/aggregate/daemon/sink"
+	"github.com/rookery-social/rookery/aggregate/store"
 )
 
 // Post is one stored entry.
@@ -27,11 +29,11 @@ type Mention struct {
 	Feed, PostID, Source string
 }
 
-// Store is an in-memory sink.Store, safe for concurrent use.
+// Store is an in-memory daemon.Store, safe for concurrent use.
 type Store struct {
 	mu       sync.Mutex
 	me       string
-	follows  []sink.FeedInfo
+	follows  []store.Feed
 	modes    map[string]string
 	posts    map[string]map[string]Post
 	mentions []Mention
@@ -40,15 +42,13 @@ type Store struct {
 	lists    int
 }
 
-var _ sink.Store = (*Store)(nil)
-
 // New returns an empty store whose owner's feed URL is me.
 func New(me string) *Store {
 	return &Store{me: me, modes: map[string]string{}, posts: map[string]map[string]Post{}, blocked: map[string]bool{}}
 }
 
 // Follow adds a followed feed.
-func (s *Store) Follow(f sink.FeedInfo) {
+func (s *Store) Follow(f store.Feed) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.follows = append(s.follows, f)
@@ -110,7 +110,7 @@ func (s *Store) Mode(feedURL string) string {
 	return s.modes[feedURL]
 }
 
-// Listed counts FollowedFeeds calls (one per subscription sync).
+// Listed counts SubscribableFeeds calls (one per subscription sync).
 func (s *Store) Listed() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -125,27 +125,29 @@ func (s *Store) Polls() int {
 }
 
 // Ingest parses body with gofeed and upserts its items by id (or link).
-func (s *Store) Ingest(_ context.Context, feedURL, _ string, body []byte) (sink.IngestResult, error) {
+func (s *Store) Ingest(_ context.Context, feedURL, _ string, body []byte) (store.IngestResult, error) {
 	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
-		return sink.IngestResult{}, fmt.Errorf("sinktest: parse %s: %w", feedURL, err)
+		return store.IngestResult{}, fmt.Errorf("daemontest: parse %s: %w", feedURL, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.posts[feedURL] == nil {
 		s.posts[feedURL] = map[string]Post{}
 	}
-	var res sink.IngestResult
+	var res store.IngestResult
 	for _, it := range f.Items {
 		p := Post{Feed: feedURL, ID: it.GUID, URL: it.Link, Title: it.Title, Content: it.Content}
 		if p.ID == "" {
 			p.ID = it.Link
 		}
+		changed := false
 		if old, ok := s.posts[feedURL][p.ID]; !ok || old != p {
 			res.Stored++
+			changed = true
 		}
 		s.posts[feedURL][p.ID] = p
-		res.Posts = append(res.Posts, sink.PostRef{Feed: feedURL, ID: p.ID, URL: p.URL})
+		res.Posts = append(res.Posts, store.PostRef{Feed: feedURL, ID: p.ID, URL: p.URL, Changed: changed})
 	}
 	return res, nil
 }
@@ -155,7 +157,7 @@ func (s *Store) MarkMention(_ context.Context, feedURL, postID, source string) e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.posts[feedURL][postID]; !ok {
-		return fmt.Errorf("sinktest: no post %q in %s", postID, feedURL)
+		return fmt.Errorf("daemontest: no post %q in %s", postID, feedURL)
 	}
 	s.mentions = append(s.mentions, Mention{feedURL, postID, source})
 	return nil
@@ -175,12 +177,12 @@ func (s *Store) Blocked(_ context.Context, u string) (bool, error) {
 // Me returns the owner's feed URL.
 func (s *Store) Me(context.Context) (string, error) { return s.me, nil }
 
-// FollowedFeeds lists followed feeds.
-func (s *Store) FollowedFeeds(context.Context) ([]sink.FeedInfo, error) {
+// SubscribableFeeds lists followed feeds.
+func (s *Store) SubscribableFeeds(context.Context) ([]store.Feed, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lists++
-	return append([]sink.FeedInfo(nil), s.follows...), nil
+	return append([]store.Feed(nil), s.follows...), nil
 }
 
 // SetMode records a feed's mode.

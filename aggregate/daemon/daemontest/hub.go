@@ -1,4 +1,4 @@
-package sinktest
+package daemontest
 
 import (
 	"context"
@@ -175,7 +175,7 @@ func Deliver(c *http.Client, callback, contentType string, body []byte, signatur
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, callback, bytesReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("sinktest: %w", err)
+		return 0, fmt.Errorf("daemontest: %w", err)
 	}
 	req.Header.Set("Content-Type", contentType)
 	if signature != "" {
@@ -183,7 +183,7 @@ func Deliver(c *http.Client, callback, contentType string, body []byte, signatur
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("sinktest: deliver: %w", err)
+		return 0, fmt.Errorf("daemontest: deliver: %w", err)
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
