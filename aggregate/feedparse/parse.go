@@ -1,6 +1,7 @@
 package feedparse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,8 +31,6 @@ type Parser struct {
 	// rss is gofeed's RSS translator without the search of item content
 	// for an image. It is stateless, so one serves every parse.
 	rss *gofeed.DefaultRSSTranslator
-	// splitMin and splitBytes: see parseXML.
-	splitMin, splitBytes int
 }
 
 // NewParser returns a parser that keeps at most maxEntries entries of a
@@ -41,7 +40,7 @@ func NewParser(maxEntries int) *Parser {
 		maxEntries = 1000
 	}
 	return &Parser{policy: sanitize.New(), maxEntries: maxEntries,
-		rss: &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}, splitMin: splitMin, splitBytes: splitMinBytes}
+		rss: &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
 }
 
 // Known returns the digests the feed stores for those of keys (entries'
@@ -96,7 +95,7 @@ func (p *Parser) ParseStream(body []byte, header http.Header, feedURL string, kn
 	if err != nil {
 		return nil, err
 	}
-	gf, err := p.parseXML(doc)
+	gf, err := p.gofeed(doc)
 	if err != nil {
 		return nil, explain(doc, err)
 	}
@@ -274,4 +273,15 @@ func extLinks(e ext.Extensions) []ext.Extension {
 		return nil
 	}
 	return e["atom"]["link"]
+}
+
+// gofeed parses an XML or JSON feed document with gofeed, keeping the
+// original feed for the extensions gofeed's translation drops.
+func (p *Parser) gofeed(doc []byte) (*gofeed.Feed, error) {
+	gp := gofeed.NewParser()
+	gp.KeepOriginalFeed = true
+	// The reader never shows an entry's image, and finding one in RSS
+	// content means an HTML parse of every item (see bench/profiles.md).
+	gp.RSSTranslator = p.rss
+	return gp.Parse(bytes.NewReader(doc))
 }

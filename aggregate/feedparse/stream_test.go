@@ -1,6 +1,7 @@
 package feedparse
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -65,4 +66,25 @@ func TestParseStreamMarksKnownEntriesUnchanged(t *testing.T) {
 	if e := st.Feed.Entries[4]; e.Unchanged || e.HTML == "" {
 		t.Errorf("entry stored with another digest: unchanged %v, html %q", e.Unchanged, e.HTML)
 	}
+}
+
+// longAtom is an Atom document of n entries, some replying and mentioning.
+func longAtom(n int) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0" xml:base="https://a.example/blog/">
+<title>A</title><id>tag:a.example,2026:feed</id><link rel="self" href="feed.atom"/><author><name>A</name></author>
+<!-- a comment with <entry> in it -->
+`)
+	for i := range n {
+		fmt.Fprintf(&b, `<entry><id>tag:a.example,2026:%d</id><title>Post %d</title><link href="p/%d/"/>
+<updated>2026-01-02T03:04:05Z</updated><category term="go"/>
+<content type="html"><![CDATA[<p>Body %d with <a href="rel/%d">a link</a> and </entry> in CDATA</p>]]></content>`, i, i, i, i, i)
+		if i%3 == 0 {
+			fmt.Fprintf(&b, `<link rel="mentioned" href="https://b.example/feed.atom"/><thr:in-reply-to ref="tag:b,%d" href="https://b.example/%d"/>`, i, i)
+		}
+		b.WriteString("</entry>\n")
+	}
+	b.WriteString(`<link rel="prev-archive" href="archive/1.atom"/></feed>`)
+	return b.String()
 }
