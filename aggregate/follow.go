@@ -39,7 +39,7 @@ func (r *Reader) Follow(ctx context.Context, rawURL, nick string, progress Progr
 		return FeedInfo{}, err
 	}
 	if blocked, _ := r.Blocked(ctx, u); blocked {
-		return FeedInfo{}, fmt.Errorf("%w: %s is blocked; `reader unblock` it first", ErrBlocked, u)
+		return FeedInfo{}, fmt.Errorf("%s is %w; `reader unblock` it first", u, ErrBlocked)
 	}
 	got, err := r.discover(ctx, u)
 	if err != nil {
@@ -48,7 +48,7 @@ func (r *Reader) Follow(ctx context.Context, rawURL, nick string, progress Progr
 	progress.report(1, 0, got.url)
 	f, err := r.st.EnsureFeed(ctx, got.url)
 	if err != nil {
-		return FeedInfo{}, fmt.Errorf("aggregate: %w", err)
+		return FeedInfo{}, fmt.Errorf("unable to follow %s: %w", got.url, err)
 	}
 	if err := r.followNick(ctx, f, nick); err != nil {
 		return FeedInfo{}, err
@@ -59,7 +59,7 @@ func (r *Reader) Follow(ctx context.Context, rawURL, nick string, progress Progr
 	r.backfill(ctx, f, got.doc.PrevArchive, progress)
 	f, err = r.st.FeedByID(ctx, f.ID)
 	if err != nil {
-		return FeedInfo{}, fmt.Errorf("aggregate: %w", err)
+		return FeedInfo{}, fmt.Errorf("unable to follow %s: %w", got.url, err)
 	}
 	return r.infoWithCount(ctx, f), nil
 }
@@ -82,7 +82,7 @@ func (r *Reader) followNick(ctx context.Context, f store.Feed, nick string) erro
 		nick = r.freeNick(ctx, f.URL)
 	}
 	if err := r.st.Follow(ctx, f.ID, nick); err != nil {
-		return fmt.Errorf("aggregate: %w", err)
+		return fmt.Errorf("unable to follow %s: %w", f.URL, err)
 	}
 	return nil
 }
@@ -128,7 +128,7 @@ func (r *Reader) store(ctx context.Context, f store.Feed, got fetched) error {
 	st := r.successState(f, got.resp, got.doc.TTL, now)
 	m.State = &st
 	if _, err := r.st.SaveFeed(ctx, f, m, got.doc.Entries, now); err != nil {
-		return fmt.Errorf("aggregate: %w", err)
+		return fmt.Errorf("unable to store feed %s: %w", f.URL, err)
 	}
 	return nil
 }
@@ -140,11 +140,11 @@ func (r *Reader) backfill(ctx context.Context, f store.Feed, prev string, progre
 		seen[prev] = true
 		got, err := r.fetchDoc(ctx, prev)
 		if err != nil {
-			r.opts.Logger.Warn("aggregate: archive page", "url", prev, "err", err)
+			r.opts.Logger.Warn("skipping an archive page", "url", prev, "err", err)
 			return
 		}
 		if _, err := r.st.SaveFeed(ctx, f, nil, got.doc.Entries, time.Now()); err != nil {
-			r.opts.Logger.Warn("aggregate: archive page", "url", prev, "err", err)
+			r.opts.Logger.Warn("skipping an archive page", "url", prev, "err", err)
 			return
 		}
 		progress.report(page+1, 0, "archive "+prev)
@@ -164,7 +164,7 @@ func (r *Reader) fetchDoc(ctx context.Context, u string) (fetched, error) {
 	}
 	doc, err := r.parser.Parse(resp.Body, resp.Header, resp.URL)
 	if err != nil {
-		return fetched{}, fmt.Errorf("%s: %w", u, err)
+		return fetched{}, fmt.Errorf("unable to parse %s: %w", u, err)
 	}
 	return fetched{url: final, resp: resp, doc: doc}, nil
 }
@@ -174,7 +174,7 @@ func (r *Reader) fetchDoc(ctx context.Context, u string) (fetched, error) {
 func (r *Reader) discover(ctx context.Context, u string) (fetched, error) {
 	resp, err := r.fetcher.Fetch(ctx, fetch.Request{URL: u})
 	if err != nil {
-		return fetched{}, fmt.Errorf("aggregate: follow %s: %w", u, err)
+		return fetched{}, fmt.Errorf("unable to follow %s: %w", u, err)
 	}
 	final := u
 	if resp.Moved != "" {
@@ -185,7 +185,7 @@ func (r *Reader) discover(ctx context.Context, u string) (fetched, error) {
 		return fetched{url: final, resp: resp, doc: doc}, nil
 	}
 	if !errors.Is(perr, feedparse.ErrNotFeed) {
-		return fetched{}, fmt.Errorf("aggregate: follow %s: %w", u, perr)
+		return fetched{}, fmt.Errorf("unable to follow %s: %w", u, perr)
 	}
 	candidates := append(alternates(resp.Body, resp.URL), originPaths(resp.URL)...)
 	for _, c := range candidates {
@@ -193,7 +193,7 @@ func (r *Reader) discover(ctx context.Context, u string) (fetched, error) {
 			return got, nil
 		}
 	}
-	return fetched{}, fmt.Errorf("aggregate: follow %s: no feed found there (no <link rel=alternate> to a feed, none at %s): %w",
+	return fetched{}, fmt.Errorf("unable to follow %s: no feed found there (no <link rel=alternate> to a feed, none at %s): %w",
 		u, strings.Join(commonPaths, ", "), perr)
 }
 
@@ -265,7 +265,7 @@ func hasWord(list, w string) bool {
 func checkURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("aggregate: %q is not an http or https URL (give the full address, e.g. https://example.com/feed.atom)", raw)
+		return "", fmt.Errorf("%q is not an http or https URL (give the full address, e.g. https://example.com/feed.atom)", raw)
 	}
 	return u.String(), nil
 }

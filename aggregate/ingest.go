@@ -31,16 +31,16 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	// stored: on two cores that hides most of the sanitizing.
 	doc, err := r.parser.ParseStream(body, header, u, known, store.SaveOrder)
 	if err != nil {
-		return store.IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
 	defer doc.WaitAll()
 	f, err := r.st.EnsureFeed(ctx, u)
 	if err != nil {
-		return store.IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
 	refs, err := r.st.SaveFeedWait(ctx, f, meta(doc.Feed), doc.Feed.Entries, time.Now(), doc.Wait)
 	if err != nil {
-		return store.IngestResult{}, fmt.Errorf("aggregate: ingest %s: %w", u, err)
+		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
 	if refs == nil {
 		refs = []store.PostRef{}
@@ -53,10 +53,10 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 func (r *Reader) MarkMention(ctx context.Context, feedURL, postID, source string) error {
 	p, err := r.st.PostInFeed(ctx, feedURL, postID)
 	if err != nil {
-		return fmt.Errorf("aggregate: mark mention: %w", err)
+		return fmt.Errorf("unable to mark post %q of %s as a mention: %w", postID, feedURL, err)
 	}
 	if err := r.st.MarkMention(ctx, p.RowID, source); err != nil {
-		return fmt.Errorf("aggregate: mark mention: %w", err)
+		return fmt.Errorf("unable to mark post %q of %s as a mention: %w", postID, feedURL, err)
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (r *Reader) Blocked(ctx context.Context, rawURL string) (bool, error) {
 func (r *Reader) FollowedFeeds(ctx context.Context) ([]FeedInfo, error) {
 	feeds, err := r.st.Feeds(ctx, true)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to list followed feeds: %w", err)
 	}
 	out := make([]FeedInfo, 0, len(feeds))
 	for _, f := range feeds {
@@ -107,11 +107,11 @@ func (r *Reader) SubscribableFeeds(ctx context.Context) ([]store.Feed, error) {
 // store.ModePoll.
 func (r *Reader) SetMode(ctx context.Context, feedURL, mode string) error {
 	if mode != store.ModePush && mode != store.ModePoll {
-		return fmt.Errorf("aggregate: mode %q is neither push nor poll", mode)
+		return fmt.Errorf("mode %q is neither push nor poll", mode)
 	}
 	f, err := r.st.FeedByURL(ctx, feedURL)
 	if err != nil {
-		return fmt.Errorf("aggregate: set mode of %s: %w", feedURL, err)
+		return fmt.Errorf("unable to set the mode of %s: %w", feedURL, err)
 	}
 	return r.st.SetMode(ctx, f.ID, mode)
 }
@@ -120,10 +120,10 @@ func (r *Reader) SetMode(ctx context.Context, feedURL, mode string) error {
 func (r *Reader) Unfollow(ctx context.Context, key string) (FeedInfo, error) {
 	f, err := r.st.FeedByKey(ctx, key)
 	if err != nil || !f.Followed {
-		return FeedInfo{}, fmt.Errorf("aggregate: you follow no feed %q (see `reader following`)", key)
+		return FeedInfo{}, fmt.Errorf("you follow no feed %q (see `reader following`)", key)
 	}
 	if err := r.st.Unfollow(ctx, f.ID); err != nil {
-		return FeedInfo{}, fmt.Errorf("aggregate: %w", err)
+		return FeedInfo{}, fmt.Errorf("unable to unfollow %s: %w", f.URL, err)
 	}
 	return feedInfo(f), nil
 }

@@ -17,25 +17,25 @@ import (
 func (r *Reader) ImportOPML(ctx context.Context, in io.Reader) ([]FeedInfo, error) {
 	outlines, err := opml.Parse(in)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: import: %w", err)
+		return nil, fmt.Errorf("unable to import OPML: %w", err)
 	}
 	out := []FeedInfo{}
 	for _, o := range outlines {
 		u, err := checkURL(o.XMLURL)
 		if err != nil {
-			r.opts.Logger.Warn("aggregate: import: skipping outline", "xmlUrl", o.XMLURL, "err", err)
+			r.opts.Logger.Warn("import: skipping an outline", "xmlUrl", o.XMLURL, "err", err)
 			continue
 		}
 		f, err := r.st.EnsureFeed(ctx, u)
 		if err != nil {
-			return out, fmt.Errorf("aggregate: import: %w", err)
+			return out, fmt.Errorf("unable to import OPML: %w", err)
 		}
 		nick := ""
 		if f.Nick == "" {
 			nick = r.importNick(ctx, o.Text, u)
 		}
 		if err := r.st.Follow(ctx, f.ID, nick); err != nil {
-			return out, fmt.Errorf("aggregate: import: %w", err)
+			return out, fmt.Errorf("unable to import OPML: %w", err)
 		}
 		if f, err = r.st.FeedByID(ctx, f.ID); err == nil {
 			out = append(out, feedInfo(f))
@@ -55,7 +55,7 @@ func (r *Reader) ExportOPML(ctx context.Context, w io.Writer) error {
 		outlines = append(outlines, opml.Outline{Text: f.Nick, Title: f.Title, XMLURL: f.URL, HTMLURL: f.SiteURL})
 	}
 	if err := opml.Write(w, "Rookery reader subscriptions", outlines, time.Now()); err != nil {
-		return fmt.Errorf("aggregate: export: %w", err)
+		return fmt.Errorf("unable to export OPML: %w", err)
 	}
 	return nil
 }

@@ -23,14 +23,14 @@ type FetchResult struct {
 }
 
 // ErrBlocked is returned (wrapped) when asked to fetch a blocked feed.
-var ErrBlocked = errors.New("aggregate: blocked")
+var ErrBlocked = errors.New("blocked")
 
 // FetchAll fetches every followed feed now (gone feeds excepted),
 // concurrency-bounded, reporting progress.
 func (r *Reader) FetchAll(ctx context.Context, progress Progress) ([]FetchResult, error) {
 	feeds, err := r.st.Feeds(ctx, true)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to list followed feeds: %w", err)
 	}
 	var todo []store.Feed
 	for _, f := range feeds {
@@ -45,10 +45,10 @@ func (r *Reader) FetchAll(ctx context.Context, progress Progress) ([]FetchResult
 func (r *Reader) FetchFeed(ctx context.Context, key string) (FetchResult, error) {
 	f, err := r.st.FeedByKey(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
-		return FetchResult{}, fmt.Errorf("aggregate: you follow no feed %q (see `reader following`)", key)
+		return FetchResult{}, fmt.Errorf("you follow no feed %q (see `reader following`)", key)
 	}
 	if err != nil {
-		return FetchResult{}, fmt.Errorf("aggregate: %w", err)
+		return FetchResult{}, fmt.Errorf("unable to fetch %q: %w", key, err)
 	}
 	res := r.fetchFeed(ctx, f)
 	return res, res.Err
@@ -59,7 +59,7 @@ func (r *Reader) FetchFeed(ctx context.Context, key string) (FetchResult, error)
 func (r *Reader) PollDue(ctx context.Context) (int, error) {
 	due, err := r.st.DueFeeds(ctx, time.Now())
 	if err != nil {
-		return 0, fmt.Errorf("aggregate: %w", err)
+		return 0, fmt.Errorf("unable to list the feeds due a poll: %w", err)
 	}
 	res := r.fetchMany(ctx, due, nil)
 	n := 0
@@ -103,7 +103,7 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 		return res
 	}
 	if blocked {
-		res.Err = fmt.Errorf("%w: %s is blocked; not fetched", ErrBlocked, f.URL)
+		res.Err = fmt.Errorf("%s is %w; not fetched", f.URL, ErrBlocked)
 		return res
 	}
 	now := time.Now()
@@ -145,7 +145,7 @@ func (r *Reader) known(ctx context.Context, feedID int64) feedparse.Known {
 	return func(keys []string) map[string]string {
 		stored, err := r.st.StoredDigests(ctx, feedID, keys)
 		if err != nil {
-			r.opts.Logger.Warn("aggregate: reading stored digests", "err", err)
+			r.opts.Logger.Warn("unable to read stored digests", "err", err)
 			return nil
 		}
 		return stored

@@ -87,7 +87,7 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Reader, error) {
 	opts = opts.withDefaults()
 	st, err := store.Open(ctx, dbPath)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to open the reader database: %w", err)
 	}
 	return &Reader{
 		st: st,

@@ -23,7 +23,7 @@ func (r *Reader) Block(ctx context.Context, what string) (Rule, error) {
 		return Rule{}, err
 	}
 	if err := r.st.AddBlock(ctx, store.Rule{Value: rule.Value, Kind: rule.Kind}); err != nil {
-		return Rule{}, fmt.Errorf("aggregate: block: %w", err)
+		return Rule{}, fmt.Errorf("unable to block %q: %w", what, err)
 	}
 	return rule, nil
 }
@@ -36,10 +36,10 @@ func (r *Reader) Unblock(ctx context.Context, what string) (Rule, error) {
 	}
 	ok, err := r.st.RemoveBlock(ctx, rule.Value)
 	if err != nil {
-		return Rule{}, fmt.Errorf("aggregate: unblock: %w", err)
+		return Rule{}, fmt.Errorf("unable to unblock %q: %w", what, err)
 	}
 	if !ok {
-		return Rule{}, fmt.Errorf("aggregate: %q is not blocked (see `reader blocks`)", what)
+		return Rule{}, fmt.Errorf("%q is not blocked (see `reader blocks`)", what)
 	}
 	return rule, nil
 }
@@ -57,7 +57,7 @@ func (r *Reader) blockRule(ctx context.Context, what string) (Rule, error) {
 	if strings.Contains(d, ".") && !strings.ContainsAny(d, "/ @") {
 		return Rule{Kind: "domain", Value: d}, nil
 	}
-	return Rule{}, fmt.Errorf("aggregate: %q is not a nick you follow, a feed URL or a domain", what)
+	return Rule{}, fmt.Errorf("%q is not a nick you follow, a feed URL or a domain", what)
 }
 
 // Mute hides posts containing a word (or phrase), or tagged #tag.
@@ -67,7 +67,7 @@ func (r *Reader) Mute(ctx context.Context, what string) (Rule, error) {
 		return Rule{}, err
 	}
 	if err := r.st.AddMute(ctx, store.Rule{Value: rule.Value, Kind: rule.Kind}); err != nil {
-		return Rule{}, fmt.Errorf("aggregate: mute: %w", err)
+		return Rule{}, fmt.Errorf("unable to mute %q: %w", what, err)
 	}
 	return rule, nil
 }
@@ -80,10 +80,10 @@ func (r *Reader) Unmute(ctx context.Context, what string) (Rule, error) {
 	}
 	ok, err := r.st.RemoveMute(ctx, rule.Value)
 	if err != nil {
-		return Rule{}, fmt.Errorf("aggregate: unmute: %w", err)
+		return Rule{}, fmt.Errorf("unable to unmute %q: %w", what, err)
 	}
 	if !ok {
-		return Rule{}, fmt.Errorf("aggregate: %q is not muted (see `reader blocks`)", what)
+		return Rule{}, fmt.Errorf("%q is not muted (see `reader blocks`)", what)
 	}
 	return rule, nil
 }
@@ -94,7 +94,7 @@ func muteRule(what string) (Rule, error) {
 		return Rule{Kind: "tag", Value: "#" + t}, nil
 	}
 	if w == "" {
-		return Rule{}, errors.New("aggregate: give a word or #tag to mute")
+		return Rule{}, errors.New("give a word or #tag to mute")
 	}
 	return Rule{Kind: "word", Value: w}, nil
 }
@@ -103,11 +103,11 @@ func muteRule(what string) (Rule, error) {
 func (r *Reader) Rules(ctx context.Context) ([]Rule, error) {
 	blocks, err := r.st.Blocks(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to list blocks: %w", err)
 	}
 	mutes, err := r.st.Mutes(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to list mutes: %w", err)
 	}
 	out := []Rule{}
 	for _, b := range append(blocks, mutes...) {

@@ -23,14 +23,17 @@ const (
 func (r *Reader) Thread(ctx context.Context, key string) ([]Post, error) {
 	f, err := r.st.Filter(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
 	}
 	p, err := r.st.PostByKey(ctx, key, "")
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no stored post has the id or URL %q (see `reader timeline`)", key)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: thread: %w", err)
+		return nil, fmt.Errorf("unable to show the thread of %q: %w", key, err)
 	}
 	if blocked(f, p.FeedID) {
-		return nil, fmt.Errorf("aggregate: thread: that post's author is blocked")
+		return nil, fmt.Errorf("unable to show the thread of %q: that post's author is blocked", key)
 	}
 	root := r.findRoot(ctx, p, f)
 	out := []Post{}
@@ -82,7 +85,7 @@ func (r *Reader) parent(ctx context.Context, p store.Post, fetches *int) (store.
 	*fetches++
 	found := func() bool { _, err := r.lookupParent(ctx, p); return err == nil }
 	if err := r.fetchForeign(ctx, src, found); err != nil {
-		r.opts.Logger.Warn("aggregate: fetching a thread's parent", "feed", src, "err", err)
+		r.opts.Logger.Warn("unable to fetch a thread's parent", "feed", src, "err", err)
 		return store.Post{}, false
 	}
 	par, err := r.lookupParent(ctx, p)
@@ -143,7 +146,7 @@ func (r *Reader) walkDown(ctx context.Context, p store.Post, depth int, f store.
 	}
 	kids, err := r.st.Replies(ctx, p, f)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("aggregate: thread: %w", err)
+		return fmt.Errorf("unable to list the replies to post %q of %s: %w", p.ID, p.Feed, err)
 	}
 	for _, k := range kids {
 		if err := r.walkDown(ctx, k, depth+1, f, seen, out); err != nil {

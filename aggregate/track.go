@@ -16,7 +16,7 @@ import (
 func (r *Reader) PostsByRef(ctx context.Context, refs []store.PostRef) ([]Post, error) {
 	f, err := r.st.Filter(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
 	}
 	out := []Post{}
 	for _, ref := range refs {
@@ -25,7 +25,7 @@ func (r *Reader) PostsByRef(ctx context.Context, refs []store.PostRef) ([]Post, 
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("aggregate: %w", err)
+			return nil, fmt.Errorf("unable to read post %q of %s: %w", ref.ID, ref.Feed, err)
 		}
 		if slices.Contains(f.BlockedFeeds, p.FeedID) || !f.Keep(p) {
 			continue

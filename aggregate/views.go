@@ -11,7 +11,7 @@ import (
 
 // ErrNoMe is returned when a view needs to know who I am and `reader init`
 // was never run.
-var ErrNoMe = errors.New("aggregate: who are you? run `reader init --me YOUR_FEED_URL` first")
+var ErrNoMe = errors.New("who are you? run `reader init --me YOUR_FEED_URL` first")
 
 // TimelineOptions selects the river of news.
 type TimelineOptions struct {
@@ -24,7 +24,7 @@ type TimelineOptions struct {
 func (r *Reader) Timeline(ctx context.Context, o TimelineOptions) ([]Post, error) {
 	f, err := r.st.Filter(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
 	}
 	feedID, err := r.feedID(ctx, o.From)
 	if err != nil {
@@ -32,7 +32,7 @@ func (r *Reader) Timeline(ctx context.Context, o TimelineOptions) ([]Post, error
 	}
 	ps, err := r.st.Timeline(ctx, store.TimelineQuery{Limit: orDefault(o.Limit, 50), Since: o.Since, FeedID: feedID}, f)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to list the timeline: %w", err)
 	}
 	return toPosts(ps), nil
 }
@@ -50,7 +50,7 @@ func (r *Reader) feedID(ctx context.Context, key string) (int64, error) {
 	}
 	f, err := r.st.FeedByKey(ctx, key)
 	if err != nil {
-		return 0, fmt.Errorf("aggregate: no feed %q is stored (see `reader following`)", key)
+		return 0, fmt.Errorf("no feed %q is stored (see `reader following`)", key)
 	}
 	return f.ID, nil
 }
@@ -68,7 +68,7 @@ type SearchOptions struct {
 func (r *Reader) Search(ctx context.Context, o SearchOptions) ([]Post, error) {
 	f, err := r.st.Filter(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
 	}
 	feedID, err := r.feedID(ctx, o.From)
 	if err != nil {
@@ -77,7 +77,7 @@ func (r *Reader) Search(ctx context.Context, o SearchOptions) ([]Post, error) {
 	ps, err := r.st.Search(ctx, store.SearchQuery{Text: o.Query, Limit: orDefault(o.Limit, 20), Since: o.Since,
 		FeedID: feedID, Rank: o.Rank}, f)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to search for %q: %w", o.Query, err)
 	}
 	return toPosts(ps), nil
 }
@@ -86,18 +86,18 @@ func (r *Reader) Search(ctx context.Context, o SearchOptions) ([]Post, error) {
 func (r *Reader) Mentions(ctx context.Context, limit int, since time.Time) ([]Post, error) {
 	me, err := r.Me(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to read my feed URL: %w", err)
 	}
 	if me == "" {
 		return nil, ErrNoMe
 	}
 	f, err := r.st.Filter(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
 	}
 	ps, err := r.st.Mentions(ctx, store.MentionQuery{Me: me, Limit: orDefault(limit, 50), Since: since}, f)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %w", err)
+		return nil, fmt.Errorf("unable to list the mentions of %s: %w", me, err)
 	}
 	return toPosts(ps), nil
 }

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/rookery-social/rookery/aggregate"
@@ -80,18 +79,9 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	default:
-		fmt.Fprintf(a.Stderr, "reader: %s\n", sanitize.Terminal(cleanErr(err)))
+		fmt.Fprintf(a.Stderr, "reader: %s\n", sanitize.Terminal(err.Error()))
 		return 1
 	}
-}
-
-// cleanErr drops package prefixes that mean nothing to a user.
-func cleanErr(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"aggregate: ", "store: ", "fetch: ", "feedparse: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return msg
 }
 
 type usageError struct{ msg string }

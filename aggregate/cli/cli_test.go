@@ -283,3 +283,24 @@ func TestCLIStripsTerminalEscapesFromRemoteContent(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsReadAsTheyAre: a failing command prints one line, "reader: "
+// and the message as the core wrote it, with no package prefix inside.
+func TestErrorsReadAsTheyAre(t *testing.T) {
+	e := newEnv(t)
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"unfollow a stranger": {[]string{"unfollow", "nobody"}, "reader: you follow no feed \"nobody\" (see `reader following`)\n"},
+		"thread of nothing":   {[]string{"thread", "tag:nope"}, "reader: no stored post has the id or URL \"tag:nope\" (see `reader timeline`)\n"},
+		"mentions of no one":  {[]string{"mentions"}, "reader: who are you? run `reader init --me YOUR_FEED_URL` first\n"},
+		"unblock a stranger":  {[]string{"unblock", "example.org"}, "reader: \"example.org\" is not blocked (see `reader blocks`)\n"},
+	}
+	for name, c := range cases {
+		if _, errs, code := e.run(c.args...); code != 1 || errs != c.want {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", name, code, errs, c.want)
+		}
+	}
+}
+

@@ -311,7 +311,7 @@ func runImport(ctx context.Context, a *App, c *Call) error {
 	}
 	f, err := os.Open(c.Args[0])
 	if err != nil {
-		return fmt.Errorf("import: %w", err)
+		return fmt.Errorf("unable to import OPML: %w", err)
 	}
 	defer f.Close()
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {

@@ -127,7 +127,7 @@ func (a *App) printFetch(res []aggregate.FetchResult) {
 			blocked++
 		case r.Err != nil:
 			failed++
-			fmt.Fprintf(a.Stderr, "%s: %s\n", safe(r.Feed), safe(cleanErr(r.Err)))
+			fmt.Fprintf(a.Stderr, "%s: %s\n", safe(r.Feed), safe(r.Err.Error()))
 		}
 	}
 	fmt.Fprintf(a.Stdout, "fetched %d feeds: %d new or updated posts, %d failed", len(res)-blocked, newPosts, failed)
@@ -150,7 +150,7 @@ func fetchJSON(res []aggregate.FetchResult) []fetchResult {
 	for _, r := range res {
 		fr := fetchResult{Feed: r.Feed, New: r.New, NotModified: r.NotModified}
 		if r.Err != nil {
-			fr.Error = cleanErr(r.Err)
+			fr.Error = r.Err.Error()
 		}
 		out = append(out, fr)
 	}

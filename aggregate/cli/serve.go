@@ -41,7 +41,7 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 	defer r.Close()
 	ln, err := net.Listen("tcp", c.str("addr"))
 	if err != nil {
-		return fmt.Errorf("serve: %w (is another reader serve running? choose another --addr)", err)
+		return fmt.Errorf("unable to listen on %s: %w (is another reader serve running? choose another --addr)", c.str("addr"), err)
 	}
 	tr, err := track.Open(ctx, r.DB())
 	if err != nil {

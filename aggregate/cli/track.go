@@ -70,7 +70,7 @@ func runTrack(ctx context.Context, a *App, c *Call) error {
 			return errors.Join(errs...)
 		}
 		for _, err := range errs {
-			fmt.Fprintf(a.Stderr, "reader: %s\n", cleanErr(err))
+			fmt.Fprintf(a.Stderr, "reader: %s\n", safe(err.Error()))
 		}
 		nudgeDaemon(ctx, r)
 		return nil
@@ -116,7 +116,7 @@ func runUntrack(ctx context.Context, a *App, c *Call) error {
 			return err
 		}
 		if len(gone) == 0 {
-			return fmt.Errorf("reader: you do not track %q (see `reader tracking`)", query)
+			return fmt.Errorf("you do not track %q (see `reader tracking`)", query)
 		}
 		for _, tp := range gone {
 			fmt.Fprintf(a.Stdout, "untracked %s at %s\n", safe(tp.Query), safe(tp.Hub))
@@ -161,7 +161,7 @@ func runTracked(ctx context.Context, a *App, c *Call) error {
 	return a.withTracker(ctx, c, func(r *aggregate.Reader, tr *track.Tracker) error {
 		if query != "" {
 			if found, err := tr.Find(ctx, query); err != nil || len(found) == 0 {
-				return errors.Join(err, fmt.Errorf("reader: you do not track %q (see `reader tracking`)", query))
+				return errors.Join(err, fmt.Errorf("you do not track %q (see `reader tracking`)", query))
 			}
 		}
 		// Read more than n: blocked and muted posts are left out after.

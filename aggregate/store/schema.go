@@ -112,9 +112,8 @@ CREATE TABLE meta (
 `,
 	// 2: FeedByURL falls back to a feed's self link on every ingest.
 	// FTS5 merges index segments when 8 of a level exist rather than 4:
-	// at 100,000 posts that takes a sixth off the CPU time of storing a
-	// document, for a few more segments read by a search (p50 0.4 ms at
-	// 1,000,000 posts, as before; BenchmarkListings).
+	// storing a document costs less, a search reads a few more segments
+	// (figures in bench/profiles.md).
 	`CREATE INDEX feeds_self ON feeds(self);
 INSERT INTO posts_fts(posts_fts, rank) VALUES('automerge', 8);`,
 	// 3: Mentions finds replies to my feed by their source without a scan.
