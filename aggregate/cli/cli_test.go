@@ -303,4 +303,3 @@ func TestErrorsReadAsTheyAre(t *testing.T) {
 		}
 	}
 }
-

@@ -56,6 +56,16 @@ func TestCLIConfigFile(t *testing.T) {
 	if _, errs, code := run("following"); code == 0 || !strings.Contains(errs, "line 2") {
 		t.Errorf("syntax error: exit %d, %s", code, errs)
 	}
+	// A poll schedule that is no schedule is refused before serve starts,
+	// naming the setting.
+	write("db = \"" + db + "\"\n[serve]\npoll = \"every minute\"\n")
+	if _, errs, code := run("serve", "--addr", "127.0.0.1:0"); code == 0 || !strings.Contains(errs, cfg+": [serve] poll = every minute: poll schedule") {
+		t.Errorf("bad [serve] poll: exit %d, %s", code, errs)
+	}
+	write("db = \"" + db + "\"\n")
+	if _, errs, code := run("serve", "--addr", "127.0.0.1:0", "--poll", "0 0 0 0 0 0"); code == 0 || !strings.Contains(errs, "-poll") || !strings.Contains(errs, "poll schedule") {
+		t.Errorf("bad --poll: exit %d, %s", code, errs)
+	}
 }
 
 // runWithEnv runs reader with extra environment variables.

@@ -24,7 +24,7 @@ func serveCommand() Command {
 			fs.String("addr", daemon.DefaultAddr, "listen address")
 			fs.String("url", "", "public base URL of this daemon (default http://ADDR); callbacks and the Webmention endpoint are built from it")
 			fs.Bool("allow-private", false, "let stranger-given URLs (Webmention sources, hubs) reach loopback and private addresses: local use and tests only")
-			fs.Duration("poll", daemon.DefaultPollEvery, "how often to look for feeds due a poll")
+			fs.Var(&pollFlag{daemon.DefaultPoll}, "poll", `when to look for feeds due a poll: a duration (15m) or a cron expression ("*/15 * * * *", "@hourly", "@every 15m")`)
 			fs.Duration("sync", daemon.DefaultSyncEvery, "how often to reconcile WebSub subscriptions with followed feeds")
 		},
 	}
@@ -51,7 +51,7 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 	logger := slog.New(slog.NewTextHandler(a.Stderr, nil))
 	d, err := daemon.New(r.DB(), r, daemon.Config{
 		Addr: ln.Addr().String(), BaseURL: c.str("url"), AllowPrivate: c.on("allow-private"),
-		PollEvery: c.dur("poll"), SyncEvery: c.dur("sync"),
+		Poll: c.str("poll"), SyncEvery: c.dur("sync"),
 		Logger: logger, Tracks: track.NewService(tr, r, logger),
 	})
 	if err != nil {
@@ -72,6 +72,26 @@ func baseURL(c *Call, local string) string {
 		return strings.TrimRight(u, "/")
 	}
 	return local
+}
+
+// pollFlag is --poll (and poll in the config's [serve] table): a poll
+// schedule, checked as it is set so that a bad one is refused with the
+// name of the setting.
+type pollFlag struct{ spec string }
+
+func (p *pollFlag) String() string {
+	if p == nil {
+		return ""
+	}
+	return p.spec
+}
+
+func (p *pollFlag) Set(s string) error {
+	if _, err := daemon.ParseSchedule(s); err != nil {
+		return err
+	}
+	p.spec = s
+	return nil
 }
 
 func (c *Call) dur(name string) time.Duration {

@@ -43,8 +43,9 @@ type Store interface {
 
 // Defaults and the push safety net.
 const (
-	DefaultAddr      = "127.0.0.1:7070"
-	DefaultPollEvery = 15 * time.Minute
+	DefaultAddr = "127.0.0.1:7070"
+	// DefaultPoll is the default Config.Poll: every 15 minutes.
+	DefaultPoll      = "@every 15m"
 	DefaultSyncEvery = 10 * time.Second
 	// PushPollEvery is how rarely Store.PollDue should poll a feed whose
 	// mode is store.ModePush: a safety net for lost deliveries.
@@ -65,10 +66,11 @@ type Config struct {
 	// private addresses (local use and tests only: strangers choose
 	// these URLs).
 	AllowPrivate bool
-	// PollEvery is how often Store.PollDue is called; default 15 minutes.
-	// Store.PollDue decides which feeds are due (push feeds only every
-	// PushPollEvery).
-	PollEvery time.Duration
+	// Poll is when Store.PollDue is called (besides once at start), as
+	// ParseSchedule reads it: a cron expression or a duration; default
+	// DefaultPoll. Store.PollDue decides which feeds are due (push feeds
+	// only every PushPollEvery).
+	Poll string
 	// SyncEvery is how often subscriptions are synced with the followed
 	// feeds; default 10 seconds (cheap when nothing changed).
 	SyncEvery time.Duration
@@ -88,6 +90,7 @@ type Config struct {
 // Daemon is a configured `reader serve`.
 type Daemon struct {
 	cfg     Config
+	pollAt  cron.Schedule
 	store   Store
 	db      *sql.DB
 	sub     *subscriber.Subscriber
@@ -104,8 +107,12 @@ func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	poll, err := ParseSchedule(cfg.Poll)
+	if err != nil {
+		return nil, err
+	}
 	client := safehttp.NewClient(safehttp.Options{AllowPrivate: cfg.AllowPrivate, UserAgent: UserAgent})
-	d := &Daemon{cfg: cfg, store: store, db: db, log: cfg.Logger, syncNow: make(chan struct{}, 1),
+	d := &Daemon{cfg: cfg, pollAt: poll, store: store, db: db, log: cfg.Logger, syncNow: make(chan struct{}, 1),
 		limiter: ratelimit.New(cfg.WebmentionRate, cfg.WebmentionBurst)}
 	d.sub, err = subscriber.New(db, store, subscriber.Config{BaseURL: cfg.BaseURL, Client: client,
 		Lease: cfg.Lease, Logger: cfg.Logger, Tracks: cfg.Tracks})
@@ -130,8 +137,8 @@ func withDefaults(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("daemon: --url %q must be an absolute http(s) URL such as https://reader.example.org: %w", cfg.BaseURL, err)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.PollEvery <= 0 {
-		cfg.PollEvery = DefaultPollEvery
+	if cfg.Poll == "" {
+		cfg.Poll = DefaultPoll
 	}
 	if cfg.SyncEvery <= 0 {
 		cfg.SyncEvery = DefaultSyncEvery
@@ -210,12 +217,29 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// schedule polls due feeds every PollEvery (and once at start) and asks
-// for a subscription sync every SyncEvery.
+// ParseSchedule reads a poll schedule: a standard cron expression of five
+// fields ("*/15 * * * *"), a descriptor ("@hourly", "@every 15m"), or a
+// bare duration ("15m"), which means "@every 15m".
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	if d, err := time.ParseDuration(spec); err == nil {
+		if d <= 0 {
+			return nil, fmt.Errorf("poll schedule %q: a duration must be positive", spec)
+		}
+		spec = "@every " + spec
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("poll schedule %q is neither a duration (15m) nor a cron expression (\"*/15 * * * *\", \"@hourly\", \"@every 15m\"): %w", spec, err)
+	}
+	return sched, nil
+}
+
+// schedule polls due feeds on the poll schedule (and once at start) and
+// asks for a subscription sync every SyncEvery.
 func (d *Daemon) schedule(ctx context.Context) *cron.Cron {
 	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	poll := cron.FuncJob(func() { d.poll(ctx) })
-	c.Schedule(cron.Every(d.cfg.PollEvery), poll)
+	c.Schedule(d.pollAt, poll)
 	c.Schedule(cron.Every(d.cfg.SyncEvery), cron.FuncJob(d.TriggerSync))
 	return c
 }

@@ -55,7 +55,10 @@ type running struct {
 
 // start runs a daemon on a loopback port with long schedules, so that
 // only the /-/sync trigger can make it subscribe.
-func start(t *testing.T, base string) *running {
+func start(t *testing.T, base string) *running { return startPolling(t, base, "@every 1h") }
+
+// startPolling is start with the poll schedule poll.
+func startPolling(t *testing.T, base, poll string) *running {
 	t.Helper()
 	db, err := sqlitedb.Open(filepath.Join(t.TempDir(), "reader.db"))
 	if err != nil {
@@ -71,7 +74,7 @@ func start(t *testing.T, base string) *running {
 	}
 	store := daemontest.New("https://me.example/feed.atom")
 	d, err := daemon.New(db, store, daemon.Config{Addr: ln.Addr().String(), BaseURL: base, AllowPrivate: true,
-		PollEvery: time.Hour, SyncEvery: time.Hour})
+		Poll: poll, SyncEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,5 +220,35 @@ func TestWebmentionsAreRateLimitedPerAddress(t *testing.T) {
 	}
 	if codes[http.StatusTooManyRequests] == 0 || codes[http.StatusTooManyRequests] > 5 {
 		t.Errorf("answers to 25 quick Webmentions: %v; want the burst served and the rest 429", codes)
+	}
+}
+
+func TestPollFollowsItsSchedule(t *testing.T) {
+	r := startPolling(t, "", "@every 1s")
+	daemontest.Eventually(t, "a poll at start and two on the schedule", func() bool { return r.store.Polls() >= 3 })
+}
+
+func TestParseSchedule(t *testing.T) {
+	at := time.Date(2031, 1, 1, 0, 7, 0, 0, time.UTC)
+	for spec, want := range map[string]time.Time{
+		"15m":          at.Add(15 * time.Minute), // the --poll duration of old
+		"@every 15m":   at.Add(15 * time.Minute),
+		"*/15 * * * *": time.Date(2031, 1, 1, 0, 15, 0, 0, time.UTC),
+		"@hourly":      time.Date(2031, 1, 1, 1, 0, 0, 0, time.UTC),
+		"30 6 * * 1-5": time.Date(2031, 1, 1, 6, 30, 0, 0, time.UTC), // a Wednesday
+	} {
+		s, err := daemon.ParseSchedule(spec)
+		if err != nil {
+			t.Errorf("%q: %v", spec, err)
+			continue
+		}
+		if got := s.Next(at); !got.Equal(want) {
+			t.Errorf("%q: next after %s is %s, want %s", spec, at, got, want)
+		}
+	}
+	for _, bad := range []string{"every minute", "0s", "-5m", "* * * *", "61 * * * *"} {
+		if _, err := daemon.ParseSchedule(bad); err == nil || !strings.Contains(err.Error(), "poll schedule") {
+			t.Errorf("%q: err = %v, want one about the poll schedule", bad, err)
+		}
 	}
 }

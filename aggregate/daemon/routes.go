@@ -6,25 +6,34 @@ import (
 	"net/http"
 	"net/netip"
 
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
 // Handler returns the daemon's routes:
 //
-//	GET  /             a small page advertising the Webmention endpoint
-//	     /webmention   the Webmention receiver
-//	     /websub/{id}  WebSub callbacks
-//	GET  /healthz      200 "ok" when the database answers
-//	POST /-/sync       (loopback clients only) sync subscriptions now, so
-//	                   that a `reader follow` subscribes at once
+//	GET  /                 a small page advertising the Webmention endpoint
+//	                       (the place of the reader's coming web view)
+//	POST /webmention       the Webmention receiver, rate-limited per address
+//	GET  /webmention       a page saying what the endpoint is
+//	GET  /websub/{id}      WebSub verifications of intent
+//	POST /websub/{id}      WebSub content deliveries
+//	GET  /healthz          200 "ok" when the database answers
+//	POST /-/sync           (loopback clients only) sync subscriptions now,
+//	                       so that a `reader follow` subscribes at once
+//
+// HEAD is answered wherever GET is.
 func (d *Daemon) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", d.home)
-	mux.Handle("/webmention", d.limited(d.wm.Handler()))
-	mux.Handle("/websub/", d.sub.Handler())
-	mux.HandleFunc("GET /healthz", d.healthz)
-	mux.HandleFunc("POST /-/sync", d.syncHandler)
-	return mux
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer, middleware.GetHead)
+	r.Get("/", d.home)
+	r.Get("/healthz", d.healthz)
+	r.Post("/-/sync", d.syncHandler)
+	d.sub.Routes(r)
+	r.With(d.limited).Group(d.wm.Routes)
+	return r
 }
 
 var homePage = template.Must(template.New("home").Parse(`<!doctype html>

@@ -6,18 +6,25 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
-// Handler serves the callbacks, GET and POST /websub/{id}: the hubs'
-// verification of intent and their content deliveries.
+// Handler serves the callbacks alone (see Routes).
 func (s *Subscriber) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /websub/{id}", s.verify)
-	mux.HandleFunc("POST /websub/{id}", s.deliver)
-	return mux
+	r := chi.NewRouter()
+	s.Routes(r)
+	return r
+}
+
+// Routes adds the callbacks to r: GET and POST /websub/{id}, the hubs'
+// verification of intent and their content deliveries.
+func (s *Subscriber) Routes(r chi.Router) {
+	r.Get("/websub/{id}", s.verify)
+	r.Post("/websub/{id}", s.deliver)
 }
 
 // verify answers a hub's verification of intent (W3C WebSub §5.3): the

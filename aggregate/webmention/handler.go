@@ -7,16 +7,23 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
-// Handler serves POST /webmention (receive) and GET /webmention (a short
-// page saying what the endpoint is).
+// Handler serves the endpoint alone (see Routes).
 func (r *Receiver) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /webmention", r.receive)
-	mux.HandleFunc("GET /webmention", page)
-	return mux
+	m := chi.NewRouter()
+	r.Routes(m)
+	return m
+}
+
+// Routes adds the endpoint to m: POST /webmention (receive) and
+// GET /webmention (a short page saying what the endpoint is).
+func (r *Receiver) Routes(m chi.Router) {
+	m.Post("/webmention", r.receive)
+	m.Get("/webmention", page)
 }
 
 // receive validates a Webmention request synchronously and queues it
