@@ -203,7 +203,7 @@ func marshalXML(v any, size int) ([]byte, error) {
 	enc := xml.NewEncoder(&b)
 	enc.Indent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("publish: encoding feed: %w", err)
+		return nil, fmt.Errorf("encoding feed: %w", err)
 	}
 	b.WriteByte('\n')
 	return b.Bytes(), nil

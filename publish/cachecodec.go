@@ -44,7 +44,7 @@ func checkCRC(data string) (string, bool) {
 	return body, true
 }
 
-var errBadCache = errors.New("publish: corrupt entry cache")
+var errBadCache = errors.New("corrupt entry cache")
 
 // MarshalBinary implements encoding.BinaryMarshaler.
 func (c *EntryCache) MarshalBinary() ([]byte, error) {

@@ -47,10 +47,10 @@ func LoadConfig(dir string) (*Config, error) {
 	path := filepath.Join(dir, ConfigFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("publish: %s not found: run `feedpub init %s --title ... --author ... --url ...` first", path, dir)
+		return nil, fmt.Errorf("%s not found: run `feedpub init %s --title ... --author ... --url ...` first", path, dir)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
+		return nil, fmt.Errorf("reading the configuration: %w", err)
 	}
 	return ParseConfig(path, data)
 }
@@ -62,14 +62,14 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if err := decodeStrict(data, &c); err != nil {
 		switch pr := explainTOML(err); {
 		case pr.unknown != "":
-			return nil, fmt.Errorf("publish: %s: line %d: unknown key %q (known: title, author, url, description, hubs, webmention, feed_size, archive_size, [following])", path, pr.line, pr.unknown)
+			return nil, fmt.Errorf("%s: line %d: unknown key %q (known: title, author, url, description, hubs, webmention, feed_size, archive_size, [following])", path, pr.line, pr.unknown)
 		case pr.line > 0:
-			return nil, fmt.Errorf("publish: %s: line %d: %s", path, pr.line, pr.msg)
+			return nil, fmt.Errorf("%s: line %d: %s", path, pr.line, pr.msg)
 		}
-		return nil, fmt.Errorf("publish: %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("publish: %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &c, nil
 }
@@ -165,17 +165,17 @@ type InitOptions struct {
 func Init(dir string, o InitOptions) (*Config, error) {
 	c := &Config{Title: o.Title, Author: o.Author, URL: o.URL, Hubs: o.Hubs}
 	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("publish: init: %w", err)
+		return nil, fmt.Errorf("init %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, ConfigFile)
 	if _, err := os.Stat(path); err == nil {
-		return nil, fmt.Errorf("publish: init: %s already exists; edit it instead", path)
+		return nil, fmt.Errorf("init %s: %s already exists; edit it instead", dir, path)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, PostsDir), 0o755); err != nil {
-		return nil, fmt.Errorf("publish: init: %w", err)
+		return nil, fmt.Errorf("init: %w", err)
 	}
 	if err := os.WriteFile(path, c.encode(), 0o644); err != nil {
-		return nil, fmt.Errorf("publish: init: %w", err)
+		return nil, fmt.Errorf("init: %w", err)
 	}
 	return c, nil
 }

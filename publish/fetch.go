@@ -49,7 +49,7 @@ type response struct {
 func get(ctx context.Context, client *http.Client, url, accept string) (*response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("publish: %q: %w", url, err)
+		return nil, fmt.Errorf("fetching %q: %w", url, err)
 	}
 	req.Header.Set("User-Agent", UserAgent)
 	if accept != "" {
@@ -57,15 +57,15 @@ func get(ctx context.Context, client *http.Client, url, accept string) (*respons
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("publish: fetching %s: %w", url, err)
+		return nil, fmt.Errorf("fetching %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxFetchBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("publish: reading %s: %w", url, err)
+		return nil, fmt.Errorf("reading %s: %w", url, err)
 	}
 	if len(body) > MaxFetchBytes {
-		return nil, fmt.Errorf("publish: %s is larger than %d bytes", url, MaxFetchBytes)
+		return nil, fmt.Errorf("%s is larger than %d bytes", url, MaxFetchBytes)
 	}
 	return &response{URL: resp.Request.URL.String(), Status: resp.StatusCode, Header: resp.Header,
 		ContentType: resp.Header.Get("Content-Type"), Body: body}, nil
@@ -78,7 +78,7 @@ func getOK(ctx context.Context, client *http.Client, url, accept string) (*respo
 		return nil, err
 	}
 	if r.Status < 200 || r.Status > 299 {
-		return nil, fmt.Errorf("publish: fetching %s: HTTP %d", url, r.Status)
+		return nil, fmt.Errorf("fetching %s: HTTP %d", url, r.Status)
 	}
 	return r, nil
 }

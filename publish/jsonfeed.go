@@ -58,7 +58,7 @@ func (s *Site) JSONDocument(p Page) ([]byte, error) {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(f); err != nil {
-		return nil, fmt.Errorf("publish: encoding feed.json: %w", err)
+		return nil, fmt.Errorf("encoding feed.json: %w", err)
 	}
 	return b.Bytes(), nil
 }

@@ -60,7 +60,7 @@ func (r *renderer) render(p *Post, permalink string) (html, title string, mentio
 	}
 	var buf bytes.Buffer
 	if err := r.md.Renderer().Render(&buf, p.Body, doc); err != nil {
-		return "", "", nil, fmt.Errorf("publish: %s: %w", p.Path, err)
+		return "", "", nil, fmt.Errorf("rendering %s: %w", p.Path, err)
 	}
 	return buf.String(), snippet(doc, p.Body, 80), st.mentions, nil
 }
@@ -149,7 +149,7 @@ func (r *renderer) resolveNick(st *renderState, nick string, off int, src []byte
 	}
 	if !ok {
 		line := st.post.BodyLine + bytes.Count(src[:off], []byte("\n"))
-		return "", fmt.Errorf("publish: %s:%d: unknown nick @%s: add it to the [following] table of feedpub.toml, e.g.\n  [following]\n  %s = \"https://their.site/feed.atom\"", st.post.Path, line, nick, nick)
+		return "", fmt.Errorf("%s:%d: unknown nick @%s: add it to the [following] table of feedpub.toml, e.g.\n  [following]\n  %s = \"https://their.site/feed.atom\"", st.post.Path, line, nick, nick)
 	}
 	for _, m := range st.mentions {
 		if m.Nick == nick {

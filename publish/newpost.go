@@ -35,7 +35,7 @@ func CreatePost(ctx context.Context, dir string, o PostOptions) (string, error) 
 	}
 	text := strings.TrimSpace(o.Text)
 	if text == "" {
-		return "", errors.New("publish: the post has no text: pass it as an argument, on stdin, or write it in $EDITOR")
+		return "", errors.New("the post has no text: pass it as an argument, on stdin, or write it in $EDITOR")
 	}
 	now := o.Now
 	if now.IsZero() {
@@ -68,7 +68,7 @@ func (c *Config) resolveMentions(text string) (map[string]string, error) {
 	for _, nick := range nicks {
 		feed, ok := c.Following[nick]
 		if !ok {
-			return nil, fmt.Errorf("publish: unknown nick @%s: add it to the [following] table of %s, e.g.\n  [following]\n  %s = \"https://their.site/feed.atom\"", nick, ConfigFile, nick)
+			return nil, fmt.Errorf("unknown nick @%s: add it to the [following] table of %s, e.g.\n  [following]\n  %s = \"https://their.site/feed.atom\"", nick, ConfigFile, nick)
 		}
 		out[nick] = feed
 	}
@@ -84,7 +84,7 @@ func ReadText(args []string, stdin *os.File) (string, error) {
 	if fi, err := stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice == 0 {
 		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
 		if err != nil {
-			return "", fmt.Errorf("publish: reading stdin: %w", err)
+			return "", fmt.Errorf("reading stdin: %w", err)
 		}
 		return string(b), nil
 	}
@@ -94,11 +94,11 @@ func ReadText(args []string, stdin *os.File) (string, error) {
 func editText() (string, error) {
 	editor := os.Getenv("EDITOR")
 	if editor == "" {
-		return "", errors.New("publish: no text: pass it as an argument or on stdin, or set $EDITOR")
+		return "", errors.New("no text: pass it as an argument or on stdin, or set $EDITOR")
 	}
 	f, err := os.CreateTemp("", "feedpub-*.md")
 	if err != nil {
-		return "", fmt.Errorf("publish: %w", err)
+		return "", fmt.Errorf("creating a file for $EDITOR: %w", err)
 	}
 	f.Close()
 	defer os.Remove(f.Name())
@@ -106,7 +106,7 @@ func editText() (string, error) {
 	cmd := exec.Command(fields[0], append(fields[1:], f.Name())...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("publish: running $EDITOR: %w", err)
+		return "", fmt.Errorf("running $EDITOR: %w", err)
 	}
 	b, err := os.ReadFile(filepath.Clean(f.Name()))
 	return string(bytes.TrimSpace(b)), err

@@ -52,7 +52,7 @@ func PingHubs(ctx context.Context, client *http.Client, c *Config, log io.Writer
 	var errs []error
 	for _, hub := range c.Hubs {
 		if err := postForm(ctx, client, hub, form); err != nil {
-			errs = append(errs, fmt.Errorf("publish: hub %s refused the ping: %w", hub, err))
+			errs = append(errs, fmt.Errorf("hub %s refused the ping: %w", hub, err))
 			continue
 		}
 		fmt.Fprintf(log, "pinged %s\n", hub)

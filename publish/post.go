@@ -75,11 +75,11 @@ func ParsePost(path string, data []byte) (*Post, error) {
 		// The front matter starts on the file's second line.
 		switch pr := explainTOML(err); {
 		case pr.unknown != "":
-			return nil, fmt.Errorf("publish: %s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted)", path, pr.line+1, pr.unknown)
+			return nil, fmt.Errorf("%s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted)", path, pr.line+1, pr.unknown)
 		case pr.line > 0:
-			return nil, fmt.Errorf("publish: %s:%d: malformed front matter: %s", path, pr.line+1, pr.msg)
+			return nil, fmt.Errorf("%s:%d: malformed front matter: %s", path, pr.line+1, pr.msg)
 		}
-		return nil, fmt.Errorf("publish: %s: malformed front matter: %w", path, err)
+		return nil, fmt.Errorf("%s: malformed front matter: %w", path, err)
 	}
 	p := &Post{Path: path, Key: m.Key, Published: m.Published.UTC(), Updated: m.Updated.UTC(),
 		Tags: normalizeTags(m.Tags), ReplyTo: m.ReplyTo, Mentions: m.Mentions, Draft: m.Draft,
@@ -90,26 +90,26 @@ func ParsePost(path string, data []byte) (*Post, error) {
 func (p *Post) check(fm []byte) error {
 	switch {
 	case p.Key == "":
-		return fmt.Errorf("publish: %s:1: front matter has no key; add key = \"...\" (lowercase letters and digits), or create posts with `feedpub post`", p.Path)
+		return fmt.Errorf("%s:1: front matter has no key; add key = \"...\" (lowercase letters and digits), or create posts with `feedpub post`", p.Path)
 	case !keyPattern.MatchString(p.Key):
-		return fmt.Errorf("publish: %s:%d: key %q must be lowercase letters, digits, - or _", p.Path, keyLine(fm, "key")+1, p.Key)
+		return fmt.Errorf("%s:%d: key %q must be lowercase letters, digits, - or _", p.Path, keyLine(fm, "key")+1, p.Key)
 	case p.Published.IsZero():
-		return fmt.Errorf("publish: %s:1: front matter has no published date; add published = 2026-01-02T15:04:05Z", p.Path)
+		return fmt.Errorf("%s:1: front matter has no published date; add published = 2026-01-02T15:04:05Z", p.Path)
 	case len(bytes.TrimSpace(p.Body)) == 0 && p.Deleted.IsZero():
-		return fmt.Errorf("publish: %s:%d: post has no text; write something after the closing +++ or delete the file", p.Path, p.BodyLine)
+		return fmt.Errorf("%s:%d: post has no text; write something after the closing +++ or delete the file", p.Path, p.BodyLine)
 	}
 	if p.Updated.IsZero() || p.Updated.Before(p.Published) {
 		p.Updated = p.Published
 	}
 	if !p.Deleted.IsZero() {
 		if p.Deleted.Before(p.Published) {
-			return fmt.Errorf("publish: %s:%d: deleted is before published", p.Path, keyLine(fm, "deleted")+1)
+			return fmt.Errorf("%s:%d: deleted is before published", p.Path, keyLine(fm, "deleted")+1)
 		}
 		p.Updated = p.Deleted
 	}
 	if r := p.ReplyTo; r != nil {
 		if r.Ref == "" || r.Href == "" {
-			return fmt.Errorf("publish: %s:%d: reply_to needs ref (the parent's atom:id) and href (its permalink)", p.Path, keyLine(fm, "reply_to")+1)
+			return fmt.Errorf("%s:%d: reply_to needs ref (the parent's atom:id) and href (its permalink)", p.Path, keyLine(fm, "reply_to")+1)
 		}
 	}
 	return nil
@@ -121,7 +121,7 @@ func splitFrontMatter(path string, data []byte) (fm, body []byte, bodyLine int, 
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	first, rest, _ := bytes.Cut(data, []byte("\n"))
 	if string(bytes.TrimSpace(first)) != frontMatterFence {
-		return nil, nil, 0, fmt.Errorf("publish: %s:1: malformed front matter: the file must start with a %s line, then TOML keys, then %s", path, frontMatterFence, frontMatterFence)
+		return nil, nil, 0, fmt.Errorf("%s:1: malformed front matter: the file must start with a %s line, then TOML keys, then %s", path, frontMatterFence, frontMatterFence)
 	}
 	line := 2
 	for off := 0; off <= len(rest); line++ {
@@ -141,7 +141,7 @@ func splitFrontMatter(path string, data []byte) (fm, body []byte, bodyLine int, 
 		}
 		off += end + 1
 	}
-	return nil, nil, 0, fmt.Errorf("publish: %s:1: malformed front matter: no closing %s line", path, frontMatterFence)
+	return nil, nil, 0, fmt.Errorf("%s:1: malformed front matter: no closing %s line", path, frontMatterFence)
 }
 
 // decodeStrict decodes TOML data into v, refusing keys v has no field for
@@ -246,15 +246,18 @@ func (p *Post) Encode() []byte {
 func (p *Post) WriteNew(dir string) (string, error) {
 	path := filepath.Join(dir, PostsDir, PostFileName(p.Published, p.Key))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", fmt.Errorf("publish: %w", err)
+		return "", fmt.Errorf("writing a new post: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return "", fmt.Errorf("publish: %w", err)
+		return "", fmt.Errorf("writing a new post: %w", err)
 	}
-	if _, err := f.Write(p.Encode()); err != nil {
-		f.Close()
-		return "", fmt.Errorf("publish: %w", err)
+	_, err = f.Write(p.Encode())
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return path, f.Close()
+	if err != nil {
+		return "", fmt.Errorf("writing the new post %s: %w", path, err)
+	}
+	return path, nil
 }

@@ -26,18 +26,18 @@ const acceptFeed = "application/atom+xml, application/rss+xml, application/feed+
 func ResolveReply(ctx context.Context, client *http.Client, target string) (*ReplyTo, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("publish: --reply-to %q is not an http(s) URL", target)
+		return nil, fmt.Errorf("--reply-to %q is not an http(s) URL", target)
 	}
 	r, err := getOK(ctx, client, target, acceptAny)
 	if err != nil {
-		return nil, fmt.Errorf("publish: cannot fetch the reply target: %w", err)
+		return nil, fmt.Errorf("cannot fetch the reply target: %w", err)
 	}
 	if !isHTML(r) {
 		return replyFromFeed(r, target)
 	}
 	doc, err := html.Parse(bytes.NewReader(r.Body))
 	if err != nil {
-		return nil, fmt.Errorf("publish: reply target %s: %w", target, err)
+		return nil, fmt.Errorf("reply target %s: %w", target, err)
 	}
 	feeds := alternateFeeds(doc, r.URL)
 	for _, f := range feeds {
@@ -60,7 +60,7 @@ func isHTML(r *response) bool {
 func replyFromFeed(r *response, target string) (*ReplyTo, error) {
 	f, err := gofeed.NewParser().Parse(bytes.NewReader(r.Body))
 	if err != nil {
-		return nil, fmt.Errorf("publish: reply target %s is neither an HTML page nor a feed: %w", target, err)
+		return nil, fmt.Errorf("reply target %s is neither an HTML page nor a feed: %w", target, err)
 	}
 	u, _ := url.Parse(target)
 	want := u.Fragment
@@ -72,7 +72,7 @@ func replyFromFeed(r *response, target string) (*ReplyTo, error) {
 			return replyTo(it, feedSource(f, r.URL)), nil
 		}
 	}
-	return nil, fmt.Errorf("publish: reply target %s is a feed with no entry %q; give the post's permalink, or the feed URL with #ENTRY_ID", target, want)
+	return nil, fmt.Errorf("reply target %s is a feed with no entry %q; give the post's permalink, or the feed URL with #ENTRY_ID", target, want)
 }
 
 // replyFromPageFeed looks for the entry whose link is the page in one of
@@ -145,7 +145,7 @@ func alternateFeeds(doc *html.Node, pageURL string) []string {
 func replyFromHEntry(doc *html.Node, pageURL string, feeds []string) (*ReplyTo, error) {
 	entry := find(doc, func(n *html.Node) bool { return hasToken(attr(n, "class"), "h-entry") })
 	if entry == nil {
-		return nil, fmt.Errorf("publish: reply target %s has no entry: no feed lists it and the page has no h-entry", pageURL)
+		return nil, fmt.Errorf("reply target %s has no entry: no feed lists it and the page has no h-entry", pageURL)
 	}
 	base, _ := url.Parse(pageURL)
 	href := pageURL

@@ -158,7 +158,7 @@ func statPosts(posts *dirstat.Dir, paths []string) []fileStat {
 func postFiles(dir string) ([]string, error) {
 	names, err := dirstat.Names(filepath.Join(dir, PostsDir), true)
 	if err != nil {
-		return nil, fmt.Errorf("publish: reading posts: %w", err)
+		return nil, fmt.Errorf("reading the posts directory %s: %w", dir, err)
 	}
 	out := make([]string, 0, len(names))
 	for _, n := range names {
@@ -246,7 +246,7 @@ func firstError(paths []string, errs []error) error {
 func loadEntry(cfg *Config, r *renderer, posts *dirstat.Dir, path string) (CachedFile, error) {
 	data, fi, err := posts.ReadFile(filepath.Base(path))
 	if err != nil {
-		return CachedFile{}, fmt.Errorf("publish: %w", err)
+		return CachedFile{}, fmt.Errorf("reading post %s: %w", path, err)
 	}
 	f := CachedFile{Size: fi.Size, ModTime: fi.ModTime}
 	p, err := ParsePost(path, data)
@@ -293,7 +293,7 @@ func duplicateKeyError(entries []*Entry) error {
 	seen := make(map[string]string, len(byPath))
 	for _, e := range byPath {
 		if prev, ok := seen[e.Key]; ok {
-			return fmt.Errorf("publish: %s: key %q is already used by %s; keys must be unique", e.Path, e.Key, prev)
+			return fmt.Errorf("%s: key %q is already used by %s; keys must be unique", e.Path, e.Key, prev)
 		}
 		seen[e.Key] = e.Path
 	}

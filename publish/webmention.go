@@ -83,7 +83,7 @@ func SendWebmentions(ctx context.Context, client *http.Client, dir string, entri
 
 // ErrDiscovery marks a Webmention target that could not be fetched to look
 // for its endpoint.
-var ErrDiscovery = errors.New("publish: Webmention endpoint discovery failed")
+var ErrDiscovery = errors.New("Webmention endpoint discovery failed")
 
 // SendWebmention discovers target's endpoint and notifies it. It reports
 // false, nil when the target advertises no endpoint.
@@ -102,7 +102,7 @@ func SendWebmention(ctx context.Context, client *http.Client, wm Webmention) (bo
 	}
 	form := url.Values{"source": {wm.Source}, "target": {wm.Target}}
 	if err := postForm(ctx, client, endpoint, form); err != nil {
-		return false, fmt.Errorf("publish: Webmention endpoint %s refused %s -> %s: %w", endpoint, wm.Source, wm.Target, err)
+		return false, fmt.Errorf("Webmention endpoint %s refused %s -> %s: %w", endpoint, wm.Source, wm.Target, err)
 	}
 	return true, nil
 }
@@ -120,7 +120,7 @@ func DiscoverWebmention(ctx context.Context, client *http.Client, target string)
 		return "", err
 	}
 	if r.Status < 200 || r.Status > 299 {
-		return "", fmt.Errorf("publish: Webmention target %s: HTTP %d", target, r.Status)
+		return "", fmt.Errorf("Webmention target %s: HTTP %d", target, r.Status)
 	}
 	base, _ := url.Parse(r.URL)
 	if links := websub.LinksWithRel(websub.ParseLinks(r.Header), "webmention"); len(links) > 0 {
@@ -204,11 +204,11 @@ func loadSent(dir string) (map[string]string, error) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
+		return nil, fmt.Errorf("reading the sent Webmentions: %w", err)
 	}
 	m := map[string]string{}
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("publish: %s is corrupt (%v); delete it to resend every Webmention", filepath.Join(dir, SentFile), err)
+		return nil, fmt.Errorf("reading the sent Webmentions: %s is corrupt (%v); delete it to resend every Webmention", filepath.Join(dir, SentFile), err)
 	}
 	return m, nil
 }
@@ -216,15 +216,18 @@ func loadSent(dir string) (map[string]string, error) {
 func saveSent(dir string, m map[string]string) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return fmt.Errorf("publish: %w", err)
+		return fmt.Errorf("saving the sent Webmentions: %w", err)
 	}
 	path := filepath.Join(dir, SentFile)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("publish: %w", err)
+		return fmt.Errorf("saving the sent Webmentions: %w", err)
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("publish: %w", err)
+		return fmt.Errorf("saving the sent Webmentions: %w", err)
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("saving the sent Webmentions: %w", err)
+	}
+	return nil
 }

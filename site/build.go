@@ -64,7 +64,7 @@ type Result struct {
 func Build(o Options) (*Result, error) {
 	out, err := filepath.Abs(o.out())
 	if err != nil {
-		return nil, fmt.Errorf("site: %w", err)
+		return nil, fmt.Errorf("build of %s: %w", o.Dir, err)
 	}
 	// The build state is read while the posts are listed and stat'ed, and
 	// the output files are checked while the changed posts are read.

@@ -26,22 +26,22 @@ type theme struct {
 func loadTheme() (*theme, error) {
 	css, err := themeFS.ReadFile("theme/style.css")
 	if err != nil {
-		return nil, fmt.Errorf("site: %w", err)
+		return nil, fmt.Errorf("loading the theme: %w", err)
 	}
 	t := &theme{css: template.CSS(css), key: formatVersion}
 	files, err := fs.Glob(themeFS, "theme/*")
 	if err != nil {
-		return nil, fmt.Errorf("site: %w", err)
+		return nil, fmt.Errorf("loading the theme: %w", err)
 	}
 	for _, f := range files {
 		data, _ := themeFS.ReadFile(f)
 		t.key = hashKey(t.key, f, string(data))
 	}
 	if t.index, err = parsePage("index.html"); err != nil {
-		return nil, fmt.Errorf("site: theme: %w", err)
+		return nil, fmt.Errorf("loading the theme: %w", err)
 	}
 	if t.post, err = parsePage("post.html"); err != nil {
-		return nil, fmt.Errorf("site: theme: %w", err)
+		return nil, fmt.Errorf("loading the theme: %w", err)
 	}
 	return t, nil
 }
@@ -108,7 +108,7 @@ func (t *theme) newShared(info *siteInfo, c *publish.Config) (*shared, error) {
 func (t *theme) fragment(name string, data any) (template.HTML, error) {
 	var b strings.Builder
 	if err := t.index.ExecuteTemplate(&b, name, data); err != nil {
-		return "", fmt.Errorf("site: rendering %s: %w", name, err)
+		return "", fmt.Errorf("rendering %s: %w", name, err)
 	}
 	// Our own template's output, escaped as it was rendered.
 	return template.HTML(b.String()), nil
@@ -170,7 +170,7 @@ func execute(t *template.Template, d *pageData) ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(d.size())
 	if err := t.Execute(&b, d); err != nil {
-		return nil, fmt.Errorf("site: rendering %s: %w", d.PageTitle, err)
+		return nil, fmt.Errorf("rendering %s: %w", d.PageTitle, err)
 	}
 	return b.Bytes(), nil
 }

@@ -53,7 +53,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	cfg.Store(res.Site.Config)
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		return fmt.Errorf("site: %w", err)
+		return fmt.Errorf("serving the preview: %w", err)
 	}
 	srv := &http.Server{Handler: handler(filepath.Join(o.Dir, DefaultOut), &cfg),
 		ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
@@ -68,7 +68,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("site: %w", err)
+		return fmt.Errorf("serving the preview on %s: %w", ln.Addr(), err)
 	}
 	return nil
 }

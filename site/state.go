@@ -28,7 +28,7 @@ import (
 
 const stateMagic = "feedpub-build-3"
 
-var errBadState = errors.New("site: corrupt build state")
+var errBadState = errors.New("corrupt build state")
 
 func appendStr(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
@@ -88,7 +88,7 @@ func (st *state) save(dir string) error {
 	if st.snapshot > 0 && !st.rewrite && !st.Entries.Replaced() {
 		rec, err := st.encodeChanges()
 		if err != nil {
-			return fmt.Errorf("site: build state: %w", err)
+			return fmt.Errorf("build state: %w", err)
 		}
 		if st.size+len(rec) <= 2*st.snapshot && appendRecord(path, int64(st.size), rec) == nil {
 			return nil
@@ -96,10 +96,10 @@ func (st *state) save(dir string) error {
 	}
 	data, err := st.encode()
 	if err != nil {
-		return fmt.Errorf("site: build state: %w", err)
+		return fmt.Errorf("build state: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
-		return fmt.Errorf("site: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	return writeFileAtomic(path, data)
 }

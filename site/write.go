@@ -286,7 +286,7 @@ func writeDoc(path string, o outcome, key string, fresh bool) (*fileState, error
 		fi, err = writeFile(path, o.data)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("site: writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	return &fileState{Key: key, Hash: o.hash, Size: fi.Size, ModTime: fi.ModTime, intact: true}, nil
 }
@@ -298,7 +298,7 @@ func mkdir(dir string) error {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("site: %w", err)
+		return fmt.Errorf("making directory %s: %w", dir, err)
 	}
 	return nil
 }
@@ -330,7 +330,7 @@ func removeStale(out string, files map[string]*fileState, jobs []job) []string {
 func writeFileAtomic(path string, data []byte) error {
 	_, err := writeFile(path, data)
 	if err != nil {
-		return fmt.Errorf("site: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func mapFile(path string) ([]byte, error) {
 	}
 	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_POPULATE)
 	if err != nil {
-		return nil, fmt.Errorf("site: mapping %s: %w", path, err)
+		return nil, fmt.Errorf("mapping %s: %w", path, err)
 	}
 	return data, nil
 }

@@ -317,3 +317,62 @@ func TestServe(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestHelpAndVersion(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		r := feedpubRun(t, dir, "", nil, args...)
+		for _, want := range []string{"feedpub init DIR", "feedpub post [--dir DIR]", "feedpub publish", "feedpub help [COMMAND]", "feedpub version"} {
+			if r.code != 0 || !strings.Contains(r.stdout, want) {
+				t.Errorf("feedpub %v: exit %d, stdout lacks %q:\n%s%s", args, r.code, want, r.stdout, r.stderr)
+			}
+		}
+	}
+	for _, cmd := range []string{"init", "post", "build", "ping", "publish", "serve"} {
+		for _, args := range [][]string{{"help", cmd}, {cmd, "-h"}, {cmd, "--help"}} {
+			r := feedpubRun(t, dir, "", nil, args...)
+			if r.code != 0 || !strings.Contains(r.stdout, "usage: feedpub "+cmd) || !strings.Contains(r.stdout, "examples:\n  feedpub "+cmd) {
+				t.Errorf("feedpub %v: exit %d:\n%s%s", args, r.code, r.stdout, r.stderr)
+			}
+		}
+	}
+	r := feedpubRun(t, dir, "", nil, "help", "post")
+	for _, want := range []string{"TEXT\n", "--dir DIR\n    \tsite DIRectory (default \".\")", "--reply-to URL", "--tag TAG", `feedpub post "Hello, world #intro"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("feedpub help post lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := feedpubRun(t, dir, "", nil, "help", "publish"); !strings.Contains(r.stdout, "--wait duration") || !strings.Contains(r.stdout, "(default 2m0s)") {
+		t.Errorf("feedpub help publish does not show --wait's default:\n%s", r.stdout)
+	}
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := feedpubRun(t, dir, "", nil, args...)
+		if r.code != 0 || !regexp.MustCompile(`^feedpub \S+.* go1\.`).MatchString(r.stdout) {
+			t.Errorf("feedpub %v: exit %d, %q", args, r.code, r.stdout)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"post", "--frobnicate"}, "feedpub: flag provided but not defined: -frobnicate\nsee `feedpub help post`\n"},
+		{[]string{"init"}, "feedpub: init takes one directory: feedpub init DIR --title TITLE --author NAME --url BASE_URL\nsee `feedpub help init`\n"},
+		{[]string{"publish", "--wait", "soon"}, "see `feedpub help publish`\n"},
+		{[]string{"frobnicate"}, "feedpub: unknown command \"frobnicate\"\nsee `feedpub help`\n"},
+	}
+	for _, c := range cases {
+		r := feedpubRun(t, dir, "", nil, c.args...)
+		if r.code != 2 || !strings.HasSuffix(r.stderr, c.want) {
+			t.Errorf("feedpub %v: exit %d, stderr %q; want 2 and %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+	// A failure is one line, "feedpub: " and the message, exit 1.
+	r := feedpubRun(t, dir, "", nil, "build", "--dir", filepath.Join(dir, "none"))
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "feedpub: ") || strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stderr, "publish: ") {
+		t.Errorf("build of a missing site: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

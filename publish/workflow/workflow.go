@@ -1,0 +1,90 @@
+// Package workflow is the author's workflow of `feedpub publish`: build the
+// site, commit the posts and the output with git, push, wait until the live
+// feed shows the newest post, then ping the hubs and send Webmentions.
+//
+// It sits above both packages it drives: publish (posts, feeds, pings and
+// Webmentions) and site (rendering and writing the output). Neither calls
+// back into it.
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/rookery-social/rookery/publish"
+	"github.com/rookery-social/rookery/site"
+)
+
+// Options configure Publish.
+type Options struct {
+	Dir      string        // the site directory, a git work tree
+	Wait     time.Duration // bound on waiting for the live feed; 0 skips waiting
+	Interval time.Duration // between checks of the live feed; 0 means 2s
+	Message  string        // commit message; "" means a generated one
+	Client   *http.Client  // nil means publish.NewClient()
+	Log      io.Writer     // progress; nil means none
+}
+
+func (o *Options) defaults() {
+	if o.Interval <= 0 {
+		o.Interval = 2 * time.Second
+	}
+	if o.Client == nil {
+		o.Client = publish.NewClient()
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+}
+
+// Publish builds the site into DIR/public, commits the posts and the output
+// with git, pushes when a remote is configured, waits until the live feed
+// at BASE_URL shows the newest entry, then pings the hubs and sends
+// Webmentions.
+func Publish(ctx context.Context, o Options) error {
+	o.defaults()
+	// What is committed and pushed must be exactly what the site renders:
+	// check every output file, not only their directories.
+	res, err := site.Build(site.Options{Dir: o.Dir, Verify: true})
+	if err != nil {
+		return err
+	}
+	s := res.Site
+	fmt.Fprintf(o.Log, "built %d posts (%d files written)\n", len(s.Entries), len(res.Written))
+	if err := commitAndPush(ctx, o, s.Config, len(s.Entries)); err != nil {
+		return err
+	}
+	if live := publish.Live(s.Entries); len(live) > 0 && o.Wait > 0 {
+		if err := waitLive(ctx, o, s.Config.FeedURL(), live[0]); err != nil {
+			return err
+		}
+	}
+	err = publish.PingHubs(ctx, o.Client, s.Config, o.Log)
+	main, _ := s.Pages()
+	return errors.Join(err, publish.SendWebmentions(ctx, o.Client, o.Dir, publish.Live(main.Entries), o.Log))
+}
+
+// waitLive polls the live Atom feed until it carries the newest entry (with
+// its current updated time), at most o.Wait long.
+func waitLive(ctx context.Context, o Options, feedURL string, newest *publish.Entry) error {
+	ctx, cancel := context.WithTimeout(ctx, o.Wait)
+	defer cancel()
+	tries := max(1, int(o.Wait/o.Interval))
+	for try := 1; ; try++ {
+		live, status := publish.FeedShows(ctx, o.Client, feedURL, newest)
+		if live {
+			fmt.Fprintf(o.Log, "live: %s shows %s\n", feedURL, newest.ID)
+			return nil
+		}
+		fmt.Fprintf(o.Log, "waiting for %s to show %s (try %d/%d: %s)\n", feedURL, newest.ID, try, tries, status)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the live feed %s did not show %s within %s; hubs were not pinged: run `feedpub ping` once the site is live, or raise --wait", feedURL, newest.ID, o.Wait)
+		case <-time.After(o.Interval):
+		}
+	}
+}

@@ -1,0 +1,293 @@
+package workflow_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/rookery-social/rookery/publish/workflow"
+)
+
+// tool returns the path of an external program, skipping the test when it
+// is missing unless ROOKERY_REQUIRE_TOOLS=1.
+func tool(t *testing.T, name, install string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("ROOKERY_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("%s is required (ROOKERY_REQUIRE_TOOLS=1): %s", name, install)
+	}
+	t.Skipf("%s not installed (%s); skipping", name, install)
+	return ""
+}
+
+func gitRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	tool(t, "git", "apt-get install git")
+	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// addFiles extracts a txtar archive into dir.
+func addFiles(t *testing.T, dir, archive string) {
+	t.Helper()
+	for _, f := range txtar.Parse([]byte(archive)).Files {
+		path := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func config(url string, extra string) string {
+	return "-- feedpub.toml --\ntitle = \"Alice\"\nauthor = \"Alice A.\"\nurl = \"" + url + "\"\n" + extra
+}
+
+func post(key, published, extra, body string) string {
+	return "-- posts/" + published[:10] + "-" + key + ".md --\n+++\nkey = \"" + key + "\"\npublished = " + published + "\n" + extra + "+++\n" + body + "\n"
+}
+
+// recorder is an httptest server recording the forms POSTed to it: a hub
+// taking pings, or a Webmention endpoint.
+type recorder struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []url.Values
+}
+
+func newRecorder(t *testing.T) *recorder {
+	t.Helper()
+	r := &recorder{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		req.ParseForm()
+		r.mu.Lock()
+		r.got = append(r.got, req.PostForm)
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *recorder) received() []url.Values {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]url.Values(nil), r.got...)
+}
+
+// webmentions are the Webmentions received, as "source -> target".
+func (r *recorder) webmentions() []string {
+	var out []string
+	for _, v := range r.received() {
+		out = append(out, v.Get("source")+" -> "+v.Get("target"))
+	}
+	return out
+}
+
+// liveSite serves DIR/public as the static host would, answering 404 to
+// the first `lag` requests for feed.atom as if the deploy were still running.
+func liveSite(t *testing.T, dir string, lag int32) *httptest.Server {
+	t.Helper()
+	var n atomic.Int32
+	files := http.FileServer(http.Dir(filepath.Join(dir, "public")))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/feed.atom" && n.Add(1) <= lag {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// bobSite is bob's site: a page whose Webmention endpoint (recv) is in a
+// Link header, a page with no endpoint, and a feed naming recv.
+func bobSite(t *testing.T, recv *recorder) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/posts/one/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "<"+recv.srv.URL+"/webmention>; rel=webmention")
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<!doctype html><p>one</p>"))
+	})
+	mux.HandleFunc("/plain/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<!doctype html><p>no endpoint</p>"))
+	})
+	mux.HandleFunc("/feed.atom", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		w.Write([]byte(`<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Bob</title><link rel="webmention" href="` + recv.srv.URL + `/webmention"/></feed>`))
+	})
+	bob := httptest.NewServer(mux)
+	t.Cleanup(bob.Close)
+	return bob
+}
+
+// publishRepo makes a site in a git repository whose BASE_URL is a live
+// server over its output, with a hub, a post replying to bob's page, one
+// mentioning him and one replying to a page without an endpoint.
+func publishRepo(t *testing.T, lag int32, remote bool) (dir string, live *httptest.Server, h, recv *recorder) {
+	t.Helper()
+	recv, h = newRecorder(t), newRecorder(t)
+	bob := bobSite(t, recv)
+	dir = t.TempDir()
+	live = liveSite(t, dir, lag)
+	reply := func(path string) string {
+		return "[reply_to]\nref = \"tag:bob.example,2026:" + path + "\"\nhref = \"" + bob.URL + path + "\"\nsource = \"" + bob.URL + "/nofeed\"\n"
+	}
+	addFiles(t, dir, config(live.URL+"/", `hubs = ["`+h.srv.URL+`/"]`+"\n[following]\nbob = \""+bob.URL+"/feed.atom\"\n")+
+		post("r1", "2026-02-01T10:00:00Z", reply("/posts/one/"), "Reply one.")+
+		post("m2", "2026-02-02T10:00:00Z", "", "Hi @bob!")+
+		post("r3", "2026-02-03T10:00:00Z", reply("/plain/"), "Reply to a page without endpoint."))
+	gitRun(t, dir, "init", "-q")
+	gitRun(t, dir, "config", "user.email", "alice@alice.example")
+	gitRun(t, dir, "config", "user.name", "Alice")
+	if remote {
+		bare := filepath.Join(t.TempDir(), "site.git")
+		gitRun(t, filepath.Dir(bare), "init", "-q", "--bare", bare)
+		gitRun(t, dir, "remote", "add", "origin", bare)
+	}
+	return dir, live, h, recv
+}
+
+func options(dir string, client *http.Client, log *bytes.Buffer) workflow.Options {
+	return workflow.Options{Dir: dir, Wait: 10 * time.Second, Interval: 10 * time.Millisecond, Client: client, Log: log}
+}
+
+func TestPublish(t *testing.T) {
+	dir, live, h, recv := publishRepo(t, 3, true)
+	var log bytes.Buffer
+	if err := workflow.Publish(context.Background(), options(dir, live.Client(), &log)); err != nil {
+		t.Fatalf("publish: %v\n%s", err, log.String())
+	}
+	// Committed and pushed: the remote has the posts and the output.
+	bare := gitRun(t, dir, "remote", "get-url", "origin")
+	files := gitRun(t, bare, "ls-tree", "-r", "--name-only", "HEAD")
+	for _, want := range []string{"feedpub.toml", "posts/2026-02-03-r3.md", "public/feed.atom", "public/posts/r3/index.html"} {
+		if !strings.Contains(files, want) {
+			t.Errorf("the pushed commit lacks %s:\n%s", want, files)
+		}
+	}
+	if st := gitRun(t, dir, "status", "--porcelain", "--", "posts", "public"); st != "" {
+		t.Errorf("posts or output left uncommitted:\n%s", st)
+	}
+	// Waited with progress for the live feed, then pinged and sent.
+	out := log.String()
+	if !strings.Contains(out, "waiting for "+live.URL+"/feed.atom") || !strings.Contains(out, "HTTP 404") || !strings.Contains(out, "live: ") {
+		t.Errorf("no progress while waiting for the live feed:\n%s", out)
+	}
+	if p := h.received(); len(p) != 1 || p[0].Get("hub.url") != live.URL+"/feed.atom" {
+		t.Errorf("hub pings: %v", p)
+	}
+	if got := recv.webmentions(); len(got) != 2 || !strings.HasPrefix(got[0], live.URL+"/posts/r1/ -> ") {
+		t.Errorf("Webmentions received: %v", got)
+	}
+
+	// Publishing again with nothing new commits nothing and sends no
+	// Webmention twice, but pings the hubs again.
+	commits := gitRun(t, dir, "rev-list", "--count", "HEAD")
+	log.Reset()
+	if err := workflow.Publish(context.Background(), options(dir, live.Client(), &log)); err != nil {
+		t.Fatalf("second publish: %v\n%s", err, log.String())
+	}
+	if c := gitRun(t, dir, "rev-list", "--count", "HEAD"); c != commits {
+		t.Errorf("a publish with nothing new made a commit (%s -> %s)", commits, c)
+	}
+	if len(recv.webmentions()) != 2 || len(h.received()) != 2 {
+		t.Errorf("second publish: %d Webmentions in all (want 2), %d pings in all (want 2)", len(recv.webmentions()), len(h.received()))
+	}
+}
+
+func TestPublishNoRemote(t *testing.T) {
+	dir, live, h, _ := publishRepo(t, 0, false)
+	var log bytes.Buffer
+	if err := workflow.Publish(context.Background(), options(dir, live.Client(), &log)); err != nil {
+		t.Fatalf("publish: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "no git remote configured; not pushing") {
+		t.Errorf("log: %s", log.String())
+	}
+	if files := gitRun(t, dir, "ls-tree", "-r", "--name-only", "HEAD"); !strings.Contains(files, "public/feed.json") {
+		t.Errorf("output not committed: %s", files)
+	}
+	if len(h.received()) != 1 {
+		t.Errorf("hub pings: %d", len(h.received()))
+	}
+}
+
+func TestPublishLiveFeedNeverUpdates(t *testing.T) {
+	dir, live, h, recv := publishRepo(t, 1<<30, true)
+	o := options(dir, live.Client(), &bytes.Buffer{})
+	o.Wait = 200 * time.Millisecond
+	err := workflow.Publish(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "did not show") || !strings.Contains(err.Error(), "feedpub ping") {
+		t.Fatalf("want an error saying the live feed did not update and what to do: %v", err)
+	}
+	if len(h.received()) != 0 || len(recv.webmentions()) != 0 {
+		t.Errorf("hubs or Webmention targets were told before the feed was live")
+	}
+}
+
+func TestPublishNotARepo(t *testing.T) {
+	dir := t.TempDir()
+	addFiles(t, dir, config("https://alice.example/", "")+post("k1", "2026-02-01T10:00:00Z", "", "hello"))
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	err := workflow.Publish(context.Background(), options(dir, nil, &bytes.Buffer{}))
+	if err == nil || !strings.Contains(err.Error(), "is not inside a git repository") {
+		t.Fatalf("error %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "public", "feed.atom")); err != nil {
+		t.Errorf("the build should still have been written: %v", err)
+	}
+}
+
+// On a fresh machine git has no identity; publishing commits as the author.
+func TestPublishWithoutGitIdentity(t *testing.T) {
+	tool(t, "git", "apt-get install git")
+	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	dir := t.TempDir()
+	live := liveSite(t, dir, 0)
+	addFiles(t, dir, config(live.URL+"/", "")+post("k1", "2026-02-01T10:00:00Z", "", "hello"))
+	created, err := workflow.InitRepo(context.Background(), dir)
+	if err != nil || !created {
+		t.Fatalf("InitRepo = %v, %v; want a new repository", created, err)
+	}
+	if again, err := workflow.InitRepo(context.Background(), dir); again || err != nil {
+		t.Fatalf("second InitRepo = %v, %v; want nothing done", again, err)
+	}
+	var log bytes.Buffer
+	if err := workflow.Publish(context.Background(), options(dir, live.Client(), &log)); err != nil {
+		t.Fatalf("publish without a git identity: %v\n%s", err, log.String())
+	}
+	if who := gitRun(t, dir, "log", "-1", "--format=%an <%ae>"); !strings.HasPrefix(who, "Alice A") || !strings.HasSuffix(who, " <feedpub@127.0.0.1>") {
+		t.Errorf("committed as %q", who)
+	}
+}
