@@ -302,19 +302,3 @@ func TestTrackingLimitsAndSwitch(t *testing.T) {
 		return slices.ContainsFunc(denials(), func(s string) bool { return strings.HasPrefix(s, "/off: tracking is turned off") })
 	})
 }
-
-func TestTrackFlagsAndEnvironment(t *testing.T) {
-	env := map[string]string{"HUB_NO_TRACK": "1", "HUB_TRACK_KEEP": "1h", "HUB_TRACK_MAX_PER_HOST": "9"}
-	var out strings.Builder
-	cfg, err := ParseFlags([]string{"--db", t.TempDir() + "/h.db", "--track-max-per-host", "3"}, func(k string) string { return env[k] }, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !cfg.NoTrack || cfg.TrackKeep.String() != "1h0m0s" || cfg.TrackMaxPerHost != 3 {
-		t.Errorf("NoTrack %v, TrackKeep %s, TrackMaxPerHost %d; want true, 1h (env), 3 (flag wins)", cfg.NoTrack, cfg.TrackKeep, cfg.TrackMaxPerHost)
-	}
-	_, err = ParseFlags([]string{"--help"}, func(string) string { return "" }, &out)
-	if err == nil || !strings.Contains(out.String(), "--track-keep") || !strings.Contains(out.String(), "[HUB_NO_TRACK]") {
-		t.Errorf("hub --help lacks the track flags:\n%s", out.String())
-	}
-}

@@ -2,29 +2,11 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/rookery-social/rookery/hub"
+	"github.com/rookery-social/rookery/hub/cli"
 )
 
 func main() {
-	cfg, err := hub.ParseFlags(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, hub.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	if err := hub.Serve(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Main(os.Args[1:]))
 }

@@ -281,6 +281,10 @@ func TestHelpAndEnvironment(t *testing.T) {
 			t.Errorf("hub --help lacks %q", want)
 		}
 	}
+	out, err = exec.Command(hubBin, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "hub ") {
+		t.Errorf("hub --version: %v %q", err, out)
+	}
 	cmd := exec.Command(hubBin, "--db", filepath.Join(t.TempDir(), "x.db"))
 	cmd.Env = append(os.Environ(), "HUB_LEASE_MIN=soon")
 	out, err = cmd.CombinedOutput()

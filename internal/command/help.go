@@ -110,7 +110,9 @@ func (p *Program) helpCommand(args []string) error {
 		p.help(p.Stdout)
 	case len(args) == 1 && p.command(args[0]) != nil:
 		p.commandHelp(p.Stdout, p.command(args[0]))
-	case len(args) == 1 && p.Main == nil:
+	case p.Main != nil:
+		return Usagef("%s has no commands", p.Name)
+	case len(args) == 1:
 		return Usagef("no command %q", args[0])
 	default:
 		return Usagef("help takes at most one command name")

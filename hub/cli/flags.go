@@ -1,55 +1,18 @@
-package hub
+package cli
 
 import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 
-	"github.com/rookery-social/rookery/internal/xdg"
+	"github.com/rookery-social/rookery/hub"
 )
 
-// ErrHelp is returned by ParseFlags when -h or --help was asked for; the
-// usage has been printed.
-var ErrHelp = flag.ErrHelp
-
-// ParseFlags reads the hub command's flags from args, each with an
-// environment variable (HUB_ and the flag name in capitals, e.g.
-// HUB_LEASE_DEFAULT) that applies when the flag is not given. Usage and
-// errors go to out.
-func ParseFlags(args []string, getenv func(string) string, out io.Writer) (Config, error) {
-	cfg := DefaultConfig()
-	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
-	fs.SetOutput(out)
-	logLevel := bindFlags(fs, &cfg)
-	fs.Usage = func() { usage(fs, out) }
-	if err := applyEnv(fs, getenv); err != nil {
-		return cfg, err
-	}
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("hub: unexpected argument %q: the hub takes only flags (see hub --help)", fs.Arg(0))
-	}
-	if cfg.DBPath == "" {
-		p, err := xdg.DataFile("hub.db")
-		if err != nil {
-			return cfg, fmt.Errorf("hub: no --db given and %w", err)
-		}
-		cfg.DBPath = p
-	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
-		return cfg, fmt.Errorf("hub: --log-level %q: use debug, info, warn or error", *logLevel)
-	}
-	cfg.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: lvl}))
-	return cfg, nil
-}
-
-func bindFlags(fs *flag.FlagSet, c *Config) *string {
+// bindFlags declares every flag of the hub on fs, bound to c, and returns
+// the --log-level flag's value.
+func bindFlags(fs *flag.FlagSet, c *hub.Config) *string {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "`host:port` to listen on")
 	fs.StringVar(&c.PublicURL, "url", "", "public base `URL` of the hub, the rel=hub of deliveries (default http://ADDR/)")
 	fs.StringVar(&c.DBPath, "db", "", "SQLite database `path` (default $XDG_DATA_HOME/rookery/hub.db)")
@@ -100,36 +63,17 @@ func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 			return
 		}
 		if err := f.Value.Set(v); err != nil {
-			errs = append(errs, fmt.Errorf("hub: %s=%q: %w", envName(f.Name), v, err))
+			errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
 		}
 	})
 	return errors.Join(errs...)
 }
 
-func usage(fs *flag.FlagSet, out io.Writer) {
-	fmt.Fprint(out, `Usage: hub [--addr 127.0.0.1:8080] [--url PUBLIC_BASE_URL] [--db PATH] [--allow-private] [flags]
-
-A public W3C WebSub hub. POST / takes subscribe, unsubscribe and publish
-requests; GET / shows how to use it; /healthz, /metrics and
-/subscription?hub.topic=…&hub.callback=… help operators and subscribers.
-GET /track?q=#tag|@FEED_URL|words is a feed of matching entries from every
-topic the hub fetches, and a topic to subscribe to (see docs/HUB.md).
-SIGTERM drains in-flight work and exits.
-
-Every flag can also be set by its environment variable (shown in brackets);
-a flag given on the command line wins. Durations: 90s, 15m, 240h.
-
-`)
-	fs.VisitAll(func(f *flag.Flag) {
-		name, help := flag.UnquoteUsage(f)
-		fmt.Fprintf(out, "  --%s", f.Name)
-		if name != "" {
-			fmt.Fprintf(out, " %s", name)
-		}
-		fmt.Fprintf(out, "\n    \t%s [%s]", help, envName(f.Name))
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
-			fmt.Fprintf(out, " (default %s)", f.DefValue)
-		}
-		fmt.Fprintln(out)
-	})
+// logLevel parses --log-level.
+func logLevel(level string) (slog.Level, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return lvl, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	return lvl, nil
 }
