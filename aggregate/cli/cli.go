@@ -1,14 +1,13 @@
-// Package cli is the `reader` command line: it parses subcommands and flags
-// (flags may come before or after positional arguments), calls package
-// aggregate and prints its results, as text made safe for a terminal or as
-// JSON. cmd/reader only calls Main.
+// Package cli is the `reader` command line: its subcommands and flags, in
+// the convention of internal/command (flags before or after positional
+// arguments, help, version, one error style); it calls package aggregate
+// and prints its results, as text made safe for a terminal or as JSON.
+// cmd/reader only calls Main.
 package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/sanitize"
+	"github.com/rookery-social/rookery/internal/command"
 	"github.com/rookery-social/rookery/internal/xdg"
 )
 
@@ -68,105 +68,97 @@ func isTerminal(f *os.File) bool {
 // Run runs one command line and returns the exit status: 0 on success, 1 on
 // failure, 2 on a usage error.
 func (a *App) Run(ctx context.Context, args []string) int {
-	err := a.run(ctx, args)
-	var ue usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintf(a.Stderr, "reader: %s\n", ue.msg)
-		return 2
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	default:
-		fmt.Fprintf(a.Stderr, "reader: %s\n", sanitize.Terminal(err.Error()))
-		return 1
-	}
+	return a.program().Run(ctx, args)
 }
 
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
+// usagef is a usage error: printed with a hint to read the command's help,
+// exit status 2.
 func usagef(format string, args ...any) error {
-	return usageError{msg: fmt.Sprintf(format, args...)}
+	return command.Usagef(format, args...)
 }
 
-func (a *App) run(ctx context.Context, args []string) error {
-	global := flag.NewFlagSet("reader", flag.ContinueOnError)
-	global.SetOutput(a.Stderr)
-	db := global.String("db", "", "database file (env READER_DB)")
-	asJSON := global.Bool("json", false, "print JSON")
-	global.Usage = func() { a.usage(a.Stderr) }
-	if err := global.Parse(args); err != nil {
-		return err
+// program is the reader's command line in the convention of
+// internal/command: --db and --json may also come before the command.
+func (a *App) program() *command.Program {
+	g := &globals{}
+	cmds := a.commands()
+	p := &command.Program{
+		Name:    "reader",
+		Summary: "follow feeds, read the timeline, threads, mentions and search, on a local database",
+		Global: func(fs *flag.FlagSet) {
+			fs.StringVar(&g.db, "db", "", "database `PATH` (env READER_DB)")
+			fs.BoolVar(&g.json, "json", false, "print JSON")
+		},
+		Notes: "The database is --db, else $READER_DB, else db in the config file, else $XDG_DATA_HOME/rookery/reader.db.\n" +
+			"The config file ($READER_CONFIG, else $XDG_CONFIG_HOME/rookery/reader.toml) gives flag defaults:\n" +
+			"db = \"PATH\" at the top, and a [COMMAND] table of that command's flags, e.g. [serve] url = \"https://…\".",
+		Defaults:  func(cmd *command.Command, fs *flag.FlagSet) error { return a.defaults(cmd.Name, fs, g, cmds) },
+		ErrorText: func(err error) string { return sanitize.Terminal(err.Error()) },
+		Stdout:    a.Stdout, Stderr: a.Stderr,
 	}
-	if global.NArg() == 0 {
-		a.usage(a.Stderr)
-		return usagef("no command given")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
 	}
-	name := global.Arg(0)
-	cmd, ok := a.commands()[name]
-	if !ok {
-		if name == "help" {
-			a.usage(a.Stdout)
-			return nil
-		}
-		return usagef("unknown command %q (try `reader help`)", name)
+	sort.Strings(names)
+	for _, n := range names {
+		p.Commands = append(p.Commands, a.command(n, cmds[n], g))
 	}
-	call, err := a.parse(name, cmd, *db, *asJSON, global.Args()[1:])
-	if err != nil {
-		return err
-	}
-	return cmd.Run(ctx, a, call)
+	return p
 }
 
-// parse parses a command's flags, which may come before, between or after
-// its positional arguments.
-func (a *App) parse(name string, cmd Command, db string, asJSON bool, args []string) (*Call, error) {
-	fs := flag.NewFlagSet("reader "+name, flag.ContinueOnError)
-	fs.SetOutput(a.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(a.Stderr, "usage: reader %s\n", cmd.Usage)
-		fs.PrintDefaults()
+// globals are the flags given before the command.
+type globals struct {
+	db   string
+	json bool
+}
+
+// command is cmd in the convention of internal/command: its flags, --db
+// and --json, and a Call for its Run.
+func (a *App) command(name string, cmd Command, g *globals) *command.Command {
+	h := help[name]
+	return &command.Command{
+		Name: name, Usage: cmd.Usage, Summary: cmd.Summary, Args: h.args, Examples: h.examples,
+		Flags: func(fs *flag.FlagSet) command.Action {
+			c := &Call{Flags: fs}
+			fs.StringVar(&c.DB, "db", g.db, "database `PATH` (env READER_DB)")
+			fs.BoolVar(&c.JSON, "json", g.json, "print JSON")
+			if cmd.Flags != nil {
+				cmd.Flags(fs)
+			}
+			return func(ctx context.Context, args []string) error {
+				c.Args = args
+				if c.DB == "" {
+					p, err := xdg.DataFile("reader.db")
+					if err != nil {
+						return err
+					}
+					c.DB = p
+				}
+				return cmd.Run(ctx, a, c)
+			}
+		},
 	}
-	c := &Call{Flags: fs}
-	fs.StringVar(&c.DB, "db", db, "database file (env READER_DB)")
-	fs.BoolVar(&c.JSON, "json", asJSON, "print JSON")
-	if cmd.Flags != nil {
-		cmd.Flags(fs)
-	}
+}
+
+// defaults sets the flag defaults of the config file; then --db before the
+// command, else READER_DB, win over it. Flags after the command, parsed
+// next, win over all.
+func (a *App) defaults(name string, fs *flag.FlagSet, g *globals, cmds map[string]Command) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := cfg.apply(name, fs, a.commands()); err != nil {
-		return nil, err
+	if err := cfg.apply(name, fs, cmds); err != nil {
+		return err
 	}
-	// --db before the command, then READER_DB, win over the config file.
-	if db != "" {
-		c.DB = db
-	} else if env := a.Getenv("READER_DB"); env != "" {
-		c.DB = env
+	if g.db != "" {
+		return fs.Set("db", g.db)
 	}
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		c.Args = append(c.Args, fs.Arg(0))
-		args = fs.Args()[1:]
+	if env := a.Getenv("READER_DB"); env != "" {
+		return fs.Set("db", env)
 	}
-	if c.DB == "" {
-		p, err := xdg.DataFile("reader.db")
-		if err != nil {
-			return nil, err
-		}
-		c.DB = p
-	}
-	return c, nil
+	return nil
 }
 
 // open opens the reader database of a call.
@@ -180,23 +172,6 @@ func (a *App) commands() map[string]Command {
 		cmds[k] = v
 	}
 	return cmds
-}
-
-func (a *App) usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: reader [--db PATH] COMMAND [ARGS] [--json]")
-	fmt.Fprintln(w, "\ncommands:")
-	cmds := a.commands()
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-44s %s\n", cmds[n].Usage, cmds[n].Summary)
-	}
-	fmt.Fprintln(w, "\nThe database is --db, else $READER_DB, else db in the config file, else $XDG_DATA_HOME/rookery/reader.db.")
-	fmt.Fprintln(w, "The config file ($READER_CONFIG, else $XDG_CONFIG_HOME/rookery/reader.toml) gives flag defaults:")
-	fmt.Fprintln(w, "db = \"PATH\" at the top, and a [COMMAND] table of that command's flags, e.g. [serve] url = \"https://…\".")
 }
 
 // OpenReader opens the database of a call; for Extra commands.

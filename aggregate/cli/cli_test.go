@@ -255,6 +255,37 @@ func TestCLIUsageAndErrors(t *testing.T) {
 	}
 }
 
+func TestCLIHelpAndVersion(t *testing.T) {
+	e := newEnv(t)
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		out := e.ok(args...)
+		for _, want := range []string{"reader follow URL [--nick NICK]", "reader search QUERY", "reader serve", "reader help [COMMAND]", "reader version", "--db PATH", "READER_CONFIG"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("reader %v lacks %q:\n%s", args, want, out)
+			}
+		}
+	}
+	for _, args := range [][]string{{"help", "timeline"}, {"timeline", "-h"}, {"timeline", "--help"}, {"--db", "x.db", "timeline", "--help"}} {
+		out := e.ok(args...)
+		for _, want := range []string{"usage: reader timeline", "-n int\n    \thow many posts (default 50)", "--since string", "--db PATH", "examples:\n  reader timeline -n 20"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("reader %v lacks %q:\n%s", args, want, out)
+			}
+		}
+	}
+	if out := e.ok("help", "follow"); !strings.Contains(out, "arguments:\n  URL\n") {
+		t.Errorf("reader help follow does not list its argument:\n%s", out)
+	}
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		if out := e.ok(args...); !strings.HasPrefix(out, "reader ") || !strings.Contains(out, "go1.") {
+			t.Errorf("reader %v: %q", args, out)
+		}
+	}
+	if _, errs, code := e.run("follow"); code != 2 || !strings.HasSuffix(errs, "see `reader help follow`\n") {
+		t.Errorf("a usage error does not point to the command's help: exit %d, %q", code, errs)
+	}
+}
+
 func TestCLIStripsTerminalEscapesFromRemoteContent(t *testing.T) {
 	e := newEnv(t)
 	// JSON can carry any control character; XML 1.0 cannot, but C1 and bidi are fine there.

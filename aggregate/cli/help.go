@@ -1,0 +1,41 @@
+package cli
+
+import "github.com/rookery-social/rookery/internal/command"
+
+// commandHelp is what a command's help shows beyond its synopsis and flags.
+type commandHelp struct {
+	args     []command.Arg
+	examples []string
+}
+
+var (
+	feedArg  = command.Arg{Name: "NICK|URL", Help: "a followed feed, by its nick or its URL"}
+	ruleArg  = command.Arg{Name: "NICK|URL|DOMAIN", Help: "an author (nick or feed URL) or a whole domain"}
+	muteArg  = command.Arg{Name: "WORD|#TAG", Help: "a word (or words) or a #tag"}
+	queryArg = command.Arg{Name: "QUERY", Help: "#tag, @FEED_URL (mentions of and replies to that feed), or words (all of them)"}
+)
+
+// help holds each built-in command's positional arguments and examples.
+var help = map[string]commandHelp{
+	"init":      {nil, []string{"reader init --me https://alice.example/feed.atom"}},
+	"follow":    {[]command.Arg{{Name: "URL", Help: "a feed, or a page that links to its feed"}}, []string{"reader follow https://bob.example/ --nick bob"}},
+	"unfollow":  {[]command.Arg{feedArg}, []string{"reader unfollow bob"}},
+	"following": {nil, []string{"reader following", "reader following --json"}},
+	"fetch":     {[]command.Arg{{Name: "[NICK|URL]", Help: "one followed feed (default: all of them)"}}, []string{"reader fetch", "reader fetch bob"}},
+	"timeline":  {nil, []string{"reader timeline -n 20 --since 7d", "reader timeline --from bob --json"}},
+	"thread":    {[]command.Arg{{Name: "ID|URL", Help: "a post's atom:id or its permalink"}}, []string{"reader thread https://alice.example/posts/k3j2m4n5p6/"}},
+	"mentions":  {nil, []string{"reader mentions", "reader mentions --since 2026-01-02"}},
+	"search":    {[]command.Arg{{Name: "QUERY", Help: "words to find (all of them)"}}, []string{`reader search "static site" --rank -n 5 --json`}},
+	"block":     {[]command.Arg{ruleArg}, []string{"reader block spam.example"}},
+	"unblock":   {[]command.Arg{ruleArg}, []string{"reader unblock spam.example"}},
+	"mute":      {[]command.Arg{muteArg}, []string{"reader mute '#spoilers'"}},
+	"unmute":    {[]command.Arg{muteArg}, []string{"reader unmute '#spoilers'"}},
+	"blocks":    {nil, []string{"reader blocks"}},
+	"import":    {[]command.Arg{{Name: "FILE.opml", Help: "an OPML subscription list"}}, []string{"reader import subscriptions.opml"}},
+	"export":    {nil, []string{"reader export > subscriptions.opml"}},
+	"serve":     {nil, []string{"reader serve --addr 127.0.0.1:7070 --url https://reader.alice.example"}},
+	"track":     {[]command.Arg{queryArg}, []string{"reader track '#golang' --hub https://hub.example/", "reader track static site"}},
+	"untrack":   {[]command.Arg{queryArg}, []string{"reader untrack '#golang'"}},
+	"tracking":  {nil, []string{"reader tracking"}},
+	"tracked":   {[]command.Arg{{Name: "[QUERY]", Help: "one tracked query (default: all of them)"}}, []string{"reader tracked '#golang' -n 20"}},
+}
