@@ -27,17 +27,10 @@ type Options struct {
 	// were changed or removed since. Without it, a build checks each file
 	// of the output root and archive/, and that each post page's directory
 	// is still there, but trusts the pages inside those directories: at
-	// 10,000 posts, a stat of every page was a third of the time of a
-	// build after one new post. The output directory is feedpub's own, so
+	// 10,000 posts, a stat of every page was a large part of a build after
+	// one new post (bench/profiles.md). The output directory is feedpub's own, so
 	// only a hand edit of a post page goes unnoticed without Verify.
 	Verify bool
-	// OneShot says that the process ends after this build, as `feedpub
-	// build` does. The build state is then mapped into memory instead of
-	// read (at 10,000 posts, reading and copying its 11 MB was a tenth of
-	// a build after one new post), and, since what is decoded from it
-	// shares the mapping, never unmapped. Processes that build again and
-	// again (serve, publish) leave it false.
-	OneShot bool
 }
 
 func (o Options) out() string {
@@ -69,7 +62,7 @@ func Build(o Options) (*Result, error) {
 	// The build state is read while the posts are listed and stat'ed, and
 	// the output files are checked while the changed posts are read.
 	loaded := make(chan *state, 1)
-	go func() { loaded <- loadState(o.Dir, out, o.OneShot) }()
+	go func() { loaded <- loadState(o.Dir, out) }()
 	var st *state
 	checked := func() {}
 	s, err := publish.LoadSiteDeferred(o.Dir, func() *publish.EntryCache {

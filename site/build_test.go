@@ -1,6 +1,7 @@
 package site_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -402,19 +403,11 @@ func TestBuildStateRecords(t *testing.T) {
 // Many small builds: their change records outgrow the snapshot, which is
 // written again from entries taken from the cache (and decoded only in
 // part). Every incremental build's output, feeds and lists rendered from
-// cached entries, is byte for byte what a build from scratch writes, with
-// the build state read (serve, publish) or memory-mapped (feedpub build,
-// Options.OneShot).
+// cached entries, is byte for byte what a build from scratch writes.
 func TestIncrementalMatchesFullBuild(t *testing.T) {
-	for _, oneShot := range []bool{false, true} {
-		t.Run(fmt.Sprintf("OneShot=%v", oneShot), func(t *testing.T) { incrementalMatchesFullBuild(t, oneShot) })
-	}
-}
-
-func incrementalMatchesFullBuild(t *testing.T, oneShot bool) {
 	build := func(t *testing.T, dir string) *site.Result {
 		t.Helper()
-		res, err := site.Build(site.Options{Dir: dir, OneShot: oneShot})
+		res, err := site.Build(site.Options{Dir: dir})
 		if err != nil {
 			t.Fatalf("build: %v", err)
 		}
@@ -466,28 +459,62 @@ func incrementalMatchesFullBuild(t *testing.T, oneShot bool) {
 	}
 }
 
-// A one-shot build maps the build state instead of reading it; a torn or
-// empty state file still only costs a build from scratch.
-func TestOneShotBadState(t *testing.T) {
+// A truncated, emptied or corrupted build state file, or one with a stray
+// change record after it, costs a clean build from scratch: every file
+// written again, the same output, no crash. The state is named after what
+// it is, and the file an older feedpub kept is removed.
+func TestBadStateRebuildsFully(t *testing.T) {
 	dir := writeSite(t, basicSite+manyPosts(5))
-	oneShot := func() *site.Result {
+	build := func() *site.Result {
 		t.Helper()
-		res, err := site.Build(site.Options{Dir: dir, OneShot: true})
+		res, err := site.Build(site.Options{Dir: dir})
 		if err != nil {
 			t.Fatalf("build: %v", err)
 		}
 		return res
 	}
-	all := len(oneShot().Written)
-	if res := oneShot(); len(res.Written) != 0 {
-		t.Fatalf("an unchanged one-shot rebuild wrote %v", res.Written)
-	}
+	all := len(build().Written)
+	want := outputs(t, dir)
 	path := stateFile(t, dir)
-	fi, _ := os.Stat(path)
-	for _, size := range []int64{fi.Size() - 3, 0} {
-		os.Truncate(path, size)
-		if res := oneShot(); len(res.Written) != all {
-			t.Errorf("with a state of %d bytes wrote %d files, want all %d", size, len(res.Written), all)
+	if !strings.HasSuffix(path, ".state") {
+		t.Errorf("build state file %s: want a .state file", path)
+	}
+	legacy := strings.TrimSuffix(path, ".state") + ".gob"
+	os.WriteFile(legacy, []byte("old"), 0o644)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damage := map[string][]byte{
+		"empty":             nil,
+		"cut in the header": good[:10],
+		"cut short by 3":    good[:len(good)-3],
+		"cut in half":       good[:len(good)/2],
+		"a flipped byte":    flip(good, len(good)*3/4),
+		"a torn record":     append(append([]byte(nil), good...), 0x40, 1, 2, 3),
+		"garbage":           bytes.Repeat([]byte{0xff}, len(good)),
+	}
+	for name, data := range damage {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if res := build(); len(res.Written) != all {
+			t.Errorf("%s: wrote %d files, want all %d", name, len(res.Written), all)
+		}
+		if got := outputs(t, dir); len(got) != len(want) {
+			t.Errorf("%s: %d files, want %d", name, len(got), len(want))
+		}
+		if res := build(); len(res.Written) != 0 {
+			t.Errorf("%s: the rebuild's state is not whole: the next build wrote %v", name, res.Written)
 		}
 	}
+	if _, err := os.Stat(legacy); !os.IsNotExist(err) {
+		t.Errorf("the state file of an older feedpub is still there: %v", err)
+	}
+}
+
+func flip(b []byte, at int) []byte {
+	b = append([]byte(nil), b...)
+	b[at] ^= 0x5a
+	return b
 }

@@ -35,7 +35,7 @@ func TestListFromCachedEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _ := filepath.Abs(filepath.Join(dir, DefaultOut))
-	st := loadState(dir, out, false)
+	st := loadState(dir, out)
 	s, err := publish.LoadSiteCached(dir, &st.Entries)
 	if err != nil || st.Entries.Changed() || len(s.Entries) != 2 {
 		t.Fatalf("loading from the build state: %v, changed %v, %d entries", err, st.Entries.Changed(), len(s.Entries))

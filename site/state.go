@@ -4,53 +4,52 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
+
+	"github.com/rookery-social/rookery/publish/bincodec"
 )
 
-// The build state is read before and written after every build, so, like
-// publish's entry cache, it has a small hand-written binary form: with
-// encoding/gob it cost more than the rest of an incremental build.
+// The build state is read before and written after every build, in the
+// binary form of package bincodec, like publish's entry cache it holds.
 //
 // The file is a snapshot followed by change records. A build that changed
 // a few files appends one record (its changed files and post entries)
 // instead of writing the whole state again, which at 10,000 posts is some
 // 7 MB; once the records grow as large as the snapshot, or the theme or
 // configuration changed, the next save writes a new snapshot. Each record
-// carries its length and a CRC-32, so a record cut short by a crash makes
+// carries its length and a CRC-32C, so a record cut short by a crash makes
 // the whole state unreadable, which only means a build from scratch.
 //
 //	snapshot: str(magic) str(Out) str(Base) uvarint(n) n×file u64le(len) entries
 //	file:     str(path) str(Key) str(Hash) varint(Size) varint(ModTime)
-//	record:   uvarint(len) u32le(crc32(payload)) payload
+//	record:   uvarint(len) payload u32le(crc32c(payload))
 //	payload:  str(Base) uvarint(n) n×(str(path) byte(present) [file fields]) entry changes
 
-const stateMagic = "feedpub-build-3"
+const stateMagic = "feedpub-build-4"
 
 var errBadState = errors.New("corrupt build state")
 
-func appendStr(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-}
-
-func appendFileState(b []byte, f *fileState) []byte {
-	b = appendStr(appendStr(b, f.Key), f.Hash)
-	return binary.AppendVarint(binary.AppendVarint(b, f.Size), f.ModTime)
+func writeFileState(w *bincodec.Writer, f *fileState) {
+	w.Str(f.Key)
+	w.Str(f.Hash)
+	w.Int(f.Size)
+	w.Int(f.ModTime)
 }
 
 // encode writes a snapshot; files in map order, like the entry cache.
 func (st *state) encode() ([]byte, error) {
-	b := make([]byte, 0, len(st.Files)*160+len(st.Entries.Files)*700+256)
-	b = appendStr(b, stateMagic)
-	b = appendStr(b, st.Out)
-	b = appendStr(b, st.Base)
-	b = binary.AppendUvarint(b, uint64(len(st.Files)))
+	w := &bincodec.Writer{B: make([]byte, 0, len(st.Files)*160+len(st.Entries.Files)*700+256)}
+	w.Str(stateMagic)
+	w.Str(st.Out)
+	w.Str(st.Base)
+	w.Uint(uint64(len(st.Files)))
 	for p, f := range st.Files {
-		b = appendFileState(appendStr(b, p), f)
+		w.Str(p)
+		writeFileState(w, f)
 	}
-	at := len(b)
-	b = binary.LittleEndian.AppendUint64(b, 0) // the entries' length, set below
+	at := len(w.B)
+	b := binary.LittleEndian.AppendUint64(w.B, 0) // the entries' length, set below
 	b, err := st.Entries.AppendBinary(b)
 	if err != nil {
 		return nil, err
@@ -61,24 +60,23 @@ func (st *state) encode() ([]byte, error) {
 
 // encodeChanges writes a record of this build's changes.
 func (st *state) encodeChanges() ([]byte, error) {
-	p := appendStr(nil, st.Base)
-	p = binary.AppendUvarint(p, uint64(len(st.changed)))
+	w := &bincodec.Writer{}
+	w.Str(st.Base)
+	w.Uint(uint64(len(st.changed)))
 	for _, path := range st.changed {
-		p = appendStr(p, path)
+		w.Str(path)
 		f, ok := st.Files[path]
-		if !ok {
-			p = append(p, 0)
-			continue
+		w.Bool(ok)
+		if ok {
+			writeFileState(w, f)
 		}
-		p = appendFileState(append(p, 1), f)
 	}
-	p, err := st.Entries.AppendChanges(p)
+	p, err := st.Entries.AppendChanges(w.B)
 	if err != nil {
 		return nil, err
 	}
-	b := binary.AppendUvarint(make([]byte, 0, len(p)+16), uint64(len(p)))
-	b = binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(p))
-	return append(b, p...), nil
+	p = bincodec.AppendCRC(p, 0)
+	return append(binary.AppendUvarint(make([]byte, 0, len(p)+8), uint64(len(p))), p...), nil
 }
 
 // save writes the state: a change record appended to the file this build
@@ -88,7 +86,7 @@ func (st *state) save(dir string) error {
 	if st.snapshot > 0 && !st.rewrite && !st.Entries.Replaced() {
 		rec, err := st.encodeChanges()
 		if err != nil {
-			return fmt.Errorf("build state: %w", err)
+			return fmt.Errorf("saving the build state: %w", err)
 		}
 		if st.size+len(rec) <= 2*st.snapshot && appendRecord(path, int64(st.size), rec) == nil {
 			return nil
@@ -96,12 +94,16 @@ func (st *state) save(dir string) error {
 	}
 	data, err := st.encode()
 	if err != nil {
-		return fmt.Errorf("build state: %w", err)
+		return fmt.Errorf("saving the build state: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, StateDir), 0o755); err != nil {
-		return fmt.Errorf("%w", err)
+		return fmt.Errorf("saving the build state: %w", err)
 	}
-	return writeFileAtomic(path, data)
+	if err := writeFileAtomic(path, data); err != nil {
+		return err
+	}
+	os.Remove(legacyStatePath(dir, st.Out))
+	return nil
 }
 
 // appendRecord appends rec to the state file at path, provided it still
@@ -124,85 +126,42 @@ func appendRecord(path string, size int64, rec []byte) error {
 	return err
 }
 
-// stateReader decodes from one string, so that every string it returns
-// shares that string's memory instead of being allocated and copied.
-type stateReader struct {
-	s   string
-	bad bool
-}
-
-func (r *stateReader) uvarint() uint64 {
-	var v uint64
-	for shift, i := uint(0), 0; i < len(r.s) && i < binary.MaxVarintLen64; i, shift = i+1, shift+7 {
-		c := r.s[i]
-		v |= uint64(c&0x7f) << shift
-		if c < 0x80 {
-			r.s = r.s[i+1:]
-			return v
-		}
-	}
-	r.bad, r.s = true, ""
-	return 0
-}
-
-func (r *stateReader) varint() int64 {
-	u := r.uvarint()
-	v := int64(u >> 1)
-	if u&1 != 0 {
-		v = ^v
-	}
-	return v
-}
-
-// take returns the next n bytes.
-func (r *stateReader) take(n uint64) string {
-	if n > uint64(len(r.s)) {
-		r.bad, r.s = true, ""
-		return ""
-	}
-	s := r.s[:n]
-	r.s = r.s[n:]
-	return s
-}
-
-func (r *stateReader) str() string { return r.take(r.uvarint()) }
-
-func (r *stateReader) fileState() fileState {
-	return fileState{Key: r.str(), Hash: r.str(), Size: r.varint(), ModTime: r.varint()}
+func readFileState(r *bincodec.Reader) fileState {
+	return fileState{Key: r.Str(), Hash: r.Str(), Size: r.Int(), ModTime: r.Int()}
 }
 
 // decode reads a snapshot and the change records after it. Every string
 // it decodes is a substring of data.
 func (st *state) decode(data string) error {
-	r := &stateReader{s: data}
-	if r.str() != stateMagic {
+	r := &bincodec.Reader{S: data}
+	if r.Str() != stateMagic {
 		return errBadState
 	}
-	st.Out = r.str()
-	st.Base = r.str()
-	n := r.uvarint()
-	if n > uint64(len(r.s)) {
+	st.Out = r.Str()
+	st.Base = r.Str()
+	n := r.Count()
+	if r.Err != nil {
 		return errBadState
 	}
 	st.Files = make(map[string]*fileState, n)
 	files := make([]fileState, n) // one allocation for all
 	for i := range files {
-		p := r.str()
-		files[i] = r.fileState()
+		p := r.Str()
+		files[i] = readFileState(r)
 		st.Files[p] = &files[i]
 	}
-	if len(r.s) < 8 || r.bad {
+	if len(r.S) < 8 || r.Err != nil {
 		return errBadState
 	}
-	entries := r.take(binary.LittleEndian.Uint64([]byte(r.take(8))))
-	if r.bad {
+	entries := r.Take(binary.LittleEndian.Uint64([]byte(r.Take(8))))
+	if r.Err != nil {
 		return errBadState
 	}
 	if err := st.Entries.UnmarshalString(entries); err != nil {
 		return err
 	}
-	st.snapshot, st.size = len(data)-len(r.s), len(data)
-	for len(r.s) > 0 {
+	st.snapshot, st.size = len(data)-len(r.S), len(data)
+	for len(r.S) > 0 {
 		if err := st.applyRecord(r); err != nil {
 			return err
 		}
@@ -210,33 +169,25 @@ func (st *state) decode(data string) error {
 	return nil
 }
 
-func (st *state) applyRecord(r *stateReader) error {
-	n := r.uvarint()
-	sum := r.take(4)
-	payload := r.take(n)
-	if r.bad || crc32.ChecksumIEEE([]byte(payload)) != binary.LittleEndian.Uint32([]byte(sum)) {
+func (st *state) applyRecord(r *bincodec.Reader) error {
+	payload, ok := bincodec.CheckCRC(r.Str())
+	if r.Err != nil || !ok {
 		return errBadState
 	}
-	p := &stateReader{s: payload}
-	st.Base = p.str()
-	count := p.uvarint()
-	if count > uint64(len(p.s)) {
-		return errBadState
-	}
+	p := &bincodec.Reader{S: payload}
+	st.Base = p.Str()
+	count := p.Count()
 	for range count {
-		path := p.str()
-		switch p.take(1) {
-		case "\x00":
+		path := p.Str()
+		if !p.Bool() {
 			delete(st.Files, path)
-		case "\x01":
-			f := p.fileState()
-			st.Files[path] = &f
-		default:
-			return errBadState
+			continue
 		}
+		f := readFileState(p)
+		st.Files[path] = &f
 	}
-	if p.bad {
+	if p.Err != nil {
 		return errBadState
 	}
-	return st.Entries.ApplyChanges(p.s)
+	return st.Entries.ApplyChanges(p.S)
 }

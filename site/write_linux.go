@@ -1,7 +1,6 @@
 package site
 
 import (
-	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -63,29 +62,4 @@ func retry(call func() (int, error)) (int, error) {
 			return n, err
 		}
 	}
-}
-
-// mapFile maps path read-only into memory, all its pages at once
-// (MAP_POPULATE), and never unmaps it: the caller's strings share it. The
-// state file is only ever appended to or replaced by a rename, never
-// truncated, so the mapped bytes stay valid while the process lives.
-func mapFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := fi.Size()
-	if size == 0 || size != int64(int(size)) {
-		return nil, errBadState
-	}
-	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_POPULATE)
-	if err != nil {
-		return nil, fmt.Errorf("mapping %s: %w", path, err)
-	}
-	return data, nil
 }

@@ -32,6 +32,3 @@ func createFile(path string, data []byte) (dirstat.Info, error) {
 }
 
 func rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
-
-// mapFile reads path: memory-mapping the build state is done on Linux only.
-func mapFile(path string) ([]byte, error) { return os.ReadFile(path) }

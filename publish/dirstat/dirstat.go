@@ -1,9 +1,9 @@
 // Package dirstat stats and reads many files under one directory cheaply:
-// an incremental build at 10,000 posts checks some 20,000 files, and with
-// os.Stat on full paths the system calls' path walks and the FileInfo
-// allocations were a third of its time; a full build reads 10,000 posts,
-// and os.ReadFile spends six more system calls per file registering it
-// with the network poller. It is not a general file system abstraction: it
+// an incremental build at 10,000 posts checks some 20,000 files, where
+// os.Stat on full paths spends on path walks and FileInfo allocations; a
+// full build reads 10,000 posts, and os.ReadFile spends six more system
+// calls per file registering it with the network poller (bench/profiles.md
+// has the figures). It is not a general file system abstraction: it
 // answers "what size and modification time does this file have now" and
 // "what does it hold".
 package dirstat
