@@ -334,3 +334,43 @@ func TestErrorsReadAsTheyAre(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIJSONIsClean: every --json listing carries no control character,
+// escape sequence or bidi override in any string, raw or as a JSON escape
+// that `jq -r` would turn back into one.
+func TestCLIJSONIsClean(t *testing.T) {
+	e := newEnv(t)
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/feed+json")
+		fmt.Fprint(w, strings.ReplaceAll(`{"version":"https://jsonfeed.org/version/1.1","title":"Evil\u001b]0;pwned\u0007 \u009b2J Corp\u202e",
+		"home_page_url":"{{base}}/home\u202e","feed_url":"{{base}}/feed.json",
+		"items":[{"id":"e1\u001b[31m","url":"{{base}}/1\u009b2J\u202e","title":"Title \u001b[2J\u009b2J\u202e cleared","date_published":"2026-01-01T00:00:00Z",
+		 "authors":[{"name":"Mallory\u001b[31m\u009b2J\u202e red"}],"tags":["x\u001b[5m\u202e"],
+		 "attachments":[{"url":"{{base}}/a.mp3\u202e","mime_type":"audio/mpeg\u001b[2J\u009b"}],
+		 "_rookery":{"mentions":[{"url":"{{base}}/me\u202e.atom","name":"me"}],
+		   "in_reply_to":{"ref":"tag:x\u001b[1m\u202e","href":"{{base}}/p\u202e","source":"{{base}}/me\u202e.atom"}},
+		 "content_html":"<p>hello \u001b[1m\u009b2J \u202eevil&#27;[1m gadget</p>"}]}`, "{{base}}", srv.URL))
+	}))
+	defer srv.Close()
+	e.ok("init", "--me", srv.URL+"/me\u202e.atom")
+	e.ok("follow", srv.URL+"/feed.json", "--nick", "evil")
+	e.ok("mute", "word\u202e\u009b")
+	listings := [][]string{{"timeline"}, {"following"}, {"search", "gadget"}, {"thread", "e1\x1b[31m"},
+		{"mentions"}, {"blocks"}, {"fetch"}, {"fetch", "evil"}, {"tracking"}, {"tracked"}}
+	for _, args := range listings {
+		out := e.ok(append(args, "--json")...)
+		var v any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("reader %v --json: %v\n%s", args, err, out)
+		}
+		for _, bad := range []string{"\x1b", "\x07", "\u009b", "\u202e", `\u001b`, `\u0007`, `\u009b`, `\u202e`} {
+			if strings.Contains(out, bad) {
+				t.Errorf("reader %v --json printed %q:\n%s", args, bad, out)
+			}
+		}
+		if args[0] == "timeline" && (!strings.Contains(out, "hello") || !strings.Contains(out, "Mallory")) {
+			t.Errorf("timeline --json lost the text: %s", out)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +15,63 @@ import (
 // safe makes a remote string safe to print on one line.
 func safe(s string) string { return sanitize.Line(s) }
 
+// json prints v as indented JSON with every string (keys and values)
+// cleaned as the terminal output is (sanitize.Terminal): remote text must
+// not carry escapes that `jq -r` would turn back into control sequences.
 func (a *App) json(v any) error {
-	enc := json.NewEncoder(a.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("unable to write JSON: %w", err)
+	}
+	b, err = cleanJSON(b)
+	if err != nil {
+		return fmt.Errorf("unable to write JSON: %w", err)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return fmt.Errorf("unable to write JSON: %w", err)
+	}
+	out.WriteByte('\n')
+	_, err = a.Stdout.Write(out.Bytes())
+	return err
+}
+
+// cleanJSON rewrites every string literal of the JSON document doc (keys
+// and values, in place, so that field order is kept) through
+// sanitize.Terminal.
+func cleanJSON(doc []byte) ([]byte, error) {
+	out := make([]byte, 0, len(doc))
+	for i := 0; i < len(doc); i++ {
+		if doc[i] != '"' {
+			out = append(out, doc[i])
+			continue
+		}
+		end := stringEnd(doc, i)
+		var s string
+		if err := json.Unmarshal(doc[i:end], &s); err != nil {
+			return nil, err
+		}
+		q, err := json.Marshal(sanitize.Terminal(s))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q...)
+		i = end - 1
+	}
+	return out, nil
+}
+
+// stringEnd is the index just past the string literal starting at doc[i].
+func stringEnd(doc []byte, i int) int {
+	for j := i + 1; j < len(doc); j++ {
+		switch doc[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(doc)
 }
 
 // posts prints a listing, as JSON or as text (empty says so on stderr).
