@@ -21,14 +21,14 @@ import (
 func rawEntry(gf *gofeed.Feed, it *gofeed.Item, feedURL string) (Entry, string) {
 	e := Entry{
 		ID:    strings.TrimSpace(it.GUID),
-		URL:   sanitize.ResolveURL(feedURL, it.Link),
+		URL:   sanitize.ResolveHTTP(feedURL, it.Link),
 		Title: strings.Join(strings.Fields(html.UnescapeString(it.Title)), " "),
 	}
 	if e.URL == feedURL {
 		e.URL = ""
 	}
 	if e.URL == "" && isPermalinkGUID(e.ID) {
-		e.URL = e.ID
+		e.URL = sanitize.HTTPURL(e.ID)
 	}
 	raw := body(it)
 	e.Key = e.ID
@@ -59,8 +59,8 @@ func (p *Parser) sanitize(e *Entry, raw, feedURL string) {
 	var links []sanitize.Link
 	e.HTML, e.Text, links = p.policy.Content(raw, e.base(feedURL))
 	for _, l := range links {
-		if l.HasClass("u-mention") || l.HasClass("h-card") {
-			e.Links = append(e.Links, l.Href)
+		if href := sanitize.HTTPURL(l.Href); href != "" && (l.HasClass("u-mention") || l.HasClass("h-card")) {
+			e.Links = append(e.Links, href)
 		}
 	}
 }
@@ -88,7 +88,7 @@ func enclosures(list []*gofeed.Enclosure, base string) []Enclosure {
 			continue
 		}
 		n, _ := strconv.ParseInt(strings.TrimSpace(en.Length), 10, 64)
-		out = append(out, Enclosure{URL: sanitize.ResolveURL(base, en.URL), Type: strings.TrimSpace(en.Type), Length: n})
+		out = append(out, Enclosure{URL: sanitize.ResolveHTTP(base, en.URL), Type: strings.TrimSpace(en.Type), Length: n})
 	}
 	return out
 }
@@ -170,8 +170,8 @@ func inReplyTo(e ext.Extensions, feedURL string) InReplyTo {
 		for _, r := range elems["in-reply-to"] {
 			return InReplyTo{
 				Ref:    strings.TrimSpace(r.Attrs["ref"]),
-				Href:   sanitize.ResolveURL(feedURL, r.Attrs["href"]),
-				Source: sanitize.ResolveURL(feedURL, r.Attrs["source"]),
+				Href:   sanitize.ResolveHTTP(feedURL, r.Attrs["href"]),
+				Source: sanitize.ResolveHTTP(feedURL, r.Attrs["source"]),
 			}
 		}
 	}
@@ -184,14 +184,14 @@ func addAtomLinks(e *Entry, gf *gofeed.Feed, i int, feedURL string) {
 	if af, ok := gf.OriginalFeed().(*atom.Feed); ok && i < len(af.Entries) {
 		for _, l := range af.Entries[i].Links {
 			if hasRel(l.Rel, "mentioned") {
-				e.Mentions = appendNew(e.Mentions, sanitize.ResolveURL(feedURL, l.Href))
+				e.Mentions = appendNew(e.Mentions, sanitize.ResolveHTTP(feedURL, l.Href))
 			}
 		}
 		return
 	}
 	for _, l := range extLinks(gf.Items[i].Extensions) {
 		if hasRel(l.Attrs["rel"], "mentioned") {
-			e.Mentions = appendNew(e.Mentions, sanitize.ResolveURL(feedURL, l.Attrs["href"]))
+			e.Mentions = appendNew(e.Mentions, sanitize.ResolveHTTP(feedURL, l.Attrs["href"]))
 		}
 	}
 }

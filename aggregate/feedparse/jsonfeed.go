@@ -116,11 +116,11 @@ func (r rookeryItem) apply(e *Entry, feedURL string) {
 	if r.InReplyTo != nil {
 		e.InReplyTo = InReplyTo{
 			Ref:    r.InReplyTo.Ref,
-			Href:   sanitize.ResolveURL(feedURL, r.InReplyTo.Href),
-			Source: sanitize.ResolveURL(feedURL, r.InReplyTo.Source),
+			Href:   sanitize.ResolveHTTP(feedURL, r.InReplyTo.Href),
+			Source: sanitize.ResolveHTTP(feedURL, r.InReplyTo.Source),
 		}
 	}
 	for _, m := range r.Mentions {
-		e.Mentions = appendNew(e.Mentions, sanitize.ResolveURL(feedURL, m.URL))
+		e.Mentions = appendNew(e.Mentions, sanitize.ResolveHTTP(feedURL, m.URL))
 	}
 }

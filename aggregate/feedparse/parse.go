@@ -158,12 +158,12 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 	disc := discover(header, doc, feedURL, jx)
 	f := &Feed{
 		Title:   strings.TrimSpace(gf.Title),
-		SiteURL: sanitize.ResolveURL(feedURL, gf.Link),
-		Self:    disc.Self,
-		Hubs:    disc.Hubs,
+		SiteURL: sanitize.ResolveHTTP(feedURL, gf.Link),
+		Self:    sanitize.HTTPURL(disc.Self),
+		Hubs:    httpOnly(disc.Hubs),
 		TTL:     ttl(gf),
 	}
-	f.PrevArchive = sanitize.ResolveURL(feedURL, prevArchive(gf))
+	f.PrevArchive = sanitize.ResolveHTTP(feedURL, prevArchive(gf))
 	if f.PrevArchive == "" || f.PrevArchive == feedURL {
 		f.PrevArchive = ""
 	}

@@ -70,3 +70,27 @@ func ResolveURL(base, ref string) string {
 	}
 	return u.String()
 }
+
+// HTTPURL returns raw (trimmed) when it is an absolute http or https URL
+// with a host, and "" otherwise: javascript:, data:, mailto:, relative and
+// unparseable URLs are never kept as a link of a feed or a post.
+func HTTPURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return ""
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return ""
+	}
+	return raw
+}
+
+// ResolveHTTP is ResolveURL kept only when the result is an absolute http
+// or https URL (see HTTPURL), else "".
+func ResolveHTTP(base, ref string) string {
+	if strings.TrimSpace(ref) == "" {
+		return ""
+	}
+	return HTTPURL(ResolveURL(base, ref))
+}

@@ -81,6 +81,9 @@ func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, ent
 				wait(i)
 			}
 			e := entries[i]
+			if !e.Unchanged {
+				e = feedparse.KeepHTTPURLs(e)
+			}
 			changed, err := sv.save(ctx, feed.ID, e, now)
 			if err != nil {
 				return fmt.Errorf("store: save %q: %w", e.Key, err)
@@ -112,6 +115,8 @@ func entryID(e feedparse.Entry) string {
 // saveMeta records the feed's details and, with a fetch state, the fetch;
 // without one, it records now as the time content last arrived.
 func saveMeta(ctx context.Context, tx *sql.Tx, id int64, m FeedMeta, now time.Time) error {
+	links := feedparse.KeepFeedHTTPURLs(feedparse.Feed{SiteURL: m.SiteURL, Self: m.Self, Hubs: m.Hubs})
+	m.SiteURL, m.Self, m.Hubs = links.SiteURL, links.Self, links.Hubs
 	_, err := tx.ExecContext(ctx, `UPDATE feeds SET
 		title = CASE WHEN ?1 != '' THEN ?1 ELSE title END,
 		site_url = CASE WHEN ?2 != '' THEN ?2 ELSE site_url END,
