@@ -134,3 +134,28 @@ func (s *Subscriber) saveDiscovered(ctx context.Context, feedURL string, hubs []
 	}
 	return nil
 }
+
+// expect records that a mode (subscribe or unsubscribe) request for the
+// subscription id is being sent: the hub's verification of it is
+// accepted until verifyWait has passed.
+func (s *Subscriber) expect(ctx context.Context, id, mode string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE subscriber_subscriptions SET pending_mode = ?, pending_until = ?
+		WHERE id = ?`, mode, s.now().Add(verifyWait).Unix(), id)
+	if err != nil {
+		return fmt.Errorf("subscriber: record the %s request of subscription %s: %w", mode, id, err)
+	}
+	return nil
+}
+
+// settle consumes the pending mode request of subscription id: it reports
+// whether one was waiting and had not expired. A verification is accepted
+// only when it does, so each request is verified at most once.
+func (s *Subscriber) settle(ctx context.Context, id, mode string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE subscriber_subscriptions SET pending_mode = '', pending_until = 0
+		WHERE id = ? AND pending_mode = ? AND pending_until > ?`, id, mode, s.now().Unix())
+	if err != nil {
+		return false, fmt.Errorf("subscriber: settle the %s request of subscription %s: %w", mode, id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -44,18 +44,21 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	switch {
-	case mode == websub.ModeSubscribe && wantsSubscription(sub.State):
-		err = s.confirmSubscribe(r, sub)
-	case mode == websub.ModeUnsubscribe && sub.State == StateUnsubscribing:
-		err = s.remove(ctx, sub.ID)
-	case mode == websub.ModeDenied && wantsSubscription(sub.State):
+	if mode == websub.ModeDenied && wantsSubscription(sub.State) {
 		s.deny(w, r, sub)
 		return
-	default:
-		s.log.Warn("verification for an intent we do not have refused", "feed", sub.FeedURL, "mode", mode, "state", sub.State)
+	}
+	waiting, err := s.waiting(r, sub, mode)
+	switch {
+	case err != nil:
+	case !waiting:
+		s.log.Warn("verification for a request we are not waiting on refused", "feed", sub.FeedURL, "mode", mode, "state", sub.State)
 		http.NotFound(w, r)
 		return
+	case mode == websub.ModeSubscribe:
+		err = s.confirmSubscribe(r, sub)
+	default:
+		err = s.remove(ctx, sub.ID)
 	}
 	if err != nil {
 		s.log.Error("verification", "feed", sub.FeedURL, "err", err)
@@ -65,6 +68,22 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request) {
 	challenge := q.Get(websub.ParamChallenge)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte(challenge))
+}
+
+// waiting reports whether sub has a request of mode that we sent and
+// still wait on (consuming it): only such a request is verified. The
+// state must agree too: a subscribe intent, or an unsubscribe one.
+func (s *Subscriber) waiting(r *http.Request, sub Subscription, mode string) (bool, error) {
+	switch {
+	case mode == websub.ModeSubscribe && wantsSubscription(sub.State):
+	case mode == websub.ModeUnsubscribe && sub.State == StateUnsubscribing:
+	default:
+		return false, nil
+	}
+	if r.URL.Query().Get(websub.ParamChallenge) == "" {
+		return false, nil
+	}
+	return s.settle(r.Context(), sub.ID, mode)
 }
 
 // wantsSubscription: a subscribe intent exists in these states.

@@ -145,7 +145,11 @@ CREATE TABLE subscriber_discovery (
 	hubs TEXT NOT NULL,              -- newline-separated hub URLs
 	self TEXT NOT NULL,
 	checked_at INTEGER NOT NULL
-);`, `ALTER TABLE subscriber_subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'feed';`}
+);`, `ALTER TABLE subscriber_subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'feed';`,
+	// 3: the (un)subscribe request sent and not yet verified: a hub's
+	// verification is accepted only for it, once, until it expires.
+	`ALTER TABLE subscriber_subscriptions ADD COLUMN pending_mode TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriber_subscriptions ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0;`}
 
 // Subscription kinds.
 const (

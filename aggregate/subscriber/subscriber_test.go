@@ -215,8 +215,38 @@ func TestVerificationOnlyForOurIntent(t *testing.T) {
 	if got := e.only(t); got.State != subscriber.StateActive || e.store.Mode(e.feed) != store.ModePush {
 		t.Fatalf("refused verifications changed the subscription: %+v", got)
 	}
-	if code, body := get(sub.ID, "subscribe", e.topic); code != 200 || body != "ch4ll3nge" {
-		t.Fatalf("our own renewal: status %d body %q, want 200 with the challenge", code, body)
+}
+
+// TestUnsolicitedVerificationCannotShortenALease: a verification GET with
+// the right callback and topic but for no request we sent (here with
+// hub.lease_seconds=1) is refused and changes nothing; a renewal we ask
+// for is still verified.
+func TestUnsolicitedVerificationCannotShortenALease(t *testing.T) {
+	e := setup(t, 3600)
+	sub := e.active(t)
+	q := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {e.topic}, "hub.challenge": {"ch4ll3nge"}, "hub.lease_seconds": {"1"}}
+	resp, err := http.Get(sub.Callback + "?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 64)
+	n, _ := resp.Body.Read(b)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || string(b[:n]) == "ch4ll3nge" {
+		t.Fatalf("unsolicited verification: status %d body %q, want 404 without the challenge", resp.StatusCode, b[:n])
+	}
+	got := e.only(t)
+	if got.State != subscriber.StateActive || got.LeaseSeconds != 3600 || !got.Expires.Equal(sub.Expires) {
+		t.Fatalf("after an unsolicited verification: %+v, want the 3600 s lease unchanged (%v)", got, sub.Expires)
+	}
+	e.clock.Add(3000 * time.Second) // past 80% of the lease: renewal time
+	e.sync(t)
+	if e.store.Mode(e.feed) != store.ModePush {
+		t.Fatal("the feed dropped back to polling")
+	}
+	daemontest.Eventually(t, "our renewal verified", func() bool { return len(e.hub.Verified()) == 2 })
+	if renewed := e.only(t); renewed.State != subscriber.StateActive || !renewed.Expires.After(sub.Expires) {
+		t.Fatalf("renewal: %+v, want active with a later expiry", renewed)
 	}
 }
 

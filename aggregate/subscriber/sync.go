@@ -202,8 +202,16 @@ func (s *Subscriber) unsubscribe(ctx context.Context, sub Subscription) error {
 // request sends a subscribe or unsubscribe request to sub.Hub and updates
 // sub's state, next action time and error (the caller saves it).
 func (s *Subscriber) request(ctx context.Context, sub *Subscription, mode string) error {
+	// Record the request before sending it: the hub may verify at once.
+	if err := s.expect(ctx, sub.ID, mode); err != nil {
+		return err
+	}
 	err := s.post(ctx, sub.Hub, s.form(*sub, mode))
 	now := s.now()
+	if err != nil {
+		// A refused request will not be verified.
+		s.settle(ctx, sub.ID, mode)
+	}
 	if mode == websub.ModeUnsubscribe {
 		return err
 	}
