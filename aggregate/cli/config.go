@@ -104,8 +104,14 @@ func (c config) set(fs *flag.FlagSet, where, key string, v any) error {
 		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 		return fmt.Errorf("config %s: %sunknown key %q (this command's flags: %s)", c.path, where, key, strings.Join(names, ", "))
 	}
-	if err := fs.Set(key, fmt.Sprint(v)); err != nil {
-		return fmt.Errorf("config %s: %s%s = %v: %w", c.path, where, key, v, err)
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
+	}
+	for _, item := range list { // a list sets a repeatable flag once per item
+		if err := fs.Set(key, fmt.Sprint(item)); err != nil {
+			return fmt.Errorf("config %s: %s%s = %v: %w", c.path, where, key, v, err)
+		}
 	}
 	return nil
 }

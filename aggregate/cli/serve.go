@@ -13,6 +13,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/daemon"
 	"github.com/rookery-social/rookery/aggregate/track"
+	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
 func serveCommand() Command {
@@ -52,7 +53,8 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 	d, err := daemon.New(r.DB(), r, daemon.Config{
 		Addr: ln.Addr().String(), BaseURL: c.str("url"), AllowPrivate: c.on("allow-private"),
 		Poll: c.str("poll"), SyncEvery: c.dur("sync"),
-		Logger: logger, Tracks: track.NewService(tr, r, logger),
+		Logger: logger, Tracks: track.NewService(tr, r, track.Config{Logger: logger,
+			Client: safehttp.NewClient(safehttp.Options{AllowPrivate: c.on("allow-private"), UserAgent: daemon.UserAgent})}),
 	})
 	if err != nil {
 		ln.Close()

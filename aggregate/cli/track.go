@@ -16,8 +16,11 @@ import (
 
 func trackCommands() map[string]Command {
 	return map[string]Command{
-		"track": {"track QUERY [--hub HUB_URL]", "have hubs push every post matching #tag, @FEED_URL or words (through reader serve)", runTrack,
-			stringFlag("hub", "the hub to track at (default: the hubs of followed feeds)")},
+		"track": {"track QUERY [--hub HUB_URL]...", "have hubs push every post matching #tag, @FEED_URL or words (through reader serve)", runTrack,
+			func(fs *flag.FlagSet) {
+				fs.Var(&listFlag{}, "hub", "a hub to track at (repeatable; default: hubs in the config)")
+				fs.Var(&listFlag{}, "hubs", "the hubs to track at when --hub is not given: set it in the config, [track] hubs = [\"https://hub.example/\"]")
+			}},
 		"untrack":  {"untrack QUERY", "stop tracking a query", runUntrack, nil},
 		"tracking": {"tracking [--json]", "list tracked queries with their hub and subscription state", runTracking, nil},
 		"tracked": {"tracked [QUERY] [-n 50] [--json]", "posts that tracked queries brought, newest first", runTracked,
@@ -43,11 +46,11 @@ func (a *App) withTracker(ctx context.Context, c *Call, fn func(*aggregate.Reade
 
 func runTrack(ctx context.Context, a *App, c *Call) error {
 	if len(c.Args) == 0 {
-		return usagef("usage: reader track QUERY [--hub HUB_URL]   (QUERY: #tag, @FEED_URL or words)")
+		return usagef("usage: reader track QUERY [--hub HUB_URL]...   (QUERY: #tag, @FEED_URL or words)")
 	}
 	query := strings.Join(c.Args, " ")
 	return a.withTracker(ctx, c, func(r *aggregate.Reader, tr *track.Tracker) error {
-		hubs, err := trackHubs(ctx, r, c.str("hub"))
+		hubs, err := trackHubs(c)
 		if err != nil {
 			return err
 		}
@@ -77,32 +80,39 @@ func runTrack(ctx context.Context, a *App, c *Call) error {
 	})
 }
 
-// trackHubs is the hub given, else the distinct hubs of followed feeds.
-func trackHubs(ctx context.Context, r *aggregate.Reader, hub string) ([]string, error) {
-	if hub != "" {
-		if _, err := safehttp.ParseURL(hub); err != nil {
-			return nil, usagef("--hub %q must be an absolute http(s) URL", hub)
-		}
-		return []string{hub}, nil
-	}
-	feeds, err := r.FollowedFeeds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var hubs []string
-	seen := map[string]bool{}
-	for _, f := range feeds {
-		for _, h := range f.Hubs {
-			if !seen[h] {
-				seen[h] = true
-				hubs = append(hubs, h)
-			}
-		}
+// trackHubs is the hubs given with --hub, else those configured
+// ([track] hubs): never the hubs that followed feeds name, which the user
+// did not choose.
+func trackHubs(c *Call) ([]string, error) {
+	hubs := c.Flags.Lookup("hub").Value.(*listFlag).list
+	if len(hubs) == 0 {
+		hubs = c.Flags.Lookup("hubs").Value.(*listFlag).list
 	}
 	if len(hubs) == 0 {
-		return nil, usagef("no hub to track at: pass --hub HUB_URL, or follow a feed that names a hub")
+		return nil, usagef("no hub to track at: pass --hub HUB_URL, or name your hubs in the config file: [track] hubs = [\"https://hub.example/\"]")
+	}
+	for _, h := range hubs {
+		if _, err := safehttp.ParseURL(h); err != nil {
+			return nil, usagef("--hub %q must be an absolute http(s) URL", h)
+		}
 	}
 	return hubs, nil
+}
+
+// listFlag is a repeatable string flag; a list in the config sets it once
+// per item.
+type listFlag struct{ list []string }
+
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(l.list, " ")
+}
+
+func (l *listFlag) Set(s string) error {
+	l.list = append(l.list, s)
+	return nil
 }
 
 func runUntrack(ctx context.Context, a *App, c *Call) error {
@@ -165,14 +175,39 @@ func runTracked(ctx context.Context, a *App, c *Call) error {
 			}
 		}
 		// Read more than n: blocked and muted posts are left out after.
-		refs, err := tr.Posts(ctx, query, 4*n+50)
+		items, err := tr.Posts(ctx, query, 4*n+50)
 		if err != nil {
 			return err
 		}
-		posts, err := r.PostsByRef(ctx, refs)
+		refs := make([]aggregate.TrackedRef, 0, len(items))
+		for _, it := range items {
+			refs = append(refs, aggregate.TrackedRef{PostRef: it.Ref, Hub: it.Hub, Confirmed: it.Confirmed, Doc: it.Doc})
+		}
+		posts, err := r.TrackedPosts(ctx, refs)
 		if err != nil {
 			return err
 		}
-		return a.posts(c, posts[:min(n, len(posts))], "no tracked posts yet")
+		return a.trackedPosts(c, posts[:min(n, len(posts))])
 	})
+}
+
+// trackedPosts prints tracked posts; one not confirmed by its origin says
+// so, with the hub that brought it.
+func (a *App) trackedPosts(c *Call, posts []aggregate.TrackedPost) error {
+	if c.JSON {
+		return a.json(posts)
+	}
+	if len(posts) == 0 {
+		fmt.Fprintln(a.Stderr, "no tracked posts yet")
+	}
+	for i, p := range posts {
+		if i > 0 {
+			fmt.Fprintln(a.Stdout)
+		}
+		if !p.Confirmed {
+			fmt.Fprintf(a.Stdout, "[via %s, unconfirmed: not (yet) found in %s]\n", safe(p.Via), safe(p.Feed))
+		}
+		a.printPost(p.Post)
+	}
+	return nil
 }

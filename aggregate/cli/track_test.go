@@ -95,7 +95,8 @@ func TestCLITrackUntrackTrackingTracked(t *testing.T) {
 		}
 	}
 
-	// Without --hub: the hubs of followed feeds.
+	// Without --hub, a followed feed's hub is never used: only the hubs
+	// the user names, on the command line or in the config.
 	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/atom+xml")
 		fmt.Fprintf(w, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><id>x</id><title>f</title>
@@ -103,7 +104,13 @@ func TestCLITrackUntrackTrackingTracked(t *testing.T) {
 	}))
 	defer feed.Close()
 	e.ok("follow", feed.URL+"/feed.atom")
+	if _, errs, code := e.run("track", "@"+feed.URL+"/feed.atom"); code != 2 || !strings.Contains(errs, "[track] hubs") {
+		t.Errorf("track without --hub nor configured hubs: exit %d, %q; want 2 saying how to name a hub", code, errs)
+	}
+	config := filepath.Join(filepath.Dir(e.db), "config", "rookery", "reader.toml")
+	os.MkdirAll(filepath.Dir(config), 0o755)
+	os.WriteFile(config, []byte("[track]\nhubs = [\""+hub+"\"]\n"), 0o600)
 	if out := e.ok("track", "@"+feed.URL+"/feed.atom"); !strings.Contains(out, "at "+hub) {
-		t.Errorf("track without --hub said %q, want the followed feed's hub", out)
+		t.Errorf("track with a configured hub said %q", out)
 	}
 }

@@ -187,6 +187,9 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { d.wm.Run(ctx) })
+	if w, ok := d.cfg.Tracks.(interface{ Run(context.Context) error }); ok {
+		wg.Go(func() { w.Run(ctx) }) // confirms tracked entries with their origins
+	}
 	wg.Go(func() { d.syncLoop(ctx) })
 	wg.Go(func() { d.poll(ctx) })
 	sched := d.schedule(ctx)

@@ -38,11 +38,45 @@ CREATE TABLE track_posts (
 	arrived_at INTEGER NOT NULL,
 	UNIQUE (topic, feed_url, entry_id)
 );
-CREATE INDEX track_posts_topic ON track_posts(topic, id);`}
+CREATE INDEX track_posts_topic ON track_posts(topic, id);`,
+	// 2: a tracked entry is the origin's post only once the origin's own
+	// feed has it (confirmed); until then it is kept as the hub delivered
+	// it (doc), apart from the origin's posts. Records of version 1 were
+	// stored on the hub's word: they are kept, unconfirmed and without a
+	// document, so they are no longer listed as the origin's.
+	`CREATE TABLE track_entries (
+	id INTEGER PRIMARY KEY,          -- arrival order
+	topic TEXT NOT NULL,
+	hub TEXT NOT NULL,
+	feed_url TEXT NOT NULL,          -- the origin its atom:source claims
+	entry_id TEXT NOT NULL,
+	doc BLOB NOT NULL,               -- a one-entry Atom document, as delivered
+	digest TEXT NOT NULL,            -- of its content, as delivered
+	confirmed INTEGER NOT NULL DEFAULT 0,
+	checks INTEGER NOT NULL DEFAULT 0,
+	next_check INTEGER NOT NULL,     -- when to look at the origin again (unconfirmed only)
+	arrived_at INTEGER NOT NULL,
+	UNIQUE (topic, feed_url, entry_id)
+);
+CREATE INDEX track_entries_topic ON track_entries(topic, id);
+CREATE INDEX track_entries_due ON track_entries(confirmed, next_check);
+INSERT INTO track_entries(topic, hub, feed_url, entry_id, doc, digest, next_check, arrived_at)
+	SELECT t.topic, COALESCE(q.hub, ''), t.feed_url, t.entry_id, '', '', 0, t.arrived_at
+	FROM track_posts t LEFT JOIN track_queries q ON q.topic = t.topic ORDER BY t.id;
+DROP TABLE track_posts;`}
 
-// Tracker holds the tracked queries and the posts they brought.
+// Tracker holds the tracked queries and the entries they brought.
 type Tracker struct {
 	db *sql.DB
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+func (t *Tracker) now() time.Time {
+	if t.Now == nil {
+		return time.Now()
+	}
+	return t.Now()
 }
 
 // Topic is one tracked query at one hub.
@@ -66,7 +100,7 @@ func Open(ctx context.Context, db *sql.DB) (*Tracker, error) {
 // Add records a tracked topic (again: it keeps the first).
 func (t *Tracker) Add(ctx context.Context, tp Topic) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO track_queries(topic, query, typed, hub, created_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT(topic) DO NOTHING`, tp.Topic, tp.Query, tp.Typed, tp.Hub, time.Now().Unix())
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT(topic) DO NOTHING`, tp.Topic, tp.Query, tp.Typed, tp.Hub, t.now().Unix())
 	if err != nil {
 		return fmt.Errorf("track: add %s: %w", tp.Topic, err)
 	}
@@ -86,7 +120,7 @@ func (t *Tracker) Remove(ctx context.Context, query string) ([]Topic, error) {
 	}
 	defer tx.Rollback()
 	for _, tp := range gone {
-		for _, q := range []string{`DELETE FROM track_queries WHERE topic = ?`, `DELETE FROM track_posts WHERE topic = ?`} {
+		for _, q := range []string{`DELETE FROM track_queries WHERE topic = ?`, `DELETE FROM track_entries WHERE topic = ?`} {
 			if _, err := tx.ExecContext(ctx, q, tp.Topic); err != nil {
 				return nil, fmt.Errorf("track: remove: %w", err)
 			}
@@ -159,48 +193,42 @@ func (t *Tracker) state(ctx context.Context, topic string) string {
 	return s
 }
 
-// Record notes that topic brought the posts refs.
-func (t *Tracker) Record(ctx context.Context, topic string, refs []store.PostRef) error {
-	now := time.Now().Unix()
-	for _, r := range refs {
-		if _, err := t.db.ExecContext(ctx, `INSERT INTO track_posts(topic, feed_url, entry_id, arrived_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, topic, r.Feed, r.ID, now); err != nil {
-			return fmt.Errorf("track: record: %w", err)
-		}
-	}
-	return nil
+// Item is one entry a tracked topic brought, as Posts lists it.
+type Item struct {
+	Ref       store.PostRef // the origin feed its atom:source claims, and its id
+	Hub       string        // the hub that delivered it
+	Confirmed bool          // the origin's own feed has it: it is the origin's stored post
+	Doc       []byte        // unconfirmed: a one-entry Atom document, as delivered
 }
 
-// Posts returns (by feed URL and entry id) up to n posts brought by the topics of query (every
+// Posts returns up to n entries brought by the topics of query (every
 // tracked topic when query is ""), newest arrival first, each once.
-func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]store.PostRef, error) {
+func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]Item, error) {
 	topics, err := t.List(ctx)
 	if query != "" && err == nil {
 		topics, err = t.Find(ctx, query)
 	}
-	if err != nil {
+	if err != nil || len(topics) == 0 {
 		return nil, err
-	}
-	if len(topics) == 0 {
-		return nil, nil
 	}
 	args := make([]any, 0, len(topics)+1)
 	for _, tp := range topics {
 		args = append(args, tp.Topic)
 	}
-	rows, err := t.db.QueryContext(ctx, `SELECT feed_url, entry_id FROM track_posts WHERE topic IN (?`+
-		strings.Repeat(", ?", len(topics)-1)+`) GROUP BY feed_url, entry_id ORDER BY max(id) DESC LIMIT ?`, append(args, n)...)
+	rows, err := t.db.QueryContext(ctx, `SELECT feed_url, entry_id, hub, confirmed, doc FROM track_entries
+		WHERE id IN (SELECT max(id) FROM track_entries WHERE topic IN (?`+strings.Repeat(", ?", len(topics)-1)+`)
+		GROUP BY feed_url, entry_id) ORDER BY id DESC LIMIT ?`, append(args, n)...)
 	if err != nil {
 		return nil, fmt.Errorf("track: posts: %w", err)
 	}
 	defer rows.Close()
-	var out []store.PostRef
+	var out []Item
 	for rows.Next() {
-		var r store.PostRef
-		if err := rows.Scan(&r.Feed, &r.ID); err != nil {
+		var it Item
+		if err := rows.Scan(&it.Ref.Feed, &it.Ref.ID, &it.Hub, &it.Confirmed, &it.Doc); err != nil {
 			return nil, fmt.Errorf("track: posts: %w", err)
 		}
-		out = append(out, r)
+		out = append(out, it)
 	}
 	return out, rows.Err()
 }

@@ -2,14 +2,18 @@ package track
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
-	"github.com/rookery-social/rookery/aggregate/store"
+	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
 // delivered is a track document as the hub delivers it: entries of two
@@ -26,11 +30,11 @@ const delivered = `<?xml version="1.0" encoding="UTF-8"?>
     <title type="text">Bob on go</title>
     <updated>2026-11-20T12:00:00Z</updated>
     <author><name>bob</name></author>
-    <link rel="alternate" href="https://bob.example/posts/b1/" type="text/html"></link>
+    <link rel="alternate" href="{{bob}}/posts/b1/" type="text/html"></link>
     <link rel="mentioned" href="https://me.example/feed.atom" title="me"></link>
     <category term="go"></category>
     <content type="html">&lt;p&gt;Hi @me, #go is fun&lt;/p&gt;</content>
-    <source><id>https://bob.example/feed.atom</id><title type="text">Bob</title><link rel="self" href="https://bob.example/feed.atom"></link></source>
+    <source><id>{{bob}}/feed.atom</id><title type="text">Bob</title><link rel="self" href="{{bob}}/feed.atom"></link></source>
   </entry>
   <entry>
     <id>tag:carol.example,2026:posts/c1</id>
@@ -39,16 +43,16 @@ const delivered = `<?xml version="1.0" encoding="UTF-8"?>
     <thr:in-reply-to ref="tag:me.example,2026:posts/m1" href="https://me.example/posts/m1/" source="https://me.example/feed.atom" type="text/html"></thr:in-reply-to>
     <category term="go"></category>
     <content type="html">&lt;p&gt;Go go go&lt;/p&gt;</content>
-    <source><id>https://carol.example/feed.atom</id><title type="text">Carol</title><author><name>Carol</name></author><link rel="self" href="https://carol.example/feed.atom"></link></source>
+    <source><id>{{carol}}/feed.atom</id><title type="text">Carol</title><author><name>Carol</name></author><link rel="self" href="{{carol}}/feed.atom"></link></source>
   </entry>
-  <entry xml:base="https://bob.example/">
+  <entry xml:base="{{bob}}/">
     <id>tag:bob.example,2026:posts/b0</id>
     <link rel="alternate" href="posts/b0/" type="text/html"></link>
     <title type="text">Older bob</title>
     <updated>2026-11-20T10:00:00Z</updated>
     <category term="go"></category>
     <content type="html">&lt;p&gt;earlier #go&lt;/p&gt;</content>
-    <source><id>https://bob.example/feed.atom</id><title type="text">Bob</title><link rel="self" href="https://bob.example/feed.atom"></link></source>
+    <source><id>{{bob}}/feed.atom</id><title type="text">Bob</title><link rel="self" href="{{bob}}/feed.atom"></link></source>
   </entry>
   <entry>
     <id>tag:nowhere,2026:x</id><title>no source</title><updated>2026-11-20T09:00:00Z</updated>
@@ -56,7 +60,8 @@ const delivered = `<?xml version="1.0" encoding="UTF-8"?>
 </feed>`
 
 func TestSplitGroupsEntriesByOrigin(t *testing.T) {
-	origins, ns, err := Split([]byte(delivered))
+	doc := strings.NewReplacer("{{bob}}", "https://bob.example", "{{carol}}", "https://carol.example").Replace(delivered)
+	origins, ns, err := Split([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,45 +98,136 @@ func open(t *testing.T) (*aggregate.Reader, *Tracker) {
 
 const topic = "http://hub.example/track?q=%23go"
 
-func trackedPosts(t *testing.T, r *aggregate.Reader, tr *Tracker, query string) []aggregate.Post {
+// origin is an author's site on loopback serving feed.atom; its entries
+// can change (publish).
+type origin struct {
+	*httptest.Server
+	mu      sync.Mutex
+	entries string
+	gets    int
+}
+
+func newOrigin(t *testing.T) *origin {
+	o := &origin{}
+	o.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.gets++
+		w.Header().Set("Content-Type", "application/atom+xml")
+		fmt.Fprintf(w, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0">
+<title>origin</title><id>%[1]s/feed.atom</id><updated>2026-11-20T00:00:00Z</updated><link rel="self" href="%[1]s/feed.atom"/>%[2]s</feed>`,
+			o.URL, strings.ReplaceAll(o.entries, "{{base}}", o.URL))
+	}))
+	t.Cleanup(o.Close)
+	return o
+}
+
+func (o *origin) publish(entries string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.entries = entries
+}
+
+func (o *origin) fetches() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.gets
+}
+
+func (o *origin) feed() string { return o.URL + "/feed.atom" }
+
+// entriesOf returns the <entry> elements of doc whose text has marker.
+func entriesOf(doc string, markers ...string) string {
+	var out []string
+	for _, part := range strings.Split(doc, "<entry")[1:] {
+		part = "<entry" + part[:strings.Index(part, "</entry>")+len("</entry>")]
+		for _, m := range markers {
+			if strings.Contains(part, m) {
+				out = append(out, part)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// sites starts bob's and carol's origins and returns the delivered
+// document naming them.
+func sites(t *testing.T) (bob, carol *origin, doc string) {
+	bob, carol = newOrigin(t), newOrigin(t)
+	doc = strings.NewReplacer("{{bob}}", bob.URL, "{{carol}}", carol.URL).Replace(delivered)
+	return bob, carol, doc
+}
+
+func service(tr *Tracker, r *aggregate.Reader, now func() time.Time) *Service {
+	client := safehttp.NewClient(safehttp.Options{AllowPrivate: true, Timeout: 5 * time.Second})
+	return NewService(tr, r, Config{Client: client, Now: now})
+}
+
+func trackedPosts(t *testing.T, r *aggregate.Reader, tr *Tracker, query string) []aggregate.TrackedPost {
 	t.Helper()
-	refs, err := tr.Posts(context.Background(), query, 100)
+	items, err := tr.Posts(context.Background(), query, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := r.PostsByRef(context.Background(), refs)
+	refs := make([]aggregate.TrackedRef, 0, len(items))
+	for _, it := range items {
+		refs = append(refs, aggregate.TrackedRef{PostRef: it.Ref, Hub: it.Hub, Confirmed: it.Confirmed, Doc: it.Doc})
+	}
+	ps, err := r.TrackedPosts(context.Background(), refs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ps
 }
 
-func TestDeliveriesAreStoredUnderTheirOrigin(t *testing.T) {
+func confirmDue(t *testing.T, svc *Service) int {
+	t.Helper()
+	n, err := svc.ConfirmDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestDeliveriesAreConfirmedByTheirOrigin(t *testing.T) {
 	ctx := context.Background()
 	r, tr := open(t)
+	bob, carol, doc := sites(t)
+	bob.publish(entriesOf(strings.ReplaceAll(doc, bob.URL, "{{base}}"), "posts/b1", "posts/b0"))
+	carol.publish(entriesOf(strings.ReplaceAll(doc, carol.URL, "{{base}}"), "posts/c1"))
 	if err := r.SetMe(ctx, "https://me.example/feed.atom"); err != nil {
 		t.Fatal(err)
 	}
 	if err := tr.Add(ctx, Topic{Topic: topic, Query: "#go", Typed: "#Go", Hub: "http://hub.example/"}); err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(tr, r, nil)
-	n, err := svc.DeliverTracked(ctx, topic, "application/atom+xml", []byte(delivered))
+	svc := service(tr, r, nil)
+	n, err := svc.DeliverTracked(ctx, topic, "application/atom+xml", []byte(doc))
 	if err != nil || n != 3 {
-		t.Fatalf("DeliverTracked = %d, %v; want 3 entries stored", n, err)
+		t.Fatalf("DeliverTracked = %d, %v; want 3 entries kept", n, err)
+	}
+	for _, p := range trackedPosts(t, r, tr, "#go") {
+		if p.Confirmed || p.Via != "http://hub.example/" {
+			t.Errorf("before any look at the origin: %s confirmed %v via %q, want unconfirmed via the hub", p.ID, p.Confirmed, p.Via)
+		}
+	}
+	if ms, _ := r.Mentions(ctx, 10, time.Time{}); len(ms) != 0 {
+		t.Errorf("unconfirmed tracked entries stored as posts: %d mentions", len(ms))
+	}
+	if n := confirmDue(t, svc); n != 3 {
+		t.Fatalf("confirmed %d, want 3", n)
 	}
 	// The same delivery again (a hub retry) changes nothing.
-	if _, err := svc.DeliverTracked(ctx, topic, "application/atom+xml", []byte(delivered)); err != nil {
+	if _, err := svc.DeliverTracked(ctx, topic, "application/atom+xml", []byte(doc)); err != nil {
 		t.Fatal(err)
 	}
 	ps := trackedPosts(t, r, tr, "#GO")
 	var got []string
 	for _, p := range ps {
-		got = append(got, p.Feed+" "+p.ID)
+		got = append(got, fmt.Sprint(p.Feed, " ", p.ID, " ", p.Confirmed))
 	}
-	want := []string{"https://bob.example/feed.atom tag:bob.example,2026:posts/b1",
-		"https://bob.example/feed.atom tag:bob.example,2026:posts/b0",
-		"https://carol.example/feed.atom tag:carol.example,2026:posts/c1"}
+	want := []string{bob.feed() + " tag:bob.example,2026:posts/b1 true", bob.feed() + " tag:bob.example,2026:posts/b0 true",
+		carol.feed() + " tag:carol.example,2026:posts/c1 true"}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
@@ -150,7 +246,7 @@ func TestDeliveriesAreStoredUnderTheirOrigin(t *testing.T) {
 		t.Errorf("mentions %v: want bob's rel=mentioned and carol's reply", mt)
 	}
 	for _, p := range ps {
-		if p.ID == "tag:bob.example,2026:posts/b0" && p.URL != "https://bob.example/posts/b0/" {
+		if p.ID == "tag:bob.example,2026:posts/b0" && p.URL != bob.URL+"/posts/b0/" {
 			t.Errorf("relative link under xml:base stored as %q", p.URL)
 		}
 	}
@@ -163,21 +259,22 @@ func TestDeliveriesAreStoredUnderTheirOrigin(t *testing.T) {
 func TestBlockedAuthorsAreHidden(t *testing.T) {
 	ctx := context.Background()
 	r, tr := open(t)
+	_, carol, doc := sites(t)
 	tr.Add(ctx, Topic{Topic: topic, Query: "#go", Typed: "#go", Hub: "http://hub.example/"})
-	if _, err := r.Block(ctx, "https://carol.example/feed.atom"); err != nil {
+	if _, err := r.Block(ctx, carol.feed()); err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(tr, r, nil)
-	if n, err := svc.DeliverTracked(ctx, topic, "application/atom+xml", []byte(delivered)); err != nil || n != 2 {
+	svc := service(tr, r, nil)
+	if n, err := svc.DeliverTracked(ctx, topic, "application/atom+xml", []byte(doc)); err != nil || n != 2 {
 		t.Fatalf("DeliverTracked = %d, %v; want bob's 2 entries, carol's dropped", n, err)
 	}
-	if _, err := r.Block(ctx, "bob.example"); err != nil {
+	if _, err := r.Block(ctx, "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
 	if ps := trackedPosts(t, r, tr, ""); len(ps) != 0 {
 		t.Errorf("posts of a blocked domain shown: %+v", ps)
 	}
-	r.Unblock(ctx, "bob.example")
+	r.Unblock(ctx, "127.0.0.1")
 	if _, err := r.Mute(ctx, "fun"); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +292,7 @@ func TestTrackerAddFindRemove(t *testing.T) {
 	if found, _ := tr.Find(ctx, "HEAP   compost"); len(found) != 2 {
 		t.Errorf("Find matched %d topics, want both hubs", len(found))
 	}
-	tr.Record(ctx, "http://h1.example/track?q=compost+heap", []store.PostRef{{Feed: "https://a.example/feed.atom", ID: "1"}})
+	tr.keep(ctx, "http://h1.example/track?q=compost+heap", "http://h1.example/", "https://a.example/feed.atom", "1", []byte("<feed/>"), "d")
 	gone, err := tr.Remove(ctx, "compost heap")
 	if err != nil || len(gone) != 2 {
 		t.Fatalf("Remove = %v, %v", gone, err)
