@@ -27,6 +27,7 @@ func serveCommand() Command {
 			fs.Bool("allow-private", false, "let stranger-given URLs (Webmention sources, hubs) reach loopback and private addresses: local use and tests only")
 			fs.Var(&pollFlag{daemon.DefaultPoll}, "poll", `when to look for feeds due a poll: a duration (15m) or a cron expression ("*/15 * * * *", "@hourly", "@every 15m")`)
 			fs.Duration("sync", daemon.DefaultSyncEvery, "how often to reconcile WebSub subscriptions with followed feeds")
+			fs.Int("mentions-per-host", 20, "Webmentions kept (queued or stored) per source host in any hour; the rest are refused and logged")
 		},
 	}
 }
@@ -52,7 +53,7 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 	logger := slog.New(slog.NewTextHandler(a.Stderr, nil))
 	d, err := daemon.New(r.DB(), r, daemon.Config{
 		Addr: ln.Addr().String(), BaseURL: c.str("url"), AllowPrivate: c.on("allow-private"),
-		Poll: c.str("poll"), SyncEvery: c.dur("sync"),
+		Poll: c.str("poll"), SyncEvery: c.dur("sync"), MentionsPerHostPerHour: c.num("mentions-per-host"),
 		Logger: logger, Tracks: track.NewService(tr, r, track.Config{Logger: logger,
 			Client: safehttp.NewClient(safehttp.Options{AllowPrivate: c.on("allow-private"), UserAgent: daemon.UserAgent})}),
 	})

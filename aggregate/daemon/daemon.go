@@ -80,6 +80,9 @@ type Config struct {
 	// per source address: default 1 per second in bursts of 20.
 	WebmentionRate  float64
 	WebmentionBurst int
+	// MentionsPerHostPerHour bounds the Webmentions kept (queued or
+	// stored) per source host in any hour; default 20.
+	MentionsPerHostPerHour int
 	// Logger receives the daemon's logs; default discards.
 	Logger *slog.Logger
 	// Tracks, when set, makes the subscriber also subscribe to tracked
@@ -119,7 +122,8 @@ func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	d.wm, err = webmention.New(db, store, webmention.Config{Client: client, Logger: cfg.Logger})
+	d.wm, err = webmention.New(db, store, webmention.Config{Client: client, Logger: cfg.Logger,
+		PerHostPerHour: cfg.MentionsPerHostPerHour})
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}

@@ -46,6 +46,15 @@ func (r *Receiver) receive(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "webmention: too many Webmentions waiting; try again later", http.StatusServiceUnavailable)
 		return
 	}
+	host := hostOf(source)
+	if n, err := r.fromHostLastHour(req.Context(), host); err != nil || n >= r.cfg.PerHostPerHour {
+		if err == nil {
+			r.dropped("over the hourly bound of Webmentions per source host", host)
+		}
+		w.Header().Set("Retry-After", "3600")
+		http.Error(w, fmt.Sprintf("webmention: too many Webmentions from %s in the last hour; try again later", host), http.StatusTooManyRequests)
+		return
+	}
 	if err := r.enqueue(req.Context(), source, target); err != nil {
 		r.log.Error("queueing a webmention", "err", err)
 		http.Error(w, "webmention: cannot queue it now; try again later", http.StatusServiceUnavailable)

@@ -11,6 +11,7 @@ package webmention
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -48,6 +49,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests move it forward.
 	Now func() time.Time
+	// PerHostPerHour bounds the Webmentions kept (queued or stored) per
+	// source host in any hour; the rest are refused and logged. Default 20.
+	PerHostPerHour int
 }
 
 // Store is what the receiver needs of the reader's core; the core
@@ -72,6 +76,7 @@ type Receiver struct {
 	cfg   Config
 	log   *slog.Logger
 	wake  chan struct{}
+	drops dropLog
 }
 
 // Mention is one received Webmention as List reports it.
@@ -99,7 +104,13 @@ CREATE TABLE webmention_queue (
 	result TEXT NOT NULL DEFAULT '',  -- what was stored, or why it was dropped
 	UNIQUE (source, target)
 );
-CREATE INDEX webmention_queue_due ON webmention_queue(status, next_at);`}
+CREATE INDEX webmention_queue_due ON webmention_queue(status, next_at);`,
+	// 2: bounds per source host, and variants of one page collapsed.
+	`ALTER TABLE webmention_queue ADD COLUMN source_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE webmention_queue ADD COLUMN final_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE webmention_queue ADD COLUMN digest TEXT NOT NULL DEFAULT '';
+CREATE INDEX webmention_queue_host ON webmention_queue(source_host, updated_at);
+CREATE INDEX webmention_queue_page ON webmention_queue(target, status);`}
 
 // New migrates the receiver's table in db and returns a Receiver.
 func New(db *sql.DB, st Store, cfg Config) (*Receiver, error) {
@@ -111,6 +122,9 @@ func New(db *sql.DB, st Store, cfg Config) (*Receiver, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.PerHostPerHour <= 0 {
+		cfg.PerHostPerHour = defaultPerHostPerHour
 	}
 	if err := sqlitedb.Migrate(context.Background(), db, "webmention", migrations); err != nil {
 		return nil, fmt.Errorf("webmention: %w", err)
@@ -147,10 +161,10 @@ func (r *Receiver) List(ctx context.Context, limit int) ([]Mention, error) {
 func (r *Receiver) enqueue(ctx context.Context, source, target string) error {
 	now := r.cfg.Now().Unix()
 	_, err := r.db.ExecContext(ctx, `INSERT INTO webmention_queue
-		(source, target, status, next_at, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		(source, target, status, next_at, received_at, updated_at, source_host) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(source, target) DO UPDATE SET status = excluded.status, attempts = 0,
 		next_at = excluded.next_at, updated_at = excluded.updated_at, result = ''`,
-		source, target, StatusQueued, now, now, now)
+		source, target, StatusQueued, now, now, now, hostOf(source))
 	if err != nil {
 		return fmt.Errorf("webmention: queue: %w", err)
 	}
@@ -169,3 +183,5 @@ func (r *Receiver) queued(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -43,7 +43,7 @@ func (r *Receiver) ProcessDue(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			return 0, nil
 		}
-		out := r.verify(ctx, m.Source, m.Target)
+		out := r.verify(ctx, m)
 		if err := r.finish(ctx, m, out); err != nil {
 			return 0, err
 		}
@@ -73,11 +73,18 @@ func (r *Receiver) due(ctx context.Context) ([]Mention, error) {
 type outcome struct {
 	status string // StatusDone, StatusDropped, or StatusQueued to retry
 	result string
+	quiet  bool // logged already, with others like it (see Receiver.dropped)
 }
 
-func done(format string, a ...any) outcome  { return outcome{StatusDone, fmt.Sprintf(format, a...)} }
-func drop(format string, a ...any) outcome  { return outcome{StatusDropped, fmt.Sprintf(format, a...)} }
-func retry(format string, a ...any) outcome { return outcome{StatusQueued, fmt.Sprintf(format, a...)} }
+func done(format string, a ...any) outcome {
+	return outcome{StatusDone, fmt.Sprintf(format, a...), false}
+}
+func drop(format string, a ...any) outcome {
+	return outcome{StatusDropped, fmt.Sprintf(format, a...), false}
+}
+func retry(format string, a ...any) outcome {
+	return outcome{StatusQueued, fmt.Sprintf(format, a...), false}
+}
 
 // finish records an outcome; a retry backs off 1, 2, 4, 8 minutes and
 // gives up after maxAttempts.
@@ -87,7 +94,9 @@ func (r *Receiver) finish(ctx context.Context, m Mention, o outcome) error {
 		o = drop("gave up after %d attempts: %s", attempts, o.result)
 	}
 	next := now.Add(time.Minute << (attempts - 1))
-	r.log.Info("webmention "+o.status, "source", m.Source, "target", m.Target, "result", o.result)
+	if !o.quiet {
+		r.log.Info("webmention "+o.status, "source", m.Source, "target", m.Target, "result", o.result)
+	}
 	_, err := r.db.ExecContext(ctx, `UPDATE webmention_queue SET status = ?, attempts = ?, next_at = ?,
 		updated_at = ?, result = ? WHERE id = ? AND status = ?`,
 		o.status, attempts, next.Unix(), now.Unix(), o.result, m.ID, StatusQueued)
@@ -99,7 +108,8 @@ func (r *Receiver) finish(ctx context.Context, m Mention, o outcome) error {
 
 // verify fetches the source, checks that it links to target, and stores
 // its entry as a mention of me.
-func (r *Receiver) verify(ctx context.Context, source, target string) outcome {
+func (r *Receiver) verify(ctx context.Context, m Mention) outcome {
+	source, target := m.Source, m.Target
 	if o, blocked := r.blocked(ctx, source); blocked {
 		return o
 	}
@@ -108,6 +118,9 @@ func (r *Receiver) verify(ctx context.Context, source, target string) outcome {
 		return o
 	}
 	if o, blocked := r.blocked(ctx, doc.url.String()); blocked {
+		return o
+	}
+	if o, same := r.samePage(ctx, m, doc); same {
 		return o
 	}
 	switch kind := kindOf(doc.contentType, doc.body); kind {
@@ -124,6 +137,27 @@ func (r *Receiver) verify(ctx context.Context, source, target string) outcome {
 		}
 		return r.fromPage(ctx, source, doc)
 	}
+}
+
+// samePage records the source's page and drops the Webmention when
+// another one for the same target was stored from the same page: one
+// page under many URLs (?m=1, ?m=2 …) is one mention.
+func (r *Receiver) samePage(ctx context.Context, m Mention, doc fetched) (outcome, bool) {
+	final, digest := doc.url.String(), pageDigest(doc.body)
+	if err := r.recordPage(ctx, m.ID, final, digest); err != nil {
+		return retry("%v", err), true
+	}
+	other, err := r.variantOf(ctx, m.ID, m.Target, final, digest)
+	if err != nil {
+		return retry("%v", err), true
+	}
+	if other != "" {
+		r.dropped("the same page as a Webmention already stored", hostOf(m.Source))
+		o := drop("the same page as %s, already stored", other)
+		o.quiet = true
+		return o, true
+	}
+	return outcome{}, false
 }
 
 func (r *Receiver) blocked(ctx context.Context, u string) (outcome, bool) {
