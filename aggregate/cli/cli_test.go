@@ -340,8 +340,7 @@ func TestErrorsReadAsTheyAre(t *testing.T) {
 // that `jq -r` would turn back into one.
 func TestCLIJSONIsClean(t *testing.T) {
 	e := newEnv(t)
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/feed+json")
 		fmt.Fprint(w, strings.ReplaceAll(`{"version":"https://jsonfeed.org/version/1.1","title":"Evil\u001b]0;pwned\u0007 \u009b2J Corp\u202e",
 		"home_page_url":"{{base}}/home\u202e","feed_url":"{{base}}/feed.json",
@@ -350,7 +349,7 @@ func TestCLIJSONIsClean(t *testing.T) {
 		 "attachments":[{"url":"{{base}}/a.mp3\u202e","mime_type":"audio/mpeg\u001b[2J\u009b"}],
 		 "_rookery":{"mentions":[{"url":"{{base}}/me\u202e.atom","name":"me"}],
 		   "in_reply_to":{"ref":"tag:x\u001b[1m\u202e","href":"{{base}}/p\u202e","source":"{{base}}/me\u202e.atom"}},
-		 "content_html":"<p>hello \u001b[1m\u009b2J \u202eevil&#27;[1m gadget</p>"}]}`, "{{base}}", srv.URL))
+		 "content_html":"<p>hello \u001b[1m\u009b2J \u202eevil&#27;[1m gadget</p>"}]}`, "{{base}}", "http://"+r.Host))
 	}))
 	defer srv.Close()
 	e.ok("init", "--me", srv.URL+"/me\u202e.atom")
