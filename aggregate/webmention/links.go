@@ -232,10 +232,19 @@ func jsonEntryLinking(doc []byte, base *url.URL, target string) (feedEntry, bool
 			m, _ := it.(map[string]any)
 			id, _ := m["id"].(string)
 			link, _ := m["url"].(string)
-			return feedEntry{id, link}, true
+			return feedEntry{id, absolute(base, link)}, true
 		}
 	}
 	return feedEntry{}, items == nil && jsonLinks(v, base, target)
+}
+
+// absolute is ref resolved against base, as the store resolves an
+// entry's permalink, or "" when it does not parse.
+func absolute(base *url.URL, ref string) string {
+	if u := resolve(base, strings.TrimSpace(ref)); u != nil {
+		return u.String()
+	}
+	return ""
 }
 
 func jsonLinks(v any, base *url.URL, target string) bool {
