@@ -135,7 +135,7 @@ func cmp(a, b string) string {
 // urlProp is a u-* property's URL: href, src or the text, resolved.
 func urlProp(n *html.Node, base *url.URL) string {
 	raw := cmp(attr(n, "href"), cmp(attr(n, "src"), text(n)))
-	if u := resolve(base, strings.TrimSpace(raw)); u != nil && (u.Scheme == "http" || u.Scheme == "https") {
+	if u := resolve(base, strings.TrimSpace(raw)); u != nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		return u.String()
 	}
 	return ""
