@@ -2,6 +2,7 @@ package track
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -122,14 +123,15 @@ func (q Query) Matches(e *Entry) bool {
 }
 
 // mentions: a link to feed, or a reply whose href or source is under the
-// feed's directory.
+// feed's directory, at most maxDirDepth directories down (the ones the
+// index and the stored terms look up).
 func (t *terms) mentions(feed string) bool {
 	if t.links[feed] {
 		return true
 	}
 	d := dir(feed)
 	for _, r := range t.replies {
-		if strings.HasPrefix(r, d) {
+		if slices.Contains(dirs(r), d) {
 			return true
 		}
 	}
