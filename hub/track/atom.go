@@ -31,6 +31,11 @@ type atomFeed struct {
 }
 
 type atomText struct {
+	// Base is the xml:base of an entry's content: relative URLs in it
+	// resolve against it. It is not on the entry, where a reader would
+	// resolve a relative atom:id (an RSS guid such as "1234") against it
+	// too, and so store the entry under another id than its feed's.
+	Base string `xml:"xml:base,attr,omitempty"`
 	Type string `xml:"type,attr,omitempty"`
 	Body string `xml:",chardata"`
 }
@@ -62,7 +67,6 @@ type atomReply struct {
 // element", one atom:title and one atom:updated; atom:source keeps the
 // origin feed's metadata (RFC 4287 §4.2.11).
 type atomEntry struct {
-	Base       string         `xml:"xml:base,attr,omitempty"`
 	ID         string         `xml:"id"`
 	Title      atomText       `xml:"title"`
 	Updated    string         `xml:"updated"`
@@ -109,7 +113,7 @@ func atomEntryOf(e *Entry, now time.Time) atomEntry {
 	if when.IsZero() {
 		when = now
 	}
-	a := atomEntry{Base: e.Base, ID: e.ID, Title: atomText{Type: "text", Body: e.Title}, Updated: stamp(when),
+	a := atomEntry{ID: e.ID, Title: atomText{Type: "text", Body: e.Title}, Updated: stamp(when),
 		Source: atomSource{ID: e.Source.ID, Title: atomText{Type: "text", Body: e.Source.Title},
 			Links: []atomLink{{Rel: "self", Href: e.Source.Self}}}}
 	if !e.Published.IsZero() {
@@ -134,7 +138,7 @@ func atomEntryOf(e *Entry, now time.Time) atomEntry {
 		a.Reply = &atomReply{Ref: r.Ref, Href: r.Href, Source: r.Source, Type: "text/html"}
 	}
 	if e.Content != "" {
-		a.Content = &atomText{Type: "html", Body: e.Content}
+		a.Content = &atomText{Base: e.Base, Type: "html", Body: e.Content}
 	}
 	return a
 }

@@ -95,6 +95,9 @@ func Extract(body []byte, topic string) ([]Entry, error) {
 			r.apply(&e)
 		}
 		e.resolve(topic)
+		if e.ID == "" {
+			e.ID = e.Link // resolved, as the reader keys an entry without id
+		}
 		if e.ID != "" {
 			out = append(out, e)
 		}
@@ -117,9 +120,6 @@ func source(gf *gofeed.Feed, topic string) Source {
 func entry(gf *gofeed.Feed, i int, it *gofeed.Item, src Source) Entry {
 	e := Entry{ID: strings.TrimSpace(it.GUID), Title: oneLine(html.UnescapeString(it.Title)),
 		Link: strings.TrimSpace(it.Link), Content: body(it), Source: src}
-	if e.ID == "" {
-		e.ID = e.Link
-	}
 	if it.PublishedParsed != nil {
 		e.Published = it.PublishedParsed.UTC()
 	}
