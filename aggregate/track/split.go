@@ -131,13 +131,13 @@ func namespaces(se xml.StartElement) []xml.Attr {
 // already knows for it (so ingesting keeps them).
 func (o Origin) Document(ns []xml.Attr, hubs []string) []byte {
 	var b bytes.Buffer
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n<feed")
+	// The feed's own elements are unprefixed Atom, whatever prefix the
+	// delivered document gave the Atom namespace.
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n<feed xmlns=\"" + atomNS + `"`)
 	for _, a := range ns {
-		name := "xmlns"
 		if a.Name.Space == "xmlns" {
-			name += ":" + a.Name.Local
+			fmt.Fprintf(&b, ` xmlns:%s="%s"`, a.Name.Local, html.EscapeString(a.Value))
 		}
-		fmt.Fprintf(&b, ` %s="%s"`, name, html.EscapeString(a.Value))
 	}
 	id := o.ID
 	if id == "" {
