@@ -66,6 +66,9 @@ var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // ParsePost parses a post file's content; path is used in error messages.
 func ParsePost(path string, data []byte) (*Post, error) {
+	if err := checkPostSize(path, int64(len(data))); err != nil {
+		return nil, err
+	}
 	fm, body, bodyLine, err := splitFrontMatter(path, data)
 	if err != nil {
 		return nil, err

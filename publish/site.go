@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -106,6 +107,12 @@ func LoadSiteDeferred(dir string, cache func() *EntryCache) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	root := &siteRoot{dir: dir}
+	if fi, err := os.Lstat(filepath.Join(dir, PostsDir)); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if err := root.check(filepath.Join(dir, PostsDir)); err != nil {
+			return nil, err
+		}
+	}
 	posts := dirstat.Open(filepath.Join(dir, PostsDir))
 	defer posts.Close()
 	stats := statPosts(posts, paths)
@@ -118,7 +125,7 @@ func LoadSiteDeferred(dir string, cache func() *EntryCache) (*Site, error) {
 		*c = EntryCache{Config: fp, Files: map[string]CachedFile{}, replaced: true}
 	}
 	c.dirty, c.changed = false, nil
-	entries, err := loadEntries(cfg, posts, paths, stats, c)
+	entries, err := loadEntries(cfg, root, posts, paths, stats, c)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +180,7 @@ func postFiles(dir string) ([]string, error) {
 // stat changed since, with one worker per CPU, and leaves in cache exactly
 // the files of paths. The error of the first file by path wins, so
 // messages are deterministic.
-func loadEntries(cfg *Config, posts *dirstat.Dir, paths []string, stats []fileStat, cache *EntryCache) ([]*Entry, error) {
+func loadEntries(cfg *Config, root *siteRoot, posts *dirstat.Dir, paths []string, stats []fileStat, cache *EntryCache) ([]*Entry, error) {
 	files := make([]CachedFile, len(paths))
 	errs := make([]error, len(paths))
 	var stale []int
@@ -193,7 +200,7 @@ func loadEntries(cfg *Config, posts *dirstat.Dir, paths []string, stats []fileSt
 			wg.Go(func() {
 				for k := w; k < len(stale); k += workers {
 					i := stale[k]
-					files[i], errs[i] = loadEntry(cfg, r, posts, paths[i])
+					files[i], errs[i] = loadEntry(cfg, r, root, posts, paths[i], stats[i])
 				}
 			})
 		}
@@ -242,8 +249,20 @@ func firstError(paths []string, errs []error) error {
 	return errs[first]
 }
 
-// loadEntry reads, parses and renders a post file.
-func loadEntry(cfg *Config, r *renderer, posts *dirstat.Dir, path string) (CachedFile, error) {
+// loadEntry reads, parses and renders a post file, after checking that
+// it is not too large to publish (by st, its stat) and not a link to a
+// file outside the site.
+func loadEntry(cfg *Config, r *renderer, root *siteRoot, posts *dirstat.Dir, path string, st fileStat) (CachedFile, error) {
+	if st.ok {
+		if err := checkPostSize(path, st.Size); err != nil {
+			return CachedFile{}, err
+		}
+	}
+	if posts.IsLink(filepath.Base(path)) {
+		if err := root.check(path); err != nil {
+			return CachedFile{}, err
+		}
+	}
 	data, fi, err := posts.ReadFile(filepath.Base(path))
 	if err != nil {
 		return CachedFile{}, fmt.Errorf("reading post %s: %w", path, err)

@@ -55,3 +55,9 @@ func (d *Dir) Close() {
 func Names(dir string, files bool) ([]string, error) {
 	return names(dir, files)
 }
+
+// IsLink reports whether root/rel is itself a symbolic link (it does not
+// follow it).
+func (d *Dir) IsLink(rel string) bool {
+	return d.isLink(rel)
+}

@@ -147,3 +147,18 @@ func isDir(fd int, typ byte, name []byte) bool {
 	}
 	return st.Mode&unix.S_IFMT == unix.S_IFDIR
 }
+
+func (d *Dir) isLink(rel string) bool {
+	if d.fd < 0 {
+		fi, err := os.Lstat(filepath.Join(d.root, filepath.FromSlash(rel)))
+		return err == nil && fi.Mode()&os.ModeSymlink != 0
+	}
+	var st unix.Stat_t
+	for {
+		err := unix.Fstatat(d.fd, rel, &st, unix.AT_SYMLINK_NOFOLLOW)
+		if err == unix.EINTR {
+			continue
+		}
+		return err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK
+	}
+}

@@ -45,3 +45,8 @@ func names(dir string, files bool) ([]string, error) {
 	}
 	return out, nil
 }
+
+func (d *Dir) isLink(rel string) bool {
+	fi, err := os.Lstat(filepath.Join(d.root, filepath.FromSlash(rel)))
+	return err == nil && fi.Mode()&os.ModeSymlink != 0
+}
