@@ -121,7 +121,19 @@ func (s *Site) AtomDocument(p Page) ([]byte, error) {
 		}
 		f.Entries = append(f.Entries, s.atomEntry(e))
 	}
-	return marshalXML(f, atomSize(f))
+	data, err := marshalXML(f, atomSize(f))
+	if err == nil {
+		err = checkDocumentSize(p.atomPath(), data)
+	}
+	return data, err
+}
+
+// atomPath is the output path of the page's Atom document.
+func (p Page) atomPath() string {
+	if p.Number == 0 {
+		return "feed.atom"
+	}
+	return ArchivePath(p.Number)
 }
 
 func (s *Site) atomFeedLinks(p Page) []atomLink {

@@ -15,14 +15,14 @@ import (
 // holds it, rather than encoding/gob (see BENCHMARKS.md).
 //
 // Each entry is written as a header holding what every build needs of
-// every entry (key, dates, draft, deletion and hash: enough to sort, page
+// every entry (key, dates, draft, deletion, hash and size: enough to sort, page
 // and plan) and the rest, length-prefixed, which only rendering needs; the
 // rest is decoded on first use (Entry.Full), so that a build after one new
 // post does not decode 10,000 entries' HTML, tags and mentions to render
 // a hundred. Since the rest is decoded late, where an error can't be
 // reported, the whole form carries a CRC-32C, checked when it is read.
 
-const cacheMagic = "feedpub-entries-3"
+const cacheMagic = "feedpub-entries-4"
 
 var errBadCache = errors.New("corrupt entry cache")
 
@@ -157,6 +157,8 @@ func writeEntry(w *bincodec.Writer, e *Entry) {
 		w.Time(p.Deleted)
 	}
 	w.Str(e.Hash)
+	w.Int(int64(e.size.meta))
+	w.Int(int64(e.size.content))
 	if e.rest != nil { // from the cache: its rest is already encoded
 		w.Str(e.rest.data)
 		return
@@ -229,6 +231,7 @@ func readEntry(r *bincodec.Reader, path string) *Entry {
 	}
 	e := &ce.e
 	e.Post, e.Hash = p, r.Str()
+	e.size = entrySize{meta: int(r.Int()), content: int(r.Int())}
 	ce.rest.data = r.Str()
 	e.rest = &ce.rest
 	return e

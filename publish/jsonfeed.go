@@ -60,7 +60,7 @@ func (s *Site) JSONDocument(p Page) ([]byte, error) {
 	if err := enc.Encode(f); err != nil {
 		return nil, fmt.Errorf("encoding feed.json: %w", err)
 	}
-	return b.Bytes(), nil
+	return b.Bytes(), checkDocumentSize("feed.json", b.Bytes())
 }
 
 func jsonItemOf(e *Entry) *jsonItem {

@@ -22,20 +22,26 @@ type Page struct {
 // Last is the open one; it fills up as posts leave the main feed and may be
 // empty (when the others are exactly full), so that every full archive's
 // next-archive link resolves.
+//
+// Every document also stays under MaxFeedDocument: the main feed ends
+// before the entry that would take it over (counted as in RSS, the
+// largest of the three formats), and an archive is full once the next
+// entry would take it over. Archives fill from the oldest entry, so
+// their bounds move only when one of their posts is edited.
 func (s *Site) Pages() (main Page, archives []Page) {
-	n, size := s.Config.FeedSize, s.Config.ArchiveSize
-	all := s.Entries
-	if len(all) <= n {
+	all, budget := s.Entries, s.budget()
+	n := mainCount(all, s.Config.FeedSize, budget)
+	if n == len(all) {
 		return Page{Entries: all, Complete: true, Updated: updated(all)}, nil
 	}
 	main = Page{Entries: all[:n], Updated: updated(all[:n])}
-	older := all[n:]    // newest first
-	count := len(older) // archived entries, oldest at older[count-1]
-	last := count/size + 1
+	older := all[n:] // newest first
+	bounds := archiveBounds(older, s.Config.ArchiveSize, budget)
+	last := len(bounds) - 1
 	prev := updated(nil)
 	for k := 1; k <= last; k++ {
-		lo, hi := min((k-1)*size, count), min(k*size, count) // chronological indexes
-		p := Page{Number: k, Entries: older[count-hi : count-lo], Last: last, Updated: prev}
+		lo, hi := bounds[k-1], bounds[k] // chronological indexes
+		p := Page{Number: k, Entries: older[len(older)-hi : len(older)-lo], Last: last, Updated: prev}
 		if len(p.Entries) > 0 {
 			p.Updated = updated(p.Entries)
 		}
@@ -44,6 +50,43 @@ func (s *Site) Pages() (main Page, archives []Page) {
 	}
 	main.Last = last
 	return main, archives
+}
+
+// mainCount is how many of the newest entries the main feed holds: at
+// most size, and as many as fit in budget (at least one).
+func mainCount(all []*Entry, size, budget int) int {
+	used := 0
+	for k, e := range all {
+		b := e.size.mainBytes()
+		if k == size || (k > 0 && used+b > budget) {
+			return k
+		}
+		used += b
+	}
+	return len(all)
+}
+
+// archiveBounds cuts older (newest first) into archives from its oldest
+// entry: archive k holds the chronological indexes bounds[k-1] to
+// bounds[k]. An archive is full at size entries, or when the next entry
+// would take it over budget. When the last archive is full, an empty one
+// follows.
+func archiveBounds(older []*Entry, size, budget int) []int {
+	bounds := []int{0}
+	start, used := 0, 0
+	for i := range older {
+		b := older[len(older)-1-i].size.archiveBytes()
+		if i-start == size || (i > start && used+b > budget) {
+			bounds = append(bounds, i)
+			start, used = i, 0
+		}
+		used += b
+	}
+	bounds = append(bounds, len(older))
+	if len(older)-start == size {
+		bounds = append(bounds, len(older))
+	}
+	return bounds
 }
 
 // ArchivePath is the output path of archive k's Atom document.

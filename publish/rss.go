@@ -63,8 +63,12 @@ func (s *Site) RSSDocument(p Page) ([]byte, error) {
 		ch.Items = append(ch.Items, s.rssItem(e))
 		size += 2*len(e.HTML)*5/4 + 1024 // description and content:encoded
 	}
-	return marshalXML(&rssDoc{Version: "2.0", XmlnsContent: NSContent, XmlnsAtom: NSAtom,
+	data, err := marshalXML(&rssDoc{Version: "2.0", XmlnsContent: NSContent, XmlnsAtom: NSAtom,
 		XmlnsDC: NSDC, XmlnsThr: NSThread, Channel: ch}, size)
+	if err == nil {
+		err = checkDocumentSize("feed.rss", data)
+	}
+	return data, err
 }
 
 func (s *Site) rssItem(e *Entry) *rssItem {

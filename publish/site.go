@@ -28,6 +28,8 @@ type Entry struct {
 	// Hash identifies the post file's content: two entries with the same
 	// Hash under the same configuration render identically.
 	Hash string
+	// size bounds its bytes in a feed document.
+	size entrySize
 	// rest, for an entry from the cache, is what Full decodes.
 	rest *entryRest
 }
@@ -130,6 +132,9 @@ func LoadSiteDeferred(dir string, cache func() *EntryCache) (*Site, error) {
 		return nil, err
 	}
 	if err := checkDuplicateKeys(entries); err != nil {
+		return nil, err
+	}
+	if err := checkEntrySizes(cfg, entries); err != nil {
 		return nil, err
 	}
 	SortEntries(entries)
@@ -286,10 +291,12 @@ func newEntry(cfg *Config, r *renderer, p *Post) (*Entry, error) {
 	}
 	e := &Entry{Post: p, ID: cfg.EntryID(p), Permalink: cfg.Permalink(p.Key)}
 	if e.IsDeleted() {
+		e.size = sizeOf(cfg, e)
 		return e, nil
 	}
 	var err error
 	e.HTML, e.Title, e.Mentions, err = r.render(p, e.Permalink)
+	e.size = sizeOf(cfg, e)
 	return e, err
 }
 
