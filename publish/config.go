@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -35,8 +36,36 @@ type Config struct {
 	// ArchiveSize is the number of entries per RFC 5005 archive document;
 	// 0 means FeedSize.
 	ArchiveSize int `toml:"archive_size,omitempty"`
+	// Publish says how `feedpub publish` gets public/ to the host. It
+	// does not change what is rendered, hence not in the Fingerprint.
+	Publish PublishConfig `toml:"publish,omitempty" json:"-"`
 	// Following is the address book: nick → feed URL.
 	Following map[string]string `toml:"following,omitempty"`
+	// idHost, when set, is the host of the entry IDs instead of URL's:
+	// a preview renders links to itself but keeps the IDs (WithBaseURL).
+	idHost string
+}
+
+// PublishConfig is the [publish] table: what `feedpub publish` does with
+// public/ once built and the posts are committed.
+type PublishConfig struct {
+	// Branch, when set, is a branch whose root is public/ (GitHub Pages,
+	// Codeberg Pages): publish commits public/ there and pushes it.
+	Branch string `toml:"branch,omitempty"`
+	// Rsync, when set, is an rsync destination (HOST:DIR/ or a local
+	// directory) that publish copies public/ to, deleting what is gone.
+	Rsync string `toml:"rsync,omitempty"`
+	// CommitPublic says whether public/ is committed with the posts on the
+	// current branch; unset: only when neither Branch nor Rsync is set.
+	CommitPublic *bool `toml:"commit_public,omitempty"`
+}
+
+// CommitsPublic reports whether publish commits public/ with the posts.
+func (p PublishConfig) CommitsPublic() bool {
+	if p.CommitPublic != nil {
+		return *p.CommitPublic
+	}
+	return p.Branch == "" && p.Rsync == ""
 }
 
 // nickPattern is what may follow "@" in a mention and name a [following] key.
@@ -56,29 +85,50 @@ func LoadConfig(dir string) (*Config, error) {
 }
 
 // ParseConfig parses and validates the content of a feedpub.toml file; path
-// is used in error messages.
+// is used in error messages, which name the line.
 func ParseConfig(path string, data []byte) (*Config, error) {
+	doc := scanTOML(data)
+	if err := checkFollowingTable(path, doc); err != nil {
+		return nil, err
+	}
 	var c Config
 	if err := decodeStrict(data, &c); err != nil {
 		switch pr := explainTOML(err); {
 		case pr.unknown != "":
-			return nil, fmt.Errorf("%s: line %d: unknown key %q (known: title, author, url, description, hubs, webmention, feed_size, archive_size, [following])", path, pr.line, pr.unknown)
+			return nil, fmt.Errorf("%s: line %d: unknown key %q (known: %s)", path, pr.line, pr.unknown, knownSettings)
 		case pr.line > 0:
 			return nil, fmt.Errorf("%s: line %d: %s", path, pr.line, pr.msg)
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := c.validate(); err != nil {
+		var se *settingError
+		if errors.As(err, &se) {
+			if n := doc.lineOf(se.name, se.value); n > 0 {
+				return nil, fmt.Errorf("%s: line %d: %w", path, n, err)
+			}
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &c, nil
 }
 
+const knownSettings = "title, author, url, description, hubs, webmention, feed_size, archive_size, [publish] branch, rsync, commit_public, [following]"
+
+// settingError is a bad value of one setting; ParseConfig and ParsePost
+// add the file and the line.
+type settingError struct {
+	name, value string // the setting's dotted name and its value
+	msg         string
+}
+
+func (e *settingError) Error() string { return e.msg }
+
 func (c *Config) validate() error {
 	if c.Title == "" || c.Author == "" {
 		return errors.New("title and author must be set")
 	}
-	u, err := checkAbsURL("url", c.URL)
+	u, err := checkAbsURL("url", "url", c.URL)
 	if err != nil {
 		return err
 	}
@@ -86,12 +136,12 @@ func (c *Config) validate() error {
 		c.URL += "/"
 	}
 	for _, h := range c.Hubs {
-		if _, err := checkAbsURL("hub", h); err != nil {
+		if _, err := checkAbsURL("hubs", "hub", h); err != nil {
 			return err
 		}
 	}
 	if c.Webmention != "" {
-		if _, err := checkAbsURL("webmention", c.Webmention); err != nil {
+		if _, err := checkAbsURL("webmention", "webmention", c.Webmention); err != nil {
 			return err
 		}
 	}
@@ -104,15 +154,77 @@ func (c *Config) validate() error {
 	if c.ArchiveSize == 0 {
 		c.ArchiveSize = c.FeedSize
 	}
+	if err := c.Publish.validate(); err != nil {
+		return err
+	}
 	for _, nick := range c.nicks() {
 		if !nickPattern.MatchString(nick) {
-			return fmt.Errorf("[following]: %q is not a valid nick (letters, digits, _ . -)", nick)
+			return &settingError{name: "following." + nick, msg: fmt.Sprintf("[following]: %q is not a valid nick (letters, digits, _ . -)", nick)}
 		}
-		if _, err := checkAbsURL("[following] "+nick, c.Following[nick]); err != nil {
+		if _, err := checkAbsURL("following."+nick, "[following] "+nick, c.Following[nick]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (p PublishConfig) validate() error {
+	if p.Branch != "" && (strings.HasPrefix(p.Branch, "-") || strings.ContainsAny(p.Branch, " ~^:?*[\\")) {
+		return &settingError{name: "publish.branch", value: p.Branch, msg: fmt.Sprintf("[publish] branch %q is not a git branch name", p.Branch)}
+	}
+	if strings.HasPrefix(p.Rsync, "-") {
+		return &settingError{name: "publish.rsync", value: p.Rsync, msg: fmt.Sprintf("[publish] rsync %q must be a destination such as me@example.org:/var/www/site/", p.Rsync)}
+	}
+	return nil
+}
+
+// settingPlace says, for the name of a setting of the site, where it
+// belongs, when it is found inside [following].
+var settingPlace = map[string]string{
+	"title": "top-level", "author": "top-level", "url": "top-level", "description": "top-level",
+	"hubs": "top-level", "webmention": "top-level", "feed_size": "top-level", "archive_size": "top-level",
+	"hub": "top-level (as hubs = [\"https://…\"])", "branch": "[publish]", "rsync": "[publish]", "commit_public": "[publish]",
+}
+
+// checkFollowingTable finds settings written inside [following] — which
+// runs to the end of the file or the next [table], so a setting appended
+// at the end of feedpub.toml lands in it — and values that are no feed URL.
+func checkFollowingTable(path string, doc *tomlDoc) error {
+	header := doc.headers["following"]
+	for _, l := range doc.lines {
+		nick, ok := strings.CutPrefix(l.name, "following.")
+		if !ok || l.cont {
+			continue
+		}
+		if place, ok := settingPlace[nick]; ok {
+			return fmt.Errorf("%s: line %d: %q is a %s setting, but it is inside the [following] table that starts on line %d, where it would be read as a nick; move it above the [following] line",
+				path, l.line, nick, place, header)
+		}
+		_, raw, _ := strings.Cut(l.text, "=")
+		if v, ok := tomlString(strings.TrimSpace(raw)); !ok || !isHTTPURL(v) {
+			return fmt.Errorf("%s: line %d: [following] %s = %s: not a feed URL; [following] (from line %d) holds nick = \"https://their.site/feed.atom\" lines, and a setting of the site goes above the [following] line",
+				path, l.line, nick, strings.TrimSpace(raw), header)
+		}
+	}
+	return nil
+}
+
+// tomlString reads a one-line TOML string value ("…" or '…') with
+// nothing but a comment after it.
+func tomlString(v string) (string, bool) {
+	if strings.HasPrefix(v, "'") {
+		end := strings.Index(v[1:], "'")
+		return v[1 : end+1], end >= 0
+	}
+	if !strings.HasPrefix(v, `"`) {
+		return "", false
+	}
+	q, err := strconv.QuotedPrefix(v)
+	if err != nil {
+		return "", false
+	}
+	s, err := strconv.Unquote(q)
+	return s, err == nil
 }
 
 // nicks returns the [following] keys in sorted order.
@@ -125,12 +237,20 @@ func (c *Config) nicks() []string {
 	return out
 }
 
-func checkAbsURL(what, s string) (*url.URL, error) {
+// checkAbsURL checks that s, the value of setting name (what, in the
+// message), is an absolute http(s) URL.
+func checkAbsURL(name, what, s string) (*url.URL, error) {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%s %q is not an absolute http(s) URL (like https://alice.example/)", what, s)
+	if err != nil || !isHTTPURL(s) {
+		return nil, &settingError{name: name, value: s, msg: fmt.Sprintf("%s %q is not an absolute http(s) URL (like https://alice.example/)", what, s)}
 	}
 	return u, nil
+}
+
+// isHTTPURL reports whether s is an absolute http or https URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Opaque == ""
 }
 
 // FeedURL is the person's identity: BASE_URL + "feed.atom".
@@ -150,8 +270,20 @@ func (c *Config) Permalink(key string) string { return c.URL + "posts/" + key + 
 
 // Host is the host name of BASE_URL without any port, used in tag: IDs.
 func (c *Config) Host() string {
+	if c.idHost != "" {
+		return c.idHost
+	}
 	u, _ := url.Parse(c.URL)
 	return u.Hostname()
+}
+
+// WithBaseURL returns a copy of c whose pages and feeds link to base
+// instead of BASE_URL, with the same entry IDs: a local preview's.
+func (c *Config) WithBaseURL(base string) *Config {
+	p := *c
+	p.idHost = c.Host()
+	p.URL = strings.TrimSuffix(base, "/") + "/"
+	return &p
 }
 
 // InitOptions are the arguments of `feedpub init`.

@@ -115,7 +115,30 @@ func (p *Post) check(fm []byte) error {
 			return fmt.Errorf("%s:%d: reply_to needs ref (the parent's atom:id) and href (its permalink)", p.Path, keyLine(fm, "reply_to")+1)
 		}
 	}
-	return nil
+	return p.checkURLs(fm)
+}
+
+// checkURLs checks that every URL of the front matter is an absolute
+// http(s) URL: they become links in the feeds and pages.
+func (p *Post) checkURLs(fm []byte) error {
+	var err error
+	if r := p.ReplyTo; r != nil {
+		_, err = checkAbsURL("reply_to.href", "reply_to href", r.Href)
+		if err == nil && r.Source != "" {
+			_, err = checkAbsURL("reply_to.source", "reply_to source", r.Source)
+		}
+	}
+	for _, nick := range sortedKeys(p.Mentions) {
+		if err == nil {
+			_, err = checkAbsURL("mentions."+nick, "mentions "+nick, p.Mentions[nick])
+		}
+	}
+	var se *settingError
+	if !errors.As(err, &se) {
+		return err
+	}
+	// The front matter starts on the file's second line.
+	return fmt.Errorf("%s:%d: %w", p.Path, scanTOML(fm).lineOf(se.name, se.value)+1, err)
 }
 
 // splitFrontMatter returns the TOML between the +++ fences, the body and the
@@ -251,11 +274,15 @@ func (p *Post) WriteNew(dir string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("writing a new post: %w", err)
 	}
+	data := p.Encode()
+	if err := checkPostSize(path, int64(len(data))); err != nil {
+		return "", err
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return "", fmt.Errorf("writing a new post: %w", err)
 	}
-	_, err = f.Write(p.Encode())
+	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

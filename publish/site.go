@@ -77,7 +77,7 @@ func (c *Config) EntryID(p *Post) string {
 // under equal fingerprints are interchangeable.
 func (c *Config) Fingerprint() string {
 	data, _ := json.Marshal(c) // maps are encoded in key order
-	return hashString(data)
+	return hashString(append(data, c.idHost...))
 }
 
 func hashString(data []byte) string {
