@@ -290,12 +290,51 @@ func (c *Config) WithBaseURL(base string) *Config {
 type InitOptions struct {
 	Title, Author, URL string
 	Hubs               []string
+	// Host is the hosting set-up, one of Hosts; "" means "git".
+	Host string
+	// Rsync is the destination of the "rsync" host.
+	Rsync string
 }
 
-// Init creates DIR/feedpub.toml and DIR/posts/. It refuses to overwrite an
-// existing configuration.
+// Hosts are the hosting set-ups `feedpub init --host` knows
+// (docs/HOSTING.md): what `feedpub publish` does with public/.
+var Hosts = []string{"git", "github-pages", "codeberg-pages", "netlify", "rsync"}
+
+// PagesBranch is the branch feedpub init sets up for GitHub and Codeberg
+// Pages: Codeberg serves it by default, GitHub when told to.
+const PagesBranch = "pages"
+
+// publishConfig is the [publish] table of a hosting set-up.
+func (o InitOptions) publishConfig() (PublishConfig, error) {
+	no := false
+	switch o.Host {
+	case "", "git":
+		return PublishConfig{}, nil
+	case "github-pages", "codeberg-pages":
+		return PublishConfig{Branch: PagesBranch, CommitPublic: &no}, nil
+	case "netlify":
+		return PublishConfig{CommitPublic: &no}, nil
+	case "rsync":
+		if o.Rsync == "" {
+			return PublishConfig{}, errors.New("--host rsync needs --rsync DEST, e.g. --rsync me@example.org:/var/www/site/")
+		}
+		return PublishConfig{Rsync: o.Rsync, CommitPublic: &no}, nil
+	}
+	return PublishConfig{}, fmt.Errorf("unknown host %q (known: %s)", o.Host, strings.Join(Hosts, ", "))
+}
+
+// Init creates DIR/feedpub.toml, DIR/posts/ and DIR/.gitignore (or adds
+// to it), and DIR/netlify.toml for the netlify host. It refuses to
+// overwrite an existing configuration.
 func Init(dir string, o InitOptions) (*Config, error) {
 	c := &Config{Title: o.Title, Author: o.Author, URL: o.URL, Hubs: o.Hubs}
+	var err error
+	if c.Publish, err = o.publishConfig(); err != nil {
+		return nil, fmt.Errorf("init %s: %w", dir, err)
+	}
+	if o.Host == "rsync" && o.Rsync == "" || o.Rsync != "" && o.Host != "rsync" {
+		return nil, fmt.Errorf("init %s: --rsync goes with --host rsync", dir)
+	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("init %s: %w", dir, err)
 	}
@@ -309,23 +348,105 @@ func Init(dir string, o InitOptions) (*Config, error) {
 	if err := os.WriteFile(path, c.encode(), 0o644); err != nil {
 		return nil, fmt.Errorf("init: %w", err)
 	}
+	if err := writeGitignore(dir, c.Publish.CommitsPublic()); err != nil {
+		return nil, err
+	}
+	if o.Host == "netlify" {
+		if err := writeNew(filepath.Join(dir, "netlify.toml"), netlifyTOML); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
+// StateDir is the site's private state directory (build state, sent
+// Webmentions): never published or committed.
+const StateDir = ".feedpub"
+
+// writeGitignore adds to DIR/.gitignore the lines it lacks: the build
+// state, and public/ unless it is committed with the posts.
+func writeGitignore(dir string, commitPublic bool) error {
+	path := filepath.Join(dir, ".gitignore")
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("init: reading %s: %w", path, err)
+	}
+	lines := []string{"# feedpub's build state: never commit it", StateDir + "/"}
+	if !commitPublic {
+		lines = append(lines, "# the built site: feedpub publish sends it to the host (see [publish] in feedpub.toml)", "public/")
+	}
+	var add strings.Builder
+	for _, l := range lines {
+		if !strings.Contains("\n"+string(old)+"\n", "\n"+l+"\n") {
+			add.WriteString(l + "\n")
+		}
+	}
+	if add.Len() == 0 {
+		return nil
+	}
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		old = append(old, '\n')
+	}
+	if err := os.WriteFile(path, append(old, add.String()...), 0o644); err != nil {
+		return fmt.Errorf("init: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeNew writes a file that must not exist yet.
+func writeNew(path, content string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	_, err = f.WriteString(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("init: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// netlifyTOML is the build set-up of a Netlify-style host, which builds
+// the site itself from the pushed posts (docs/HOSTING.md).
+const netlifyTOML = `# Netlify builds the site from the posts on every push (docs/HOSTING.md).
+[build]
+  command = "go run github.com/rookery-social/rookery/cmd/feedpub@latest build"
+  publish = "public"
+
+[build.environment]
+  GO_VERSION = "1.26.8"
+`
+
 func (c *Config) encode() []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# feedpub site configuration\ntitle = %s\nauthor = %s\nurl = %s\n", quote(c.Title), quote(c.Author), quote(c.URL))
-	b.WriteString("hubs = [")
-	for i, h := range c.Hubs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(quote(h))
+	p := c.Publish
+	line := func(comment, setting string, args ...any) {
+		fmt.Fprintf(&b, "# %s\n"+setting+"\n", append([]any{comment}, args...)...)
 	}
-	b.WriteString("]\n")
-	b.WriteString("# webmention = \"https://me.example/webmention\"  # endpoint to advertise (your reader serve)\n")
-	fmt.Fprintf(&b, "# feed_size = %d   # entries in feed.atom; older ones go to archive/NNNN.atom\n", DefaultFeedSize)
-	b.WriteString("\n# Address book for @nick mentions: nick = \"their feed URL\"\n[following]\n")
+	b.WriteString("# feedpub site configuration. Every setting is here with what it does;\n" +
+		"# top-level settings first, then [publish], and [following] last.\n\n")
+	line("The site's title, on its pages and feeds.", "title = %s", quote(c.Title))
+	line("The author's name.", "author = %s", quote(c.Author))
+	line("Where the site is served (BASE_URL): links, feed URLs and post IDs are made from it.", "url = %s", quote(c.URL))
+	line("One line about the site, for the feeds (\"\" for none).", "description = %s", quote(c.Description))
+	hubs := make([]string, len(c.Hubs))
+	for i, h := range c.Hubs {
+		hubs[i] = quote(h)
+	}
+	line("WebSub hubs that push each new post to readers at once.", "hubs = [%s]", strings.Join(hubs, ", "))
+	line("Webmention endpoint to advertise, e.g. your `reader serve` (\"\" for none).", "webmention = %s", quote(c.Webmention))
+	line("Entries in feed.atom, feed.rss and feed.json; older ones go to archive/NNNN.atom\n# (fewer when a feed would pass 1 MiB).", "feed_size = %d", DefaultFeedSize)
+	line("Entries per archive document.", "archive_size = %d", DefaultFeedSize)
+	b.WriteString("\n# What `feedpub publish` does with public/ once built (`feedpub init --host`\n# sets this up; see docs/HOSTING.md).\n[publish]\n")
+	line("Commit public/ with the posts on the current branch.", "commit_public = %t", p.CommitsPublic())
+	line("Push public/ as the root of this branch (GitHub Pages, Codeberg Pages); \"\" for none.", "branch = %s", quote(p.Branch))
+	line("Copy public/ with rsync --delete to this destination, e.g. me@example.org:/var/www/site/; \"\" for none.", "rsync = %s", quote(p.Rsync))
+	b.WriteString("\n# The address book for @nick mentions: nick = \"their feed URL\".\n" +
+		"# [following] stays last: every line below it, to the end of the file, is\n" +
+		"# in it. Put any other setting above it.\n[following]\n")
 	return b.Bytes()
 }
 

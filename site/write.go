@@ -23,7 +23,7 @@ import (
 
 // StateDir is the site's private state directory (build state, sent
 // Webmentions). It is not part of the output.
-const StateDir = ".feedpub"
+const StateDir = publish.StateDir
 
 // state is what the last build into one output directory left behind, so
 // the next one renders and rewrites only what changed and removes what is

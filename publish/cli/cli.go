@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/rookery-social/rookery/internal/command"
@@ -56,11 +57,19 @@ func dirFlag(fs *flag.FlagSet) *string {
 func (a *app) initCommand() *command.Command {
 	return &command.Command{
 		Name:    "init",
-		Usage:   "init DIR --title TITLE --author NAME --url BASE_URL [--hub HUB_URL]...",
-		Summary: "create a site: DIR/feedpub.toml, DIR/posts/, and a git repository unless DIR is in one",
-		Args:    []command.Arg{{Name: "DIR", Help: "the site directory to create (may exist, without feedpub.toml)"}},
+		Usage:   "init DIR --title TITLE --author NAME --url BASE_URL [--hub HUB_URL]... [--host HOST [--rsync DEST]]",
+		Summary: "create a site: DIR/feedpub.toml, DIR/posts/, DIR/.gitignore, and a git repository unless DIR is in one",
+		Help: "--host sets up how `feedpub publish` gets public/ to the host (docs/HOSTING.md):\n" +
+			"  git             commit public/ with the posts and push (the default)\n" +
+			"  github-pages    push public/ as the root of branch \"pages\"; serve that branch in the repository's Pages settings\n" +
+			"  codeberg-pages  the same; Codeberg Pages serves branch \"pages\"\n" +
+			"  netlify         push the posts only; the host builds the site (writes netlify.toml)\n" +
+			"  rsync           copy public/ to a web server's directory with rsync (--rsync DEST)",
+		Args: []command.Arg{{Name: "DIR", Help: "the site directory to create (may exist, without feedpub.toml)"}},
 		Examples: []string{
 			`feedpub init ~/site --title "Alice's microblog" --author alice --url https://alice.example/ --hub https://hub.example/`,
+			`feedpub init ~/site --title Notes --author alice --url https://alice.codeberg.page/ --host codeberg-pages`,
+			`feedpub init ~/site --title Notes --author alice --url https://alice.example/ --host rsync --rsync alice@alice.example:/var/www/alice/`,
 		},
 		Flags: func(fs *flag.FlagSet) command.Action {
 			var o publish.InitOptions
@@ -68,6 +77,8 @@ func (a *app) initCommand() *command.Command {
 			fs.StringVar(&o.Author, "author", "", "author `NAME`")
 			fs.StringVar(&o.URL, "url", "", "`BASE_URL` where the site is served, e.g. https://alice.example/")
 			fs.Var((*command.Strings)(&o.Hubs), "hub", "WebSub `HUB_URL` (repeatable)")
+			fs.StringVar(&o.Host, "host", "git", "hosting set-up `HOST`: "+strings.Join(publish.Hosts, ", "))
+			fs.StringVar(&o.Rsync, "rsync", "", "rsync destination `DEST` for --host rsync, e.g. me@example.org:/var/www/site/")
 			return func(ctx context.Context, args []string) error {
 				if len(args) != 1 {
 					return command.Usagef("init takes one directory: feedpub init DIR --title TITLE --author NAME --url BASE_URL")
@@ -82,7 +93,10 @@ func (a *app) init(ctx context.Context, dir string, o publish.InitOptions) error
 	if _, err := publish.Init(dir, o); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "created %s/%s and %s/posts/\n", dir, publish.ConfigFile, dir)
+	fmt.Fprintf(a.stdout, "created %s/%s, %s/posts/ and %s/.gitignore\n", dir, publish.ConfigFile, dir, dir)
+	if note := hostNote(o); note != "" {
+		fmt.Fprintln(a.stdout, note)
+	}
 	created, err := workflow.InitRepo(ctx, dir)
 	if created {
 		fmt.Fprintf(a.stdout, "initialized a git repository in %s\n", dir)
@@ -217,4 +231,20 @@ func (a *app) serveCommand() *command.Command {
 			}
 		},
 	}
+}
+
+// hostNote says what init set up for o.Host and what is left to do.
+func hostNote(o publish.InitOptions) string {
+	switch o.Host {
+	case "github-pages":
+		return "host github-pages: `feedpub publish` pushes public/ as the root of branch " + publish.PagesBranch +
+			"; after the first publish, choose Settings → Pages → Deploy from a branch → " + publish.PagesBranch + " / (root) (docs/HOSTING.md)"
+	case "codeberg-pages":
+		return "host codeberg-pages: `feedpub publish` pushes public/ as the root of branch " + publish.PagesBranch + ", which Codeberg Pages serves (docs/HOSTING.md)"
+	case "netlify":
+		return "host netlify: wrote netlify.toml; `feedpub publish` pushes the posts and the host builds the site (docs/HOSTING.md)"
+	case "rsync":
+		return "host rsync: `feedpub publish` copies public/ to " + o.Rsync + " with rsync --delete (docs/HOSTING.md)"
+	}
+	return ""
 }
