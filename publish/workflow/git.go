@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/rookery-social/rookery/publish"
@@ -23,16 +25,17 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 	return strings.TrimSpace(out.String()), nil
 }
 
-// commitAndPush commits the posts, the configuration and the output, and
-// pushes HEAD to origin (else the first remote) when there is a remote.
-func commitAndPush(ctx context.Context, o Options, c *publish.Config, posts int) error {
+// commitAndPush commits the posts, the configuration and, when the site
+// commits it, the output, and pushes the current branch to origin (else
+// the first remote) when there is a remote.
+func commitAndPush(ctx context.Context, o Options, s *publish.Site) error {
 	if _, err := git(ctx, o.Dir, "rev-parse", "--is-inside-work-tree"); err != nil {
 		return fmt.Errorf("%s is not inside a git repository: run `git init` there first", o.Dir)
 	}
-	if _, err := git(ctx, o.Dir, "add", "-A", "--", publish.PostsDir, publish.ConfigFile, site.DefaultOut); err != nil {
+	if _, err := git(ctx, o.Dir, append([]string{"add", "-A", "--"}, sources(o.Dir, s.Config)...)...); err != nil {
 		return err
 	}
-	if err := commit(ctx, o, c, posts); err != nil {
+	if err := commit(ctx, o, s); err != nil {
 		return err
 	}
 	remote := pushRemote(ctx, o.Dir)
@@ -47,20 +50,37 @@ func commitAndPush(ctx context.Context, o Options, c *publish.Config, posts int)
 	return nil
 }
 
-// commit commits what is staged, if anything.
-func commit(ctx context.Context, o Options, c *publish.Config, posts int) error {
+// sources are the paths publish commits: the posts, the configuration,
+// the files feedpub init wrote, and public/ when the site commits it.
+func sources(dir string, c *publish.Config) []string {
+	paths := []string{publish.PostsDir, publish.ConfigFile}
+	for _, p := range []string{".gitignore", "netlify.toml"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+			paths = append(paths, p)
+		}
+	}
+	if c.Publish.CommitsPublic() {
+		paths = append(paths, site.DefaultOut)
+	}
+	return paths
+}
+
+// commit commits what is staged, if anything, with a message naming the
+// new, changed and deleted posts.
+func commit(ctx context.Context, o Options, s *publish.Site) error {
 	if _, err := git(ctx, o.Dir, "diff", "--cached", "--quiet"); err == nil {
 		fmt.Fprintln(o.Log, "nothing new to commit")
 		return nil
 	}
-	msg := o.Message
-	if msg == "" {
-		msg = fmt.Sprintf("feedpub: publish (%d posts)", posts)
-	}
-	if _, err := git(ctx, o.Dir, append(identity(ctx, o.Dir, c), "commit", "-q", "-m", msg)...); err != nil {
+	changes, err := stagedPosts(ctx, o.Dir, s)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(o.Log, "committed:", msg)
+	msg := commitMessage(o.Message, len(s.Entries), changes)
+	if _, err := git(ctx, o.Dir, append(identity(ctx, o.Dir, s.Config), "commit", "-q", "-m", msg)...); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.Log, "committed:", strings.SplitN(msg, "\n", 2)[0])
 	return nil
 }
 

@@ -24,7 +24,7 @@ type Options struct {
 	Dir      string        // the site directory, a git work tree
 	Wait     time.Duration // bound on waiting for the live feed; 0 skips waiting
 	Interval time.Duration // between checks of the live feed; 0 means 2s
-	Message  string        // commit message; "" means a generated one
+	Message  string        // commit message's first line; "" means a generated one
 	Client   *http.Client  // nil means publish.NewClient()
 	Log      io.Writer     // progress; nil means none
 }
@@ -41,10 +41,11 @@ func (o *Options) defaults() {
 	}
 }
 
-// Publish builds the site into DIR/public, commits the posts and the output
-// with git, pushes when a remote is configured, waits until the live feed
-// at BASE_URL shows the newest entry, then pings the hubs and sends
-// Webmentions.
+// Publish builds the site into DIR/public, commits the posts (and the
+// output, when [publish] commit_public) with git, pushes when a remote is
+// configured, sends the output where [publish] says (the root of a
+// branch, an rsync destination), waits until the live feed at BASE_URL
+// shows the newest entry, then pings the hubs and sends Webmentions.
 func Publish(ctx context.Context, o Options) error {
 	o.defaults()
 	// What is committed and pushed must be exactly what the site renders:
@@ -55,7 +56,10 @@ func Publish(ctx context.Context, o Options) error {
 	}
 	s := res.Site
 	fmt.Fprintf(o.Log, "built %d posts (%d files written)\n", len(s.Entries), len(res.Written))
-	if err := commitAndPush(ctx, o, s.Config, len(s.Entries)); err != nil {
+	if err := commitAndPush(ctx, o, s); err != nil {
+		return err
+	}
+	if err := deliver(ctx, o, s.Config); err != nil {
 		return err
 	}
 	if live := publish.Live(s.Entries); len(live) > 0 && o.Wait > 0 {
