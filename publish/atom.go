@@ -77,7 +77,10 @@ type atomEntry struct {
 	InReplyTo  *inReplyTo
 }
 
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+// rfc3339 formats a date of a feed: with a fraction of a second only
+// when it has one (posts written since feedpub keeps their order within a
+// second), so older posts' dates read as they always did.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // updated is the newest updated of the entries (the epoch when there are
 // none), so that a feed's bytes depend only on its content.

@@ -42,7 +42,7 @@ func CreatePost(ctx context.Context, dir string, o PostOptions) (string, error) 
 		now = time.Now()
 	}
 	body := []byte(text + "\n")
-	p := &Post{Key: NewKey(), Published: now.UTC().Truncate(time.Second), Tags: withHashtags(o.Tags, body), Body: body}
+	p := &Post{Key: NewKey(), Published: publishedAfter(dir, now), Tags: withHashtags(o.Tags, body), Body: body}
 	if p.Mentions, err = cfg.resolveMentions(text); err != nil {
 		return "", err
 	}
@@ -56,6 +56,40 @@ func CreatePost(ctx context.Context, dir string, o PostOptions) (string, error) 
 		}
 	}
 	return p.WriteNew(dir)
+}
+
+// publishedAfter is the published time of a new post written at now: now
+// to the millisecond, so that posts written within one second keep their
+// order, and after the newest post of the day or later, so that they keep
+// it even when the clock gives the same time twice or went back.
+func publishedAfter(dir string, now time.Time) time.Time {
+	t := now.UTC().Truncate(time.Millisecond)
+	if newest := newestPublished(dir, t); !newest.Before(t) {
+		t = newest.Add(time.Millisecond)
+	}
+	return t
+}
+
+// newestPublished is the latest published time among the post files
+// named for day's date or a later one (PostFileName); zero when none.
+func newestPublished(dir string, day time.Time) time.Time {
+	names, _ := os.ReadDir(filepath.Join(dir, PostsDir))
+	from := day.Format("2006-01-02")
+	var newest time.Time
+	for _, n := range names {
+		if n.Name() < from || !strings.HasSuffix(n.Name(), ".md") {
+			continue
+		}
+		path := filepath.Join(dir, PostsDir, n.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		if p, err := ParsePost(path, data); err == nil && p.Published.After(newest) {
+			newest = p.Published
+		}
+	}
+	return newest
 }
 
 // resolveMentions maps each @nick of text to its [following] feed URL.

@@ -236,7 +236,7 @@ func NewKey() string {
 func (p *Post) Encode() []byte {
 	var b bytes.Buffer
 	b.WriteString(frontMatterFence + "\n")
-	fmt.Fprintf(&b, "key = %s\npublished = %s\n", quote(p.Key), p.Published.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "key = %s\npublished = %s\n", quote(p.Key), p.Published.UTC().Format(time.RFC3339Nano))
 	if !p.Updated.IsZero() && !p.Updated.Equal(p.Published) {
 		fmt.Fprintf(&b, "updated = %s\n", p.Updated.UTC().Format(time.RFC3339))
 	}

@@ -161,7 +161,7 @@ func viewOf(e *publish.Entry, c *publish.Config) entryView {
 	return entryView{ID: e.ID, Permalink: e.Permalink, Author: c.Author, AuthorURL: c.URL,
 		// The HTML is our own Markdown rendering (goldmark, raw HTML omitted).
 		Content:   template.HTML(e.HTML),
-		Published: e.Published.Format(time.RFC3339), Updated: e.Updated.Format(time.RFC3339),
+		Published: e.Published.Format(time.RFC3339Nano), Updated: e.Updated.Format(time.RFC3339Nano),
 		PublishedHuman: e.Published.Format(human), UpdatedHuman: e.Updated.Format(human),
 		Edited: !e.Updated.Equal(e.Published), Tags: e.Tags, ReplyTo: e.ReplyTo}
 }
