@@ -157,6 +157,7 @@ func writeEntry(w *bincodec.Writer, e *Entry) {
 		w.Time(p.Deleted)
 	}
 	w.Str(e.Hash)
+	w.Str(e.bodyHash)
 	w.Int(int64(e.size.meta))
 	w.Int(int64(e.size.content))
 	if e.rest != nil { // from the cache: its rest is already encoded
@@ -230,7 +231,7 @@ func readEntry(r *bincodec.Reader, path string) *Entry {
 		p.Deleted = r.Time()
 	}
 	e := &ce.e
-	e.Post, e.Hash = p, r.Str()
+	e.Post, e.Hash, e.bodyHash = p, r.Str(), r.Str()
 	e.size = entrySize{meta: int(r.Int()), content: int(r.Int())}
 	ce.rest.data = r.Str()
 	e.rest = &ce.rest

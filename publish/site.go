@@ -30,6 +30,8 @@ type Entry struct {
 	Hash string
 	// size bounds its bytes in a feed document.
 	size entrySize
+	// bodyHash identifies the post's body, to notice an edit.
+	bodyHash string
 	// rest, for an entry from the cache, is what Full decodes.
 	rest *entryRest
 }
@@ -123,11 +125,12 @@ func LoadSiteDeferred(dir string, cache func() *EntryCache) (*Site, error) {
 		c = &EntryCache{}
 	}
 	c.replaced = false
+	prev := c.Files // what the last build saw, even under another configuration
 	if fp := cfg.Fingerprint(); c.Config != fp || c.Files == nil {
 		*c = EntryCache{Config: fp, Files: map[string]CachedFile{}, replaced: true}
 	}
 	c.dirty, c.changed = false, nil
-	entries, err := loadEntries(cfg, root, posts, paths, stats, c)
+	entries, err := loadEntries(cfg, &loader{root: root, posts: posts, prev: prev}, paths, stats, c)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +188,7 @@ func postFiles(dir string) ([]string, error) {
 // stat changed since, with one worker per CPU, and leaves in cache exactly
 // the files of paths. The error of the first file by path wins, so
 // messages are deterministic.
-func loadEntries(cfg *Config, root *siteRoot, posts *dirstat.Dir, paths []string, stats []fileStat, cache *EntryCache) ([]*Entry, error) {
+func loadEntries(cfg *Config, l *loader, paths []string, stats []fileStat, cache *EntryCache) ([]*Entry, error) {
 	files := make([]CachedFile, len(paths))
 	errs := make([]error, len(paths))
 	var stale []int
@@ -205,7 +208,7 @@ func loadEntries(cfg *Config, root *siteRoot, posts *dirstat.Dir, paths []string
 			wg.Go(func() {
 				for k := w; k < len(stale); k += workers {
 					i := stale[k]
-					files[i], errs[i] = loadEntry(cfg, r, root, posts, paths[i], stats[i])
+					files[i], errs[i] = l.load(cfg, r, paths[i], stats[i])
 				}
 			})
 		}
@@ -254,28 +257,44 @@ func firstError(paths []string, errs []error) error {
 	return errs[first]
 }
 
-// loadEntry reads, parses and renders a post file, after checking that
-// it is not too large to publish (by st, its stat) and not a link to a
-// file outside the site.
-func loadEntry(cfg *Config, r *renderer, root *siteRoot, posts *dirstat.Dir, path string, st fileStat) (CachedFile, error) {
+// loader reads post files for loadEntries.
+type loader struct {
+	root  *siteRoot
+	posts *dirstat.Dir
+	prev  map[string]CachedFile // the files as the last build saw them
+}
+
+// load reads, parses and renders a post file, after checking that it is
+// not too large to publish (by st, its stat) and not a link to a file
+// outside the site. When its body changed since the last build and its
+// updated did not, it moves updated (see touchUpdated).
+func (l *loader) load(cfg *Config, r *renderer, path string, st fileStat) (CachedFile, error) {
 	if st.ok {
 		if err := checkPostSize(path, st.Size); err != nil {
 			return CachedFile{}, err
 		}
 	}
-	if posts.IsLink(filepath.Base(path)) {
-		if err := root.check(path); err != nil {
+	if l.posts.IsLink(filepath.Base(path)) {
+		if err := l.root.check(path); err != nil {
 			return CachedFile{}, err
 		}
 	}
-	data, fi, err := posts.ReadFile(filepath.Base(path))
+	data, fi, err := l.posts.ReadFile(filepath.Base(path))
 	if err != nil {
 		return CachedFile{}, fmt.Errorf("reading post %s: %w", path, err)
 	}
-	f := CachedFile{Size: fi.Size, ModTime: fi.ModTime}
 	p, err := ParsePost(path, data)
-	if err != nil || p.Draft {
-		return f, err
+	if err != nil {
+		return CachedFile{Size: fi.Size, ModTime: fi.ModTime}, err
+	}
+	if old := l.prev[path].Entry; old != nil && bodyEdited(old, p) {
+		if data, fi, p, err = touchUpdated(path, data, fi, p); err != nil {
+			return CachedFile{}, err
+		}
+	}
+	f := CachedFile{Size: fi.Size, ModTime: fi.ModTime}
+	if p.Draft {
+		return f, nil
 	}
 	f.Entry, err = newEntry(cfg, r, p)
 	if err == nil {
@@ -297,6 +316,7 @@ func newEntry(cfg *Config, r *renderer, p *Post) (*Entry, error) {
 	var err error
 	e.HTML, e.Title, e.Mentions, err = r.render(p, e.Permalink)
 	e.size = sizeOf(cfg, e)
+	e.bodyHash = hashString(p.Body)
 	return e, err
 }
 
