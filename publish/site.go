@@ -103,9 +103,19 @@ func LoadSiteCached(dir string, cache *EntryCache) (*Site, error) {
 // that the caller can read the cache from disk meanwhile: at 10,000 posts
 // each takes several milliseconds.
 func LoadSiteDeferred(dir string, cache func() *EntryCache) (*Site, error) {
+	return LoadSiteAt(dir, "", cache)
+}
+
+// LoadSiteAt is LoadSiteDeferred for a site served at base instead of its
+// configured url (a local preview: see Config.WithBaseURL); "" means the
+// configured url.
+func LoadSiteAt(dir, base string, cache func() *EntryCache) (*Site, error) {
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
+	}
+	if base != "" {
+		cfg = cfg.WithBaseURL(base)
 	}
 	paths, err := postFiles(dir)
 	if err != nil {

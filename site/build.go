@@ -31,6 +31,10 @@ type Options struct {
 	// one new post (bench/profiles.md). The output directory is feedpub's own, so
 	// only a hand edit of a post page goes unnoticed without Verify.
 	Verify bool
+	// BaseURL, when set, is where the output is served instead of the
+	// configured url: pages and feeds link to it, and entry IDs stay those
+	// of the configured url. feedpub serve builds its preview so.
+	BaseURL string
 }
 
 func (o Options) out() string {
@@ -65,7 +69,7 @@ func Build(o Options) (*Result, error) {
 	go func() { loaded <- loadState(o.Dir, out) }()
 	var st *state
 	checked := func() {}
-	s, err := publish.LoadSiteDeferred(o.Dir, func() *publish.EntryCache {
+	s, err := publish.LoadSiteAt(o.Dir, o.BaseURL, func() *publish.EntryCache {
 		st = <-loaded
 		checked = st.checkFiles(o.Verify)
 		return &st.Entries

@@ -29,10 +29,17 @@ type ServeOptions struct {
 	Ready chan<- string
 }
 
-// Serve builds the site, serves Dir/public over HTTP and rebuilds whenever
-// feedpub.toml or a post changes (it polls modification times). A failed
-// rebuild is logged and the previous output keeps being served. It returns
-// when ctx ends.
+// PreviewDir is where Serve builds the preview, relative to the site
+// directory: apart from DIR/public, which keeps the production links.
+const PreviewDir = StateDir + "/preview"
+
+// Serve builds a preview of the site and serves it over HTTP, rebuilding
+// whenever feedpub.toml or a post changes (it polls modification times).
+// The preview is built into DIR/.feedpub/preview with the listening
+// address as its base URL, as `hugo server` does, so that every link of
+// its pages and feeds stays on the preview; entry IDs are the site's own,
+// and DIR/public is left as it is. A failed rebuild is logged and the
+// previous output keeps being served. It returns when ctx ends.
 func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Interval <= 0 {
 		o.Interval = 500 * time.Millisecond
@@ -40,30 +47,34 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("serving the preview: %w", err)
+	}
+	defer ln.Close()
+	build := Options{Dir: o.Dir, Out: filepath.Join(o.Dir, filepath.FromSlash(PreviewDir)), BaseURL: previewURL(ln.Addr())}
 	// The inputs are fingerprinted before the first build, so a post written
 	// during that build or just after the address is announced is rebuilt.
 	last := fingerprint(o.Dir)
 	// The first build checks every output file: it runs once, and what is
 	// served must be what the site renders.
-	res, err := Build(Options{Dir: o.Dir, Verify: true})
+	first := build
+	first.Verify = true
+	res, err := Build(first)
 	if err != nil {
 		return err
 	}
 	var cfg atomic.Pointer[publish.Config]
 	cfg.Store(res.Site.Config)
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return fmt.Errorf("serving the preview: %w", err)
-	}
-	srv := &http.Server{Handler: handler(filepath.Join(o.Dir, DefaultOut), &cfg),
+	srv := &http.Server{Handler: handler(build.Out, &cfg),
 		ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	o.Logger.Info("serving", "url", "http://"+ln.Addr().String()+"/", "dir", o.Dir)
+	o.Logger.Info("serving", "url", build.BaseURL, "dir", o.Dir, "preview", build.Out)
 	if o.Ready != nil {
 		o.Ready <- ln.Addr().String()
 	}
-	watch(ctx, o, last, &cfg)
+	watch(ctx, o, build, last, &cfg)
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
@@ -73,9 +84,22 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	return nil
 }
 
-// watch rebuilds when the inputs' fingerprint differs from last, until ctx
-// ends.
-func watch(ctx context.Context, o ServeOptions, last uint64, cfg *atomic.Pointer[publish.Config]) {
+// previewURL is the base URL of a preview listening at addr; a wildcard
+// address is previewed as localhost.
+func previewURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// watch rebuilds with build when the inputs' fingerprint differs from
+// last, until ctx ends.
+func watch(ctx context.Context, o ServeOptions, build Options, last uint64, cfg *atomic.Pointer[publish.Config]) {
 	t := time.NewTicker(o.Interval)
 	defer t.Stop()
 	for {
@@ -89,7 +113,7 @@ func watch(ctx context.Context, o ServeOptions, last uint64, cfg *atomic.Pointer
 			continue
 		}
 		last = fp
-		res, err := Build(Options{Dir: o.Dir})
+		res, err := Build(build)
 		if err != nil {
 			o.Logger.Error("rebuild failed; still serving the previous build", "err", err)
 			continue

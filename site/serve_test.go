@@ -83,7 +83,7 @@ func TestServeRebuildsOnChange(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "application/atom+xml; charset=utf-8" {
 		t.Errorf("feed.atom served as %q", ct)
 	}
-	if links := strings.Join(resp.Header.Values("Link"), ", "); links != `<https://alice.example/feed.atom>; rel="self", <https://hub.example/>; rel="hub", <https://hub2.example/hub>; rel="hub"` {
+	if links := strings.Join(resp.Header.Values("Link"), ", "); links != `<`+base+`feed.atom>; rel="self", <https://hub.example/>; rel="hub", <https://hub2.example/hub>; rel="hub"` {
 		t.Errorf("feed.atom Link headers: %s", links)
 	}
 	if code, _ := get(t, base+"posts/fourth4/"); code != 404 {
@@ -91,9 +91,9 @@ func TestServeRebuildsOnChange(t *testing.T) {
 	}
 	addFiles(t, dir, post("fourth4", "2026-03-10T09:00:00Z", "", "Fresh from the preview."))
 	awaitPage(t, base+"posts/fourth4/", "Fresh from the preview.")
-	if _, feed := get(t, base+"feed.atom"); !strings.Contains(feed, "posts/fourth4") {
-		t.Error("the feed was not rebuilt")
-	}
+	// The files of a build are written in parallel: the feed may land
+	// just after the page.
+	awaitPage(t, base+"feed.atom", "posts/fourth4")
 	// A hub's conditional GET sees the change even within the same second.
 	if code, tag := conditionalGet(t, base+"feed.atom", oldTag, oldMod); code != 200 || tag == oldTag || tag == "" {
 		t.Errorf("conditional GET after a rebuild: %d, ETag %q (was %q); want 200 and a new ETag", code, tag, oldTag)
@@ -144,7 +144,7 @@ func TestServeSeesPostWrittenAtStart(t *testing.T) {
 			t.Fatal("serve did not start")
 		default:
 		}
-		if _, err := os.Stat(filepath.Join(dir, site.DefaultOut, "feed.atom")); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(site.PreviewDir), "feed.atom")); err != nil {
 			time.Sleep(5 * time.Millisecond)
 			continue
 		}
@@ -174,5 +174,49 @@ func awaitPage(t *testing.T, url, text string) {
 			t.Fatalf("%s did not show %q within 10s (last answer %d)", url, text, code)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The preview links to itself, as hugo server does, with the site's own
+// entry IDs, and leaves public/ as the last build wrote it.
+func TestServePreviewLinksToItself(t *testing.T) {
+	dir := writeSite(t, basicSite)
+	build(t, dir)
+	before := outputs(t, dir)
+	stamps := map[string]time.Time{}
+	for p := range before {
+		fi, _ := os.Stat(filepath.Join(dir, "public", filepath.FromSlash(p)))
+		stamps[p] = fi.ModTime()
+	}
+	ready := make(chan string, 1)
+	sv := startServe(t, dir, ready)
+	var base string
+	select {
+	case addr := <-ready:
+		base = "http://" + addr + "/"
+	case <-sv.done:
+		t.Fatalf("serve stopped: %v", sv.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	for _, page := range []string{"", "posts/first1/", "feed.atom", "feed.rss", "feed.json"} {
+		code, body := get(t, base+page)
+		if code != 200 || strings.Contains(body, "https://alice.example/") || !strings.Contains(body, base+"posts/first1/") {
+			t.Errorf("%s: %d; links leave the preview or miss it:\n%s", page, code, body)
+		}
+	}
+	_, feed := get(t, base+"feed.atom")
+	contains(t, "the preview's feed.atom", feed, "<id>tag:alice.example,2026:posts/first1</id>", `<link href="`+base+`feed.atom" rel="self"`, base+`about`)
+	addFiles(t, dir, post("fourth4", "2026-03-10T09:00:00Z", "", "Fresh from the preview."))
+	awaitPage(t, base+"posts/fourth4/", "Fresh from the preview.")
+	after := outputs(t, dir)
+	if len(after) != len(before) {
+		t.Errorf("public/ has %d files, had %d", len(after), len(before))
+	}
+	for p, b := range before {
+		fi, err := os.Stat(filepath.Join(dir, "public", filepath.FromSlash(p)))
+		if !equalBytes(after[p], b) || err != nil || !fi.ModTime().Equal(stamps[p]) {
+			t.Errorf("public/%s changed while previewing", p)
+		}
 	}
 }

@@ -215,9 +215,11 @@ func (a *app) publishCommand() *command.Command {
 
 func (a *app) serveCommand() *command.Command {
 	return &command.Command{
-		Name:     "serve",
-		Usage:    "serve [--dir DIR] [--addr 127.0.0.1:8000]",
-		Summary:  "serve a local preview of DIR/public, rebuilt whenever a post or feedpub.toml changes",
+		Name:    "serve",
+		Usage:   "serve [--dir DIR] [--addr 127.0.0.1:8000]",
+		Summary: "serve a local preview, rebuilt whenever a post or feedpub.toml changes",
+		Help: "The preview is built into DIR/.feedpub/preview with the listening address as its base URL, so every link\n" +
+			"of its pages and feeds stays on the preview (entry IDs stay the site's own); DIR/public is left as it is.",
 		Examples: []string{"feedpub serve --addr 127.0.0.1:8000"},
 		Flags: func(fs *flag.FlagSet) command.Action {
 			var o site.ServeOptions
