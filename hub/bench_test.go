@@ -88,7 +88,7 @@ func BenchmarkFanOut(b *testing.B) {
 		resp.Body.Close()
 	}
 	for {
-		c, _ := h.store.Counts(context.Background(), time.Now())
+		c, _ := h.store.Counts(context.Background(), h.now())
 		if c.ActiveSubscriptions == benchSubscribers {
 			break
 		}

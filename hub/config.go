@@ -2,9 +2,14 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
@@ -91,6 +96,10 @@ type Config struct {
 	// older entries are neither shown nor delivered.
 	TrackKeep time.Duration
 
+	// Now is the clock: every time the hub records or decides on (leases
+	// and their end, retry and poll due times, claims, entry dates, the
+	// pages) is read from it. Default time.Now; tests run on a fake one.
+	Now func() time.Time `json:"-"`
 	// Logger receives structured logs; default slog.Default().
 	Logger *slog.Logger `json:"-"`
 	// OnContent, when set, is called after new content of a topic has been
@@ -169,6 +178,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	if c.PublicURL == "" {
 		c.PublicURL = defaultURL(c.Addr)
 	}
@@ -183,11 +195,51 @@ func fill[T comparable](v *T, def T) {
 	}
 }
 
+// check validates the whole configuration (with defaults filled in), so
+// that a mistake is reported before any database or port is opened.
 func (c Config) check() error {
+	return errors.Join(c.checkAddr(), c.checkURL(), c.checkDB(), c.checkDurations(), c.checkLimits())
+}
+
+func (c Config) checkAddr() error {
+	_, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("hub: --addr %q is not host:port: %w", c.Addr, err)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
+		return fmt.Errorf("hub: --addr %q: port %q is not a number from 0 to 65535", c.Addr, port)
+	}
+	return nil
+}
+
+func (c Config) checkURL() error {
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("hub: public URL %q is not an absolute http(s) URL: pass --url https://hub.example.org/", c.PublicURL)
 	}
+	return nil
+}
+
+// checkDB checks that the SQLite file can be created where it is asked
+// (unless another store is given).
+func (c Config) checkDB() error {
+	if c.Store != nil {
+		return nil
+	}
+	if c.DBPath == "" {
+		return errors.New("hub: no database: pass --db PATH")
+	}
+	dir := filepath.Dir(c.DBPath)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("hub: database %s: directory %s does not exist: create it or pass another --db", c.DBPath, dir)
+	}
+	if fi, err := os.Stat(c.DBPath); err == nil && fi.IsDir() {
+		return fmt.Errorf("hub: database %s is a directory: pass the path of a file with --db", c.DBPath)
+	}
+	return nil
+}
+
+func (c Config) checkDurations() error {
 	if c.LeaseMin < time.Second || c.LeaseMin > c.LeaseMax {
 		return fmt.Errorf("hub: lease bounds min %s, max %s: need 1s <= min <= max", c.LeaseMin, c.LeaseMax)
 	}
@@ -196,6 +248,41 @@ func (c Config) check() error {
 	}
 	if c.PollInterval < 0 {
 		return fmt.Errorf("hub: poll interval %s is negative: use 0 to disable polling", c.PollInterval)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"lease-default", c.LeaseDefault}, {"retry-base", c.RetryBase}, {"dial-timeout", c.DialTimeout},
+		{"fetch-timeout", c.FetchTimeout}, {"delivery-timeout", c.DeliveryTimeout}, {"verify-timeout", c.VerifyTimeout},
+		{"claim-timeout", c.ClaimTimeout}, {"idle-interval", c.IdleInterval}, {"commit-interval", c.CommitInterval},
+		{"shutdown-timeout", c.ShutdownTimeout}, {"keep", c.Keep}, {"track-keep", c.TrackKeep},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("hub: --%s %s: must be positive", d.flag, d.v)
+		}
+	}
+	return nil
+}
+
+func (c Config) checkLimits() error {
+	if !(c.RateLimit > 0) {
+		return fmt.Errorf("hub: --rate-limit %v: must be positive", c.RateLimit)
+	}
+	for _, n := range []struct {
+		flag string
+		v    int64
+	}{
+		{"fetch-attempts", int64(c.FetchAttempts)}, {"max-topic-bytes", c.MaxTopicBytes},
+		{"max-request-bytes", c.MaxRequestBytes}, {"rate-burst", int64(c.RateBurst)},
+		{"max-subscriptions-per-host", int64(c.MaxSubscriptionsPerHost)},
+		{"delivery-concurrency", int64(c.DeliveryConcurrency)}, {"host-concurrency", int64(c.HostConcurrency)},
+		{"verify-concurrency", int64(c.VerifyConcurrency)}, {"fetch-concurrency", int64(c.FetchConcurrency)},
+		{"track-max-per-host", int64(c.TrackMaxPerHost)},
+	} {
+		if n.v < 1 {
+			return fmt.Errorf("hub: --%s %d: must be at least 1", n.flag, n.v)
+		}
 	}
 	return nil
 }

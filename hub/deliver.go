@@ -19,7 +19,7 @@ import (
 // next with the delivery.
 func (h *Hub) deliver(ctx context.Context, dl store.Delivery) store.DeliveryResult {
 	res := store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, SubscriptionID: dl.SubscriptionID}
-	now := time.Now()
+	now := h.now()
 	if !dl.Active {
 		res.Outcome, res.Error = store.OutcomeCancel, "subscription is no longer active"
 		return res
@@ -32,13 +32,13 @@ func (h *Hub) deliver(ctx context.Context, dl store.Delivery) store.DeliveryResu
 	if err != nil {
 		return h.retry(res, dl, 0, err.Error())
 	}
-	start := time.Now()
+	start := time.Now() // a duration on the monotonic clock, not a date
 	status, err := h.post(ctx, dl, c)
 	h.metrics.latency.Observe(time.Since(start).Seconds())
 	res.Status = status
 	switch {
 	case ctx.Err() != nil:
-		res.Outcome, res.RetryAt = store.OutcomeDeferred, time.Now() // shutting down: not the subscriber's fault
+		res.Outcome, res.RetryAt = store.OutcomeDeferred, h.now() // shutting down: not the subscriber's fault
 	case err != nil && errors.Is(err, safehttp.ErrForbiddenAddress):
 		res.Outcome, res.Error = store.OutcomeFailed, err.Error()
 	case err != nil:
@@ -57,7 +57,7 @@ func (h *Hub) deliver(ctx context.Context, dl store.Delivery) store.DeliveryResu
 // when the lease ends first.
 func (h *Hub) retry(res store.DeliveryResult, dl store.Delivery, status int, msg string) store.DeliveryResult {
 	res.Status, res.Error = status, msg
-	res.RetryAt = time.Now().Add(h.backoff(dl.Attempts))
+	res.RetryAt = h.now().Add(h.backoff(dl.Attempts))
 	if !res.RetryAt.Before(dl.ExpiresAt) {
 		res.Outcome, res.Error = store.OutcomeFailed, msg+"; then: lease ended before the delivery succeeded"
 		return res

@@ -76,9 +76,11 @@ func TestGoneEndsSubscription(t *testing.T) {
 	subscribed(t, h, topic.URL, cb)
 	h.publish(t, topic.URL)
 	waitFor(t, "subscription gone", func() bool { return h.state(t, topic.URL, cb).State == store.StateGone })
+	witness := newSubscriber(t)
+	subscribed(t, h, topic.URL, witness.URL+"/cb")
 	topic.set("<feed>2</feed>", "")
 	h.publish(t, topic.URL)
-	time.Sleep(100 * time.Millisecond)
+	h.settled(t, topic.URL, witness.URL+"/cb", 1)
 	if n := len(sub.got()); n != 1 {
 		t.Errorf("%d deliveries; after 410 Gone there must be no more", n)
 	}
@@ -169,8 +171,7 @@ func TestFanOutReachesEverySubscriber(t *testing.T) {
 		h.subscribe(t, topic.URL, sub.URL+"/cb/"+strconv.Itoa(i))
 	}
 	waitFor(t, "all verified", func() bool {
-		c, _ := h.store.Counts(t.Context(), time.Now())
-		return c.ActiveSubscriptions == n
+		return h.counts(t).ActiveSubscriptions == n
 	})
 	h.publish(t, topic.URL)
 	waitFor(t, "every subscriber", func() bool { return len(sub.got()) >= n })

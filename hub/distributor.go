@@ -77,7 +77,7 @@ func (d *distributor) run(loopCtx, workCtx context.Context) {
 	for {
 		room := d.room()
 		if more && room >= d.capacity()/4 {
-			now := time.Now()
+			now := d.h.now()
 			batch, err := d.h.store.ClaimDeliveries(loopCtx, now, now.Add(d.h.cfg.ClaimTimeout), room)
 			if err != nil && loopCtx.Err() == nil {
 				d.h.log.Error("hub: claiming deliveries", "err", err)
@@ -157,7 +157,7 @@ func (d *distributor) admit(ctx context.Context, dl store.Delivery, claimed bool
 	d.mu.Unlock()
 	d.h.metrics.deferred.Inc()
 	d.h.results <- store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred,
-		RetryAt: time.Now().Add(d.h.cfg.IdleInterval)}
+		RetryAt: d.h.now().Add(d.h.cfg.IdleInterval)}
 }
 
 // work sends deliveries for host until none waits that it may take.
@@ -219,7 +219,7 @@ func (d *distributor) awaitIdle(ctx context.Context, deadline time.Time) {
 	if !d.busy() {
 		return
 	}
-	t := time.NewTimer(time.Until(deadline))
+	t := time.NewTimer(deadline.Sub(d.h.now()))
 	defer t.Stop()
 	for d.busy() {
 		select {
@@ -265,7 +265,7 @@ func (d *distributor) stop() {
 	d.nClaimed = 0
 	d.mu.Unlock()
 	for _, dl := range back {
-		d.h.results <- store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred, RetryAt: time.Now()}
+		d.h.results <- store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred, RetryAt: d.h.now()}
 	}
 }
 

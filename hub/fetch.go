@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
 	"github.com/rookery-social/rookery/hub/track"
@@ -22,7 +21,7 @@ func (h *Hub) fetchLoop(loopCtx, workCtx context.Context) {
 		free := cap(slots) - len(slots)
 		var jobs []store.FetchJob
 		if free > 0 {
-			now := time.Now()
+			now := h.now()
 			var err error
 			jobs, err = h.store.ClaimFetches(loopCtx, now, now.Add(h.cfg.ClaimTimeout), free)
 			if err != nil && loopCtx.Err() == nil {
@@ -55,7 +54,7 @@ func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
 		res = h.fetchTopic(ctx, job)
 	}
 	h.metrics.fetches.WithLabelValues(fetchLabel(res)).Inc()
-	now := time.Now()
+	now := h.now()
 	handoff := store.Handoff{Max: h.dist.handoffRoom(), Until: now.Add(h.cfg.ClaimTimeout),
 		Hand: func(c store.Content, ds []store.Delivery) {
 			h.contents.put(c)
@@ -151,7 +150,7 @@ func (h *Hub) fetchFailed(job store.FetchJob, msg string, giveUp bool) store.Fet
 	return store.FetchResult{
 		Err:     msg,
 		GiveUp:  giveUp || job.Attempts+1 >= h.cfg.FetchAttempts,
-		RetryAt: time.Now().Add(h.backoff(job.Attempts)),
+		RetryAt: h.now().Add(h.backoff(job.Attempts)),
 	}
 }
 

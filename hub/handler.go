@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -89,7 +88,7 @@ func (h *Hub) readRequest(w http.ResponseWriter, r *http.Request) (request, int,
 
 // accept records a valid request durably.
 func (h *Hub) accept(r *http.Request, req request) (int, error) {
-	now := time.Now()
+	now := h.now()
 	if req.Mode == websub.ModePublish {
 		for _, t := range req.Topics {
 			if err := h.requestFetch(r.Context(), t, now); err != nil {

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,13 +14,42 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/hub/store"
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
-// testHub is a hub served on loopback with a real SQLite file.
+// testEpoch is the hub's time when a test starts: far from the wall clock,
+// so that a code path reading time.Now instead of Config.Now shows up.
+var testEpoch = time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// fakeClock is a hub's clock in tests: it starts at testEpoch and runs at
+// the pace of the wall clock (the workers' timers are real), and a test
+// moves it forward with advance (a lease ends, an entry grows old).
+type fakeClock struct {
+	start time.Time // on the monotonic clock
+	ahead atomic.Int64
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{start: time.Now()} }
+
+// Now is testEpoch plus the time elapsed since the clock was made plus
+// what advance added.
+func (c *fakeClock) Now() time.Time {
+	return testEpoch.Add(time.Since(c.start) + time.Duration(c.ahead.Load()))
+}
+
+func (c *fakeClock) advance(d time.Duration) { c.ahead.Add(int64(d)) }
+
+// ago formats the time d before testEpoch as Atom does (RFC 3339): the
+// dates of fixture entries.
+func ago(d time.Duration) string { return testEpoch.Add(-d).Format(time.RFC3339) }
+
+// testHub is a hub served on loopback with a real SQLite file, on a fake
+// clock.
 type testHub struct {
 	*Hub
-	URL string
+	URL   string
+	clock *fakeClock
 }
 
 // fastConfig returns a config whose intervals suit tests.
@@ -49,6 +79,8 @@ func startHub(t *testing.T, change func(*Config)) *testHub {
 	}
 	cfg := fastConfig(t)
 	cfg.PublicURL = "http://" + ln.Addr().String() + "/"
+	clock := newFakeClock()
+	cfg.Now = clock.Now
 	if change != nil {
 		change(&cfg)
 	}
@@ -71,7 +103,7 @@ func startHub(t *testing.T, change func(*Config)) *testHub {
 			t.Error(err)
 		}
 	})
-	return &testHub{Hub: h, URL: cfg.PublicURL}
+	return &testHub{Hub: h, URL: cfg.PublicURL, clock: clock}
 }
 
 // post sends a form to the hub and returns the status and body.
@@ -132,6 +164,35 @@ func (th *testHub) state(t *testing.T, topic, callback string) subscriptionView 
 		t.Fatal(err)
 	}
 	return v
+}
+
+// counts reads the store's figures at the hub's time, past the cache of
+// the pages.
+func (th *testHub) counts(t *testing.T) store.Counts {
+	t.Helper()
+	c, err := th.store.Counts(t.Context(), th.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// settled waits until the subscription of callback to topic has n
+// deliveries recorded as delivered and no delivery is pending anywhere:
+// the fan-outs that reached callback are committed, and every delivery
+// they made has been sent and answered. Tests that check that something
+// was not delivered wait for it with a witness callback, then count.
+func (th *testHub) settled(t *testing.T, topic, callback string, n int) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d deliveries to %s and none pending", n, callback), func() bool {
+		delivered := 0
+		for _, d := range th.state(t, topic, callback).Deliveries {
+			if d.State == "delivered" {
+				delivered++
+			}
+		}
+		return delivered == n && th.counts(t).PendingDeliveries == 0
+	})
 }
 
 // waitFor polls cond until it holds or 10 seconds pass.

@@ -65,20 +65,22 @@ type Hub struct {
 }
 
 // New opens the store (unless cfg.Store is set) and prepares a Hub. Zero
-// fields of cfg take DefaultConfig's values.
+// fields of cfg take DefaultConfig's values; the whole configuration is
+// checked before the store is opened.
 func New(cfg Config) (*Hub, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	st := cfg.Store
-	if st == nil {
-		if cfg.DBPath == "" {
-			return nil, errors.New("hub: no database: pass --db PATH")
+	st, err := openStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := releaseClaims(st, cfg.Now()); err != nil {
+		if cfg.Store == nil {
+			st.Close()
 		}
-		if st, err = store.OpenSQLite(context.Background(), cfg.DBPath); err != nil {
-			return nil, fmt.Errorf("hub: %w", err)
-		}
+		return nil, err
 	}
 	h := &Hub{
 		cfg:         cfg,
@@ -91,7 +93,7 @@ func New(cfg Config) (*Hub, error) {
 		results:     make(chan store.DeliveryResult, resultsBuffer),
 	}
 	h.contents = newContentCache(st)
-	h.counts = &countsCache{st: st}
+	h.counts = &countsCache{st: st, now: cfg.Now}
 	h.metrics = newMetrics(h)
 	h.verifyClient = h.newClient(cfg.VerifyTimeout, -1)
 	h.fetchClient = h.newClient(cfg.FetchTimeout, 5)
@@ -103,6 +105,39 @@ func New(cfg Config) (*Hub, error) {
 	h.track = newTracker(h)
 	return h, nil
 }
+
+// openStore returns cfg.Store, or else opens the SQLite file cfg.DBPath.
+func openStore(cfg Config) (store.Store, error) {
+	if cfg.Store != nil {
+		return cfg.Store, nil
+	}
+	st, err := store.OpenSQLite(context.Background(), cfg.DBPath)
+	if err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
+	}
+	return st, nil
+}
+
+// claimReleaser is a store whose claims can only be this process's (one
+// SQLite file serves one hub), so those left by a previous process are
+// released when the hub starts, and its work resumes at once.
+type claimReleaser interface {
+	ReleaseClaims(ctx context.Context, now time.Time) error
+}
+
+func releaseClaims(st store.Store, now time.Time) error {
+	r, ok := st.(claimReleaser)
+	if !ok {
+		return nil
+	}
+	if err := r.ReleaseClaims(context.Background(), now); err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
+	return nil
+}
+
+// now reads the hub's clock (Config.Now).
+func (h *Hub) now() time.Time { return h.cfg.Now() }
 
 // newClient returns a guarded client that keeps enough idle connections to
 // reuse them under full concurrency.

@@ -78,6 +78,7 @@ const countsTTL = time.Second
 // countsCache reuses the store's counts for countsTTL.
 type countsCache struct {
 	st   store.Store
+	now  func() time.Time
 	mu   sync.Mutex
 	at   time.Time
 	last store.Counts
@@ -86,14 +87,15 @@ type countsCache struct {
 func (c *countsCache) get(ctx context.Context) (store.Counts, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if time.Since(c.at) < countsTTL {
+	now := c.now()
+	if now.Sub(c.at) < countsTTL {
 		return c.last, nil
 	}
-	counts, err := c.st.Counts(ctx, time.Now())
+	counts, err := c.st.Counts(ctx, now)
 	if err != nil {
 		return counts, err
 	}
-	c.last, c.at = counts, time.Now()
+	c.last, c.at = counts, now
 	return counts, nil
 }
 

@@ -164,7 +164,7 @@ func (h *Hub) subscriptionView(r *http.Request, topic, callback string) (subscri
 	}
 	v.State, v.Signed, v.LeaseSeconds = sub.State, sub.HasSecret, sub.LeaseSeconds
 	v.LeaseExpires, v.Since = optTime(sub.ExpiresAt), optTime(sub.CreatedAt)
-	if sub.State == store.StateActive && !time.Now().Before(sub.ExpiresAt) {
+	if sub.State == store.StateActive && !h.now().Before(sub.ExpiresAt) {
 		v.State = store.StateExpired
 	}
 	ds, err := h.store.RecentDeliveries(ctx, sub.ID, 20)

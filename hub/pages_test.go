@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestObservabilityPages(t *testing.T) {
@@ -42,7 +43,18 @@ func TestObservabilityPages(t *testing.T) {
 
 	v := h.state(t, topic.URL, cb)
 	if v.State != "active" || !v.Signed || v.LeaseExpires == nil || len(v.Deliveries) != 1 || v.Deliveries[0].State != "delivered" || v.Deliveries[0].LastStatus != 204 {
-		t.Errorf("subscription page %+v", v)
+		t.Fatalf("subscription page %+v", v)
+	}
+	// The times shown are the hub's (Config.Now), not the machine's.
+	now, lease := h.clock.Now(), time.Duration(v.LeaseSeconds)*time.Second
+	for what, at := range map[string]*time.Time{"since": v.Since, "requested": &v.Verifications[0].Requested,
+		"verified": v.Verifications[0].Finished, "queued": &v.Deliveries[0].Queued, "delivered": v.Deliveries[0].Finished} {
+		if at == nil || at.Before(testEpoch) || at.After(now) {
+			t.Errorf("%s at %v, want between %v and %v", what, at, testEpoch, now)
+		}
+	}
+	if v.LeaseExpires != nil && (v.LeaseExpires.Before(testEpoch.Add(lease)) || v.LeaseExpires.After(now.Add(lease))) {
+		t.Errorf("lease expires %v, want %v after the subscription", v.LeaseExpires, lease)
 	}
 	_, raw := h.get(t, "/subscription?"+url.Values{"hub.topic": {topic.URL}, "hub.callback": {cb}}.Encode())
 	if strings.Contains(raw, "hidden-secret-value") {

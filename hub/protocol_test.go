@@ -71,7 +71,7 @@ func TestVerificationFailures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := startHub(t, nil)
 			topic := newTopic(t, atomType, "<feed/>")
-			sub := newSubscriber(t)
+			sub, witness := newSubscriber(t), newSubscriber(t)
 			sub.setVerify(answer)
 			cb := sub.URL + "/cb"
 			h.subscribe(t, topic.URL, cb)
@@ -82,8 +82,9 @@ func TestVerificationFailures(t *testing.T) {
 			if st := h.state(t, topic.URL, cb).State; st != "none" {
 				t.Fatalf("state %q after failed verification, want none", st)
 			}
+			subscribed(t, h, topic.URL, witness.URL+"/cb")
 			h.publish(t, topic.URL)
-			time.Sleep(100 * time.Millisecond) // give a wrong delivery time to show up
+			h.settled(t, topic.URL, witness.URL+"/cb", 1)
 			if n := len(sub.got()); n != 0 {
 				t.Errorf("%d deliveries to an unverified callback", n)
 			}
@@ -111,8 +112,7 @@ func TestResubscribeRenewsWithoutDuplicates(t *testing.T) {
 		t.Errorf("renewal did not extend the lease: %v then %v", first.LeaseExpires, got.LeaseExpires)
 	}
 	h.publish(t, topic.URL)
-	waitFor(t, "delivery", func() bool { return len(sub.got()) == 1 })
-	time.Sleep(100 * time.Millisecond)
+	h.settled(t, topic.URL, cb, 1)
 	if n := len(sub.got()); n != 1 {
 		t.Errorf("%d deliveries after a renewal, want 1", n)
 	}
@@ -144,9 +144,11 @@ func TestUnsubscribe(t *testing.T) {
 	if q := sub.verifications()[len(sub.verifications())-1].Query(); q.Get("hub.mode") != "unsubscribe" || q.Has("hub.lease_seconds") {
 		t.Errorf("unsubscribe verification query %v", q)
 	}
+	witness := newSubscriber(t)
+	subscribed(t, h, topic.URL, witness.URL+"/cb")
 	topic.set("<feed>2</feed>", "")
 	h.publish(t, topic.URL)
-	time.Sleep(100 * time.Millisecond)
+	h.settled(t, topic.URL, witness.URL+"/cb", 1)
 	if n := len(sub.got()); n != 1 {
 		t.Errorf("%d deliveries, want none after unsubscribing", n-1)
 	}
@@ -154,12 +156,12 @@ func TestUnsubscribe(t *testing.T) {
 
 func TestLeaseClampingAndExpiry(t *testing.T) {
 	h := startHub(t, func(c *Config) {
-		c.LeaseMin, c.LeaseDefault, c.LeaseMax = time.Second, 2*time.Second, 3*time.Second
+		c.LeaseMin, c.LeaseDefault, c.LeaseMax = time.Second, 2*time.Second, time.Hour
 	})
 	topic := newTopic(t, atomType, "<feed/>")
 	sub := newSubscriber(t)
 	for _, tc := range []struct{ path, asked, want string }{
-		{"/long", "1000000", "3"}, {"/short", "0", "2"}, {"/none", "", "2"}, {"/ok", "3", "3"},
+		{"/long", "1000000", "3600"}, {"/short", "0", "2"}, {"/none", "", "2"}, {"/ok", "3", "3"},
 	} {
 		extra := []string{}
 		if tc.asked != "" {
@@ -171,12 +173,16 @@ func TestLeaseClampingAndExpiry(t *testing.T) {
 			t.Errorf("asked lease %q: verification says %s, want %s", tc.asked, got, tc.want)
 		}
 	}
-	cb := sub.URL + "/none"
-	waitFor(t, "lease expiry", func() bool { return h.state(t, topic.URL, cb).State == store.StateExpired })
+	h.clock.advance(time.Minute)
+	for _, path := range []string{"/short", "/none", "/ok"} {
+		if st := h.state(t, topic.URL, sub.URL+path).State; st != store.StateExpired {
+			t.Errorf("%s: state %q a minute after a lease of seconds, want expired", path, st)
+		}
+	}
 	h.publish(t, topic.URL)
-	time.Sleep(200 * time.Millisecond)
-	if n := len(sub.gotOn("/none")); n != 0 {
-		t.Errorf("%d deliveries after the lease expired", n)
+	h.settled(t, topic.URL, sub.URL+"/long", 1)
+	if n := len(sub.got()); n != 1 {
+		t.Errorf("%d deliveries after three of the four leases ended, want 1", n)
 	}
 }
 
@@ -273,7 +279,7 @@ func TestUnknownParametersIgnored(t *testing.T) {
 
 func TestConditionalGetWithLastModified(t *testing.T) {
 	h := startHub(t, nil)
-	modified := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	modified := testEpoch.Add(-36 * time.Hour)
 	var mu sync.Mutex
 	var sinces []string
 	topic := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

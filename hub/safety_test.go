@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
 )
@@ -37,8 +36,12 @@ func TestPrivateAddressesRefusedWithoutAllowPrivate(t *testing.T) {
 	if r := h.state(t, topic.URL, cb).Verifications[0].Result; !strings.Contains(r, "not on a public address") {
 		t.Errorf("denial reason %q", r)
 	}
+	// Tracking fetches every pinged topic: the fetch is refused at dial.
 	h.publish(t, topic.URL)
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, "the refused fetch", func() bool {
+		_, m := h.get(t, "/metrics")
+		return strings.Contains(m, `hub_topic_fetches_total{result="error"} 1`)
+	})
 	if n := len(sub.verifications()) + len(sub.got()) + len(topic.fetches()); n != 0 {
 		t.Errorf("%d requests reached loopback servers", n)
 	}

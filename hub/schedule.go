@@ -39,7 +39,7 @@ func (h *Hub) schedule() *cron.Cron {
 func (h *Hub) poll() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n, err := h.store.RequestPolls(ctx, time.Now())
+	n, err := h.store.RequestPolls(ctx, h.now())
 	if err != nil {
 		h.log.Error("hub: scheduling polls", "err", err)
 		return
@@ -53,7 +53,7 @@ func (h *Hub) poll() {
 func (h *Hub) sweep() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := h.store.Sweep(ctx, time.Now(), h.cfg.Keep); err != nil {
+	if err := h.store.Sweep(ctx, h.now(), h.cfg.Keep); err != nil {
 		h.log.Error("hub: sweeping", "err", err)
 	}
 }

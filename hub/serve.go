@@ -12,16 +12,27 @@ import (
 
 // Serve runs a hub on cfg.Addr until ctx ends (SIGTERM in the hub command),
 // then stops accepting requests, drains in-flight work within
-// cfg.ShutdownTimeout and returns nil.
+// cfg.ShutdownTimeout and returns nil. It checks the whole configuration
+// first, then opens the database, then the port.
 func Serve(ctx context.Context, cfg Config) error {
-	ln, err := net.Listen("tcp", cfg.Addr)
+	checked, err := cfg.withDefaults()
 	if err != nil {
-		return fmt.Errorf("hub: listen on %s: %w", cfg.Addr, err)
+		return err
+	}
+	st, err := openStore(checked)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", checked.Addr)
+	if err != nil {
+		st.Close()
+		return fmt.Errorf("hub: listen on %s: %w", checked.Addr, err)
 	}
 	defer ln.Close()
-	cfg.Addr = ln.Addr().String() // resolves port 0
+	cfg.Addr, cfg.Store = ln.Addr().String(), st // resolves port 0
 	h, err := New(cfg)
 	if err != nil {
+		st.Close()
 		return err
 	}
 	srv := newServer(h)

@@ -22,7 +22,7 @@ import (
 func feedDoc(self, title string, entries ...string) string {
 	return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0">
-<id>` + self + `</id><title>` + title + `</title><updated>2026-11-20T10:00:00Z</updated>
+<id>` + self + `</id><title>` + title + `</title><updated>` + ago(3*time.Hour) + `</updated>
 <author><name>` + title + `</name></author><link rel="self" href="` + self + `"/>` + strings.Join(entries, "\n") + `</feed>`
 }
 
@@ -69,9 +69,9 @@ func TestTrackedTopicsDeliverNewMatchingEntriesOnce(t *testing.T) {
 	bob := newTopic(t, "application/atom+xml", "")
 	carol := newTopic(t, "application/atom+xml", "")
 	aliceFeed, bobFeed, carolFeed := alice.URL+"/feed.atom", bob.URL+"/feed.atom", carol.URL+"/feed.atom"
-	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a1", "2026-11-20T10:00:00Z", "Hello gophers", `<category term="golang"/>`)), "")
-	bob.set(feedDoc(bobFeed, "Bob", entryXML("b1", "2026-11-20T10:01:00Z", "Nothing to see", "")), "")
-	carol.set(feedDoc(carolFeed, "Carol", entryXML("c1", "2026-11-20T10:02:00Z", "A static site is enough", "")), "")
+	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a1", ago(3*time.Hour), "Hello gophers", `<category term="golang"/>`)), "")
+	bob.set(feedDoc(bobFeed, "Bob", entryXML("b1", ago(179*time.Minute), "Nothing to see", "")), "")
+	carol.set(feedDoc(carolFeed, "Carol", entryXML("c1", ago(178*time.Minute), "A static site is enough", "")), "")
 
 	sub := newSubscriber(t)
 	queries := map[string]string{"/tag": "#GoLang", "/mention": "@" + aliceFeed, "/words": "site static"}
@@ -95,14 +95,14 @@ func TestTrackedTopicsDeliverNewMatchingEntriesOnce(t *testing.T) {
 	// Bob mentions Alice and tags #golang; Carol replies to Alice; Alice
 	// adds an entry matching nothing. Old entries stay in the feeds.
 	bob.set(feedDoc(bobFeed, "Bob",
-		entryXML("b2", "2026-11-20T11:00:00Z", "Hi alice, see #golang", `<link rel="mentioned" href="`+aliceFeed+`"/>`),
-		entryXML("b1", "2026-11-20T10:01:00Z", "Nothing to see", "")), "")
+		entryXML("b2", ago(2*time.Hour), "Hi alice, see #golang", `<link rel="mentioned" href="`+aliceFeed+`"/>`),
+		entryXML("b1", ago(179*time.Minute), "Nothing to see", "")), "")
 	carol.set(feedDoc(carolFeed, "Carol",
-		entryXML("c2", "2026-11-20T11:01:00Z", "Agreed", `<thr:in-reply-to ref="a1" href="`+alice.URL+`/posts/a1/"/>`),
-		entryXML("c1", "2026-11-20T10:02:00Z", "A static site is enough", "")), "")
+		entryXML("c2", ago(119*time.Minute), "Agreed", `<thr:in-reply-to ref="a1" href="`+alice.URL+`/posts/a1/"/>`),
+		entryXML("c1", ago(178*time.Minute), "A static site is enough", "")), "")
 	alice.set(feedDoc(aliceFeed, "Alice",
-		entryXML("a2", "2026-11-20T11:02:00Z", "Static sites, sited statically", ""),
-		entryXML("a1", "2026-11-20T10:00:00Z", "Hello gophers", `<category term="golang"/>`)), "")
+		entryXML("a2", ago(118*time.Minute), "Static sites, sited statically", ""),
+		entryXML("a1", ago(3*time.Hour), "Hello gophers", `<category term="golang"/>`)), "")
 	th.publish(t, aliceFeed, bobFeed, carolFeed)
 
 	want := map[string][]string{
@@ -127,7 +127,7 @@ func TestTrackedTopicsDeliverNewMatchingEntriesOnce(t *testing.T) {
 		return true
 	})
 	// Publish again with nothing new: nothing more may arrive.
-	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a3", "2026-11-20T12:00:00Z", "plain", "")), "")
+	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a3", ago(time.Hour), "plain", "")), "")
 	th.publish(t, aliceFeed)
 	waitFor(t, "the last fetch", func() bool { return len(alice.fetches()) >= 3 })
 	th.Close(t.Context()) // drains: any delivery still due is made now
@@ -159,7 +159,7 @@ func TestTrackedTopicsComeAfterDeliveriesButAreNotHeldBack(t *testing.T) {
 	th := startHub(t, func(c *Config) { c.DeliveryTimeout = 10 * time.Second })
 	alice := newTopic(t, "application/atom+xml", "")
 	aliceFeed := alice.URL + "/feed.atom"
-	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a1", "2026-11-20T10:00:00Z", "Hello #golang", "")), "")
+	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a1", ago(3*time.Hour), "Hello #golang", "")), "")
 	sub := newSubscriber(t)
 	release := make(chan struct{})
 	var releaseOnce sync.Once
@@ -202,7 +202,7 @@ func TestTrackedTopicsComeAfterDeliveriesButAreNotHeldBack(t *testing.T) {
 	// A subscriber that does not answer: the tracked entry still arrives,
 	// soon after deliveryFirst, while that delivery is still in flight.
 	subscribed(t, th, aliceFeed, sub.URL+"/stuck")
-	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a2", "2026-11-20T11:00:00Z", "More #golang", "")), "")
+	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a2", ago(2*time.Hour), "More #golang", "")), "")
 	th.publish(t, aliceFeed)
 	var since time.Time
 	select {
@@ -222,10 +222,10 @@ func TestTrackFeedIsValidAtom(t *testing.T) {
 	alice := newTopic(t, "application/atom+xml", "")
 	aliceFeed := alice.URL + "/feed.atom"
 	alice.set(feedDoc(aliceFeed, "Alice &amp; co",
-		entryXML("tag:a,2026:posts/1", "2026-11-20T10:00:00Z", "#Go &lt;b&gt;bold&lt;/b&gt; &amp;amp;", `<category term="go"/>`),
-		entryXML("tag:a,2026:posts/2", "2026-11-20T11:00:00Z", "more #go", `<link rel="mentioned" href="https://bob.example/feed.atom" title="bob"/>`+
+		entryXML("tag:a,2026:posts/1", ago(3*time.Hour), "#Go &lt;b&gt;bold&lt;/b&gt; &amp;amp;", `<category term="go"/>`),
+		entryXML("tag:a,2026:posts/2", ago(2*time.Hour), "more #go", `<link rel="mentioned" href="https://bob.example/feed.atom" title="bob"/>`+
 			`<thr:in-reply-to ref="x" href="https://bob.example/posts/x/" source="https://bob.example/feed.atom"/>`),
-		`<entry><id>tag:a,2026:posts/3</id><title>untagged</title><updated>2026-11-20T12:00:00Z</updated></entry>`), "")
+		`<entry><id>tag:a,2026:posts/3</id><title>untagged</title><updated>`+ago(time.Hour)+`</updated></entry>`), "")
 	th.publish(t, aliceFeed)
 	var body string
 	waitFor(t, "the track feed", func() bool {
@@ -248,6 +248,28 @@ func TestTrackFeedIsValidAtom(t *testing.T) {
 		if code, _ := th.get(t, "/track?q="+url.QueryEscape(q)); code != want {
 			t.Errorf("/track?q=%q: %d, want %d", q, code, want)
 		}
+	}
+}
+
+// Entries older than --track-keep by the hub's clock are not kept, so
+// neither shown nor delivered: the window moves with the hub's time, not
+// with the dates the tests were written on.
+func TestTrackKeepDropsOlderEntries(t *testing.T) {
+	th := startHub(t, func(c *Config) { c.TrackKeep = 24 * time.Hour })
+	alice := newTopic(t, "application/atom+xml", "")
+	aliceFeed := alice.URL + "/feed.atom"
+	alice.set(feedDoc(aliceFeed, "Alice",
+		entryXML("fresh", ago(time.Hour), "fresh #go", ""),
+		entryXML("stale", ago(25*time.Hour), "stale #go", "")), "")
+	th.publish(t, aliceFeed)
+	var body string
+	waitFor(t, "the fresh entry in the track feed", func() bool {
+		code, b := th.get(t, "/track?q=%23go")
+		body = b
+		return code == http.StatusOK && strings.Contains(b, "<entry ")
+	})
+	if got := trackedIDs(t, []byte(body)); !slices.Equal(got, []string{"fresh from " + aliceFeed}) {
+		t.Errorf("track feed entries %v, want only the one within --track-keep", got)
 	}
 }
 

@@ -85,7 +85,7 @@ func (t *tracker) run(ctx context.Context) {
 		timer := time.NewTimer(time.Hour)
 		var due <-chan time.Time
 		if len(later) > 0 {
-			timer.Reset(time.Until(later[0].due))
+			timer.Reset(later[0].due.Sub(t.h.now()))
 			due = timer.C
 		}
 		var open bool
@@ -138,7 +138,7 @@ func (t *tracker) enqueue(ctx context.Context, c store.Content) {
 		return // a tracked topic's own content
 	}
 	select {
-	case t.queue <- queued{c: c, at: time.Now()}:
+	case t.queue <- queued{c: c, at: t.h.now()}:
 	case <-ctx.Done():
 	}
 }
@@ -156,7 +156,7 @@ func (t *tracker) verified(ctx context.Context, mode string, q track.Query) {
 
 // refresh rebuilds the index from the tracked topics with active subscribers.
 func (t *tracker) refresh(ctx context.Context) {
-	topics, err := t.st.ActiveTrackTopics(ctx, track.TrackURL(t.h.cfg.PublicURL)+"?", time.Now())
+	topics, err := t.st.ActiveTrackTopics(ctx, track.TrackURL(t.h.cfg.PublicURL)+"?", t.h.now())
 	if err != nil {
 		t.h.log.Error("hub: loading tracked topics", "err", err)
 		return
@@ -178,7 +178,7 @@ func (t *tracker) handle(ctx context.Context, c store.Content) {
 		t.h.log.Debug("hub: tracking skips a topic it cannot parse", "topic", c.Topic, "err", err)
 		return
 	}
-	now := time.Now()
+	now := t.h.now()
 	entries = t.recent(entries, now)
 	if !isAtom(c) {
 		entries = t.notElsewhere(ctx, entries)
@@ -295,7 +295,7 @@ func (t *tracker) document(q track.Query, entries []track.Entry, now time.Time) 
 
 // sweep forgets old entries and refreshes the index (leases end).
 func (t *tracker) sweep(ctx context.Context) {
-	now := time.Now()
+	now := t.h.now()
 	if err := t.st.SweepTrack(ctx, now.Add(-t.h.cfg.TrackKeep), now); err != nil {
 		t.h.log.Error("hub: sweeping tracked entries", "err", err)
 	}
@@ -318,7 +318,7 @@ func (h *Hub) trackRefusal(ctx context.Context, v store.Verification) (string, b
 		return "", true // a renewal
 	}
 	host := store.CallbackHost(v.Callback)
-	n, err := h.track.st.CountTrackByHost(ctx, host, track.TrackURL(h.cfg.PublicURL)+"?", time.Now())
+	n, err := h.track.st.CountTrackByHost(ctx, host, track.TrackURL(h.cfg.PublicURL)+"?", h.now())
 	if err != nil {
 		h.log.Error("hub: counting tracked subscriptions", "err", err)
 		return "", true

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/rookery-social/rookery/hub/track"
 	"github.com/rookery-social/rookery/internal/websub"
@@ -37,7 +36,7 @@ func (h *Hub) handleTrack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	self := q.URL(h.cfg.PublicURL)
-	body, err := track.Document(track.Feed{Self: self, Hub: h.cfg.PublicURL, Query: q.String(), Now: time.Now()}, entries)
+	body, err := track.Document(track.Feed{Self: self, Hub: h.cfg.PublicURL, Query: q.String(), Now: h.now()}, entries)
 	if err != nil {
 		http.Error(w, "hub: cannot render the feed", http.StatusInternalServerError)
 		return

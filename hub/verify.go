@@ -27,7 +27,7 @@ func (h *Hub) verifyLoop(loopCtx, workCtx context.Context) {
 		free := cap(slots) - len(slots)
 		var jobs []store.Verification
 		if free > 0 {
-			now := time.Now()
+			now := h.now()
 			var err error
 			jobs, err = h.store.ClaimVerifications(loopCtx, now, now.Add(h.cfg.ClaimTimeout), free)
 			if err != nil && loopCtx.Err() == nil {
@@ -74,7 +74,7 @@ func (h *Hub) verify(ctx context.Context, v store.Verification) {
 
 func (h *Hub) finishVerification(ctx context.Context, v store.Verification, state, result string) {
 	h.metrics.verifications.WithLabelValues(v.Mode, state).Inc()
-	if err := h.store.FinishVerification(context.WithoutCancel(ctx), v, state, result, time.Now()); err != nil {
+	if err := h.store.FinishVerification(context.WithoutCancel(ctx), v, state, result, h.now()); err != nil {
 		h.log.Error("hub: recording verification", "topic", v.Topic, "callback", v.Callback, "err", err)
 	}
 }
@@ -96,7 +96,7 @@ func (h *Hub) refusal(ctx context.Context, v store.Verification) string {
 		return "" // a renewal never counts against the cap
 	}
 	host := store.CallbackHost(v.Callback)
-	n, err := h.store.CountActiveByHost(ctx, host, time.Now())
+	n, err := h.store.CountActiveByHost(ctx, host, h.now())
 	if err != nil {
 		h.log.Error("hub: counting subscriptions", "err", err)
 		return ""

@@ -136,10 +136,6 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	go s.checkpoint()
-	if err := s.releaseClaims(ctx, time.Now()); err != nil {
-		s.Close()
-		return nil, err
-	}
 	return s, nil
 }
 
@@ -196,11 +192,11 @@ func tunePool(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// releaseClaims makes the work leased by a previous process due at once.
-// One SQLite file serves one hub process, so at open nobody holds a claim:
-// after a crash, pending deliveries, verifications and fetches resume
-// without waiting for their leases.
-func (s *SQLite) releaseClaims(ctx context.Context, now time.Time) error {
+// ReleaseClaims makes the work leased by a previous process due at now.
+// One SQLite file serves one hub process, so when it starts nobody holds a
+// claim: after a crash, pending deliveries, verifications and fetches
+// resume without waiting for their leases. The hub calls it as it starts.
+func (s *SQLite) ReleaseClaims(ctx context.Context, now time.Time) error {
 	for _, q := range []string{
 		`UPDATE hub_deliveries SET next_at = ?, claimed = 0 WHERE state = 0 AND claimed = 1`,
 		`UPDATE hub_verifications SET next_at = min(next_at, ?) WHERE state = 'pending'`,

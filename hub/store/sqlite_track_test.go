@@ -13,7 +13,7 @@ func TestTrackEntriesAndCandidates(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
 	defer s.Close()
-	now := time.Now()
+	now := testNow
 	err := s.SaveTrackEntries(ctx, []TrackEntry{
 		{Origin: "https://a/feed", EntryID: "1", SortAt: now.Add(-time.Hour), Data: []byte("one"), Terms: []string{"#go", "w:hello"}},
 		{Origin: "https://a/feed", EntryID: "2", SortAt: now, Data: []byte("two"), Terms: []string{"#go"}},
@@ -55,7 +55,7 @@ func TestTrackEntryManyTerms(t *testing.T) {
 	for i := range 2*termsPerInsert + 10 {
 		terms = append(terms, fmt.Sprintf("w:word%d", i%(2*termsPerInsert+5)))
 	}
-	if err := s.SaveTrackEntries(ctx, []TrackEntry{{Origin: "https://a/feed", EntryID: "long", SortAt: time.Now(), Data: []byte("long"), Terms: terms}}); err != nil {
+	if err := s.SaveTrackEntries(ctx, []TrackEntry{{Origin: "https://a/feed", EntryID: "long", SortAt: testNow, Data: []byte("long"), Terms: terms}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, term := range []string{terms[0], terms[termsPerInsert], terms[2*termsPerInsert+4]} {
@@ -76,7 +76,7 @@ func TestSaveTrackEntriesBatch(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
 	defer s.Close()
-	now := time.Now()
+	now := testNow
 	var entries []TrackEntry
 	for i := range 2*entriesPerUpsert + 50 {
 		entries = append(entries, TrackEntry{Origin: "https://a/feed", EntryID: fmt.Sprint(i), SortAt: now,
@@ -116,7 +116,7 @@ func TestPublishTrackedSendsEachEntryOnce(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
 	defer s.Close()
-	now := time.Now()
+	now := testNow
 	topic := "http://hub/track?q=%23go"
 	subscribeN(t, s, topic, 2, now)
 	publish := func(keys ...TrackKey) ([]int, FanOut) {
