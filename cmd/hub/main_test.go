@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -296,10 +298,33 @@ func TestHelpAndEnvironment(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), `unexpected argument "serve"`) {
 		t.Errorf("stray argument: %v %q", err, out)
 	}
+}
+
+// A bad --url is reported as such even when the port is taken too: the
+// hub checks its configuration before it opens the database or the port.
+func TestBadURLIsReportedBeforeTheTakenPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	data := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, err = exec.CommandContext(ctx, hubBin, "--db", filepath.Join(t.TempDir(), "y.db"), "--url", "not a url").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "--url") {
-		t.Errorf("bad --url: %v %q", err, out)
+	cmd := exec.CommandContext(ctx, hubBin, "--addr", taken.Addr().String(), "--url", "not a url")
+	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+data)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("hub with a bad --url: %v, want a non-zero exit\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `"not a url"`) || !strings.Contains(string(out), "--url") {
+		t.Errorf("the error does not name the URL and --url:\n%s", out)
+	}
+	if strings.Contains(string(out), "listen") || strings.Contains(string(out), "in use") {
+		t.Errorf("the error is about the port, checked before the URL:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "rookery", "hub.db")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the database was opened before the URL was checked: %v", err)
 	}
 }
