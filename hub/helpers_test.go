@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -18,31 +19,42 @@ import (
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
-// testEpoch is the hub's time when a test starts: far from the wall clock,
+// epoch sets the hub's time when a test starts: far from the wall clock,
 // so that a code path reading time.Now instead of Config.Now shows up.
-var testEpoch = time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+// Try another with go test ./hub -args -epoch=2001-01-01T00:00:00Z.
+var epoch = flag.String("epoch", "2031-01-01T00:00:00Z", "the hub's time (RFC 3339) when each test starts")
+
+// testEpoch is the time -epoch names.
+func testEpoch() time.Time {
+	t, err := time.Parse(time.RFC3339, *epoch)
+	if err != nil {
+		panic(fmt.Sprintf("hub tests: -epoch %q: %v", *epoch, err))
+	}
+	return t
+}
 
 // fakeClock is a hub's clock in tests: it starts at testEpoch and runs at
 // the pace of the wall clock (the workers' timers are real), and a test
 // moves it forward with advance (a lease ends, an entry grows old).
 type fakeClock struct {
+	epoch time.Time
 	start time.Time // on the monotonic clock
 	ahead atomic.Int64
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{start: time.Now()} }
+func newFakeClock() *fakeClock { return &fakeClock{epoch: testEpoch(), start: time.Now()} }
 
 // Now is testEpoch plus the time elapsed since the clock was made plus
 // what advance added.
 func (c *fakeClock) Now() time.Time {
-	return testEpoch.Add(time.Since(c.start) + time.Duration(c.ahead.Load()))
+	return c.epoch.Add(time.Since(c.start) + time.Duration(c.ahead.Load()))
 }
 
 func (c *fakeClock) advance(d time.Duration) { c.ahead.Add(int64(d)) }
 
 // ago formats the time d before testEpoch as Atom does (RFC 3339): the
 // dates of fixture entries.
-func ago(d time.Duration) string { return testEpoch.Add(-d).Format(time.RFC3339) }
+func ago(d time.Duration) string { return testEpoch().Add(-d).Format(time.RFC3339) }
 
 // testHub is a hub served on loopback with a real SQLite file, on a fake
 // clock.

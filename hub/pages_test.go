@@ -49,11 +49,11 @@ func TestObservabilityPages(t *testing.T) {
 	now, lease := h.clock.Now(), time.Duration(v.LeaseSeconds)*time.Second
 	for what, at := range map[string]*time.Time{"since": v.Since, "requested": &v.Verifications[0].Requested,
 		"verified": v.Verifications[0].Finished, "queued": &v.Deliveries[0].Queued, "delivered": v.Deliveries[0].Finished} {
-		if at == nil || at.Before(testEpoch) || at.After(now) {
-			t.Errorf("%s at %v, want between %v and %v", what, at, testEpoch, now)
+		if at == nil || at.Before(testEpoch()) || at.After(now) {
+			t.Errorf("%s at %v, want between %v and %v", what, at, testEpoch(), now)
 		}
 	}
-	if v.LeaseExpires != nil && (v.LeaseExpires.Before(testEpoch.Add(lease)) || v.LeaseExpires.After(now.Add(lease))) {
+	if v.LeaseExpires != nil && (v.LeaseExpires.Before(testEpoch().Add(lease)) || v.LeaseExpires.After(now.Add(lease))) {
 		t.Errorf("lease expires %v, want %v after the subscription", v.LeaseExpires, lease)
 	}
 	_, raw := h.get(t, "/subscription?"+url.Values{"hub.topic": {topic.URL}, "hub.callback": {cb}}.Encode())

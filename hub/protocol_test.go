@@ -279,7 +279,7 @@ func TestUnknownParametersIgnored(t *testing.T) {
 
 func TestConditionalGetWithLastModified(t *testing.T) {
 	h := startHub(t, nil)
-	modified := testEpoch.Add(-36 * time.Hour)
+	modified := testEpoch().Add(-36 * time.Hour)
 	var mu sync.Mutex
 	var sinces []string
 	topic := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
