@@ -156,12 +156,12 @@ func TestUnsubscribe(t *testing.T) {
 
 func TestLeaseClampingAndExpiry(t *testing.T) {
 	h := startHub(t, func(c *Config) {
-		c.LeaseMin, c.LeaseDefault, c.LeaseMax = time.Second, 2*time.Second, time.Hour
+		c.LeaseMin, c.LeaseDefault, c.LeaseMax = time.Minute, 2*time.Minute, time.Hour
 	})
 	topic := newTopic(t, atomType, "<feed/>")
 	sub := newSubscriber(t)
 	for _, tc := range []struct{ path, asked, want string }{
-		{"/long", "1000000", "3600"}, {"/short", "0", "2"}, {"/none", "", "2"}, {"/ok", "3", "3"},
+		{"/long", "1000000", "3600"}, {"/short", "1", "60"}, {"/zero", "0", "120"}, {"/none", "", "120"}, {"/ok", "300", "300"},
 	} {
 		extra := []string{}
 		if tc.asked != "" {
@@ -173,16 +173,16 @@ func TestLeaseClampingAndExpiry(t *testing.T) {
 			t.Errorf("asked lease %q: verification says %s, want %s", tc.asked, got, tc.want)
 		}
 	}
-	h.clock.advance(time.Minute)
-	for _, path := range []string{"/short", "/none", "/ok"} {
+	h.clock.advance(10 * time.Minute)
+	for _, path := range []string{"/short", "/zero", "/none", "/ok"} {
 		if st := h.state(t, topic.URL, sub.URL+path).State; st != store.StateExpired {
-			t.Errorf("%s: state %q a minute after a lease of seconds, want expired", path, st)
+			t.Errorf("%s: state %q once its lease has ended, want expired", path, st)
 		}
 	}
 	h.publish(t, topic.URL)
 	h.settled(t, topic.URL, sub.URL+"/long", 1)
 	if n := len(sub.got()); n != 1 {
-		t.Errorf("%d deliveries after three of the four leases ended, want 1", n)
+		t.Errorf("%d deliveries after four of the five leases ended, want 1", n)
 	}
 }
 
