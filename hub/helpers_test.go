@@ -73,9 +73,12 @@ func fastConfig(t *testing.T) Config {
 	cfg.RetryMax = 100 * time.Millisecond
 	cfg.IdleInterval = 20 * time.Millisecond
 	cfg.ClaimTimeout = 2 * time.Second
-	cfg.DeliveryTimeout = 2 * time.Second
-	cfg.VerifyTimeout = 2 * time.Second
-	cfg.FetchTimeout = 2 * time.Second
+	// Loopback servers answer at once; on a loaded machine under -race an
+	// answer may still take seconds, and a timed-out verification is not
+	// retried.
+	cfg.DeliveryTimeout = 10 * time.Second
+	cfg.VerifyTimeout = 10 * time.Second
+	cfg.FetchTimeout = 10 * time.Second
 	cfg.PollInterval = 0
 	cfg.RateLimit = 1000
 	cfg.RateBurst = 1000
@@ -207,10 +210,11 @@ func (th *testHub) settled(t *testing.T, topic, callback string, n int) {
 	})
 }
 
-// waitFor polls cond until it holds or 10 seconds pass.
+// waitFor polls cond until it holds or 30 seconds pass (a bound for a
+// loaded machine; a passing test waits milliseconds).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
