@@ -1,7 +1,6 @@
 package aggregate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,12 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/html"
-
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/aggregate/fetch"
-	"github.com/rookery-social/rookery/aggregate/sanitize"
 	"github.com/rookery-social/rookery/aggregate/store"
+	"github.com/rookery-social/rookery/internal/htmlx"
 )
 
 // commonPaths are tried, on the page's origin, when a page names no feed.
@@ -197,38 +194,14 @@ func (r *Reader) discover(ctx context.Context, u string) (fetched, error) {
 		u, strings.Join(commonPaths, ", "), perr)
 }
 
-var feedTypes = map[string]int{
-	"application/atom+xml": 0, "application/feed+json": 1, "application/rss+xml": 2,
-	"application/json": 3, "application/rdf+xml": 4, "text/xml": 5, "application/xml": 5,
-}
-
 // alternates lists the feeds an HTML page links to with rel=alternate,
-// Atom first, then JSON Feed, then RSS, in document order within a type.
-func alternates(body []byte, base string) []string {
-	z := html.NewTokenizer(bytes.NewReader(body))
-	byType := make([][]string, 6)
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			break
-		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			continue
-		}
-		t := z.Token()
-		if t.Data != "link" || !hasWord(attr(t, "rel"), "alternate") {
-			continue
-		}
-		rank, ok := feedTypes[strings.ToLower(strings.TrimSpace(attr(t, "type")))]
-		if href := attr(t, "href"); ok && href != "" {
-			byType[rank] = append(byType[rank], sanitize.ResolveURL(base, href))
-		}
+// best type first (htmlx.Alternates).
+func alternates(body []byte, pageURL string) []string {
+	base, err := url.Parse(pageURL)
+	if err != nil {
+		return nil
 	}
-	var out []string
-	for _, l := range byType {
-		out = append(out, l...)
-	}
-	return out
+	return htmlx.Alternates(body, base)
 }
 
 func originPaths(page string) []string {
@@ -241,24 +214,6 @@ func originPaths(page string) []string {
 		out = append(out, o+p)
 	}
 	return out
-}
-
-func attr(t html.Token, key string) string {
-	for _, a := range t.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func hasWord(list, w string) bool {
-	for _, x := range strings.Fields(strings.ToLower(list)) {
-		if x == w {
-			return true
-		}
-	}
-	return false
 }
 
 // checkURL requires an absolute http(s) URL.

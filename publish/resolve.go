@@ -2,6 +2,7 @@ package publish
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"mime"
@@ -10,7 +11,8 @@ import (
 	"strings"
 
 	"github.com/mmcdole/gofeed"
-	"golang.org/x/net/html"
+
+	"github.com/rookery-social/rookery/internal/htmlx"
 )
 
 const acceptAny = "application/atom+xml, application/rss+xml, application/feed+json, text/html;q=0.9, */*;q=0.5"
@@ -35,17 +37,21 @@ func ResolveReply(ctx context.Context, client *http.Client, target string) (*Rep
 	if !isHTML(r) {
 		return replyFromFeed(r, target)
 	}
-	doc, err := html.Parse(bytes.NewReader(r.Body))
+	base, err := url.Parse(r.URL)
 	if err != nil {
 		return nil, fmt.Errorf("reply target %s: %w", target, err)
 	}
-	feeds := alternateFeeds(doc, r.URL)
+	feeds := htmlx.Alternates(r.Body, base)
 	for _, f := range feeds {
 		if rt, ok := replyFromPageFeed(ctx, client, f, r.URL, target); ok {
 			return rt, nil
 		}
 	}
-	return replyFromHEntry(doc, r.URL, feeds)
+	page, err := htmlx.ParsePage(r.Body, base)
+	if err != nil {
+		return nil, fmt.Errorf("reply target %s: %w", target, err)
+	}
+	return replyFromHEntry(page, r.URL, feeds)
 }
 
 func isHTML(r *response) bool {
@@ -119,111 +125,17 @@ func sameURL(a, b string) bool {
 	return a != "" && norm(a) == norm(b)
 }
 
-// alternateFeeds lists the page's <link rel=alternate> feeds, Atom first,
-// resolved against the page URL.
-func alternateFeeds(doc *html.Node, pageURL string) []string {
-	base, _ := url.Parse(pageURL)
-	var atom, other []string
-	walk(doc, func(n *html.Node) {
-		if n.Data != "link" || !hasToken(attr(n, "rel"), "alternate") {
-			return
-		}
-		href := attr(n, "href")
-		switch t := strings.ToLower(attr(n, "type")); {
-		case href == "":
-		case t == "application/atom+xml":
-			atom = append(atom, resolveRef(base, href))
-		case t == "application/rss+xml" || t == "application/feed+json" || t == "application/json":
-			other = append(other, resolveRef(base, href))
-		}
-	})
-	return append(atom, other...)
-}
-
 // replyFromHEntry uses the page's first h-entry: u-uid (else u-url, else
 // the page) as ref, u-url (else the page) as href.
-func replyFromHEntry(doc *html.Node, pageURL string, feeds []string) (*ReplyTo, error) {
-	entry := find(doc, func(n *html.Node) bool { return hasToken(attr(n, "class"), "h-entry") })
-	if entry == nil {
+func replyFromHEntry(page *htmlx.Page, pageURL string, feeds []string) (*ReplyTo, error) {
+	entry, ok := page.Entry()
+	if !ok {
 		return nil, fmt.Errorf("reply target %s has no entry: no feed lists it and the page has no h-entry", pageURL)
 	}
-	base, _ := url.Parse(pageURL)
-	href := pageURL
-	if n := find(entry, func(n *html.Node) bool { return hasToken(attr(n, "class"), "u-url") }); n != nil && attr(n, "href") != "" {
-		href = resolveRef(base, attr(n, "href"))
-	}
-	ref := href
-	if n := find(entry, func(n *html.Node) bool { return hasToken(attr(n, "class"), "u-uid") }); n != nil {
-		if v := firstNonEmpty(attr(n, "value"), attr(n, "href"), textOf(n)); v != "" {
-			ref = v
-		}
-	}
+	href := cmp.Or(entry.URL, pageURL)
 	source := pageURL
 	if len(feeds) > 0 {
 		source = feeds[0]
 	}
-	return &ReplyTo{Ref: ref, Href: href, Source: source}, nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func walk(n *html.Node, fn func(*html.Node)) {
-	if n.Type == html.ElementNode {
-		fn(n)
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		walk(c, fn)
-	}
-}
-
-func find(n *html.Node, pred func(*html.Node) bool) *html.Node {
-	if n.Type == html.ElementNode && pred(n) {
-		return n
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if f := find(c, pred); f != nil {
-			return f
-		}
-	}
-	return nil
-}
-
-func attr(n *html.Node, name string) string {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func hasToken(list, tok string) bool {
-	for _, f := range strings.Fields(list) {
-		if strings.EqualFold(f, tok) {
-			return true
-		}
-	}
-	return false
-}
-
-func textOf(n *html.Node) string {
-	var b strings.Builder
-	var rec func(*html.Node)
-	rec = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			rec(c)
-		}
-	}
-	rec(n)
-	return b.String()
+	return &ReplyTo{Ref: cmp.Or(entry.UID, href), Href: href, Source: source}, nil
 }

@@ -1,10 +1,8 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/htmlx"
 	"github.com/rookery-social/rookery/internal/websub"
-	"golang.org/x/net/html"
 )
 
 // SentFile records the Webmentions already sent, relative to the site
@@ -129,55 +127,20 @@ func DiscoverWebmention(ctx context.Context, client *http.Client, target string)
 	if !isHTML(r) {
 		return resolveIfSet(base, feedWebmention(r.Body)), nil
 	}
-	doc, err := html.Parse(bytes.NewReader(r.Body))
-	if err != nil {
-		return "", nil
-	}
-	n := find(doc, func(n *html.Node) bool {
-		if n.Data != "link" && n.Data != "a" {
-			return false
+	for _, l := range htmlx.Rels(r.Body, base) {
+		if l.Rel == "webmention" && (l.Element == "link" || l.Element == "a") {
+			return l.URL, nil // href="" is the target itself
 		}
-		_, hasHref := attrOK(n, "href")
-		return hasHref && hasToken(attr(n, "rel"), "webmention")
-	})
-	if n == nil {
-		return "", nil
 	}
-	return resolveRef(base, attr(n, "href")), nil // href="" is the target itself
+	return "", nil
 }
 
-// feedWebmention returns the href of the first atom:link rel=webmention of
-// an Atom feed or RSS channel that is not inside an entry or item.
+// feedWebmention returns the href of the first feed-level link
+// rel=webmention of an Atom feed or RSS channel (atom:link), not one inside
+// an entry or item.
 func feedWebmention(body []byte) string {
-	d := xml.NewDecoder(bytes.NewReader(body))
-	d.Strict = false
-	inItem := 0
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return ""
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch {
-			case t.Name.Local == "entry" || t.Name.Local == "item":
-				inItem++
-			case inItem == 0 && t.Name.Space == NSAtom && t.Name.Local == "link" && hasToken(xmlAttr(t, "rel"), "webmention"):
-				return xmlAttr(t, "href")
-			}
-		case xml.EndElement:
-			if t.Name.Local == "entry" || t.Name.Local == "item" {
-				inItem--
-			}
-		}
-	}
-}
-
-func xmlAttr(t xml.StartElement, name string) string {
-	for _, a := range t.Attr {
-		if a.Name.Local == name && a.Name.Space == "" {
-			return a.Value
-		}
+	if links := websub.LinksWithRel(websub.FeedLinks(body), "webmention"); len(links) > 0 {
+		return links[0]
 	}
 	return ""
 }
@@ -187,15 +150,6 @@ func resolveIfSet(base *url.URL, ref string) string {
 		return ""
 	}
 	return resolveRef(base, ref)
-}
-
-func attrOK(n *html.Node, name string) (string, bool) {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return a.Val, true
-		}
-	}
-	return "", false
 }
 
 func loadSent(dir string) (map[string]string, error) {

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/rookery-social/rookery/internal/htmlx"
 )
 
 // urlAttrs are the attributes whose values are URLs to resolve.
@@ -40,7 +42,7 @@ func resolveTokens(raw string, r resolver) (string, []Link) {
 		t := z.Token()
 		r.rewrite(&t)
 		if t.Data == "a" {
-			links = append(links, Link{Href: attr(t, "href"), Class: attr(t, "class")})
+			links = append(links, Link{Href: htmlx.Attr(t.Attr, "href"), Class: htmlx.Attr(t.Attr, "class")})
 		}
 		b.WriteString(t.String())
 	}
@@ -103,15 +105,6 @@ func (r resolver) rewrite(t *html.Token) {
 			t.Attr[i].Val = r.resolve(a.Val)
 		}
 	}
-}
-
-func attr(t html.Token, key string) string {
-	for _, a := range t.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
 }
 
 // blockTags end a line of the plain text.

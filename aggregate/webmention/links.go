@@ -7,8 +7,9 @@ import (
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+
+	"github.com/rookery-social/rookery/internal/htmlx"
 )
 
 // Kinds of source documents, each with its own link rules (W3C
@@ -64,50 +65,16 @@ func normal(u *url.URL) string {
 	return c.String()
 }
 
-// linkAttrs are the attributes of HTML elements that link to a resource.
-var linkAttrs = map[string]string{
-	"a": "href", "link": "href", "area": "href", "img": "src", "video": "src",
-	"audio": "src", "source": "src", "iframe": "src", "embed": "src",
-	"blockquote": "cite", "q": "cite", "ins": "cite", "del": "cite", "object": "data",
-}
-
 // htmlLinksTo reports whether an HTML document (or fragment) has an
 // element linking to target, after resolving relative URLs against base
 // (and the document's own <base href>).
 func htmlLinksTo(doc []byte, base *url.URL, target string) bool {
-	z := html.NewTokenizer(bytes.NewReader(doc))
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return false
-		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			continue
-		}
-		t := z.Token()
-		if t.Data == "base" {
-			if b := resolve(base, attrOf(t, "href")); b != nil {
-				base = b
-			}
-			continue
-		}
-		name, ok := linkAttrs[t.Data]
-		if !ok {
-			continue
-		}
-		if u := resolve(base, attrOf(t, name)); u != nil && sameURL(u.String(), target) {
+	for u := range htmlx.Refs(doc, base) {
+		if sameURL(u.String(), target) {
 			return true
 		}
 	}
-}
-
-func attrOf(t html.Token, name string) string {
-	for _, a := range t.Attr {
-		if a.Key == name {
-			return strings.TrimSpace(a.Val)
-		}
-	}
-	return ""
+	return false
 }
 
 func resolve(base *url.URL, ref string) *url.URL {

@@ -3,6 +3,8 @@ package webmention
 import (
 	"net/url"
 	"testing"
+
+	"github.com/rookery-social/rookery/internal/htmlx"
 )
 
 func TestHTMLLinksTo(t *testing.T) {
@@ -58,9 +60,13 @@ func TestParseHEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := hEntry{Name: "Title", Content: "<p>Hello <b>you</b></p>", Published: "2026-11-21T10:00:00Z",
-		InReplyTo: "https://me.example/posts/abc/", AuthorName: "Bob", AuthorURL: "https://bob.example/"}
+	want := htmlx.Entry{Name: "Title", Content: "<p>Hello <b>you</b></p>", ContentText: "Hello you", Published: "2026-11-21T10:00:00Z",
+		InReplyTo: "https://me.example/posts/abc/", Author: htmlx.Card{Name: "Bob", URL: "https://bob.example/"}}
 	if e != want {
 		t.Fatalf("got %+v\nwant %+v", e, want)
+	}
+	e, err = parseHEntry([]byte(`<html><head><title>A plain page</title></head><body><p>Hi</p></body></html>`), base)
+	if err != nil || e != (htmlx.Entry{Name: "A plain page"}) {
+		t.Fatalf("a page without h-entry: got %+v, %v; want its title as the name", e, err)
 	}
 }

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
-	"golang.org/x/net/html"
-
 	"github.com/rookery-social/rookery/aggregate/store"
+	"github.com/rookery-social/rookery/internal/htmlx"
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
@@ -251,10 +249,10 @@ func (r *Receiver) fromHEntry(ctx context.Context, source string, doc fetched) o
 	if err != nil {
 		return drop("%v", err)
 	}
-	if o, blocked := r.blocked(ctx, e.AuthorURL); blocked {
+	if o, blocked := r.blocked(ctx, e.Author.URL); blocked {
 		return o
 	}
-	body, err := e.jsonFeed(source)
+	body, err := jsonFeed(e, source)
 	if err != nil {
 		return drop("%v", err)
 	}
@@ -297,47 +295,11 @@ func match(posts []store.PostRef, entry feedEntry, source string) (store.PostRef
 	return store.PostRef{}, false
 }
 
-// alternateFeed returns the page's rel=alternate feed: Atom, else RSS,
-// else JSON Feed.
+// alternateFeed returns the page's best rel=alternate feed: Atom, else
+// JSON Feed, else RSS.
 func alternateFeed(doc fetched) string {
-	best, rank := "", 0
-	z := html.NewTokenizer(bytes.NewReader(doc.body))
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return best
-		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			continue
-		}
-		t := z.Token()
-		if t.Data != "link" || !hasRel(attrOf(t, "rel"), "alternate") {
-			continue
-		}
-		r := feedRank(attrOf(t, "type"))
-		if u := resolve(doc.url, attrOf(t, "href")); u != nil && r > rank {
-			best, rank = u.String(), r
-		}
+	if feeds := htmlx.Alternates(doc.body, doc.url); len(feeds) > 0 {
+		return feeds[0]
 	}
-}
-
-func hasRel(rels, want string) bool {
-	for _, r := range strings.Fields(strings.ToLower(rels)) {
-		if r == want {
-			return true
-		}
-	}
-	return false
-}
-
-func feedRank(typ string) int {
-	switch strings.ToLower(strings.TrimSpace(typ)) {
-	case "application/atom+xml":
-		return 3
-	case "application/rss+xml":
-		return 2
-	case "application/feed+json", "application/json":
-		return 1
-	}
-	return 0
+	return ""
 }

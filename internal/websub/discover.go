@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+
+	"github.com/rookery-social/rookery/internal/htmlx"
 )
 
 // Discovery is what a topic says about where to subscribe.
@@ -29,8 +29,12 @@ func Discover(header http.Header, body []byte, base string) Discovery {
 	if selfs := LinksWithRel(links, "self"); len(selfs) > 0 {
 		d.Self = selfs[0]
 	}
+	b, err := url.Parse(base)
+	if err != nil {
+		b = &url.URL{}
+	}
 	if len(d.Hubs) == 0 || d.Self == "" {
-		doc := discoverDocument(header.Get("Content-Type"), body)
+		doc := discoverDocument(header.Get("Content-Type"), body, b)
 		if len(d.Hubs) == 0 {
 			d.Hubs = doc.Hubs
 		}
@@ -38,14 +42,10 @@ func Discover(header http.Header, body []byte, base string) Discovery {
 			d.Self = doc.Self
 		}
 	}
-	return resolve(d, base)
+	return resolve(d, b)
 }
 
-func resolve(d Discovery, base string) Discovery {
-	b, err := url.Parse(base)
-	if err != nil {
-		b = &url.URL{}
-	}
+func resolve(d Discovery, b *url.URL) Discovery {
 	out := Discovery{Self: ResolveRef(b, d.Self)}
 	seen := map[string]bool{}
 	for _, h := range d.Hubs {
@@ -72,13 +72,13 @@ func ResolveRef(base *url.URL, ref string) string {
 	return u.String()
 }
 
-func discoverDocument(contentType string, body []byte) Discovery {
+func discoverDocument(contentType string, body []byte, base *url.URL) Discovery {
 	trimmed := bytes.TrimLeft(body, " \t\r\n\ufeff")
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("{")):
 		return discoverJSON(trimmed)
 	case strings.Contains(contentType, "html") || looksHTML(trimmed):
-		return discoverHTML(body)
+		return discoverHTML(body, base)
 	default:
 		return discoverXML(body)
 	}
@@ -109,33 +109,51 @@ func discoverJSON(body []byte) Discovery {
 	return d
 }
 
-// discoverXML reads feed-level <link rel href> elements of Atom or RSS
-// (atom:link), stopping at the first entry or item.
+// discoverXML reads the feed-level links of Atom or RSS.
 func discoverXML(body []byte) Discovery {
+	links := FeedLinks(body)
+	d := Discovery{Hubs: LinksWithRel(links, "hub")}
+	if selfs := LinksWithRel(links, "self"); len(selfs) > 0 {
+		d.Self = selfs[0]
+	}
+	return d
+}
+
+// FeedLinks lists the feed-level <link rel href> elements of an Atom feed
+// or RSS channel (atom:link), one Link per relation, in document order and
+// with their URLs as written. Links inside an entry or item are the
+// entry's, not the feed's, and are left out.
+func FeedLinks(body []byte) []Link {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = false
 	dec.Entity = xml.HTMLEntity
 	dec.CharsetReader = charset.NewReaderLabel
-	var d Discovery
+	var out []Link
+	inEntry := 0
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return d
+			return out
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		switch strings.ToLower(se.Name.Local) {
-		case "entry", "item":
-			return d
-		case "link":
-			addLink(&d, attr(se.Attr, "rel"), attr(se.Attr, "href"))
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch strings.ToLower(t.Name.Local) {
+			case "entry", "item":
+				inEntry++
+			case "link":
+				if inEntry == 0 {
+					out = appendLinks(out, xmlAttr(t.Attr, "rel"), xmlAttr(t.Attr, "href"))
+				}
+			}
+		case xml.EndElement:
+			if l := strings.ToLower(t.Name.Local); l == "entry" || l == "item" {
+				inEntry--
+			}
 		}
 	}
 }
 
-func attr(attrs []xml.Attr, name string) string {
+func xmlAttr(attrs []xml.Attr, name string) string {
 	for _, a := range attrs {
 		if strings.EqualFold(a.Name.Local, name) {
 			return a.Value
@@ -144,49 +162,27 @@ func attr(attrs []xml.Attr, name string) string {
 	return ""
 }
 
-func addLink(d *Discovery, rel, href string) {
-	if href == "" {
-		return
+func appendLinks(out []Link, rel, href string) []Link {
+	if href = strings.TrimSpace(href); href == "" {
+		return out
 	}
 	for _, r := range strings.Fields(strings.ToLower(rel)) {
-		switch r {
-		case "hub":
-			d.Hubs = append(d.Hubs, href)
-		case "self":
-			if d.Self == "" {
-				d.Self = href
-			}
-		}
+		out = append(out, Link{URL: href, Rel: r})
 	}
+	return out
 }
 
-func discoverHTML(body []byte) Discovery {
-	z := html.NewTokenizer(bytes.NewReader(body))
+// discoverHTML reads the <link> elements of an HTML page's head.
+func discoverHTML(body []byte, base *url.URL) Discovery {
 	var d Discovery
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			if z.Err() != io.EOF {
-				return d
-			}
-			return d
-		case html.StartTagToken, html.SelfClosingTagToken:
-			t := z.Token()
-			if t.Data == "link" {
-				addLink(&d, htmlAttr(t, "rel"), htmlAttr(t, "href"))
-			}
-			if t.Data == "body" {
-				return d
-			}
+	for _, l := range htmlx.Rels(body, base) {
+		switch {
+		case l.Element != "link" || !l.InHead || l.Href == "":
+		case l.Rel == "hub":
+			d.Hubs = append(d.Hubs, l.URL)
+		case l.Rel == "self" && d.Self == "":
+			d.Self = l.URL
 		}
 	}
-}
-
-func htmlAttr(t html.Token, name string) string {
-	for _, a := range t.Attr {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
+	return d
 }
