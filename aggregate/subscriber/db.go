@@ -1,6 +1,7 @@
 package subscriber
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -80,7 +81,7 @@ func (s *Subscriber) insert(ctx context.Context, sub Subscription) error {
 		(id, feed_url, topic, hub, secret, state, lease_seconds, next_at, created_at, kind)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sub.ID, sub.FeedURL, sub.Topic, sub.Hub, sub.secret, sub.State,
-		int64(s.cfg.Lease/time.Second), sec(sub.NextAction), s.now().Unix(), cmp(sub.Kind, KindFeed))
+		int64(s.cfg.Lease/time.Second), sec(sub.NextAction), s.now().Unix(), cmp.Or(sub.Kind, KindFeed))
 	if err != nil {
 		return fmt.Errorf("subscriber: save subscription for %s: %w", sub.FeedURL, err)
 	}

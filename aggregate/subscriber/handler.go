@@ -1,6 +1,7 @@
 package subscriber
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strconv"
@@ -185,7 +186,7 @@ func (s *Subscriber) ingest(w http.ResponseWriter, r *http.Request, sub Subscrip
 		http.Error(w, "cannot store the content now; retry later", http.StatusServiceUnavailable)
 		return
 	}
-	s.log.Info("delivery stored", "feed", sub.FeedURL, "kind", cmp(sub.Kind, KindFeed), "entries", n, "new_or_changed", stored)
+	s.log.Info("delivery stored", "feed", sub.FeedURL, "kind", cmp.Or(sub.Kind, KindFeed), "entries", n, "new_or_changed", stored)
 	if _, err := s.db.ExecContext(ctx, `UPDATE subscriber_subscriptions SET last_delivery_at = ? WHERE id = ?`,
 		s.now().Unix(), sub.ID); err != nil {
 		s.log.Error("recording a delivery", "feed", sub.FeedURL, "err", err)

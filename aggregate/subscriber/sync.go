@@ -1,6 +1,7 @@
 package subscriber
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -121,22 +122,15 @@ func (s *Subscriber) withHubs(ctx context.Context, f store.Feed) (store.Feed, er
 	}
 	hubs, self, fresh, err := s.discovered(ctx, f.URL)
 	if err != nil || fresh {
-		f.Hubs, f.Self = hubs, cmp(f.Self, self)
+		f.Hubs, f.Self = hubs, cmp.Or(f.Self, self)
 		return f, err
 	}
 	hubs, self, err = s.discover(ctx, f.URL)
 	if err != nil {
 		s.log.Info("hub discovery failed", "feed", f.URL, "err", err)
 	}
-	f.Hubs, f.Self = hubs, cmp(f.Self, self)
+	f.Hubs, f.Self = hubs, cmp.Or(f.Self, self)
 	return f, s.saveDiscovered(ctx, f.URL, hubs, self)
-}
-
-func cmp(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // discover fetches feedURL (following 301/302 redirects) and reads its
@@ -154,7 +148,7 @@ func (s *Subscriber) discover(ctx context.Context, feedURL string) (hubs []strin
 	}
 	final := resp.Request.URL.String()
 	d := websub.Discover(resp.Header, body, final)
-	return d.Hubs, cmp(d.Self, final), nil
+	return d.Hubs, cmp.Or(d.Self, final), nil
 }
 
 // due acts on a subscription whose next action time has come: renews an

@@ -1,6 +1,7 @@
 package track
 
 import (
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"time"
@@ -123,7 +124,7 @@ func atomEntryOf(e *Entry, now time.Time) atomEntry {
 		a.Authors = append(a.Authors, atomPerson(p))
 	}
 	if len(a.Authors) == 0 {
-		a.Source.Author = &atomPerson{Name: orText(e.Source.Title, e.Source.Self)}
+		a.Source.Author = &atomPerson{Name: cmp.Or(e.Source.Title, e.Source.Self)}
 	}
 	if e.Link != "" {
 		a.Links = append(a.Links, atomLink{Rel: "alternate", Href: e.Link, Type: "text/html"})
@@ -141,13 +142,6 @@ func atomEntryOf(e *Entry, now time.Time) atomEntry {
 		a.Content = &atomText{Base: e.Base, Type: "html", Body: e.Content}
 	}
 	return a
-}
-
-func orText(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
