@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
 // How a feed arrives (Feed.Mode).
@@ -51,23 +53,9 @@ func scanFeed(sc interface{ Scan(...any) error }, extra ...any) (Feed, error) {
 	if hubs != "" {
 		f.Hubs = strings.Split(hubs, "\n")
 	}
-	f.LastFetch = fromUnix(lastFetch)
-	f.NextFetch = fromUnix(next)
+	f.LastFetch = sqlitedb.FromUnix(lastFetch)
+	f.NextFetch = sqlitedb.FromUnix(next)
 	return f, nil
-}
-
-func fromUnix(s int64) time.Time {
-	if s == 0 {
-		return time.Time{}
-	}
-	return time.Unix(s, 0).UTC()
-}
-
-func unix(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.Unix()
 }
 
 func (s *Store) feedWhere(ctx context.Context, where string, args ...any) (Feed, error) {
@@ -216,7 +204,7 @@ func (s *Store) SetFetchState(ctx context.Context, id int64, st FetchState) erro
 func setFetchState(ctx context.Context, tx *sql.Tx, id int64, st FetchState) error {
 	_, err := tx.ExecContext(ctx, `UPDATE feeds SET etag = ?, last_modified = ?, last_fetch = ?, last_error = ?,
 		failures = ?, next_fetch = ?, gone = ? WHERE id = ?`,
-		st.ETag, st.LastModified, unix(st.LastFetch), st.LastError, st.Failures, unix(st.NextFetch), st.Gone, id)
+		st.ETag, st.LastModified, sqlitedb.ToUnix(st.LastFetch), st.LastError, st.Failures, sqlitedb.ToUnix(st.NextFetch), st.Gone, id)
 	if err != nil {
 		return fmt.Errorf("store: fetch state: %w", err)
 	}

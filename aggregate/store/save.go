@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
+	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
 // PostRef names a stored post. It is the one name of a post that the
@@ -269,7 +270,7 @@ func (sv *saver) edit(ctx context.Context, feedID int64, e feedparse.Entry, dig 
 	if old == dig {
 		return 0, nil
 	}
-	return id, sv.updatePost(ctx, id, e, dig, fromUnix(published))
+	return id, sv.updatePost(ctx, id, e, dig, sqlitedb.FromUnix(published))
 }
 
 // insertPost inserts e unless the feed has its key already (inserted

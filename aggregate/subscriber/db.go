@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
 const subColumns = `id, feed_url, topic, hub, secret, state, lease_seconds, expires_at,
@@ -21,23 +23,9 @@ func (s *Subscriber) scan(row interface{ Scan(...any) error }) (Subscription, er
 	if err != nil {
 		return sub, err
 	}
-	sub.Expires, sub.NextAction, sub.LastDelivery = unix(expires), unix(next), unix(delivered)
+	sub.Expires, sub.NextAction, sub.LastDelivery = sqlitedb.FromUnix(expires), sqlitedb.FromUnix(next), sqlitedb.FromUnix(delivered)
 	sub.Callback = s.callback(sub.ID)
 	return sub, nil
-}
-
-func unix(sec int64) time.Time {
-	if sec == 0 {
-		return time.Time{}
-	}
-	return time.Unix(sec, 0).UTC()
-}
-
-func sec(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.Unix()
 }
 
 // errNoSubscription means the callback id is not one of ours.
@@ -81,7 +69,7 @@ func (s *Subscriber) insert(ctx context.Context, sub Subscription) error {
 		(id, feed_url, topic, hub, secret, state, lease_seconds, next_at, created_at, kind)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sub.ID, sub.FeedURL, sub.Topic, sub.Hub, sub.secret, sub.State,
-		int64(s.cfg.Lease/time.Second), sec(sub.NextAction), s.now().Unix(), cmp.Or(sub.Kind, KindFeed))
+		int64(s.cfg.Lease/time.Second), sqlitedb.ToUnix(sub.NextAction), s.now().Unix(), cmp.Or(sub.Kind, KindFeed))
 	if err != nil {
 		return fmt.Errorf("subscriber: save subscription for %s: %w", sub.FeedURL, err)
 	}
@@ -93,8 +81,8 @@ func (s *Subscriber) save(ctx context.Context, sub Subscription) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE subscriber_subscriptions SET hub = ?, state = ?,
 		lease_seconds = ?, expires_at = ?, next_at = ?, attempts = ?, last_delivery_at = ?, last_error = ?
 		WHERE id = ?`,
-		sub.Hub, sub.State, sub.LeaseSeconds, sec(sub.Expires), sec(sub.NextAction), sub.attempts,
-		sec(sub.LastDelivery), sub.LastError, sub.ID)
+		sub.Hub, sub.State, sub.LeaseSeconds, sqlitedb.ToUnix(sub.Expires), sqlitedb.ToUnix(sub.NextAction), sub.attempts,
+		sqlitedb.ToUnix(sub.LastDelivery), sub.LastError, sub.ID)
 	if err != nil {
 		return fmt.Errorf("subscriber: update subscription %s: %w", sub.FeedURL, err)
 	}

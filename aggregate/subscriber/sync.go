@@ -13,6 +13,7 @@ import (
 
 	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/safehttp"
+	"github.com/rookery-social/rookery/internal/sqlitedb"
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
@@ -107,8 +108,8 @@ func (s *Subscriber) saveAfterRequest(ctx context.Context, orig, sub Subscriptio
 	_, err := s.db.ExecContext(ctx, `UPDATE subscriber_subscriptions SET hub = ?, state = ?,
 		next_at = ?, attempts = ?, last_error = ?
 		WHERE id = ? AND state = ? AND expires_at = ?`,
-		sub.Hub, sub.State, sec(sub.NextAction), sub.attempts, sub.LastError,
-		sub.ID, orig.State, sec(orig.Expires))
+		sub.Hub, sub.State, sqlitedb.ToUnix(sub.NextAction), sub.attempts, sub.LastError,
+		sub.ID, orig.State, sqlitedb.ToUnix(orig.Expires))
 	if err != nil {
 		return fmt.Errorf("subscriber: update subscription %s: %w", sub.FeedURL, err)
 	}

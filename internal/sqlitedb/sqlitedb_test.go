@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMigrateIsIncrementalAndShared(t *testing.T) {
@@ -80,5 +81,15 @@ func TestQueryPlan(t *testing.T) {
 	}
 	if _, err := QueryPlan(ctx, db, `SELECT * FROM missing`); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("plan of a query on a missing table: %v", err)
+	}
+}
+
+func TestUnixRoundTrip(t *testing.T) {
+	when := time.Date(2031, 1, 1, 12, 30, 0, 0, time.FixedZone("CET", 3600))
+	if got := FromUnix(ToUnix(when)); !got.Equal(when) || got.Location() != time.UTC {
+		t.Errorf("round trip of %v gave %v", when, got)
+	}
+	if ToUnix(time.Time{}) != 0 || !FromUnix(0).IsZero() {
+		t.Error("the zero time must be stored as 0 and read back as the zero time")
 	}
 }
