@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testwait"
+
 	"github.com/rookery-social/rookery/hub/store"
 )
 
@@ -28,7 +30,7 @@ func TestFailedDeliveryIsRetried(t *testing.T) {
 	cb := sub.URL + "/cb"
 	subscribed(t, h, topic.URL, cb)
 	h.publish(t, topic.URL)
-	waitFor(t, "delivered after retries", func() bool {
+	testwait.Until(t, waitLimit, "delivered after retries", func() bool {
 		ds := h.state(t, topic.URL, cb).Deliveries
 		return len(ds) == 1 && ds[0].State == "delivered"
 	})
@@ -59,7 +61,7 @@ func TestRetriesGoOnUntilTheLeaseEnds(t *testing.T) {
 	// hub's clock to it each time, until the hub gives up.
 	var d deliveryView
 	for n := 1; n <= int(4*lease/retry); n++ {
-		waitFor(t, fmt.Sprintf("attempt %d recorded", n), func() bool {
+		testwait.Until(t, waitLimit, fmt.Sprintf("attempt %d recorded", n), func() bool {
 			ds := h.state(t, topic.URL, cb).Deliveries
 			if len(ds) == 1 {
 				d = ds[0]
@@ -91,7 +93,7 @@ func TestGoneEndsSubscription(t *testing.T) {
 	cb := sub.URL + "/cb"
 	subscribed(t, h, topic.URL, cb)
 	h.publish(t, topic.URL)
-	waitFor(t, "subscription gone", func() bool { return h.state(t, topic.URL, cb).State == store.StateGone })
+	testwait.Until(t, waitLimit, "subscription gone", func() bool { return h.state(t, topic.URL, cb).State == store.StateGone })
 	witness := newSubscriber(t)
 	subscribed(t, h, topic.URL, witness.URL+"/cb")
 	topic.set("<feed>2</feed>", "")
@@ -120,7 +122,7 @@ func TestSlowCallbackTimesOutAndIsRetried(t *testing.T) {
 	cb := sub.URL + "/cb"
 	subscribed(t, h, topic.URL, cb)
 	h.publish(t, topic.URL)
-	waitFor(t, "delivered on retry", func() bool {
+	testwait.Until(t, waitLimit, "delivered on retry", func() bool {
 		ds := h.state(t, topic.URL, cb).Deliveries
 		return len(ds) == 1 && ds[0].State == "delivered"
 	})
@@ -140,7 +142,7 @@ func TestOversizedTopicIsNotDelivered(t *testing.T) {
 	cb := sub.URL + "/cb"
 	subscribed(t, h, topic.URL, cb)
 	h.publish(t, topic.URL)
-	waitFor(t, "fetch error in metrics", func() bool {
+	testwait.Until(t, waitLimit, "fetch error in metrics", func() bool {
 		_, m := h.get(t, "/metrics")
 		return strings.Contains(m, `hub_topic_fetches_total{result="error"} 1`)
 	})
@@ -149,7 +151,7 @@ func TestOversizedTopicIsNotDelivered(t *testing.T) {
 	}
 	topic.set(strings.Repeat("x", 1024), "")
 	h.publish(t, topic.URL)
-	waitFor(t, "delivery once the topic fits", func() bool { return len(sub.got()) == 1 })
+	testwait.Until(t, waitLimit, "delivery once the topic fits", func() bool { return len(sub.got()) == 1 })
 	if n := len(sub.got()[0].Body); n != 1024 {
 		t.Errorf("delivered %d bytes, want 1024", n)
 	}
@@ -165,7 +167,7 @@ func TestPerHostConcurrencyIsBounded(t *testing.T) {
 		subscribed(t, h, topic.URL, sub.URL+"/cb/"+strconv.Itoa(i))
 	}
 	h.publish(t, topic.URL)
-	waitFor(t, "all deliveries", func() bool { return len(sub.got()) == n })
+	testwait.Until(t, waitLimit, "all deliveries", func() bool { return len(sub.got()) == n })
 	if m := sub.maxSeen.Load(); m > 2 {
 		t.Errorf("%d deliveries in flight to one host, limit 2", m)
 	}
@@ -176,9 +178,9 @@ func TestPollingDeliversUnpingedChange(t *testing.T) {
 	topic := newTopic(t, atomType, "<feed>1</feed>")
 	sub := newSubscriber(t)
 	subscribed(t, h, topic.URL, sub.URL+"/cb")
-	waitFor(t, "first polled delivery", func() bool { return len(sub.got()) >= 1 })
+	testwait.Until(t, waitLimit, "first polled delivery", func() bool { return len(sub.got()) >= 1 })
 	topic.set("<feed>2</feed>", "")
-	waitFor(t, "the un-pinged change", func() bool {
+	testwait.Until(t, waitLimit, "the un-pinged change", func() bool {
 		got := sub.got()
 		return string(got[len(got)-1].Body) == "<feed>2</feed>"
 	})
@@ -192,11 +194,11 @@ func TestFanOutReachesEverySubscriber(t *testing.T) {
 	for i := range n {
 		h.subscribe(t, topic.URL, sub.URL+"/cb/"+strconv.Itoa(i))
 	}
-	waitFor(t, "all verified", func() bool {
+	testwait.Until(t, waitLimit, "all verified", func() bool {
 		return h.counts(t).ActiveSubscriptions == n
 	})
 	h.publish(t, topic.URL)
-	waitFor(t, "every subscriber", func() bool { return len(sub.got()) >= n })
+	testwait.Until(t, waitLimit, "every subscriber", func() bool { return len(sub.got()) >= n })
 	seen := map[string]bool{}
 	for _, d := range sub.got() {
 		seen[d.Path] = true
@@ -220,14 +222,14 @@ func TestOnContentHookSeesEachNewVersionOnce(t *testing.T) {
 	sub := newSubscriber(t)
 	subscribed(t, h, topic.URL, sub.URL+"/cb")
 	h.publish(t, topic.URL)
-	waitFor(t, "first delivery", func() bool { return len(sub.got()) == 1 })
+	testwait.Until(t, waitLimit, "first delivery", func() bool { return len(sub.got()) == 1 })
 	h.publish(t, topic.URL) // unchanged
-	waitFor(t, "second fetch", func() bool { return len(topic.fetches()) == 2 })
+	testwait.Until(t, waitLimit, "second fetch", func() bool { return len(topic.fetches()) == 2 })
 	topic.set("<feed>2</feed>", "")
 	h.publish(t, topic.URL)
-	waitFor(t, "second delivery", func() bool { return len(sub.got()) == 2 })
+	testwait.Until(t, waitLimit, "second delivery", func() bool { return len(sub.got()) == 2 })
 	// The hook runs once the fan-out is committed, maybe after delivery.
-	waitFor(t, "the hook", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= 2 })
+	testwait.Until(t, waitLimit, "the hook", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= 2 })
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{topic.URL + " <feed>1</feed>", topic.URL + " <feed>2</feed>"}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testwait"
+
 	"github.com/rookery-social/rookery/hub/store"
 	"github.com/rookery-social/rookery/internal/websub"
 )
@@ -199,7 +201,7 @@ func (th *testHub) counts(t *testing.T) store.Counts {
 // was not delivered wait for it with a witness callback, then count.
 func (th *testHub) settled(t *testing.T, topic, callback string, n int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d deliveries to %s and none pending", n, callback), func() bool {
+	testwait.Until(t, waitLimit, fmt.Sprintf("%d deliveries to %s and none pending", n, callback), func() bool {
 		delivered := 0
 		for _, d := range th.state(t, topic, callback).Deliveries {
 			if d.State == "delivered" {
@@ -208,19 +210,6 @@ func (th *testHub) settled(t *testing.T, topic, callback string, n int) {
 		}
 		return delivered == n && th.counts(t).PendingDeliveries == 0
 	})
-}
-
-// waitFor polls cond until it holds or 30 seconds pass (a bound for a
-// loaded machine; a passing test waits milliseconds).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // topicServer is a test publisher: it serves one topic document.
@@ -354,3 +343,7 @@ func (s *subscriber) verifications() []*url.URL {
 	defer s.mu.Unlock()
 	return append([]*url.URL(nil), s.verifies...)
 }
+
+// waitLimit bounds every wait for a positive signal in the hub's tests: long
+// enough for a loaded 2-core machine, short enough to fail a stuck test.
+const waitLimit = 30 * time.Second

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 func TestObservabilityPages(t *testing.T) {
@@ -15,7 +17,7 @@ func TestObservabilityPages(t *testing.T) {
 	cb := sub.URL + "/cb"
 	subscribed(t, h, topic.URL, cb, "hub.secret", "hidden-secret-value")
 	h.publish(t, topic.URL)
-	waitFor(t, "delivery", func() bool { return len(sub.got()) == 1 })
+	testwait.Until(t, waitLimit, "delivery", func() bool { return len(sub.got()) == 1 })
 
 	code, page := h.get(t, "/")
 	for _, want := range []string{"WebSub hub", "curl -d hub.mode=publish", h.URL, "Active subscriptions</td><td>1<"} {
@@ -26,7 +28,7 @@ func TestObservabilityPages(t *testing.T) {
 	if code, body := h.get(t, "/healthz"); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
 		t.Errorf("healthz: %d %q", code, body)
 	}
-	waitFor(t, "delivery metrics", func() bool {
+	testwait.Until(t, waitLimit, "delivery metrics", func() bool {
 		_, m := h.get(t, "/metrics")
 		return strings.Contains(m, `hub_deliveries_total{result="ok"} 1`) && strings.Contains(m, "hub_deliveries_pending 0")
 	})

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testwait"
+
 	"github.com/rookery-social/rookery/hub/store"
 	"github.com/rookery-social/rookery/internal/websub"
 )
@@ -29,7 +31,7 @@ func TestSubscribeAnswers202AndVerifiesAsynchronously(t *testing.T) {
 	callback := sub.URL + "/cb?user=7&x=a%20b"
 	h.subscribe(t, topic.URL, callback, "hub.lease_seconds", "3600")
 	close(release)
-	waitFor(t, "active subscription", func() bool { return h.state(t, topic.URL, callback).State == store.StateActive })
+	testwait.Until(t, waitLimit, "active subscription", func() bool { return h.state(t, topic.URL, callback).State == store.StateActive })
 
 	v := sub.verifications()[0]
 	q := v.Query()
@@ -50,9 +52,9 @@ func TestChallengeIsFreshEachTime(t *testing.T) {
 	sub := newSubscriber(t)
 	cb := sub.URL + "/cb"
 	h.subscribe(t, topic.URL, cb)
-	waitFor(t, "first verification", func() bool { return h.state(t, topic.URL, cb).State == store.StateActive })
+	testwait.Until(t, waitLimit, "first verification", func() bool { return h.state(t, topic.URL, cb).State == store.StateActive })
 	h.subscribe(t, topic.URL, cb)
-	waitFor(t, "second verification", func() bool {
+	testwait.Until(t, waitLimit, "second verification", func() bool {
 		return len(h.state(t, topic.URL, cb).Verifications) == 2 && h.state(t, topic.URL, cb).Verifications[0].State == store.VerifyVerified
 	})
 	vs := sub.verifications()
@@ -75,7 +77,7 @@ func TestVerificationFailures(t *testing.T) {
 			sub.setVerify(answer)
 			cb := sub.URL + "/cb"
 			h.subscribe(t, topic.URL, cb)
-			waitFor(t, "failed verification", func() bool {
+			testwait.Until(t, waitLimit, "failed verification", func() bool {
 				v := h.state(t, topic.URL, cb)
 				return len(v.Verifications) == 1 && v.Verifications[0].State == store.VerifyFailed
 			})
@@ -96,7 +98,7 @@ func TestVerificationFailures(t *testing.T) {
 func subscribed(t *testing.T, h *testHub, topic, cb string, extra ...string) {
 	t.Helper()
 	h.subscribe(t, topic, cb, extra...)
-	waitFor(t, "subscription of "+cb, func() bool { return h.state(t, topic, cb).State == store.StateActive })
+	testwait.Until(t, waitLimit, "subscription of "+cb, func() bool { return h.state(t, topic, cb).State == store.StateActive })
 }
 
 func TestResubscribeRenewsWithoutDuplicates(t *testing.T) {
@@ -107,7 +109,7 @@ func TestResubscribeRenewsWithoutDuplicates(t *testing.T) {
 	subscribed(t, h, topic.URL, cb, "hub.lease_seconds", "600")
 	first := h.state(t, topic.URL, cb)
 	h.subscribe(t, topic.URL, cb, "hub.lease_seconds", "7200")
-	waitFor(t, "renewal", func() bool { return h.state(t, topic.URL, cb).LeaseSeconds == 7200 })
+	testwait.Until(t, waitLimit, "renewal", func() bool { return h.state(t, topic.URL, cb).LeaseSeconds == 7200 })
 	if got := h.state(t, topic.URL, cb); !got.LeaseExpires.After(*first.LeaseExpires) {
 		t.Errorf("renewal did not extend the lease: %v then %v", first.LeaseExpires, got.LeaseExpires)
 	}
@@ -128,7 +130,7 @@ func TestUnsubscribe(t *testing.T) {
 
 	sub.setVerify(func(url.Values) (int, string) { return http.StatusNotFound, "" })
 	h.mustPost(t, unsub)
-	waitFor(t, "failed unsubscribe verification", func() bool {
+	testwait.Until(t, waitLimit, "failed unsubscribe verification", func() bool {
 		v := h.state(t, topic.URL, cb).Verifications
 		return v[0].Mode == "unsubscribe" && v[0].State == store.VerifyFailed
 	})
@@ -136,11 +138,11 @@ func TestUnsubscribe(t *testing.T) {
 		t.Fatalf("state %q after a failed unsubscribe verification, want active", st)
 	}
 	h.publish(t, topic.URL)
-	waitFor(t, "delivery to the still active subscription", func() bool { return len(sub.got()) == 1 })
+	testwait.Until(t, waitLimit, "delivery to the still active subscription", func() bool { return len(sub.got()) == 1 })
 
 	sub.setVerify(nil)
 	h.mustPost(t, unsub)
-	waitFor(t, "unsubscribed", func() bool { return h.state(t, topic.URL, cb).State == store.StateUnsubscribed })
+	testwait.Until(t, waitLimit, "unsubscribed", func() bool { return h.state(t, topic.URL, cb).State == store.StateUnsubscribed })
 	if q := sub.verifications()[len(sub.verifications())-1].Query(); q.Get("hub.mode") != "unsubscribe" || q.Has("hub.lease_seconds") {
 		t.Errorf("unsubscribe verification query %v", q)
 	}
@@ -201,7 +203,7 @@ func TestFatPingContentHeadersAndSignature(t *testing.T) {
 	subscribed(t, h, t2.URL, sub.URL+"/json")
 	// Two topics in one ping, one as hub.url and one as hub.topic.
 	h.mustPost(t, url.Values{"hub.mode": {"publish"}, "hub.url": {t1.URL}, "hub.topic": {t2.URL}})
-	waitFor(t, "three deliveries", func() bool { return len(sub.got()) == 3 })
+	testwait.Until(t, waitLimit, "three deliveries", func() bool { return len(sub.got()) == 3 })
 
 	for _, d := range sub.got() {
 		topic, wantBody, wantType := t1.URL, body, atomType
@@ -248,18 +250,18 @@ func TestConditionalGetAndUnchangedContent(t *testing.T) {
 	sub := newSubscriber(t)
 	subscribed(t, h, topic.URL, sub.URL+"/cb")
 	h.publish(t, topic.URL)
-	waitFor(t, "first delivery", func() bool { return len(sub.got()) == 1 })
+	testwait.Until(t, waitLimit, "first delivery", func() bool { return len(sub.got()) == 1 })
 	h.publish(t, topic.URL)
-	waitFor(t, "second fetch", func() bool { return len(topic.fetches()) == 2 })
+	testwait.Until(t, waitLimit, "second fetch", func() bool { return len(topic.fetches()) == 2 })
 	if inm := topic.fetches()[1].Get("If-None-Match"); inm != `"v1"` {
 		t.Errorf("second fetch sent If-None-Match %q, want \"v1\"", inm)
 	}
 	topic.set("<feed>1</feed>", "") // same bytes, no ETag: the hash says unchanged
 	h.publish(t, topic.URL)
-	waitFor(t, "third fetch", func() bool { return len(topic.fetches()) == 3 })
+	testwait.Until(t, waitLimit, "third fetch", func() bool { return len(topic.fetches()) == 3 })
 	topic.set("<feed>2</feed>", "")
 	h.publish(t, topic.URL)
-	waitFor(t, "delivery of the change", func() bool { return len(sub.got()) == 2 })
+	testwait.Until(t, waitLimit, "delivery of the change", func() bool { return len(sub.got()) == 2 })
 	if n := len(sub.got()); n != 2 || string(sub.got()[1].Body) != "<feed>2</feed>" {
 		t.Errorf("deliveries %d, last %q: unchanged content was delivered again", n, sub.got()[n-1].Body)
 	}
@@ -272,9 +274,9 @@ func TestUnknownParametersIgnored(t *testing.T) {
 	cb := sub.URL + "/cb"
 	h.mustPost(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic.URL}, "hub.callback": {cb},
 		"hub.future_param": {"x"}, "utm_source": {"y"}})
-	waitFor(t, "subscription", func() bool { return h.state(t, topic.URL, cb).State == store.StateActive })
+	testwait.Until(t, waitLimit, "subscription", func() bool { return h.state(t, topic.URL, cb).State == store.StateActive })
 	h.mustPost(t, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}, "hub.whatever": {"1"}})
-	waitFor(t, "delivery", func() bool { return len(sub.got()) == 1 })
+	testwait.Until(t, waitLimit, "delivery", func() bool { return len(sub.got()) == 1 })
 }
 
 func TestConditionalGetWithLastModified(t *testing.T) {
@@ -293,9 +295,9 @@ func TestConditionalGetWithLastModified(t *testing.T) {
 	sub := newSubscriber(t)
 	subscribed(t, h, topic.URL, sub.URL+"/cb")
 	h.publish(t, topic.URL)
-	waitFor(t, "delivery", func() bool { return len(sub.got()) == 1 })
+	testwait.Until(t, waitLimit, "delivery", func() bool { return len(sub.got()) == 1 })
 	h.publish(t, topic.URL)
-	waitFor(t, "second fetch", func() bool { mu.Lock(); defer mu.Unlock(); return len(sinces) == 2 })
+	testwait.Until(t, waitLimit, "second fetch", func() bool { mu.Lock(); defer mu.Unlock(); return len(sinces) == 2 })
 	mu.Lock()
 	defer mu.Unlock()
 	if sinces[0] != "" || sinces[1] != modified.Format(http.TimeFormat) {

@@ -5,8 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 func TestPrivateAddressesRefusedWithoutAllowPrivate(t *testing.T) {
@@ -19,7 +21,7 @@ func TestPrivateAddressesRefusedWithoutAllowPrivate(t *testing.T) {
 	public := "http://1.1.1.1/feed.atom"
 	cb := sub.URL + "/cb"
 	h.subscribe(t, public, cb)
-	waitFor(t, "failed verification", func() bool {
+	testwait.Until(t, 10*time.Second, "failed verification", func() bool {
 		v := h.state(t, public, cb).Verifications
 		return len(v) == 1 && v[0].State == store.VerifyFailed
 	})
@@ -29,7 +31,7 @@ func TestPrivateAddressesRefusedWithoutAllowPrivate(t *testing.T) {
 
 	// A loopback topic is denied before anything is sent.
 	h.subscribe(t, topic.URL, cb)
-	waitFor(t, "denied subscription", func() bool {
+	testwait.Until(t, 10*time.Second, "denied subscription", func() bool {
 		v := h.state(t, topic.URL, cb).Verifications
 		return len(v) == 1 && v[0].State == store.VerifyDenied
 	})
@@ -38,7 +40,7 @@ func TestPrivateAddressesRefusedWithoutAllowPrivate(t *testing.T) {
 	}
 	// Tracking fetches every pinged topic: the fetch is refused at dial.
 	h.publish(t, topic.URL)
-	waitFor(t, "the refused fetch", func() bool {
+	testwait.Until(t, waitLimit, "the refused fetch", func() bool {
 		_, m := h.get(t, "/metrics")
 		return strings.Contains(m, `hub_topic_fetches_total{result="error"} 1`)
 	})
@@ -59,7 +61,7 @@ func TestDeniedSubscriptionIsNotified(t *testing.T) {
 	subscribed(t, h, t1.URL, sub.URL+"/a") // a renewal is not a new subscription
 	cb := sub.URL + "/b?k=v"
 	h.subscribe(t, t2.URL, cb)
-	waitFor(t, "denial", func() bool {
+	testwait.Until(t, 10*time.Second, "denial", func() bool {
 		v := h.state(t, t2.URL, cb).Verifications
 		return len(v) == 1 && v[0].State == store.VerifyDenied
 	})

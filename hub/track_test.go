@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/hub/track"
+	"github.com/rookery-social/rookery/internal/testwait"
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
@@ -85,12 +86,12 @@ func TestTrackedTopicsDeliverNewMatchingEntriesOnce(t *testing.T) {
 		th.subscribe(t, topics[path], sub.URL+path, "hub.secret", "s"+path)
 	}
 	for path, topic := range topics {
-		waitFor(t, "tracked subscription "+path, func() bool { return th.state(t, topic, sub.URL+path).State == "active" })
+		testwait.Until(t, 10*time.Second, "tracked subscription "+path, func() bool { return th.state(t, topic, sub.URL+path).State == "active" })
 	}
 
 	// First publish of all three: the matching entries arrive once each.
 	th.publish(t, aliceFeed, bobFeed, carolFeed)
-	waitFor(t, "first deliveries", func() bool { return len(sub.got()) >= 2 })
+	testwait.Until(t, 10*time.Second, "first deliveries", func() bool { return len(sub.got()) >= 2 })
 
 	// Bob mentions Alice and tags #golang; Carol replies to Alice; Alice
 	// adds an entry matching nothing. Old entries stay in the feeds.
@@ -112,7 +113,7 @@ func TestTrackedTopicsDeliverNewMatchingEntriesOnce(t *testing.T) {
 	}
 	// Matching runs beside the deliveries: wait until every expected entry
 	// has arrived (not for a count of documents, which may come split).
-	waitFor(t, "all tracked deliveries", func() bool {
+	testwait.Until(t, 10*time.Second, "all tracked deliveries", func() bool {
 		for path, w := range want {
 			var got []string
 			for _, d := range sub.gotOn(path) {
@@ -129,7 +130,7 @@ func TestTrackedTopicsDeliverNewMatchingEntriesOnce(t *testing.T) {
 	// Publish again with nothing new: nothing more may arrive.
 	alice.set(feedDoc(aliceFeed, "Alice", entryXML("a3", ago(time.Hour), "plain", "")), "")
 	th.publish(t, aliceFeed)
-	waitFor(t, "the last fetch", func() bool { return len(alice.fetches()) >= 3 })
+	testwait.Until(t, 10*time.Second, "the last fetch", func() bool { return len(alice.fetches()) >= 3 })
 	th.Close(t.Context()) // drains: any delivery still due is made now
 	for path, w := range want {
 		var got []string
@@ -189,12 +190,12 @@ func TestTrackedTopicsComeAfterDeliveriesButAreNotHeldBack(t *testing.T) {
 	}
 	th.subscribe(t, q.URL(th.URL), sub.URL+"/tracked")
 	subscribed(t, th, aliceFeed, sub.URL+"/direct")
-	waitFor(t, "tracked subscription", func() bool { return th.state(t, q.URL(th.URL), sub.URL+"/tracked").State == "active" })
+	testwait.Until(t, 10*time.Second, "tracked subscription", func() bool { return th.state(t, q.URL(th.URL), sub.URL+"/tracked").State == "active" })
 
 	// A subscriber that answers: its delivery is finished before the
 	// tracked one is sent.
 	th.publish(t, aliceFeed)
-	waitFor(t, "the tracked delivery", func() bool { return len(sub.gotOn("/tracked")) == 1 })
+	testwait.Until(t, 10*time.Second, "the tracked delivery", func() bool { return len(sub.gotOn("/tracked")) == 1 })
 	if done, at := directDone.Load(), trackedAt.Load(); done == 0 || at < done {
 		t.Fatal("the tracked delivery was sent while the topic's own delivery was still in flight")
 	}
@@ -210,7 +211,7 @@ func TestTrackedTopicsComeAfterDeliveriesButAreNotHeldBack(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the stuck subscriber was never called")
 	}
-	waitFor(t, "the second tracked delivery", func() bool { return len(sub.gotOn("/tracked")) == 2 })
+	testwait.Until(t, 10*time.Second, "the second tracked delivery", func() bool { return len(sub.gotOn("/tracked")) == 2 })
 	if waited := time.Since(since); waited > 5*time.Second-time.Second {
 		t.Errorf("the tracked delivery waited %v for a stuck subscriber; want about %v", waited, deliveryFirst)
 	}
@@ -228,7 +229,7 @@ func TestTrackFeedIsValidAtom(t *testing.T) {
 		`<entry><id>tag:a,2026:posts/3</id><title>untagged</title><updated>`+ago(time.Hour)+`</updated></entry>`), "")
 	th.publish(t, aliceFeed)
 	var body string
-	waitFor(t, "the track feed", func() bool {
+	testwait.Until(t, 10*time.Second, "the track feed", func() bool {
 		code, b := th.get(t, "/track?q="+url.QueryEscape("#GO"))
 		body = b
 		return code == http.StatusOK && len(trackedIDs(t, []byte(b))) == 2
@@ -263,7 +264,7 @@ func TestTrackKeepDropsOlderEntries(t *testing.T) {
 		entryXML("stale", ago(25*time.Hour), "stale #go", "")), "")
 	th.publish(t, aliceFeed)
 	var body string
-	waitFor(t, "the fresh entry in the track feed", func() bool {
+	testwait.Until(t, waitLimit, "the fresh entry in the track feed", func() bool {
 		code, b := th.get(t, "/track?q=%23go")
 		body = b
 		return code == http.StatusOK && len(trackedIDs(t, []byte(b))) > 0
@@ -297,7 +298,7 @@ func TestTrackingLimitsAndSwitch(t *testing.T) {
 	q1, _ := track.Parse("#one")
 	q2, _ := track.Parse("#two")
 	th.subscribe(t, q1.URL(th.URL), sub.URL+"/1")
-	waitFor(t, "first tracked subscription", func() bool { return th.state(t, q1.URL(th.URL), sub.URL+"/1").State == "active" })
+	testwait.Until(t, 10*time.Second, "first tracked subscription", func() bool { return th.state(t, q1.URL(th.URL), sub.URL+"/1").State == "active" })
 	th.subscribe(t, q2.URL(th.URL), sub.URL+"/2")
 	th.subscribe(t, th.URL+"track?q=%23ONE", sub.URL+"/3")
 	denials := func() []string {
@@ -309,7 +310,7 @@ func TestTrackingLimitsAndSwitch(t *testing.T) {
 		}
 		return out
 	}
-	waitFor(t, "two denials", func() bool { return len(denials()) == 2 })
+	testwait.Until(t, 10*time.Second, "two denials", func() bool { return len(denials()) == 2 })
 	d := strings.Join(denials(), "\n")
 	if !strings.Contains(d, "/2: callback host") || !strings.Contains(d, "/3: track: bad query: use the canonical topic URL "+q1.URL(th.URL)) {
 		t.Errorf("denials:\n%s", d)
@@ -320,7 +321,7 @@ func TestTrackingLimitsAndSwitch(t *testing.T) {
 		t.Errorf("tracking off: GET /track = %d %q", code, body)
 	}
 	off.subscribe(t, q1.URL(off.URL), sub.URL+"/off")
-	waitFor(t, "denial when off", func() bool {
+	testwait.Until(t, 10*time.Second, "denial when off", func() bool {
 		return slices.ContainsFunc(denials(), func(s string) bool { return strings.HasPrefix(s, "/off: tracking is turned off") })
 	})
 }

@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testwait"
 	"github.com/rookery-social/rookery/site"
 )
 
@@ -164,17 +166,10 @@ func TestServeSeesPostWrittenAtStart(t *testing.T) {
 // most 10 seconds.
 func awaitPage(t *testing.T, url, text string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testwait.UntilWhy(t, 10*time.Second, fmt.Sprintf("%s to show %q", url, text), func() (bool, string) {
 		code, body := get(t, url)
-		if code == 200 && strings.Contains(body, text) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not show %q within 10s (last answer %d)", url, text, code)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return code == 200 && strings.Contains(body, text), fmt.Sprintf("answer %d", code)
+	})
 }
 
 // The preview links to itself, as hugo server does, with the site's own

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/internal/testnet"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // startHub builds and runs the hub command on loopback; it stops with the test.
@@ -31,15 +32,14 @@ func startHub(t *testing.T) string {
 	}
 	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
 	url := "http://" + addr + "/"
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(url + "healthz"); err == nil {
+	testwait.Until(t, 15*time.Second, "the hub to start", func() bool {
+		resp, err := http.Get(url + "healthz")
+		if err == nil {
 			resp.Body.Close()
-			return url
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("hub did not start")
-		}
-	}
+		return err == nil
+	})
+	return url
 }
 
 func TestCLITrackUntrackTrackingTracked(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
 	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/internal/testwait"
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
@@ -117,14 +118,14 @@ func TestHomeAdvertisesWebmention(t *testing.T) {
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	daemontest.Eventually(t, "a poll at start", func() bool { return r.store.Polls() >= 1 })
+	testwait.Until(t, 10*time.Second, "a poll at start", func() bool { return r.store.Polls() >= 1 })
 }
 
 func TestPushAndWebmentionEndToEnd(t *testing.T) {
 	hub := daemontest.NewHub(t, 3600)
 	site := alice(t, hub.URL)
 	r := start(t, "")
-	daemontest.Eventually(t, "the sync at start", func() bool { return r.store.Listed() >= 1 })
+	testwait.Until(t, 10*time.Second, "the sync at start", func() bool { return r.store.Listed() >= 1 })
 	feed := site.URL + "/feed.atom"
 	r.store.Follow(store.Feed{URL: feed}) // a follow while the daemon runs
 
@@ -133,13 +134,13 @@ func TestPushAndWebmentionEndToEnd(t *testing.T) {
 		t.Fatalf("POST /-/sync: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	daemontest.Eventually(t, "push subscription", func() bool { return r.store.Mode(feed) == store.ModePush })
+	testwait.Until(t, 10*time.Second, "push subscription", func() bool { return r.store.Mode(feed) == store.ModePush })
 	if reqs := hub.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0].Callback, r.base+"/websub/") {
 		t.Fatalf("hub requests %+v, want one with a callback under %s/websub/", reqs, r.base)
 	}
 	// The subscriber turns push on when it answers the verification; the
 	// hub records the subscription once it has read that answer.
-	daemontest.Eventually(t, "the hub's record of the subscription", func() bool { return hub.Active(hub.Requests()[0].Callback) })
+	testwait.Until(t, 10*time.Second, "the hub's record of the subscription", func() bool { return hub.Active(hub.Requests()[0].Callback) })
 	if codes, err := hub.Publish(feed, "application/atom+xml", []byte(strings.ReplaceAll(post, "{{base}}", site.URL))); err != nil || len(codes) != 1 {
 		t.Fatalf("publish: delivered %v, %v; want one delivery", codes, err)
 	}
@@ -153,7 +154,7 @@ func TestPushAndWebmentionEndToEnd(t *testing.T) {
 		t.Fatalf("webmention: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	daemontest.Eventually(t, "verified mention", func() bool { return len(r.store.Mentions()) == 1 })
+	testwait.Until(t, 10*time.Second, "verified mention", func() bool { return len(r.store.Mentions()) == 1 })
 	if m := r.store.Mentions()[0]; m.Feed != feed || m.PostID != "tag:alice.test,2026:posts/p1" {
 		t.Fatalf("mention %+v", m)
 	}
@@ -169,7 +170,7 @@ func TestCallbacksUseBaseURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	daemontest.Eventually(t, "subscribe request", func() bool { return len(hub.Requests()) == 1 })
+	testwait.Until(t, 10*time.Second, "subscribe request", func() bool { return len(hub.Requests()) == 1 })
 	if cb := hub.Requests()[0].Callback; !strings.HasPrefix(cb, "https://tunnel.example/reader/websub/") {
 		t.Fatalf("callback %q is not under --url", cb)
 	}
@@ -225,7 +226,7 @@ func TestWebmentionsAreRateLimitedPerAddress(t *testing.T) {
 
 func TestPollFollowsItsSchedule(t *testing.T) {
 	r := startPolling(t, "", "@every 1s")
-	daemontest.Eventually(t, "a poll at start and two on the schedule", func() bool { return r.store.Polls() >= 3 })
+	testwait.Until(t, 10*time.Second, "a poll at start and two on the schedule", func() bool { return r.store.Polls() >= 3 })
 }
 
 func TestParseSchedule(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/subscriber"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/internal/testwait"
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
@@ -125,11 +126,11 @@ func (e *env) active(t *testing.T) subscriber.Subscription {
 	t.Helper()
 	e.store.Follow(store.Feed{URL: e.feed})
 	e.sync(t)
-	daemontest.Eventually(t, "verified subscription", func() bool { return e.store.Mode(e.feed) == store.ModePush })
+	testwait.Until(t, 10*time.Second, "verified subscription", func() bool { return e.store.Mode(e.feed) == store.ModePush })
 	sub := e.only(t)
 	// The hub records the subscription once it has read our answer, which
 	// may be just after we recorded it.
-	daemontest.Eventually(t, "the hub to hold the subscription", func() bool { return e.hub.Active(sub.Callback) })
+	testwait.Until(t, 10*time.Second, "the hub to hold the subscription", func() bool { return e.hub.Active(sub.Callback) })
 	return sub
 }
 
@@ -254,7 +255,7 @@ func TestHubRedirectRePosts(t *testing.T) {
 	e := setup(t, 3600)
 	e.store.Follow(store.Feed{URL: e.topic, Hubs: []string{e.hub.MovedURL}, Self: e.topic})
 	e.sync(t)
-	daemontest.Eventually(t, "verified subscription", func() bool { return e.store.Mode(e.topic) == store.ModePush })
+	testwait.Until(t, 10*time.Second, "verified subscription", func() bool { return e.store.Mode(e.topic) == store.ModePush })
 	if reqs := e.hub.Requests(); len(reqs) != 1 || reqs[0].Mode != "subscribe" || reqs[0].Secret == "" {
 		t.Fatalf("the 307 was not re-POSTed with the same form: %+v", reqs)
 	}
@@ -265,7 +266,7 @@ func TestDeniedFallsBackToPolling(t *testing.T) {
 	e.hub.SetDeny(true)
 	e.store.Follow(store.Feed{URL: e.topic, Hubs: []string{e.hub.URL}})
 	e.sync(t)
-	daemontest.Eventually(t, "denial", func() bool { return e.store.Mode(e.topic) == store.ModePoll })
+	testwait.Until(t, 10*time.Second, "denial", func() bool { return e.store.Mode(e.topic) == store.ModePoll })
 	sub := e.only(t)
 	if sub.State != subscriber.StateDenied || sub.LastError == "" {
 		t.Fatalf("subscription = %+v, want denied with the reason", sub)
@@ -277,7 +278,7 @@ func TestDeniedFallsBackToPolling(t *testing.T) {
 	e.hub.SetDeny(false)
 	e.clock.Add(25 * time.Hour)
 	e.sync(t)
-	daemontest.Eventually(t, "retry after a day", func() bool { return e.store.Mode(e.topic) == store.ModePush })
+	testwait.Until(t, 10*time.Second, "retry after a day", func() bool { return e.store.Mode(e.topic) == store.ModePush })
 }
 
 func TestLeaseRenewalAndLapse(t *testing.T) {
@@ -290,7 +291,7 @@ func TestLeaseRenewalAndLapse(t *testing.T) {
 	}
 	e.clock.Add(150 * time.Second) // 85%
 	e.sync(t)
-	daemontest.Eventually(t, "renewal verified", func() bool { return len(e.hub.Verified()) == 2 })
+	testwait.Until(t, 10*time.Second, "renewal verified", func() bool { return len(e.hub.Verified()) == 2 })
 	reqs := e.hub.Requests()
 	if len(reqs) != 2 || reqs[1].Callback != first.Callback || reqs[1].Mode != "subscribe" {
 		t.Fatalf("renewal: %+v, want a second subscribe on the same callback", reqs)
@@ -304,7 +305,7 @@ func TestLeaseRenewalAndLapse(t *testing.T) {
 	e.hub.SetDeny(true)
 	e.clock.Add(2000 * time.Second)
 	e.sync(t)
-	daemontest.Eventually(t, "polling after lapse", func() bool { return e.store.Mode(e.feed) == store.ModePoll })
+	testwait.Until(t, 10*time.Second, "polling after lapse", func() bool { return e.store.Mode(e.feed) == store.ModePoll })
 	if got := e.only(t); got.State == subscriber.StateActive {
 		t.Fatalf("lapsed subscription still active: %+v", got)
 	}
@@ -315,7 +316,7 @@ func TestUnfollowUnsubscribes(t *testing.T) {
 	sub := e.active(t)
 	e.store.Unfollow(e.feed)
 	e.sync(t)
-	daemontest.Eventually(t, "unsubscribe verified", func() bool { return !e.hub.Active(sub.Callback) && len(e.hub.Verified()) == 2 })
+	testwait.Until(t, 10*time.Second, "unsubscribe verified", func() bool { return !e.hub.Active(sub.Callback) && len(e.hub.Verified()) == 2 })
 	subs, err := e.sub.List(context.Background())
 	if err != nil || len(subs) != 0 {
 		t.Fatalf("subscriptions after unfollow: %+v %v", subs, err)

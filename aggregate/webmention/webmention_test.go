@@ -16,6 +16,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/webmention"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 const me = "https://me.example/feed.atom"
@@ -326,7 +327,7 @@ func TestRunWorker(t *testing.T) {
 	if code, body := e.post(t, src, target); code != 202 {
 		t.Fatalf("POST: %d %s", code, body)
 	}
-	daemontest.Eventually(t, "mention stored by the worker", func() bool { return len(e.store.Mentions()) == 1 })
+	testwait.Until(t, 10*time.Second, "mention stored by the worker", func() bool { return len(e.store.Mentions()) == 1 })
 	cancel()
 	select {
 	case err := <-stopped:

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/internal/testbin"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // feedpub is the binary built once for the whole test run.
@@ -301,21 +302,15 @@ func TestServe(t *testing.T) {
 	}
 	path := strings.TrimSpace(ok(t, dir, "post", "second, seen live"))
 	key := strings.TrimSuffix(filepath.Base(path)[len("2006-01-02-"):], ".md")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testwait.Until(t, 10*time.Second, "the new post to appear at "+base, func() bool {
 		resp, err := http.Get(base + "posts/" + key + "/")
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 && strings.Contains(string(b), "second, seen live") {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the new post did not appear at %s within 10s", base)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == 200 && strings.Contains(string(b), "second, seen live")
+	})
 }
 
 func TestHelpAndVersion(t *testing.T) {

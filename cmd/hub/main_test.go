@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/internal/testbin"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 var hubBin string
@@ -119,17 +120,6 @@ func (p *hubProc) metric(t *testing.T, name string) float64 {
 	return -1
 }
 
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // callbacks is a subscriber endpoint counting deliveries per path.
 type callbacks struct {
 	*httptest.Server
@@ -210,11 +200,11 @@ func TestSIGKILLMidFanOutResumesAfterRestart(t *testing.T) {
 		want[srv] = append(want[srv], path)
 		p.post(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic.URL}, "hub.callback": {srv.URL + path}})
 	}
-	waitFor(t, "all subscriptions verified", 20*time.Second, func() bool {
+	testwait.Until(t, 20*time.Second, "all subscriptions verified", func() bool {
 		return p.metric(t, "hub_subscriptions_active") == nFast+nSlow
 	})
 	p.post(t, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}})
-	waitFor(t, "the fan-out to start", 10*time.Second, func() bool { n, _ := fast.count(); return n >= 20 })
+	testwait.Until(t, 10*time.Second, "the fan-out to start", func() bool { n, _ := fast.count(); return n >= 20 })
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	p.wait(t, 10*time.Second)
 	fastN, _ := fast.count()
@@ -225,7 +215,7 @@ func TestSIGKILLMidFanOutResumesAfterRestart(t *testing.T) {
 	t.Logf("killed after %d of %d deliveries", fastN+slowN, nFast+nSlow)
 
 	p2 := startHub(t, args...)
-	waitFor(t, "every subscriber to get the update", 30*time.Second, func() bool {
+	testwait.Until(t, 30*time.Second, "every subscriber to get the update", func() bool {
 		for srv, paths := range want {
 			if !srv.gotAll(paths) {
 				return false
@@ -246,9 +236,9 @@ func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 	p := startHub(t, "--db", db)
 	cb := sub.URL + "/cb"
 	p.post(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic.URL}, "hub.callback": {cb}})
-	waitFor(t, "subscription", 10*time.Second, func() bool { return p.metric(t, "hub_subscriptions_active") == 1 })
+	testwait.Until(t, 10*time.Second, "subscription", func() bool { return p.metric(t, "hub_subscriptions_active") == 1 })
 	p.post(t, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}})
-	waitFor(t, "delivery in flight", 10*time.Second, func() bool {
+	testwait.Until(t, 10*time.Second, "delivery in flight", func() bool {
 		sub.mu.Lock()
 		defer sub.mu.Unlock()
 		return sub.arrived == 1

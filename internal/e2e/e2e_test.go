@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/internal/testwait"
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
@@ -112,7 +113,7 @@ func (w *world) posts(args ...string) []post {
 func (w *world) waitPost(limit time.Duration, text string, args ...string) post {
 	w.t.Helper()
 	var found post
-	eventually(w.t, limit, "a post with "+text+" in reader "+strings.Join(args, " "), func() (bool, string) {
+	testwait.UntilWhy(w.t, limit, "a post with "+text+" in reader "+strings.Join(args, " "), func() (bool, string) {
 		ps := w.posts(args...)
 		for _, p := range ps {
 			if strings.Contains(p.Text, text) {
@@ -147,7 +148,7 @@ func TestWholeSystem(t *testing.T) {
 	alice.publish("Hello, I am Alice.", "--tag", "intro")
 	w.run("reader", "--db", w.db, "follow", alice.base, "--nick", "alice")
 	w.run("reader", "--db", w.db, "follow", bob.feedURL(), "--nick", "bob")
-	eventually(t, 15*time.Second, "both feeds to be pushed", func() (bool, string) {
+	testwait.UntilWhy(t, 15*time.Second, "both feeds to be pushed", func() (bool, string) {
 		var fs []feed
 		out := w.run("reader", "--db", w.db, "following", "--json")
 		if err := json.Unmarshal([]byte(out), &fs); err != nil {
@@ -248,7 +249,7 @@ func waitHubPending(t *testing.T, w *world, s *site) {
 	callback := subscriptionCallback(t, w.db, w.readerURL(), s.feedURL())
 	topic := subscriptionTopic(t, w.db, s.feedURL())
 	u := w.hubURL() + "subscription?hub.callback=" + url.QueryEscape(callback) + "&hub.topic=" + url.QueryEscape(topic)
-	eventually(t, 15*time.Second, "the hub to record a failed delivery", func() (bool, string) {
+	testwait.UntilWhy(t, 15*time.Second, "the hub to record a failed delivery", func() (bool, string) {
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
 		req.Header.Set("Accept", "text/plain")
 		resp, err := http.DefaultClient.Do(req)
@@ -299,7 +300,7 @@ func subscriptionTopic(t *testing.T, dbPath, feedURL string) string {
 func waitWebmention(t *testing.T, dbPath, prefix, status string) {
 	t.Helper()
 	db := openDB(t, dbPath)
-	eventually(t, 20*time.Second, "a Webmention from "+prefix+" to be "+status, func() (bool, string) {
+	testwait.UntilWhy(t, 20*time.Second, "a Webmention from "+prefix+" to be "+status, func() (bool, string) {
 		var got, result string
 		err := db.QueryRow(`SELECT status, result FROM webmention_queue WHERE source LIKE ? || '%'`, prefix).Scan(&got, &result)
 		return err == nil && got == status, got + " " + result

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rookery-social/rookery/internal/testbin"
 	"github.com/rookery-social/rookery/internal/testnet"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // programs holds the paths of the built feedpub, hub and reader.
@@ -140,7 +141,7 @@ func freeAddr(t *testing.T) string {
 // waitHTTP waits until url answers at all.
 func waitHTTP(t *testing.T, url string, p *proc) {
 	t.Helper()
-	eventually(t, 15*time.Second, "server at "+url+" to answer", func() (bool, string) {
+	testwait.UntilWhy(t, 15*time.Second, "server at "+url+" to answer", func() (bool, string) {
 		resp, err := http.Get(url)
 		if err != nil {
 			return false, err.Error() + "\n" + p.output()
@@ -148,22 +149,6 @@ func waitHTTP(t *testing.T, url string, p *proc) {
 		resp.Body.Close()
 		return true, ""
 	})
-}
-
-// eventually polls cond every 100 ms until it holds or the time is up.
-func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		last = why
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s; last: %s", limit, what, last)
 }
 
 // addrInUse reports whether something listens on 127.0.0.1:port.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/internal/testnet"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // demoPort finds a base port for scripts/demo.sh, which uses it plus 1,
@@ -64,7 +65,7 @@ func TestQuickStartStopsOnInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Minute, "the quick start to wait for Ctrl-C", func() (bool, string) {
+	testwait.UntilWhy(t, 2*time.Minute, "the quick start to wait for Ctrl-C", func() (bool, string) {
 		return strings.Contains(out.String(), "Press Ctrl-C"), out.String()
 	})
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) // as a terminal sends it: to the whole group

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // tracking is the part of `reader tracking --json` the test looks at.
@@ -40,7 +42,7 @@ func TestTrackedTopics(t *testing.T) {
 	}
 	w.run("reader", "--db", w.db, "block", dave.feedURL())
 	var topics []tracking
-	eventually(t, 15*time.Second, "three active tracked subscriptions", func() (bool, string) {
+	testwait.UntilWhy(t, 15*time.Second, "three active tracked subscriptions", func() (bool, string) {
 		out := w.run("reader", "--db", w.db, "tracking", "--json")
 		topics = nil
 		if err := json.Unmarshal([]byte(out), &topics); err != nil {
@@ -116,7 +118,7 @@ func TestTrackedTopics(t *testing.T) {
 	if strings.Contains(out, "compost") || !strings.Contains(out, "#gardening") {
 		t.Errorf("after untrack:\n%s", out)
 	}
-	eventually(t, 15*time.Second, "the hub to end the untracked subscription", func() (bool, string) {
+	testwait.UntilWhy(t, 15*time.Second, "the hub to end the untracked subscription", func() (bool, string) {
 		state := hubState(t, w, canon["compost heap"], compost)
 		return state == "unsubscribed", state
 	})
@@ -145,7 +147,7 @@ func (w *world) waitTracked(n int, query string) []post {
 		args = append(args, query)
 	}
 	var ps []post
-	eventually(w.t, 30*time.Second, "tracked posts to arrive", func() (bool, string) {
+	testwait.UntilWhy(w.t, 30*time.Second, "tracked posts to arrive", func() (bool, string) {
 		ps = w.posts(args...)
 		return len(ps) >= n, strings.Join(texts(ps), " | ") + "\n" + w.daemon.output()
 	})
@@ -170,7 +172,7 @@ func hubDeliveries(t *testing.T, w *world, topic, callback string, n int) {
 			State string `json:"state"`
 		} `json:"deliveries"`
 	}
-	eventually(t, 15*time.Second, fmt.Sprintf("%d deliveries for %s", n, topic), func() (bool, string) {
+	testwait.UntilWhy(t, 15*time.Second, fmt.Sprintf("%d deliveries for %s", n, topic), func() (bool, string) {
 		resp, err := http.Get(u)
 		if err != nil {
 			return false, err.Error()

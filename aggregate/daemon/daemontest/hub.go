@@ -188,15 +188,3 @@ func Deliver(c *http.Client, callback, contentType string, body []byte, signatur
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
-
-// Eventually polls cond every 10 ms until it holds or 10 s pass.
-func Eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
