@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/hub/track"
+	"github.com/rookery-social/rookery/internal/testbin"
 	"github.com/rookery-social/rookery/internal/testwait"
 	"github.com/rookery-social/rookery/internal/websub"
 )
@@ -277,13 +278,7 @@ func TestTrackKeepDropsOlderEntries(t *testing.T) {
 // validateAtom checks doc against RFC 4287's RELAX NG schema with jing.
 func validateAtom(t *testing.T, doc string) {
 	t.Helper()
-	jing, err := exec.LookPath("jing")
-	if err != nil {
-		if os.Getenv("ROOKERY_REQUIRE_TOOLS") == "1" {
-			t.Fatal("jing is required (ROOKERY_REQUIRE_TOOLS=1): apt-get install jing")
-		}
-		t.Skip("jing not installed (apt-get install jing): skipping RELAX NG validation")
-	}
+	jing := testbin.Tool(t, "jing", "apt-get install jing")
 	f := filepath.Join(t.TempDir(), "track.atom")
 	os.WriteFile(f, []byte(doc), 0o644)
 	schema, _ := filepath.Abs(filepath.Join("..", "publish", "testdata", "atom.rnc"))

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/mmcdole/gofeed/atom"
+
+	"github.com/rookery-social/rookery/internal/testsite"
 )
 
 type parsedDoc struct {
@@ -36,7 +38,7 @@ func parseAtom(t *testing.T, b []byte) parsedDoc {
 
 func TestArchives(t *testing.T) {
 	const base = "https://alice.example/"
-	dir := writeSite(t, config(base, "feed_size = 3\n")+manyPosts(8))
+	dir := testsite.Write(t, testsite.Config(base, "feed_size = 3\n")+testsite.ManyPosts(8))
 	d := docs(t, loadSite(t, dir))
 	if len(d) != 5 {
 		t.Fatalf("documents: %d, want 3 feeds and 2 archives", len(d))
@@ -69,7 +71,7 @@ func TestArchives(t *testing.T) {
 
 	// One more post fills archive 2: it now links to the (empty) open
 	// archive 3, and archive 1 is unchanged byte for byte.
-	addFiles(t, dir, manyPosts(9))
+	testsite.Add(t, dir, testsite.ManyPosts(9))
 	d2 := docs(t, loadSite(t, dir))
 	if !bytes.Equal(d2["archive/0001.atom"], d["archive/0001.atom"]) {
 		t.Error("a full archive changed after a new post")
@@ -82,7 +84,7 @@ func TestArchives(t *testing.T) {
 		t.Errorf("open archive 3 should exist and be empty: %+v", a3)
 	}
 	// Three more fill archive 3; archives 1 and 2 stay as they were.
-	addFiles(t, dir, manyPosts(12))
+	testsite.Add(t, dir, testsite.ManyPosts(12))
 	d3 := docs(t, loadSite(t, dir))
 	if !bytes.Equal(d3["archive/0001.atom"], d["archive/0001.atom"]) || !bytes.Equal(d3["archive/0002.atom"], d2["archive/0002.atom"]) {
 		t.Error("full archives changed")
@@ -96,7 +98,7 @@ func TestArchives(t *testing.T) {
 }
 
 func TestCompleteFeed(t *testing.T) {
-	d := docs(t, loadSite(t, writeSite(t, config("https://alice.example/", "feed_size = 3\n")+manyPosts(3))))
+	d := docs(t, loadSite(t, testsite.Write(t, testsite.Config("https://alice.example/", "feed_size = 3\n")+testsite.ManyPosts(3))))
 	main := parseAtom(t, d["feed.atom"])
 	if !main.complete || len(main.ids) != 3 || main.links["prev-archive"] != "" || len(d) != 3 {
 		t.Errorf("a feed holding every entry must carry fh:complete and no archives: %+v, %d docs", main, len(d))

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
 func TestEntryCache(t *testing.T) {
-	dir := writeSite(t, richSite+post("draft", "2026-02-05T00:00:00Z", "draft = true\n", "not yet"))
+	dir := testsite.Write(t, richSite+testsite.Post("draft", "2026-02-05T00:00:00Z", "draft = true\n", "not yet"))
 	var cache publish.EntryCache
 	first, err := publish.LoadSiteCached(dir, &cache)
 	if err != nil {
@@ -62,7 +63,7 @@ func TestEntryCache(t *testing.T) {
 		t.Fatalf("edited reload: err %v, changed %v, html %q", err, cache.Changed(), third.Entries[1].HTML)
 	}
 	// A configuration change invalidates everything.
-	addFiles(t, dir, config("https://alice.example/", "[following]\nbob = \"https://bob.example/other.atom\"\n"))
+	testsite.Add(t, dir, testsite.Config("https://alice.example/", "[following]\nbob = \"https://bob.example/other.atom\"\n"))
 	fourth, err := publish.LoadSiteCached(dir, &cache)
 	if err != nil || fourth.Entries[0] == third.Entries[0] {
 		t.Fatalf("a config change must re-render: %v", err)
@@ -88,7 +89,7 @@ func sameCachedFile(a, b publish.CachedFile) bool {
 // the cache, before anything else touched its entries, are those of the
 // parsed posts.
 func TestCachedEntriesRenderInFull(t *testing.T) {
-	dir := writeSite(t, richSite)
+	dir := testsite.Write(t, richSite)
 	var cache publish.EntryCache
 	parsed, err := publish.LoadSiteCached(dir, &cache)
 	if err != nil {

@@ -10,15 +10,17 @@ import (
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
 
+	"github.com/rookery-social/rookery/internal/testbin"
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
-var deletedSite = config("https://alice.example/", "") +
-	post("keep", "2026-02-01T10:00:00Z", "", "Still here.") +
-	post("gone", "2026-02-02T10:00:00Z", "deleted = 2026-02-09T08:00:00Z\n", "")
+var deletedSite = testsite.Config("https://alice.example/", "") +
+	testsite.Post("keep", "2026-02-01T10:00:00Z", "", "Still here.") +
+	testsite.Post("gone", "2026-02-02T10:00:00Z", "deleted = 2026-02-09T08:00:00Z\n", "")
 
 func TestDeletedEntry(t *testing.T) {
-	d := docs(t, loadSite(t, writeSite(t, deletedSite)))
+	d := docs(t, loadSite(t, testsite.Write(t, deletedSite)))
 	a := string(d["feed.atom"])
 	for _, want := range []string{
 		`xmlns:at="http://purl.org/atompub/tombstones/1.0"`,
@@ -48,7 +50,7 @@ func TestDeletedEntry(t *testing.T) {
 	}
 	jing, err := exec.LookPath("jing")
 	if err != nil {
-		tool(t, "jing", "apt-get install jing")
+		testbin.Tool(t, "jing", "apt-get install jing")
 	}
 	out := writeDocs(t, d)
 	schema, _ := filepath.Abs(filepath.Join("testdata", "atom.rnc"))
@@ -58,7 +60,7 @@ func TestDeletedEntry(t *testing.T) {
 }
 
 func TestDeletedBadDate(t *testing.T) {
-	dir := writeSite(t, config("https://alice.example/", "")+post("gone", "2026-02-02T10:00:00Z", "deleted = 2026-01-01T00:00:00Z\n", "x"))
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "")+testsite.Post("gone", "2026-02-02T10:00:00Z", "deleted = 2026-01-01T00:00:00Z\n", "x"))
 	if _, err := publish.LoadSite(dir); err == nil || !strings.Contains(err.Error(), ":4: deleted is before published") {
 		t.Errorf("error %v", err)
 	}

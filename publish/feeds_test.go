@@ -13,19 +13,22 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
+
+	"github.com/rookery-social/rookery/internal/testbin"
+	"github.com/rookery-social/rookery/internal/testsite"
 )
 
-var richSite = config("https://alice.example/", `description = "notes"
+var richSite = testsite.Config("https://alice.example/", `description = "notes"
 hubs = ["https://hub.example/", "https://hub2.example/"]
 webmention = "https://alice.example/webmention"
 [following]
 bob = "https://bob.example/feed.atom"
 `) +
-	post("aaa", "2026-02-01T10:00:00Z", "tags = [\"go\"]\n", "Hello @bob, see <https://go.dev>.") +
-	post("bbb", "2026-02-02T10:00:00Z", "updated = 2026-02-04T00:00:00Z\n[reply_to]\nref = \"tag:bob.example,2026:posts/x\"\nhref = \"https://bob.example/posts/x/\"\nsource = \"https://bob.example/feed.atom\"\n", "Yes <& \"quoted\"> ]]> text.")
+	testsite.Post("aaa", "2026-02-01T10:00:00Z", "tags = [\"go\"]\n", "Hello @bob, see <https://go.dev>.") +
+	testsite.Post("bbb", "2026-02-02T10:00:00Z", "updated = 2026-02-04T00:00:00Z\n[reply_to]\nref = \"tag:bob.example,2026:posts/x\"\nhref = \"https://bob.example/posts/x/\"\nsource = \"https://bob.example/feed.atom\"\n", "Yes <& \"quoted\"> ]]> text.")
 
 func TestAtomRoundTrip(t *testing.T) {
-	s := loadSite(t, writeSite(t, richSite))
+	s := loadSite(t, testsite.Write(t, richSite))
 	d := docs(t, s)
 	f, err := (&atom.Parser{}).Parse(bytes.NewReader(d["feed.atom"]))
 	if err != nil {
@@ -71,7 +74,7 @@ func TestAtomRoundTrip(t *testing.T) {
 }
 
 func TestUniversalRoundTrip(t *testing.T) {
-	s := loadSite(t, writeSite(t, richSite))
+	s := loadSite(t, testsite.Write(t, richSite))
 	for path, typ := range map[string]string{"feed.atom": "atom", "feed.rss": "rss", "feed.json": "json"} {
 		t.Run(path, func(t *testing.T) {
 			f, err := gofeed.NewParser().Parse(bytes.NewReader(docs(t, s)[path]))
@@ -108,7 +111,7 @@ func TestUniversalRoundTrip(t *testing.T) {
 }
 
 func TestJSONFeed(t *testing.T) {
-	s := loadSite(t, writeSite(t, richSite))
+	s := loadSite(t, testsite.Write(t, richSite))
 	var f struct {
 		Version string
 		FeedURL string `json:"feed_url"`
@@ -147,9 +150,9 @@ func writeDocs(t *testing.T, d map[string][]byte) string {
 }
 
 func TestAtomSchema(t *testing.T) {
-	jing := tool(t, "jing", "apt-get install jing")
-	dir := writeSite(t, richSite+manyPosts(5))
-	os.WriteFile(filepath.Join(dir, "feedpub.toml"), []byte(strings.TrimPrefix(config("https://alice.example/", "feed_size = 2\n[following]\nbob = \"https://bob.example/feed.atom\"\n"), "-- feedpub.toml --\n")), 0o644)
+	jing := testbin.Tool(t, "jing", "apt-get install jing")
+	dir := testsite.Write(t, richSite+testsite.ManyPosts(5))
+	os.WriteFile(filepath.Join(dir, "feedpub.toml"), []byte(strings.TrimPrefix(testsite.Config("https://alice.example/", "feed_size = 2\n[following]\nbob = \"https://bob.example/feed.atom\"\n"), "-- feedpub.toml --\n")), 0o644)
 	d := docs(t, loadSite(t, dir))
 	out := writeDocs(t, d)
 	files := []string{filepath.Join(out, "feed.atom")}
@@ -215,9 +218,9 @@ func checkAtomRules(t *testing.T, name string, doc []byte) {
 func TestFeedparser(t *testing.T) {
 	py := "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil || exec.Command(py, "-c", "import feedparser").Run() != nil {
-		tool(t, "feedparser-missing", "apt-get install python3-feedparser")
+		testbin.Tool(t, "feedparser-missing", "apt-get install python3-feedparser")
 	}
-	out := writeDocs(t, docs(t, loadSite(t, writeSite(t, richSite))))
+	out := writeDocs(t, docs(t, loadSite(t, testsite.Write(t, richSite))))
 	// Debian's feedparser 6.0 reads Atom and RSS but not JSON Feed; the JSON
 	// feed is checked with Python's own json module instead.
 	script := `import sys, json, feedparser

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
@@ -30,7 +31,7 @@ func TestCreatePostHashtags(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			dir := writeSite(t, config("https://alice.example/", ""))
+			dir := testsite.Write(t, testsite.Config("https://alice.example/", ""))
 			path, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{Text: c.text, Tags: c.tags})
 			if err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
@@ -93,7 +94,7 @@ func TestResolveReplyErrors(t *testing.T) {
 
 func TestCreatePostReply(t *testing.T) {
 	srv := bobSite(t)
-	dir := writeSite(t, config("https://alice.example/", "[following]\nbob = \""+srv.URL+"/feed.atom\"\n"))
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "[following]\nbob = \""+srv.URL+"/feed.atom\"\n"))
 	path, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{
 		Text: "Agreed, @bob!", Tags: []string{"#Go"}, ReplyTo: srv.URL + "/posts/one/", Client: srv.Client()})
 	if err != nil {
@@ -121,7 +122,7 @@ func TestCreatePostReply(t *testing.T) {
 }
 
 func TestCreatePostErrors(t *testing.T) {
-	dir := writeSite(t, config("https://alice.example/", "[following]\nbob = \"https://bob.example/feed.atom\"\n"))
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "[following]\nbob = \"https://bob.example/feed.atom\"\n"))
 	_, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{Text: "hi @carol"})
 	if err == nil || !strings.Contains(err.Error(), "unknown nick @carol") || !strings.Contains(err.Error(), `carol = "https://`) {
 		t.Errorf("unknown nick: %v", err)

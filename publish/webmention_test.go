@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
@@ -142,10 +143,10 @@ func webmentionSite(t *testing.T, recv *receiver) (dir string, bob *httptest.Ser
 	reply := func(path string) string {
 		return "[reply_to]\nref = \"tag:bob.example,2026:" + path + "\"\nhref = \"" + bob.URL + path + "\"\nsource = \"" + bob.URL + "/nofeed\"\n"
 	}
-	dir = writeSite(t, config("https://alice.example/", "[following]\nbob = \""+bob.URL+"/feed.atom\"\n")+
-		post("r1", "2026-02-01T10:00:00Z", reply("/posts/one/"), "Reply one.")+
-		post("m2", "2026-02-02T10:00:00Z", "", "Hi @bob!")+
-		post("r3", "2026-02-03T10:00:00Z", reply("/plain/"), "Reply to a page without endpoint."))
+	dir = testsite.Write(t, testsite.Config("https://alice.example/", "[following]\nbob = \""+bob.URL+"/feed.atom\"\n")+
+		testsite.Post("r1", "2026-02-01T10:00:00Z", reply("/posts/one/"), "Reply one.")+
+		testsite.Post("m2", "2026-02-02T10:00:00Z", "", "Hi @bob!")+
+		testsite.Post("r3", "2026-02-03T10:00:00Z", reply("/plain/"), "Reply to a page without endpoint."))
 	return dir, bob
 }
 
@@ -234,7 +235,7 @@ func (h *hub) received() []url.Values {
 func TestPing(t *testing.T) {
 	good, bad := newHub(t), newHub(t)
 	bad.refuse = "topic https://alice.example/feed.atom is not allowed here"
-	dir := writeSite(t, config("https://alice.example/", `hubs = ["`+good.srv.URL+`/", "`+bad.srv.URL+`/hub"]`+"\n")+manyPosts(2))
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", `hubs = ["`+good.srv.URL+`/", "`+bad.srv.URL+`/hub"]`+"\n")+testsite.ManyPosts(2))
 	var log bytes.Buffer
 	err := publish.Ping(context.Background(), dir, publish.PingOptions{Client: good.srv.Client(), Log: &log})
 	if err == nil || !strings.Contains(err.Error(), bad.srv.URL+"/hub refused the ping: HTTP 400: topic https://alice.example/feed.atom is not allowed here") {

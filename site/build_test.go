@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/site"
 )
 
@@ -27,14 +28,14 @@ bob = "https://bob.example/feed.atom"
 // basicSite has a plain post, a tagged post with a mention and a relative
 // link, and a reply.
 var basicSite = basicConfig +
-	post("first1", "2026-03-01T10:00:00Z", "", "Hello, *world*! Mail me at alice@alice.example.") +
-	post("second2", "2026-03-02T11:30:00Z", "updated = 2026-03-05T08:00:00Z\ntags = [\"Go\", \"#web\"]\n",
+	testsite.Post("first1", "2026-03-01T10:00:00Z", "", "Hello, *world*! Mail me at alice@alice.example.") +
+	testsite.Post("second2", "2026-03-02T11:30:00Z", "updated = 2026-03-05T08:00:00Z\ntags = [\"Go\", \"#web\"]\n",
 		"Talking with @bob about [the about page](/about) and ![a cat](cat.png).\n\n`@notamention`") +
-	post("reply3", "2026-03-03T12:00:00Z", "[reply_to]\nref = \"tag:bob.example,2026:posts/abc\"\nhref = \"https://bob.example/posts/abc/\"\nsource = \"https://bob.example/feed.atom\"\n",
+	testsite.Post("reply3", "2026-03-03T12:00:00Z", "[reply_to]\nref = \"tag:bob.example,2026:posts/abc\"\nhref = \"https://bob.example/posts/abc/\"\nsource = \"https://bob.example/feed.atom\"\n",
 		"I agree with you.")
 
 func TestBuildGolden(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	build(t, dir)
 	got := outputs(t, dir)
 	golden := filepath.Join("testdata", "golden", "basic")
@@ -77,7 +78,7 @@ func TestBuildGolden(t *testing.T) {
 }
 
 func TestBuildContent(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	build(t, dir)
 	atom := read(t, dir, "feed.atom")
 	contains(t, "feed.atom", atom,
@@ -121,7 +122,7 @@ func TestBuildContent(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	dir := writeSite(t, basicSite+manyPosts(7))
+	dir := testsite.Write(t, basicSite+testsite.ManyPosts(7))
 	os.WriteFile(filepath.Join(dir, "feedpub.toml"), []byte(strings.Replace(basicConfig[len("-- feedpub.toml --\n"):], "[following]", "feed_size = 3\n[following]", 1)), 0o644)
 	build(t, dir)
 	first := outputs(t, dir)
@@ -141,7 +142,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestIncremental(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	res := build(t, dir)
 	if len(res.Written) != 7 { // 3 feeds, index, 3 posts
 		t.Fatalf("first build wrote %v", res.Written)
@@ -151,7 +152,7 @@ func TestIncremental(t *testing.T) {
 	if len(res.Written) != 0 || res.Unchanged != 7 {
 		t.Fatalf("unchanged input: wrote %v, %d unchanged", res.Written, res.Unchanged)
 	}
-	addFiles(t, dir, post("fourth4", "2026-03-10T09:00:00Z", "", "A new post."))
+	testsite.Add(t, dir, testsite.Post("fourth4", "2026-03-10T09:00:00Z", "", "A new post."))
 	res = build(t, dir)
 	want := []string{"feed.atom", "feed.json", "feed.rss", "index.html", "posts/fourth4/index.html"}
 	if !slices.Equal(res.Written, want) {
@@ -175,7 +176,7 @@ func TestIncremental(t *testing.T) {
 }
 
 func TestRenameKeepsID(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	build(t, dir)
 	before := read(t, dir, "feed.atom")
 	os.Rename(filepath.Join(dir, "posts", "2026-03-01-first1.md"), filepath.Join(dir, "posts", "hello-world.md"))
@@ -217,7 +218,7 @@ func TestBadInputKeepsOutput(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			dir := writeSite(t, basicSite)
+			dir := testsite.Write(t, basicSite)
 			build(t, dir)
 			before := outputs(t, dir)
 			stamp := mtimes(t, dir)
@@ -241,7 +242,7 @@ func TestBadInputKeepsOutput(t *testing.T) {
 
 func TestArchivePages(t *testing.T) {
 	cfg := "-- feedpub.toml --\ntitle = \"A\"\nauthor = \"A\"\nurl = \"http://127.0.0.1:8000/\"\nfeed_size = 3\n"
-	dir := writeSite(t, cfg+manyPosts(8))
+	dir := testsite.Write(t, cfg+testsite.ManyPosts(8))
 	res := build(t, dir)
 	for _, p := range []string{"archive/0001.atom", "archive/0002.atom", "archive/0001.html", "archive/0002.html"} {
 		if !slices.Contains(res.Written, p) {
@@ -253,7 +254,7 @@ func TestArchivePages(t *testing.T) {
 	if !strings.Contains(read(t, dir, "archive/0001.atom"), "<fh:archive>") || strings.Contains(read(t, dir, "feed.atom"), "fh:complete") {
 		t.Error("archive markers wrong")
 	}
-	addFiles(t, dir, manyPosts(9))
+	testsite.Add(t, dir, testsite.ManyPosts(9))
 	res = build(t, dir)
 	for _, p := range []string{"archive/0001.atom", "archive/0001.html"} {
 		if slices.Contains(res.Written, p) {
@@ -266,7 +267,7 @@ func TestArchivePages(t *testing.T) {
 }
 
 func TestIncrementalEdits(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	build(t, dir)
 	// Editing a post rewrites its page and the feeds, nothing else.
 	path := filepath.Join(dir, "posts", "2026-03-01-first1.md")
@@ -310,9 +311,9 @@ func TestIncrementalEdits(t *testing.T) {
 }
 
 func TestDeletedPost(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	build(t, dir)
-	addFiles(t, dir, post("first1", "2026-03-01T10:00:00Z", "deleted = 2026-03-08T00:00:00Z\n", ""))
+	testsite.Add(t, dir, testsite.Post("first1", "2026-03-01T10:00:00Z", "deleted = 2026-03-08T00:00:00Z\n", ""))
 	res := build(t, dir)
 	if !slices.Equal(res.Removed, []string{"posts/first1/index.html"}) {
 		t.Errorf("deleting a post removed %v", res.Removed)
@@ -326,7 +327,7 @@ func TestDeletedPost(t *testing.T) {
 // Files the build state does not know — left by a build that failed half
 // way, or written by hand — are replaced by what the site renders.
 func TestUnknownOutputFilesReplaced(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	build(t, dir)
 	want := outputs(t, dir)
 	os.RemoveAll(filepath.Join(dir, site.StateDir))
@@ -359,12 +360,12 @@ func stateFile(t *testing.T, dir string) string {
 // unchanged rebuild writes nothing), and a record cut short by a crash
 // only costs a build from scratch.
 func TestBuildStateRecords(t *testing.T) {
-	dir := writeSite(t, basicSite+manyPosts(12))
+	dir := testsite.Write(t, basicSite+testsite.ManyPosts(12))
 	build(t, dir)
 	path := stateFile(t, dir)
 	first, _ := os.Stat(path)
 	for i, when := range []string{"2026-04-01T10:00:00Z", "2026-04-02T10:00:00Z", "2026-04-03T10:00:00Z"} {
-		addFiles(t, dir, post(fmt.Sprintf("new%d", i), when, "tags = [\"t\"]\n", fmt.Sprintf("New post %d.", i)))
+		testsite.Add(t, dir, testsite.Post(fmt.Sprintf("new%d", i), when, "tags = [\"t\"]\n", fmt.Sprintf("New post %d.", i)))
 		if res := build(t, dir); !slices.Contains(res.Written, fmt.Sprintf("posts/new%d/index.html", i)) {
 			t.Fatalf("new post %d: wrote %v", i, res.Written)
 		}
@@ -413,7 +414,7 @@ func TestIncrementalMatchesFullBuild(t *testing.T) {
 		}
 		return res
 	}
-	dir := writeSite(t, basicSite+manyPosts(30))
+	dir := testsite.Write(t, basicSite+testsite.ManyPosts(30))
 	build(t, dir)
 	path := stateFile(t, dir)
 	last, compacted := int64(0), false
@@ -424,7 +425,7 @@ func TestIncrementalMatchesFullBuild(t *testing.T) {
 		if i%4 == 0 {
 			body += " Hello @bob!"
 		}
-		addFiles(t, dir, post(fmt.Sprintf("more%d", i), when, extra, body))
+		testsite.Add(t, dir, testsite.Post(fmt.Sprintf("more%d", i), when, extra, body))
 		if i%10 == 9 { // and an edit of an old post
 			p := filepath.Join(dir, "posts", "2026-03-01-first1.md")
 			os.WriteFile(p, []byte(fmt.Sprintf("+++\nkey = \"first1\"\npublished = 2026-03-01T10:00:00Z\nupdated = 2026-05-0%dT10:00:00Z\n+++\nEdit %d.\n", i/10+2, i)), 0o644)
@@ -464,7 +465,7 @@ func TestIncrementalMatchesFullBuild(t *testing.T) {
 // written again, the same output, no crash. The state is named after what
 // it is, and the file an older feedpub kept is removed.
 func TestBadStateRebuildsFully(t *testing.T) {
-	dir := writeSite(t, basicSite+manyPosts(5))
+	dir := testsite.Write(t, basicSite+testsite.ManyPosts(5))
 	build := func() *site.Result {
 		t.Helper()
 		res, err := site.Build(site.Options{Dir: dir})

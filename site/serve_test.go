@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/internal/testwait"
 	"github.com/rookery-social/rookery/site"
 )
@@ -61,7 +62,7 @@ func startServe(t *testing.T, dir string, ready chan<- string) *served {
 }
 
 func TestServeRebuildsOnChange(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	ready := make(chan string, 1)
 	sv := startServe(t, dir, ready)
 	var base string
@@ -91,7 +92,7 @@ func TestServeRebuildsOnChange(t *testing.T) {
 	if code, _ := get(t, base+"posts/fourth4/"); code != 404 {
 		t.Fatalf("the new post exists before it is written: %d", code)
 	}
-	addFiles(t, dir, post("fourth4", "2026-03-10T09:00:00Z", "", "Fresh from the preview."))
+	testsite.Add(t, dir, testsite.Post("fourth4", "2026-03-10T09:00:00Z", "", "Fresh from the preview."))
 	awaitPage(t, base+"posts/fourth4/", "Fresh from the preview.")
 	// The files of a build are written in parallel: the feed may land
 	// just after the page.
@@ -103,7 +104,7 @@ func TestServeRebuildsOnChange(t *testing.T) {
 		t.Errorf("conditional GET with the current ETag: %d, want 304", code)
 	}
 	// A broken post keeps the previous output served.
-	addFiles(t, dir, "-- posts/bad.md --\nnot front matter\n")
+	testsite.Add(t, dir, "-- posts/bad.md --\nnot front matter\n")
 	time.Sleep(100 * time.Millisecond)
 	if code, body := get(t, base+"posts/fourth4/"); code != 200 || !strings.Contains(body, "Fresh") {
 		t.Errorf("a failed rebuild broke the served site: %d", code)
@@ -131,7 +132,7 @@ func conditionalGet(t *testing.T, url, etag, modified string) (int, string) {
 // watcher has looked at the inputs, is still picked up. Ready is unbuffered,
 // so Serve is held at the announcement while the post is written.
 func TestServeSeesPostWrittenAtStart(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	ready := make(chan string)
 	sv := startServe(t, dir, ready)
 	// Once the first build has written output, write the post, then take
@@ -150,7 +151,7 @@ func TestServeSeesPostWrittenAtStart(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 			continue
 		}
-		addFiles(t, dir, post("early5", "2026-03-11T09:00:00Z", "", "Written as serve started."))
+		testsite.Add(t, dir, testsite.Post("early5", "2026-03-11T09:00:00Z", "", "Written as serve started."))
 		select {
 		case addr = <-ready:
 		case <-sv.done:

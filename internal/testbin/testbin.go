@@ -42,3 +42,19 @@ func run(m *testing.M, bins map[string]*string) int {
 	}
 	return m.Run()
 }
+
+// Tool returns the path of an external program a test needs (git, …),
+// skipping the test when it is missing, or failing it when
+// ROOKERY_REQUIRE_TOOLS=1 (as in CI); install says how to get it.
+func Tool(t testing.TB, name, install string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("ROOKERY_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("%s is required (ROOKERY_REQUIRE_TOOLS=1): %s", name, install)
+	}
+	t.Skipf("%s not installed (%s); skipping", name, install)
+	return ""
+}

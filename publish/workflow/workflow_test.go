@@ -15,56 +15,19 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/tools/txtar"
-
+	"github.com/rookery-social/rookery/internal/testbin"
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish/workflow"
 )
 
-// tool returns the path of an external program, skipping the test when it
-// is missing unless ROOKERY_REQUIRE_TOOLS=1.
-func tool(t *testing.T, name, install string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("ROOKERY_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s is required (ROOKERY_REQUIRE_TOOLS=1): %s", name, install)
-	}
-	t.Skipf("%s not installed (%s); skipping", name, install)
-	return ""
-}
-
 func gitRun(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	tool(t, "git", "apt-get install git")
+	testbin.Tool(t, "git", "apt-get install git")
 	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// addFiles extracts a txtar archive into dir.
-func addFiles(t *testing.T, dir, archive string) {
-	t.Helper()
-	for _, f := range txtar.Parse([]byte(archive)).Files {
-		path := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func config(url string, extra string) string {
-	return "-- feedpub.toml --\ntitle = \"Alice\"\nauthor = \"Alice A.\"\nurl = \"" + url + "\"\n" + extra
-}
-
-func post(key, published, extra, body string) string {
-	return "-- posts/" + published[:10] + "-" + key + ".md --\n+++\nkey = \"" + key + "\"\npublished = " + published + "\n" + extra + "+++\n" + body + "\n"
 }
 
 // recorder is an httptest server recording the forms POSTed to it: a hub
@@ -156,10 +119,10 @@ func publishRepo(t *testing.T, lag int32, remote bool) (dir string, live *httpte
 	reply := func(path string) string {
 		return "[reply_to]\nref = \"tag:bob.example,2026:" + path + "\"\nhref = \"" + bob.URL + path + "\"\nsource = \"" + bob.URL + "/nofeed\"\n"
 	}
-	addFiles(t, dir, config(live.URL+"/", `hubs = ["`+h.srv.URL+`/"]`+"\n[following]\nbob = \""+bob.URL+"/feed.atom\"\n")+
-		post("r1", "2026-02-01T10:00:00Z", reply("/posts/one/"), "Reply one.")+
-		post("m2", "2026-02-02T10:00:00Z", "", "Hi @bob!")+
-		post("r3", "2026-02-03T10:00:00Z", reply("/plain/"), "Reply to a page without endpoint."))
+	testsite.Add(t, dir, testsite.Config(live.URL+"/", `hubs = ["`+h.srv.URL+`/"]`+"\n[following]\nbob = \""+bob.URL+"/feed.atom\"\n")+
+		testsite.Post("r1", "2026-02-01T10:00:00Z", reply("/posts/one/"), "Reply one.")+
+		testsite.Post("m2", "2026-02-02T10:00:00Z", "", "Hi @bob!")+
+		testsite.Post("r3", "2026-02-03T10:00:00Z", reply("/plain/"), "Reply to a page without endpoint."))
 	gitRun(t, dir, "init", "-q")
 	gitRun(t, dir, "config", "user.email", "alice@alice.example")
 	gitRun(t, dir, "config", "user.name", "Alice")
@@ -251,7 +214,7 @@ func TestPublishLiveFeedNeverUpdates(t *testing.T) {
 
 func TestPublishNotARepo(t *testing.T) {
 	dir := t.TempDir()
-	addFiles(t, dir, config("https://alice.example/", "")+post("k1", "2026-02-01T10:00:00Z", "", "hello"))
+	testsite.Add(t, dir, testsite.Config("https://alice.example/", "")+testsite.Post("k1", "2026-02-01T10:00:00Z", "", "hello"))
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
@@ -266,7 +229,7 @@ func TestPublishNotARepo(t *testing.T) {
 
 // On a fresh machine git has no identity; publishing commits as the author.
 func TestPublishWithoutGitIdentity(t *testing.T) {
-	tool(t, "git", "apt-get install git")
+	testbin.Tool(t, "git", "apt-get install git")
 	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	for _, k := range []string{"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"} {
@@ -275,7 +238,7 @@ func TestPublishWithoutGitIdentity(t *testing.T) {
 	}
 	dir := t.TempDir()
 	live := liveSite(t, dir, 0)
-	addFiles(t, dir, config(live.URL+"/", "")+post("k1", "2026-02-01T10:00:00Z", "", "hello"))
+	testsite.Add(t, dir, testsite.Config(live.URL+"/", "")+testsite.Post("k1", "2026-02-01T10:00:00Z", "", "hello"))
 	created, err := workflow.InitRepo(context.Background(), dir)
 	if err != nil || !created {
 		t.Fatalf("InitRepo = %v, %v; want a new repository", created, err)
