@@ -245,7 +245,7 @@ func TestUnsolicitedVerificationCannotShortenALease(t *testing.T) {
 	if e.store.Mode(e.feed) != store.ModePush {
 		t.Fatal("the feed dropped back to polling")
 	}
-	daemontest.Eventually(t, "our renewal verified", func() bool { return len(e.hub.Verified()) == 2 })
+	testwait.Until(t, 10*time.Second, "our renewal verified", func() bool { return len(e.hub.Verified()) == 2 })
 	if renewed := e.only(t); renewed.State != subscriber.StateActive || !renewed.Expires.After(sub.Expires) {
 		t.Fatalf("renewal: %+v, want active with a later expiry", renewed)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
 	"github.com/rookery-social/rookery/internal/safehttp"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 type fakeClock struct {
@@ -74,7 +75,7 @@ func TestHostileHubCannotForgeAFollowedFeed(t *testing.T) {
 	if err := sub.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	daemontest.Eventually(t, "the tracked subscription", func() bool { return len(hub.Verified()) == 1 })
+	testwait.Until(t, 10*time.Second, "the tracked subscription", func() bool { return len(hub.Verified()) == 1 })
 
 	source := `<source><id>` + bob.feed() + `</id><title>Bob</title><link rel="self" href="` + bob.feed() + `"/></source>`
 	forged := strings.NewReplacer("{{source}}", source, "{{base}}", bob.URL)

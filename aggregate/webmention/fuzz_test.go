@@ -9,6 +9,7 @@ import (
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/internal/fuzzcheck"
+	"github.com/rookery-social/rookery/internal/htmlx"
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
@@ -49,7 +50,7 @@ func FuzzHEntry(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for what, u := range map[string]string{"u-url": e.URL, "u-in-reply-to": e.InReplyTo, "author url": e.AuthorURL} {
+		for what, u := range map[string]string{"u-url": e.URL, "u-in-reply-to": e.InReplyTo, "author url": e.Author.URL} {
 			if err := fuzzcheck.HTTPURL(what, u); err != nil {
 				t.Fatalf("parseHEntry(%q): %v", doc, err)
 			}
@@ -61,8 +62,8 @@ func FuzzHEntry(f *testing.F) {
 	})
 }
 
-func checkJSONFeed(t *testing.T, p *feedparse.Parser, e hEntry) {
-	body, err := e.jsonFeed(fuzzSource)
+func checkJSONFeed(t *testing.T, p *feedparse.Parser, e htmlx.Entry) {
+	body, err := jsonFeed(e, fuzzSource)
 	if err != nil {
 		t.Fatalf("jsonFeed of %+v: %v", e, err)
 	}

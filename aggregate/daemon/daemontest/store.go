@@ -1,9 +1,10 @@
 // Package daemontest holds what the tests of the reader daemon's packages
 // (daemon, subscriber, webmention) share: Store, an in-memory stand-in for
 // the reader's core that satisfies daemon.Store; Hub, a minimal WebSub
-// hub on loopback; and Deliver and Eventually. Store parses feed documents
-// with gofeed like the real core does, but keeps everything in maps. None
-// of it is for production use: the real core is *aggregate.Reader.
+// hub on loopback; and Deliver (tests wait with internal/testwait). Store
+// parses feed documents with gofeed like the real core does, but keeps
+// everything in maps. None of it is for production use: the real core is
+// *aggregate.Reader.
 package daemontest
 
 import (
