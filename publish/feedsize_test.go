@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
@@ -19,7 +20,7 @@ func bulkyPosts(n int) string {
 	line := `Tom & Jerry said "<b>hi</b>" & 'bye' > then < now` + "\n\n"
 	for i := range n {
 		ts := start.Add(time.Duration(i) * time.Hour).Format(time.RFC3339)
-		b.WriteString(post(keyN(i), ts, `tags = ["a&b", "c<d", "e\"f"]`+"\n", strings.Repeat(line, 60<<10/len(line))))
+		b.WriteString(testsite.Post(testsite.KeyN(i), ts, `tags = ["a&b", "c<d", "e\"f"]`+"\n", strings.Repeat(line, 60<<10/len(line))))
 	}
 	return b.String()
 }
@@ -29,7 +30,7 @@ func bulkyPosts(n int) string {
 // still in exactly one document, newest in the main feed.
 func TestFeedDocumentsStayUnderOneMiB(t *testing.T) {
 	const posts = 60
-	dir := writeSite(t, config("https://alice.example/", "hubs = [\"https://hub.example/\"]\n")+bulkyPosts(posts))
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "hubs = [\"https://hub.example/\"]\n")+bulkyPosts(posts))
 	d := docs(t, loadSite(t, dir))
 	var names []string
 	for name, data := range d {
@@ -40,7 +41,7 @@ func TestFeedDocumentsStayUnderOneMiB(t *testing.T) {
 	}
 	sort.Strings(names)
 	main := parseAtom(t, d["feed.atom"])
-	if len(main.ids) == 0 || main.ids[0] != keyN(posts-1) || main.complete {
+	if len(main.ids) == 0 || main.ids[0] != testsite.KeyN(posts-1) || main.complete {
 		t.Errorf("main feed: %v", main.ids)
 	}
 	seen := map[string]int{}
@@ -56,8 +57,8 @@ func TestFeedDocumentsStayUnderOneMiB(t *testing.T) {
 		}
 	}
 	for i := range posts {
-		if seen[keyN(i)] != 1 {
-			t.Errorf("post %s is in %d documents", keyN(i), seen[keyN(i)])
+		if seen[testsite.KeyN(i)] != 1 {
+			t.Errorf("post %s is in %d documents", testsite.KeyN(i), seen[testsite.KeyN(i)])
 		}
 	}
 	if strings.Count(string(d["feed.rss"]), "<item>") != len(main.ids) || strings.Count(string(d["feed.json"]), `"content_html"`) != len(main.ids) {
@@ -72,8 +73,8 @@ func TestPostTooLargeForAFeedIsRefused(t *testing.T) {
 	for i := range tags {
 		tags[i] = fmt.Sprintf("%q", fmt.Sprintf("t%05d", i))
 	}
-	dir := writeSite(t, config("https://alice.example/", "")+post("a", "2026-01-02T00:00:00Z", "", "hello")+
-		post("many", "2026-01-03T00:00:00Z", "tags = ["+strings.Join(tags, ",")+"]\n", "so many tags"))
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "")+testsite.Post("a", "2026-01-02T00:00:00Z", "", "hello")+
+		testsite.Post("many", "2026-01-03T00:00:00Z", "tags = ["+strings.Join(tags, ",")+"]\n", "so many tags"))
 	_, err := publish.LoadSite(dir)
 	if err == nil || !strings.Contains(err.Error(), "2026-01-03-many.md: the post would take up to ") || !strings.Contains(err.Error(), "more than a feed document may hold (1.0 MiB") {
 		t.Fatalf("a post too large for any feed: %v", err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
@@ -15,7 +16,7 @@ func TestPostLinkOutsideTheSiteIsRefused(t *testing.T) {
 	outside := t.TempDir()
 	secret := filepath.Join(outside, "secret.md")
 	os.WriteFile(secret, []byte("+++\nkey = \"secret\"\npublished = 2026-01-01T00:00:00Z\n+++\nmy private notes\n"), 0o644)
-	dir := writeSite(t, config("https://alice.example/", "")+post("a", "2026-01-02T00:00:00Z", "", "hello")+
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "")+testsite.Post("a", "2026-01-02T00:00:00Z", "", "hello")+
 		"-- drafts/inside.md --\n+++\nkey = \"inside\"\npublished = 2026-01-03T00:00:00Z\n+++\nlinked from inside\n")
 	if err := os.Symlink(filepath.Join("..", "drafts", "inside.md"), filepath.Join(dir, "posts", "inside.md")); err != nil {
 		t.Fatal(err)
@@ -53,7 +54,7 @@ func TestPostLinkOutsideTheSiteIsRefused(t *testing.T) {
 // A post file over MaxPostSize is refused before it is read, with the
 // file and the limit in the error.
 func TestOversizedPostIsRefused(t *testing.T) {
-	dir := writeSite(t, config("https://alice.example/", "")+post("a", "2026-01-02T00:00:00Z", "", "hello"))
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "")+testsite.Post("a", "2026-01-02T00:00:00Z", "", "hello"))
 	big := filepath.Join(dir, "posts", "2026-01-03-big.md")
 	body := strings.Repeat("All work and no play. ", publish.MaxPostSize/20)
 	os.WriteFile(big, []byte("+++\nkey = \"big\"\npublished = 2026-01-03T00:00:00Z\n+++\n"+body+"\n"), 0o644)

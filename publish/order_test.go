@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
@@ -13,7 +14,7 @@ import (
 // come out in the order they were written; older posts' dates and IDs
 // read as before.
 func TestPostsKeepTheOrderTheyWereWrittenIn(t *testing.T) {
-	dir := writeSite(t, config("https://alice.example/", "")+post("old", "2030-12-31T23:59:59Z", "", "An older post."))
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "")+testsite.Post("old", "2030-12-31T23:59:59Z", "", "An older post."))
 	at := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := []time.Time{at, at, at.Add(200 * time.Millisecond), at.Add(200 * time.Millisecond), at.Add(700 * time.Millisecond), at}
 	var keys []string

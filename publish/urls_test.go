@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish"
 )
 
@@ -44,7 +45,7 @@ func TestURLsMustBeHTTP(t *testing.T) {
 		})
 	}
 	// And a site with such a post builds no feed at all.
-	dir := writeSite(t, config("https://alice.example/", "")+post("a", "2026-01-02T00:00:00Z",
+	dir := testsite.Write(t, testsite.Config("https://alice.example/", "")+testsite.Post("a", "2026-01-02T00:00:00Z",
 		"[reply_to]\nref = \"tag:b.example,2026:posts/x\"\nhref = \"javascript:alert(1)\"\n", "hi"))
 	if _, err := publish.LoadSite(dir); err == nil || !strings.Contains(err.Error(), "2026-01-02-a.md:6: reply_to href") {
 		t.Fatalf("LoadSite: %v", err)

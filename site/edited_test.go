@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/site"
 )
 
@@ -25,8 +26,8 @@ func editPost(t *testing.T, path, content string, mtime time.Time) {
 // when the edit was saved, written into its front matter; an edit that
 // sets updated itself, or only touches the front matter, is left alone.
 func TestEditedBodyMovesUpdated(t *testing.T) {
-	dir := writeSite(t, "-- feedpub.toml --\ntitle = \"A\"\nauthor = \"A\"\nurl = \"https://alice.example/\"\n"+
-		post("k1", "2031-01-01T00:00:00Z", "tags = [\"x\"]\n", "Original text.")+post("k2", "2031-01-01T01:00:00Z", "", "Other post."))
+	dir := testsite.Write(t, "-- feedpub.toml --\ntitle = \"A\"\nauthor = \"A\"\nurl = \"https://alice.example/\"\n"+
+		testsite.Post("k1", "2031-01-01T00:00:00Z", "tags = [\"x\"]\n", "Original text.")+testsite.Post("k2", "2031-01-01T01:00:00Z", "", "Other post."))
 	build(t, dir)
 	path := filepath.Join(dir, "posts", "2031-01-01-k1.md")
 	saved := time.Date(2031, 1, 2, 3, 4, 5, 600, time.UTC)

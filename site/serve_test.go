@@ -176,7 +176,7 @@ func awaitPage(t *testing.T, url, text string) {
 // The preview links to itself, as hugo server does, with the site's own
 // entry IDs, and leaves public/ as the last build wrote it.
 func TestServePreviewLinksToItself(t *testing.T) {
-	dir := writeSite(t, basicSite)
+	dir := testsite.Write(t, basicSite)
 	build(t, dir)
 	before := outputs(t, dir)
 	stamps := map[string]time.Time{}
@@ -203,7 +203,7 @@ func TestServePreviewLinksToItself(t *testing.T) {
 	}
 	_, feed := get(t, base+"feed.atom")
 	contains(t, "the preview's feed.atom", feed, "<id>tag:alice.example,2026:posts/first1</id>", `<link href="`+base+`feed.atom" rel="self"`, base+`about`)
-	addFiles(t, dir, post("fourth4", "2026-03-10T09:00:00Z", "", "Fresh from the preview."))
+	testsite.Add(t, dir, testsite.Post("fourth4", "2026-03-10T09:00:00Z", "", "Fresh from the preview."))
 	awaitPage(t, base+"posts/fourth4/", "Fresh from the preview.")
 	after := outputs(t, dir)
 	if len(after) != len(before) {

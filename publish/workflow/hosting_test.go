@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rookery-social/rookery/internal/testbin"
+	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/publish/workflow"
 )
 
@@ -16,9 +18,9 @@ import (
 func hostedRepo(t *testing.T, publishTable string) (dir, bare string) {
 	t.Helper()
 	dir = t.TempDir()
-	addFiles(t, dir, config("https://alice.example/", publishTable)+
+	testsite.Add(t, dir, testsite.Config("https://alice.example/", publishTable)+
 		"-- .gitignore --\n.feedpub/\npublic/\n"+
-		post("a1", "2026-02-01T10:00:00Z", "", "First post."))
+		testsite.Post("a1", "2026-02-01T10:00:00Z", "", "First post."))
 	gitRun(t, dir, "init", "-q", "-b", "main")
 	gitRun(t, dir, "config", "user.email", "alice@alice.example")
 	gitRun(t, dir, "config", "user.name", "Alice")
@@ -69,7 +71,7 @@ func TestPublishToPagesBranch(t *testing.T) {
 	if n := gitRun(t, bare, "rev-list", "--count", "pages"); n != "1" {
 		t.Errorf("pages has %s commits after publishing nothing new, want 1", n)
 	}
-	addFiles(t, dir, post("b2", "2026-02-02T10:00:00Z", "", "Second post."))
+	testsite.Add(t, dir, testsite.Post("b2", "2026-02-02T10:00:00Z", "", "Second post."))
 	publishOnce(t, dir)
 	if n := gitRun(t, bare, "rev-list", "--count", "pages"); n != "2" || !strings.Contains(gitRun(t, bare, "ls-tree", "-r", "--name-only", "pages"), "posts/b2/index.html") {
 		t.Errorf("pages after a new post: %s commits", n)
@@ -80,7 +82,7 @@ func TestPublishToPagesBranch(t *testing.T) {
 	gitRun(t, filepath.Dir(clone), "clone", "-q", "-b", "main", bare, clone)
 	gitRun(t, clone, "config", "user.email", "alice@alice.example")
 	gitRun(t, clone, "config", "user.name", "Alice")
-	addFiles(t, clone, post("c3", "2026-02-03T10:00:00Z", "", "Third post, from another machine."))
+	testsite.Add(t, clone, testsite.Post("c3", "2026-02-03T10:00:00Z", "", "Third post, from another machine."))
 	publishOnce(t, clone)
 	if n := gitRun(t, bare, "rev-list", "--count", "pages"); n != "3" {
 		t.Errorf("pages after publishing from a clone: %s commits, want 3", n)
@@ -96,7 +98,7 @@ func TestPublishToPagesBranch(t *testing.T) {
 // [publish] rsync: public/ is copied to the destination, and what it no
 // longer has is deleted there; the posts are committed and pushed.
 func TestPublishWithRsync(t *testing.T) {
-	tool(t, "rsync", "apt-get install rsync")
+	testbin.Tool(t, "rsync", "apt-get install rsync")
 	www := filepath.Join(t.TempDir(), "www")
 	dir, bare := hostedRepo(t, "[publish]\nrsync = \""+www+"/\"\n")
 	os.MkdirAll(www, 0o755)
@@ -118,14 +120,14 @@ func TestPublishWithRsync(t *testing.T) {
 // The commit message names the posts new, changed and deleted.
 func TestPublishCommitMessageNamesPosts(t *testing.T) {
 	dir, _ := hostedRepo(t, "[publish]\ncommit_public = false\n")
-	addFiles(t, dir, post("b2", "2026-02-02T10:00:00Z", "", "Second post.")+post("c3", "2026-02-03T10:00:00Z", "", "Third post."))
+	testsite.Add(t, dir, testsite.Post("b2", "2026-02-02T10:00:00Z", "", "Second post.")+testsite.Post("c3", "2026-02-03T10:00:00Z", "", "Third post."))
 	publishOnce(t, dir)
 	if msg := gitRun(t, dir, "log", "-1", "--format=%B"); !strings.HasPrefix(msg, "feedpub: publish 3 new posts\n\nnew: a1 \"First post.\"\nnew: b2 \"Second post.\"\nnew: c3") {
 		t.Errorf("first commit message:\n%s", msg)
 	}
-	addFiles(t, dir, post("d4", "2026-02-04T10:00:00Z", "", "Fourth post.")+
-		post("b2", "2026-02-02T10:00:00Z", "", "Second post, edited.")+
-		post("c3", "2026-02-03T10:00:00Z", "deleted = 2026-02-05T00:00:00Z\n", ""))
+	testsite.Add(t, dir, testsite.Post("d4", "2026-02-04T10:00:00Z", "", "Fourth post.")+
+		testsite.Post("b2", "2026-02-02T10:00:00Z", "", "Second post, edited.")+
+		testsite.Post("c3", "2026-02-03T10:00:00Z", "deleted = 2026-02-05T00:00:00Z\n", ""))
 	os.Remove(filepath.Join(dir, "posts", "2026-02-01-a1.md"))
 	publishOnce(t, dir)
 	want := "feedpub: publish 1 new, 1 changed, 2 deleted posts\n\nnew: d4 \"Fourth post.\"\nchanged: b2 \"Second post, edited.\"\ndeleted: 2026-02-01-a1\ndeleted: c3"
