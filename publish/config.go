@@ -290,6 +290,8 @@ func (c *Config) WithBaseURL(base string) *Config {
 type InitOptions struct {
 	Title, Author, URL string
 	Hubs               []string
+	// Webmention is the endpoint to advertise with rel=webmention, if any.
+	Webmention string
 	// Host is the hosting set-up, one of Hosts; "" means "git".
 	Host string
 	// Rsync is the destination of the "rsync" host.
@@ -327,7 +329,7 @@ func (o InitOptions) publishConfig() (PublishConfig, error) {
 // to it), and DIR/netlify.toml for the netlify host. It refuses to
 // overwrite an existing configuration.
 func Init(dir string, o InitOptions) (*Config, error) {
-	c := &Config{Title: o.Title, Author: o.Author, URL: o.URL, Hubs: o.Hubs}
+	c := &Config{Title: o.Title, Author: o.Author, URL: o.URL, Hubs: o.Hubs, Webmention: o.Webmention}
 	var err error
 	if c.Publish, err = o.publishConfig(); err != nil {
 		return nil, fmt.Errorf("init %s: %w", dir, err)

@@ -85,12 +85,11 @@ wait_up_tcp "$hub" hub
 
 say "Creating two authors' sites"
 show feedpub init "$work/alice" --title "Alice's microblog" --author alice \
-  --url "http://$alice/" --hub "http://$hub/"
+  --url "http://$alice/" --hub "http://$hub/" --webmention "http://$reader/webmention"
 show feedpub init "$work/bob" --title "Bob's microblog" --author bob \
   --url "http://$bob/" --hub "http://$hub/"
 # Alice is the reader's owner: her site advertises her reader's Webmention
 # endpoint. Bob's address book knows Alice as @alice.
-sed -i "s|^\[following\]|webmention = \"http://$reader/webmention\"\n\n[following]|" "$work/alice/feedpub.toml"
 printf 'alice = "http://%s/feed.atom"\n' "$alice" >>"$work/bob/feedpub.toml"
 for s in alice bob; do feedpub build --dir "$work/$s" >/dev/null; done
 background alice-site feedpub serve --dir "$work/alice" --addr "$alice"

@@ -65,14 +65,17 @@ type site struct {
 	serve     *proc
 }
 
-// newSite makes a site; top is added to feedpub.toml's top-level keys and
-// following to its address book.
-func (w *world) newSite(name string, hub bool, top, following string) *site {
+// newSite makes a site; webmention is the endpoint it advertises ("" for
+// none) and following is added to its address book.
+func (w *world) newSite(name string, hub bool, webmention, following string) *site {
 	addr := freeAddr(w.t)
 	s := &site{w: w, dir: filepath.Join(w.home, name), base: "http://" + addr + "/"}
 	args := []string{"init", s.dir, "--title", name + "'s microblog", "--author", name, "--url", s.base}
 	if hub {
 		args = append(args, "--hub", w.hubURL())
+	}
+	if webmention != "" {
+		args = append(args, "--webmention", webmention)
 	}
 	w.run("feedpub", args...)
 	cfg := filepath.Join(s.dir, "feedpub.toml")
@@ -80,7 +83,7 @@ func (w *world) newSite(name string, hub bool, top, following string) *site {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	b = bytes.Replace(b, []byte("[following]\n"), []byte(top+"\n[following]\n"+following+"\n"), 1)
+	b = append(b, following+"\n"...)
 	if err := os.WriteFile(cfg, b, 0o644); err != nil {
 		w.t.Fatal(err)
 	}
@@ -140,7 +143,7 @@ func TestWholeSystem(t *testing.T) {
 	w.db = filepath.Join(w.home, "reader.db")
 	w.startHub()
 
-	alice := w.newSite("alice", true, `webmention = "http://`+w.readerAddr+`/webmention"`, "")
+	alice := w.newSite("alice", true, "http://"+w.readerAddr+"/webmention", "")
 	bob := w.newSite("bob", true, "", `alice = "`+alice.feedURL()+`"`)
 	w.run("reader", "--db", w.db, "init", "--me", alice.feedURL())
 	w.startReader()

@@ -57,7 +57,7 @@ func dirFlag(fs *flag.FlagSet) *string {
 func (a *app) initCommand() *command.Command {
 	return &command.Command{
 		Name:    "init",
-		Usage:   "init DIR --title TITLE --author NAME --url BASE_URL [--hub HUB_URL]... [--host HOST [--rsync DEST]]",
+		Usage:   "init DIR --title TITLE --author NAME --url BASE_URL [--hub HUB_URL]... [--webmention URL] [--host HOST [--rsync DEST]]",
 		Summary: "create a site: DIR/feedpub.toml, DIR/posts/, DIR/.gitignore, and a git repository unless DIR is in one",
 		Help: "--host sets up how `feedpub publish` gets public/ to the host (docs/HOSTING.md):\n" +
 			"  git             commit public/ with the posts and push (the default)\n" +
@@ -77,6 +77,7 @@ func (a *app) initCommand() *command.Command {
 			fs.StringVar(&o.Author, "author", "", "author `NAME`")
 			fs.StringVar(&o.URL, "url", "", "`BASE_URL` where the site is served, e.g. https://alice.example/")
 			fs.Var((*command.Strings)(&o.Hubs), "hub", "WebSub `HUB_URL` (repeatable)")
+			fs.StringVar(&o.Webmention, "webmention", "", "Webmention endpoint `URL` to advertise, e.g. your reader serve's {--url}/webmention")
 			fs.StringVar(&o.Host, "host", "git", "hosting set-up `HOST`: "+strings.Join(publish.Hosts, ", "))
 			fs.StringVar(&o.Rsync, "rsync", "", "rsync destination `DEST` for --host rsync, e.g. me@example.org:/var/www/site/")
 			return func(ctx context.Context, args []string) error {
