@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/aggregate/fetch"
 	"github.com/rookery-social/rookery/aggregate/store"
+	"github.com/rookery-social/rookery/internal/backoff"
 )
 
 // FetchResult is the outcome of fetching one feed.
@@ -198,7 +198,7 @@ func minTime(a, b time.Time) time.Time {
 func (r *Reader) failed(ctx context.Context, f store.Feed, now time.Time, cause error) error {
 	st := store.FetchState{ETag: f.ETag, LastModified: f.LastModified, LastFetch: now,
 		LastError: cause.Error(), Failures: f.Failures + 1}
-	st.NextFetch = now.Add(backoff(r.opts.PollInterval, st.Failures))
+	st.NextFetch = now.Add(pollBackoff(r.opts.PollInterval, st.Failures))
 	var se *fetch.StatusError
 	if errors.As(cause, &se) {
 		if se.RetryAfter.After(st.NextFetch) {
@@ -212,16 +212,10 @@ func (r *Reader) failed(ctx context.Context, f store.Feed, now time.Time, cause 
 	return cause
 }
 
-// backoff is base/6 doubled per consecutive failure, capped at a day, with
+// pollBackoff is base/6 doubled per consecutive failure, capped at a day, with
 // ±20% jitter so that feeds failing together spread out.
-func backoff(base time.Duration, failures int) time.Duration {
-	d := base / 6
-	for i := 1; i < failures && d < 24*time.Hour; i++ {
-		d *= 2
-	}
-	d = min(d, 24*time.Hour)
-	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
-	return d + jitter
+func pollBackoff(base time.Duration, failures int) time.Duration {
+	return backoff.Policy{Base: base / 6, Max: 24 * time.Hour, Jitter: 0.2}.Delay(failures - 1)
 }
 
 // changedCount counts the posts a save inserted or updated.

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/internal/backoff"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/websub"
 )
@@ -68,12 +68,7 @@ func (h *Hub) retry(res store.DeliveryResult, dl store.Delivery, status int, msg
 
 // backoff is RetryBase·2^attempts, capped at RetryMax, with ±50% jitter.
 func (h *Hub) backoff(attempts int) time.Duration {
-	d := h.cfg.RetryBase
-	for i := 0; i < attempts && d < h.cfg.RetryMax; i++ {
-		d *= 2
-	}
-	d = min(d, h.cfg.RetryMax)
-	return d/2 + rand.N(d)
+	return backoff.Policy{Base: h.cfg.RetryBase, Max: h.cfg.RetryMax, Jitter: 0.5}.Delay(attempts)
 }
 
 // post sends the content distribution request: the topic's bytes and
