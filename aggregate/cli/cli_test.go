@@ -15,11 +15,12 @@ import (
 	"github.com/rookery-social/rookery/internal/testbin"
 )
 
-var readerBin string
+var readerBin, hubBin string
 
-// TestMain builds the reader binary once; the tests run it as a user would.
+// TestMain builds the reader and hub binaries once; the tests run them as
+// a user would.
 func TestMain(m *testing.M) {
-	testbin.Main(m, map[string]*string{"../../cmd/reader": &readerBin})
+	testbin.Main(m, map[string]*string{"../../cmd/reader": &readerBin, "../../cmd/hub": &hubBin})
 }
 
 type env struct {

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,29 +9,53 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testbin"
 	"github.com/rookery-social/rookery/internal/testnet"
 	"github.com/rookery-social/rookery/internal/testwait"
 )
 
-// startHub builds and runs the hub command on loopback; it stops with the test.
+// syncBuffer is a buffer safe for a process's writes and a test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startHub runs the hub command on loopback; it stops with the test, which
+// fails if the hub's log has a race detector report.
 func startHub(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hub")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/hub").CombinedOutput(); err != nil {
-		t.Fatalf("building hub: %v\n%s", err, out)
-	}
 	addr := testnet.Addr(t)
-	cmd := exec.Command(bin, "--addr", addr, "--db", filepath.Join(dir, "hub.db"), "--allow-private", "--poll-interval", "0")
-	cmd.Stderr = os.Stderr
+	cmd := exec.Command(hubBin, "--addr", addr, "--db", filepath.Join(dir, "hub.db"), "--allow-private", "--poll-interval", "0")
+	var log syncBuffer
+	cmd.Stderr = &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if r := testbin.RaceReport(log.String()); r != "" {
+			t.Errorf("the hub has a data race:\n%s", r)
+		}
+	})
 	url := "http://" + addr + "/"
 	testwait.Until(t, 15*time.Second, "the hub to start", func() bool {
 		resp, err := http.Get(url + "healthz")

@@ -84,7 +84,8 @@ type proc struct {
 }
 
 // start starts a long-running program whose output goes to a log file, and
-// stops it (SIGTERM, then SIGKILL) when the test ends.
+// stops it (SIGTERM, then SIGKILL) when the test ends; the test fails if
+// the log has a race detector report.
 func (s *system) start(name string, args ...string) *proc {
 	s.t.Helper()
 	log := filepath.Join(s.home, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))
@@ -101,7 +102,12 @@ func (s *system) start(name string, args ...string) *proc {
 	}
 	f.Close()
 	p := &proc{cmd: cmd, log: log}
-	s.t.Cleanup(func() { p.stop() })
+	s.t.Cleanup(func() {
+		p.stop()
+		if r := testbin.RaceReport(p.output()); r != "" {
+			s.t.Errorf("%s has a data race:\n%s", name, r)
+		}
+	})
 	return p
 }
 

@@ -1,6 +1,11 @@
 // Package testbin builds the project's programs once per test binary, for
 // the tests that run them as subprocesses, as a user would. It is used only
 // from tests.
+//
+// When the test binary is built with -race, so are the programs: a data
+// race in feedpub, hub or reader then fails the test that ran it (the
+// race detector makes the program exit with status 66 and prints the
+// report on its stderr).
 package testbin
 
 import (
@@ -8,13 +13,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // Main builds each package of bins (a directory relative to the test's own,
 // such as "../../cmd/reader") into a temporary directory, stores the
 // binary's path in the variable bins points it to, runs the tests, removes
-// the binaries and exits with the tests' status.
+// the binaries and exits with the tests' status. The binaries are built
+// with -race when the test binary is.
 func Main(m *testing.M, bins map[string]*string) {
 	os.Exit(run(m, bins))
 }
@@ -26,7 +33,7 @@ func run(m *testing.M, bins map[string]*string) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	args := buildArgs(dir)
 	for pkg, path := range bins {
 		abs, err := filepath.Abs(pkg)
 		if err != nil {
@@ -57,4 +64,30 @@ func Tool(t testing.TB, name, install string) string {
 	}
 	t.Skipf("%s not installed (%s); skipping", name, install)
 	return ""
+}
+
+// buildArgs is the start of the go command that builds the programs into
+// dir: with -race when the test binary has it.
+func buildArgs(dir string) []string {
+	args := []string{"build"}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	return append(args, "-o", dir+string(os.PathSeparator))
+}
+
+// RaceReport returns the race detector's reports in a program's output
+// (its stderr or log), or "" when there are none. A program that ran to
+// completion exits with status 66 after a report; this is for the
+// long-running ones a test stops with a signal, whose status it ignores.
+func RaceReport(output string) string {
+	i := strings.Index(output, "WARNING: DATA RACE")
+	if i < 0 {
+		return ""
+	}
+	start := strings.LastIndex(output[:i], "==================")
+	if start < 0 {
+		start = i
+	}
+	return output[start:]
 }
