@@ -14,6 +14,7 @@ import (
 
 	"github.com/rookery-social/rookery/bench/internal/measure"
 	"github.com/rookery-social/rookery/bench/internal/suite"
+	"github.com/rookery-social/rookery/internal/testtools"
 )
 
 func TestSmoke(t *testing.T) {
@@ -22,7 +23,7 @@ func TestSmoke(t *testing.T) {
 	}
 	hugo, err := exec.LookPath("hugo")
 	if err != nil {
-		if os.Getenv("ROOKERY_REQUIRE_TOOLS") == "1" {
+		if testtools.Required() {
 			t.Fatal("hugo is not installed (apt-get install hugo) and ROOKERY_REQUIRE_TOOLS=1")
 		}
 		t.Log("hugo is not installed (apt-get install hugo): the Hugo reference is skipped")
@@ -45,27 +46,50 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\nlog:\n%s", err, log.String())
 	}
+	checkFigures(t, rep.Figures, hugo != "")
+	checkReport(t, rep)
+}
+
+// checkFigures checks what a reader of BENCHMARKS.md relies on: every
+// section has figures, each figure is a usable number named once, a
+// figure with a target is judged against it, the in-memory rows are there
+// and the Hugo rows are there exactly when Hugo is.
+func checkFigures(t *testing.T, figs []measure.Figure, withHugo bool) {
+	t.Helper()
 	sections := map[string]int{}
-	for _, f := range rep.Figures {
+	names := map[string]bool{}
+	hugoRows, memoryRows := 0, 0
+	for _, f := range figs {
 		sections[f.Section]++
 		if err := f.Sane(); err != nil {
 			t.Error(err)
 		}
-	}
-	want := map[string]int{"Hub": 8, "feedpub build": 5, "reader": 11, "End to end": 2, "Tracked topics": 18}
-	if hugo != "" {
-		want["feedpub build"] += 4
-	}
-	want["feedpub build"] += 4 // in memory
-	if hugo != "" {
-		want["feedpub build"] += 4
-	}
-	for s, n := range want {
-		if sections[s] != n {
-			t.Errorf("section %q has %d figures, want %d (all: %v)", s, sections[s], n, sections)
+		key := f.Section + " / " + f.Name
+		if names[key] {
+			t.Errorf("figure %q is reported twice", key)
+		}
+		names[key] = true
+		if judged := f.Status == measure.Meets || f.Status == measure.Short; judged != (f.Target != "") {
+			t.Errorf("figure %q has target %q and status %q", key, f.Target, f.Status)
+		}
+		if strings.Contains(f.Name, "Hugo") {
+			hugoRows++
+		}
+		if f.Section == "feedpub build" && strings.Contains(f.Name, "in memory") {
+			memoryRows++
 		}
 	}
-	checkReport(t, rep)
+	for _, s := range []string{"Hub", "Tracked topics", "feedpub build", "reader", "End to end"} {
+		if sections[s] == 0 {
+			t.Errorf("section %q has no figures (all: %v)", s, sections)
+		}
+	}
+	if memoryRows == 0 {
+		t.Error("feedpub build has no in-memory rows")
+	}
+	if withHugo != (hugoRows > 0) {
+		t.Errorf("%d Hugo rows with Hugo installed: %t", hugoRows, withHugo)
+	}
 }
 
 // checkReport writes BENCHMARKS.md to a temporary file and checks that it
