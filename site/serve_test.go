@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,10 +31,60 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 // served is a site.Serve running for a test: done is closed when it
-// returns, with err.
+// returns, with err; log holds what it logged.
 type served struct {
 	done chan struct{}
 	err  error
+	log  syncBuffer
+}
+
+// syncBuffer is a buffer safe for Serve's writes and a test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// awaitLog waits, for at most 10 seconds, until serve has logged n lines
+// holding every one of texts, and returns them.
+func (sv *served) awaitLog(t *testing.T, n int, texts ...string) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var lines []string
+		for _, l := range strings.Split(sv.log.String(), "\n") {
+			if containsAll(l, texts) {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) >= n {
+			return lines
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not log %d lines with %q within 10s; log:\n%s", n, texts, sv.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // startServe runs site.Serve on dir, announcing its address on ready,
@@ -45,7 +96,7 @@ func startServe(t *testing.T, dir string, ready chan<- string) *served {
 	go func() {
 		defer close(sv.done)
 		sv.err = site.Serve(ctx, site.ServeOptions{Dir: dir, Addr: "127.0.0.1:0", Interval: 20 * time.Millisecond,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: ready})
+			Logger: slog.New(slog.NewTextHandler(&sv.log, nil)), Ready: ready})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -104,8 +155,17 @@ func TestServeRebuildsOnChange(t *testing.T) {
 		t.Errorf("conditional GET with the current ETag: %d, want 304", code)
 	}
 	// A broken post keeps the previous output served.
-	testsite.Add(t, dir, "-- posts/bad.md --\nnot front matter\n")
-	time.Sleep(100 * time.Millisecond)
+	// Written whole (renamed into place), so serve sees one change.
+	bad := filepath.Join(dir, "bad.md.tmp")
+	if err := os.WriteFile(bad, []byte("not front matter\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(bad, filepath.Join(dir, "posts", "bad.md")); err != nil {
+		t.Fatal(err)
+	}
+	if failed := sv.awaitLog(t, 1, "rebuild failed", "bad.md"); len(failed) != 1 {
+		t.Errorf("the failed rebuild was logged %d times: %q", len(failed), failed)
+	}
 	if code, body := get(t, base+"posts/fourth4/"); code != 200 || !strings.Contains(body, "Fresh") {
 		t.Errorf("a failed rebuild broke the served site: %d", code)
 	}
