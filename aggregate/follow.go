@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/aggregate/fetch"
@@ -120,7 +119,7 @@ func nickFromURL(raw string) string {
 
 // store saves a fetched document for feed f and records a successful fetch.
 func (r *Reader) store(ctx context.Context, f store.Feed, got fetched) error {
-	now := time.Now()
+	now := r.opts.Now()
 	m := meta(got.doc)
 	st := r.successState(f, got.resp, got.doc.TTL, now)
 	m.State = &st
@@ -140,7 +139,7 @@ func (r *Reader) backfill(ctx context.Context, f store.Feed, prev string, progre
 			r.opts.Logger.Warn("skipping an archive page", "url", prev, "err", err)
 			return
 		}
-		if _, err := r.st.SaveFeed(ctx, f, nil, got.doc.Entries, time.Now()); err != nil {
+		if _, err := r.st.SaveFeed(ctx, f, nil, got.doc.Entries, r.opts.Now()); err != nil {
 			r.opts.Logger.Warn("skipping an archive page", "url", prev, "err", err)
 			return
 		}

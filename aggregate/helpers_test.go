@@ -87,8 +87,39 @@ func (s *server) lastRequest(path string) *http.Request {
 	return r[len(r)-1]
 }
 
+// fakeNow is the tests' clock, fixed far from today, so that a code path
+// that reads the wall clock instead of Options.Now shows at once.
+func fakeNow() time.Time { return time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// clock is a test clock that starts at fakeNow and moves only when told.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: fakeNow()} }
+
+// Now returns the clock's time.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Add moves the clock forward by d.
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// openReader opens a reader on a fresh database, on the fake clock unless
+// opts has its own.
 func openReader(t *testing.T, opts aggregate.Options) (*aggregate.Reader, string) {
 	t.Helper()
+	if opts.Now == nil {
+		opts.Now = fakeNow
+	}
 	path := filepath.Join(t.TempDir(), "reader.db")
 	r, err := aggregate.Open(context.Background(), path, opts)
 	if err != nil {

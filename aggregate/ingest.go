@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/aggregate/store"
@@ -38,7 +37,7 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
-	refs, err := r.st.SaveFeedWait(ctx, f, meta(doc.Feed), doc.Feed.Entries, time.Now(), doc.Wait)
+	refs, err := r.st.SaveFeedWait(ctx, f, meta(doc.Feed), doc.Feed.Entries, r.opts.Now(), doc.Wait)
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}

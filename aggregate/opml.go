@@ -6,7 +6,6 @@ import (
 	"io"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/rookery-social/rookery/aggregate/opml"
 )
@@ -54,7 +53,7 @@ func (r *Reader) ExportOPML(ctx context.Context, w io.Writer) error {
 	for _, f := range feeds {
 		outlines = append(outlines, opml.Outline{Text: f.Nick, Title: f.Title, XMLURL: f.URL, HTMLURL: f.SiteURL})
 	}
-	if err := opml.Write(w, "Rookery reader subscriptions", outlines, time.Now()); err != nil {
+	if err := opml.Write(w, "Rookery reader subscriptions", outlines, r.opts.Now()); err != nil {
 		return fmt.Errorf("unable to export OPML: %w", err)
 	}
 	return nil

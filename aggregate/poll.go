@@ -57,7 +57,7 @@ func (r *Reader) FetchFeed(ctx context.Context, key string) (FetchResult, error)
 // PollDue fetches every followed feed whose next fetch is due and returns
 // how many were fetched.
 func (r *Reader) PollDue(ctx context.Context) (int, error) {
-	due, err := r.st.DueFeeds(ctx, time.Now())
+	due, err := r.st.DueFeeds(ctx, r.opts.Now())
 	if err != nil {
 		return 0, fmt.Errorf("unable to list the feeds due a poll: %w", err)
 	}
@@ -106,7 +106,7 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 		res.Err = fmt.Errorf("%s is %w; not fetched", f.URL, ErrBlocked)
 		return res
 	}
-	now := time.Now()
+	now := r.opts.Now()
 	resp, err := r.fetcher.Fetch(ctx, fetch.Request{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified})
 	if err != nil {
 		res.Err = r.failed(ctx, f, now, err)

@@ -58,14 +58,15 @@ func TestBackoffOnServerErrorShowsErrorAndWaits(t *testing.T) {
 	ctx := context.Background()
 	s := newServer(t)
 	s.serve("/feed.atom", "application/atom+xml", simpleFeed(s, "/feed.atom", entry{id: "1", content: "x"}))
-	r, _ := openReader(t, aggregate.Options{PollInterval: time.Hour})
+	clock := newClock()
+	r, _ := openReader(t, aggregate.Options{PollInterval: time.Hour, Now: clock.Now})
 	must[aggregate.FeedInfo](t)(r.Follow(ctx, s.URL+"/feed.atom", "a", nil))
 	s.handle("/feed.atom", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
 	var delays []time.Duration
 	for i := 0; i < 3; i++ {
-		before := time.Now()
+		before := clock.Now()
 		if _, err := r.FetchFeed(ctx, "a"); err == nil || !strings.Contains(err.Error(), "500") {
 			t.Fatalf("fetch %d: err = %v, want the 500", i, err)
 		}
@@ -79,10 +80,16 @@ func TestBackoffOnServerErrorShowsErrorAndWaits(t *testing.T) {
 	if delays[0] < 7*time.Minute || delays[0] > 13*time.Minute || delays[2] < 31*time.Minute || delays[2] > 49*time.Minute {
 		t.Errorf("backoff delays %v, want about 10m, 20m, 40m", delays)
 	}
+	// The third failure put the next fetch 31 to 49 minutes away.
 	hits := s.count("/feed.atom")
+	clock.Add(30 * time.Minute)
 	n, err := r.PollDue(ctx)
 	if err != nil || n != 0 || s.count("/feed.atom") != hits {
 		t.Fatalf("PollDue fetched a backed-off feed: n=%d err=%v", n, err)
+	}
+	clock.Add(20 * time.Minute)
+	if n, err := r.PollDue(ctx); err != nil || n != 1 || s.count("/feed.atom") != hits+1 {
+		t.Fatalf("PollDue once the backoff is over: n=%d err=%v, %d requests (want 1 more than %d)", n, err, s.count("/feed.atom"), hits)
 	}
 	// Recovery clears the error.
 	s.serve("/feed.atom", "application/atom+xml", simpleFeed(s, "/feed.atom", entry{id: "1", content: "x"}))
@@ -105,32 +112,32 @@ func TestRetryAfterOn429AndCacheControl(t *testing.T) {
 		w.Header().Set("Retry-After", "7200")
 		w.WriteHeader(http.StatusTooManyRequests)
 	})
-	start := time.Now()
+	start := fakeNow()
 	if _, err := r.FetchFeed(ctx, "a"); err == nil {
 		t.Fatal("429 not reported")
 	}
 	next := parseTime(t, followed(t, r)["a"].NextFetch)
-	if next.Before(start.Add(2*time.Hour - time.Minute)) {
-		t.Fatalf("next fetch %s after 429 Retry-After 7200", next.Sub(start))
+	if next.Sub(start) != 2*time.Hour {
+		t.Fatalf("next fetch in %s after 429 Retry-After 7200, want 2h", next.Sub(start))
 	}
 
 	s.handle("/feed.atom", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=10800")
 		fmt.Fprint(w, simpleFeed(s, "/feed.atom", entry{id: "1", content: "x"}))
 	})
-	start = time.Now()
+	start = fakeNow()
 	must[aggregate.FetchResult](t)(r.FetchFeed(ctx, "a"))
 	next = parseTime(t, followed(t, r)["a"].NextFetch)
-	if next.Before(start.Add(3*time.Hour - time.Minute)) {
-		t.Fatalf("next fetch %s after max-age=10800", next.Sub(start))
+	if next.Sub(start) != 3*time.Hour {
+		t.Fatalf("next fetch in %s after max-age=10800, want 3h", next.Sub(start))
 	}
 
 	s.serve("/feed.atom", "application/rss+xml", `<rss version="2.0"><channel><title>t</title><ttl>300</ttl><item><guid>1</guid><description>x</description></item></channel></rss>`)
-	start = time.Now()
+	start = fakeNow()
 	must[aggregate.FetchResult](t)(r.FetchFeed(ctx, "a"))
 	next = parseTime(t, followed(t, r)["a"].NextFetch)
-	if next.Before(start.Add(5*time.Hour - time.Minute)) {
-		t.Fatalf("next fetch %s after RSS ttl 300", next.Sub(start))
+	if next.Sub(start) != 5*time.Hour {
+		t.Fatalf("next fetch in %s after RSS ttl 300, want 5h", next.Sub(start))
 	}
 }
 

@@ -43,6 +43,9 @@ type Options struct {
 	PushPollInterval time.Duration
 	// Logger receives warnings; default slog.Default().
 	Logger *slog.Logger
+	// Now is the clock: when feeds are due, backoff, fetch and arrival
+	// times count from it; default time.Now.
+	Now func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -70,6 +73,9 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	return o
 }
 
@@ -85,14 +91,14 @@ type Reader struct {
 // Open opens (creating if needed) the reader database at dbPath.
 func Open(ctx context.Context, dbPath string, opts Options) (*Reader, error) {
 	opts = opts.withDefaults()
-	st, err := store.Open(ctx, dbPath)
+	st, err := store.Open(ctx, dbPath, store.Options{Now: opts.Now})
 	if err != nil {
 		return nil, fmt.Errorf("unable to open the reader database: %w", err)
 	}
 	return &Reader{
 		st: st,
 		fetcher: fetch.New(fetch.Options{
-			PublicOnly: opts.PublicOnly, MaxBytes: opts.MaxFeedBytes, PerHost: opts.PerHost,
+			PublicOnly: opts.PublicOnly, MaxBytes: opts.MaxFeedBytes, PerHost: opts.PerHost, Now: opts.Now,
 		}),
 		parser: feedparse.NewParser(opts.MaxEntries),
 		opts:   opts,

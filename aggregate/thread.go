@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/rookery-social/rookery/aggregate/store"
 )
@@ -115,7 +114,7 @@ func (r *Reader) fetchForeign(ctx context.Context, feedURL string, found func() 
 	if err != nil {
 		return err
 	}
-	if _, err := r.st.SaveFeed(ctx, f, meta(got.doc), got.doc.Entries, time.Now()); err != nil {
+	if _, err := r.st.SaveFeed(ctx, f, meta(got.doc), got.doc.Entries, r.opts.Now()); err != nil {
 		return err
 	}
 	seen := map[string]bool{got.url: true}
@@ -126,7 +125,7 @@ func (r *Reader) fetchForeign(ctx context.Context, feedURL string, found func() 
 		if err != nil {
 			return err
 		}
-		if _, err := r.st.SaveFeed(ctx, f, nil, arch.doc.Entries, time.Now()); err != nil {
+		if _, err := r.st.SaveFeed(ctx, f, nil, arch.doc.Entries, r.opts.Now()); err != nil {
 			return err
 		}
 		prev = arch.doc.PrevArchive

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/sanitize"
@@ -36,6 +37,7 @@ type Call struct {
 	Args  []string
 	DB    string // the database path (--db, READER_DB, or the XDG default)
 	JSON  bool   // --json was given
+	now   func() time.Time
 }
 
 // App is the CLI with its environment.
@@ -47,6 +49,16 @@ type App struct {
 	Terminal bool // stderr is a terminal: show progress
 	// Extra adds commands (e.g. "serve") to the built-in ones.
 	Extra map[string]Command
+	// Now is the clock (--since, polling, timestamps); nil means time.Now.
+	Now func() time.Time
+}
+
+// now is the App's clock.
+func (a *App) now() func() time.Time {
+	if a.Now == nil {
+		return time.Now
+	}
+	return a.Now
 }
 
 // Main runs the CLI on the process's arguments and streams, with extra
@@ -120,7 +132,7 @@ func (a *App) command(name string, cmd Command, g *globals) *command.Command {
 	return &command.Command{
 		Name: name, Usage: cmd.Usage, Summary: cmd.Summary, Args: h.args, Examples: h.examples,
 		Flags: func(fs *flag.FlagSet) command.Action {
-			c := &Call{Flags: fs}
+			c := &Call{Flags: fs, now: a.now()}
 			fs.StringVar(&c.DB, "db", g.db, "database `PATH` (env READER_DB)")
 			fs.BoolVar(&c.JSON, "json", g.json, "print JSON")
 			if cmd.Flags != nil {
@@ -163,7 +175,7 @@ func (a *App) defaults(name string, fs *flag.FlagSet, g *globals, cmds map[strin
 
 // open opens the reader database of a call.
 func (a *App) open(ctx context.Context, c *Call) (*aggregate.Reader, error) {
-	return aggregate.Open(ctx, c.DB, aggregate.Options{})
+	return aggregate.Open(ctx, c.DB, aggregate.Options{Now: a.now()})
 }
 
 func (a *App) commands() map[string]Command {

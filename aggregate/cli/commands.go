@@ -41,7 +41,7 @@ func (c *Call) num(name string) int {
 func (c *Call) on(name string) bool { return c.str(name) == "true" }
 
 func (c *Call) since() (time.Time, error) {
-	return parseSince(c.str("since"), time.Now())
+	return parseSince(c.str("since"), c.now())
 }
 
 // want checks the number of positional arguments.

@@ -50,12 +50,14 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 		ln.Close()
 		return err
 	}
+	tr.Now = a.now()
 	logger := slog.New(slog.NewTextHandler(a.Stderr, nil))
 	d, err := daemon.New(r.DB(), r, daemon.Config{
 		Addr: ln.Addr().String(), BaseURL: c.str("url"), AllowPrivate: c.on("allow-private"),
 		Poll: c.str("poll"), SyncEvery: c.dur("sync"), MentionsPerHostPerHour: c.num("mentions-per-host"),
-		Logger: logger, Tracks: track.NewService(tr, r, track.Config{Logger: logger,
+		Logger: logger, Tracks: track.NewService(tr, r, track.Config{Logger: logger, Now: a.now(),
 			Client: safehttp.NewClient(safehttp.Options{AllowPrivate: c.on("allow-private"), UserAgent: daemon.UserAgent})}),
+		Now: a.now(),
 	})
 	if err != nil {
 		ln.Close()

@@ -40,6 +40,7 @@ func (a *App) withTracker(ctx context.Context, c *Call, fn func(*aggregate.Reade
 		if err != nil {
 			return err
 		}
+		tr.Now = a.now()
 		return fn(r, tr)
 	})
 }

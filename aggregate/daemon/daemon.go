@@ -88,6 +88,9 @@ type Config struct {
 	// Tracks, when set, makes the subscriber also subscribe to tracked
 	// topics and store their deliveries (see subscriber.Tracks).
 	Tracks subscriber.Tracks
+	// Now is the clock of leases, renewals and Webmention retries;
+	// default time.Now. The schedules' timers run on real time.
+	Now func() time.Time
 }
 
 // Daemon is a configured `reader serve`.
@@ -118,12 +121,12 @@ func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, pollAt: poll, store: store, db: db, log: cfg.Logger, syncNow: make(chan struct{}, 1),
 		limiter: ratelimit.New(cfg.WebmentionRate, cfg.WebmentionBurst)}
 	d.sub, err = subscriber.New(db, store, subscriber.Config{BaseURL: cfg.BaseURL, Client: client,
-		Lease: cfg.Lease, Logger: cfg.Logger, Tracks: cfg.Tracks})
+		Lease: cfg.Lease, Logger: cfg.Logger, Tracks: cfg.Tracks, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	d.wm, err = webmention.New(db, store, webmention.Config{Client: client, Logger: cfg.Logger,
-		PerHostPerHour: cfg.MentionsPerHostPerHour})
+		PerHostPerHour: cfg.MentionsPerHostPerHour, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}

@@ -28,6 +28,9 @@ type Options struct {
 	MaxBytes     int64         // body cap, default 10 MiB
 	PerHost      int           // concurrent requests per host, default 2
 	MaxRedirects int           // default 5
+	// Now is the clock that Retry-After and Cache-Control durations count
+	// from; default time.Now.
+	Now func() time.Time
 }
 
 // Fetcher performs feed requests. It is safe for concurrent use.
@@ -51,6 +54,9 @@ func New(opts Options) *Fetcher {
 	}
 	if opts.MaxRedirects == 0 {
 		opts.MaxRedirects = 5
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	c := safehttp.NewClient(safehttp.Options{
 		AllowPrivate: !opts.PublicOnly,
@@ -190,7 +196,7 @@ func (f *Fetcher) acquire(ctx context.Context, host string) (func(), error) {
 
 func (f *Fetcher) finish(resp *http.Response, orig, final string, permanent bool) (*Response, error) {
 	defer resp.Body.Close()
-	now := time.Now()
+	now := f.opts.Now()
 	out := &Response{URL: final, Header: resp.Header, ETag: resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"), FreshUntil: freshUntil(resp.Header, now)}
 	if permanent && final != orig {

@@ -42,7 +42,8 @@ func TestRedirectChains(t *testing.T) {
 }
 
 func TestStatusErrorsAndRetryAfterDate(t *testing.T) {
-	when := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
+	clock := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	when := clock.Add(3 * time.Hour)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/503":
@@ -53,7 +54,7 @@ func TestStatusErrorsAndRetryAfterDate(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	f := New(Options{})
+	f := New(Options{Now: func() time.Time { return clock }})
 	_, err := f.Fetch(context.Background(), Request{URL: srv.URL + "/503"})
 	var se *StatusError
 	if !errors.As(err, &se) || se.Code != 503 || !se.RetryAfter.Equal(when) {

@@ -62,7 +62,7 @@ func (f Filter) Keep(p Post) bool {
 // AddBlock blocks a feed URL or a domain.
 func (s *Store) AddBlock(ctx context.Context, r Rule) error {
 	return s.exec(ctx, `INSERT INTO blocks(value, kind, created) VALUES(?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Value, r.Kind, time.Now().Unix())
+		r.Value, r.Kind, s.now().Unix())
 }
 
 // RemoveBlock removes a block; it reports whether one was there.
@@ -73,7 +73,7 @@ func (s *Store) RemoveBlock(ctx context.Context, value string) (bool, error) {
 // AddMute mutes a word or tag.
 func (s *Store) AddMute(ctx context.Context, r Rule) error {
 	return s.exec(ctx, `INSERT INTO mutes(value, kind, created) VALUES(?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Value, r.Kind, time.Now().Unix())
+		r.Value, r.Kind, s.now().Unix())
 }
 
 // RemoveMute removes a mute; it reports whether one was there.

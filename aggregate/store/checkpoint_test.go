@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 )
@@ -18,7 +17,7 @@ import (
 func TestSavedPostsReachTheDatabaseFile(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.db")
-	s, err := Open(ctx, path)
+	s, err := Open(ctx, path, testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +27,7 @@ func TestSavedPostsReachTheDatabaseFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := fakeNow()
 	for batch := range 5 {
 		var entries []feedparse.Entry
 		for i := range 500 {
@@ -47,7 +46,7 @@ func TestSavedPostsReachTheDatabaseFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = Open(ctx, path)
+	s, err = Open(ctx, path, testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

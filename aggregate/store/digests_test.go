@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 )
@@ -13,12 +12,12 @@ import (
 // the digests of the asked keys stored for this feed, and nothing else.
 func TestStoredDigestsAnswersForOneFeedInOneCall(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	now := time.Now()
+	now := fakeNow()
 	feeds := map[string]Feed{}
 	for _, u := range []string{"https://a.example/feed", "https://b.example/feed"} {
 		f, err := s.EnsureFeed(ctx, u)

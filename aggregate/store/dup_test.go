@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 )
@@ -15,7 +14,7 @@ import (
 // the FTS5 integrity check.
 func TestDuplicateAndEditedEntriesKeepTheIndexSound(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +23,7 @@ func TestDuplicateAndEditedEntriesKeepTheIndexSound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := fakeNow()
 	e := func(text string) feedparse.Entry {
 		return feedparse.Entry{ID: "same", Key: "same", Text: text, HTML: text, Published: now}
 	}
@@ -52,7 +51,7 @@ func TestDuplicateAndEditedEntriesKeepTheIndexSound(t *testing.T) {
 // other tags, mentions and reply, the post keeps only the last version's.
 func TestEditInOneBatchReplacesChildren(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +60,7 @@ func TestEditInOneBatchReplacesChildren(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := fakeNow()
 	first := feedparse.Entry{ID: "same", Key: "same", Text: "one", Published: now, Tags: []string{"old"},
 		Mentions: []string{"https://old.example/feed"}, InReplyTo: feedparse.InReplyTo{Ref: "old-parent"}}
 	second := feedparse.Entry{ID: "same", Key: "same", Text: "two", Published: now, Tags: []string{"new", "go"},
@@ -81,7 +80,7 @@ func TestEditInOneBatchReplacesChildren(t *testing.T) {
 // TestFTSAutomergeSetting: the index merges segments in eights (schema step 2).
 func TestFTSAutomergeSetting(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

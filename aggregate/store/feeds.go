@@ -101,7 +101,7 @@ func (s *Store) EnsureFeed(ctx context.Context, url string) (Feed, error) {
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO feeds(url, created) VALUES(?, ?) ON CONFLICT(url) DO NOTHING`,
-			url, time.Now().Unix())
+			url, s.now().Unix())
 		return err
 	})
 	if err != nil {

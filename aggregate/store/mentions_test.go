@@ -14,7 +14,7 @@ import (
 // pages must not cut the listing short, and the order stays newest first.
 func TestMentionsPagesPastMutedPosts(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "r.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // number of posts.
 func TestListingsAreIndexWalks(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestListingsAreIndexWalks(t *testing.T) {
 // its self link, the stored digests of a document's keys) never scan.
 func TestIngestLookupsUseIndexes(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestIngestLookupsUseIndexes(t *testing.T) {
 // indexes of posts, mentions and replies, never a whole table.
 func TestMentionsCandidatesUseIndexes(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,5 +142,5 @@ func (s *Store) Replies(ctx context.Context, p Post, f Filter) ([]Post, error) {
 // MarkMention records that source (a verified Webmention) mentions a post.
 func (s *Store) MarkMention(ctx context.Context, postRowID int64, source string) error {
 	return s.exec(ctx, `INSERT INTO webmentions(post_id, source, created) VALUES(?, ?, ?)
-		ON CONFLICT DO NOTHING`, postRowID, source, time.Now().Unix())
+		ON CONFLICT DO NOTHING`, postRowID, source, s.now().Unix())
 }

@@ -25,7 +25,7 @@ func BenchmarkListings(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "big.db"))
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "big.db"), testOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -127,14 +127,14 @@ func BenchmarkSaveIntoLargeStore(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "big.db"))
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "big.db"), testOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
 	fill(b, s, n)
 	words := strings.Fields("the reader stores every post of every feed it follows and indexes its words so that search finds them fast")
-	now := time.Now()
+	now := fakeNow()
 	var cpu time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
@@ -29,10 +30,18 @@ type Store struct {
 	// in the background (see SaveFeedWait); one at a time.
 	checkpoints   sync.WaitGroup
 	checkpointing atomic.Bool
+	now           func() time.Time
+}
+
+// Options configures a Store.
+type Options struct {
+	// Now is the clock that stamps when feeds, blocks, mutes and
+	// mentions were added; default time.Now.
+	Now func() time.Time
 }
 
 // Open opens (creating and migrating) the database at path.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	db, err := sqlitedb.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -46,7 +55,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, saveStmts: stmts}, nil
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Store{db: db, saveStmts: stmts, now: opts.Now}, nil
 }
 
 // DB returns the database handle, so that the tables of the reader's

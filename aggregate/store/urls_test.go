@@ -14,7 +14,7 @@ import (
 // is not an absolute http(s) URL is never kept, in any field.
 func TestOnlyHTTPURLsAreStored(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "r.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // what the entry holds after the wait.
 func TestSaveFeedWaitWaitsForEachEntryOldestFirst(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "r.db"), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,11 +80,15 @@ func TestSplitGroupsEntriesByOrigin(t *testing.T) {
 	}
 }
 
+// fakeNow is the tests' clock, fixed far from today, so that a code path
+// that reads the wall clock shows at once.
+func fakeNow() time.Time { return time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC) }
+
 func open(t *testing.T) (*aggregate.Reader, *Tracker) {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "reader.db")
-	r, err := aggregate.Open(ctx, path, aggregate.Options{})
+	r, err := aggregate.Open(ctx, path, aggregate.Options{Now: fakeNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,6 +290,7 @@ func TestBlockedAuthorsAreHidden(t *testing.T) {
 func TestTrackerAddFindRemove(t *testing.T) {
 	ctx := context.Background()
 	_, tr := open(t)
+	tr.Now = fakeNow
 	tr.Add(ctx, Topic{Topic: "http://h1.example/track?q=compost+heap", Query: "compost heap", Typed: "Heap Compost", Hub: "http://h1.example/"})
 	tr.Add(ctx, Topic{Topic: "http://h2.example/track?q=compost+heap", Query: "compost heap", Typed: "heap compost", Hub: "http://h2.example/"})
 	tr.Add(ctx, Topic{Topic: "http://h1.example/track?q=%23go", Query: "#go", Typed: "#go", Hub: "http://h1.example/"})
@@ -298,8 +303,8 @@ func TestTrackerAddFindRemove(t *testing.T) {
 		t.Fatalf("Remove = %v, %v", gone, err)
 	}
 	list, _ := tr.List(ctx)
-	if len(list) != 1 || list[0].Query != "#go" || list[0].State != "" {
-		t.Errorf("after Remove: %+v", list)
+	if len(list) != 1 || list[0].Query != "#go" || list[0].State != "" || !list[0].Created.Equal(fakeNow()) {
+		t.Errorf("after Remove: %+v (created on the clock, %s)", list, fakeNow())
 	}
 	if refs, _ := tr.Posts(ctx, "", 10); len(refs) != 0 {
 		t.Errorf("records of an untracked query kept: %v", refs)

@@ -23,7 +23,7 @@ func feedURL(f int) string { return fmt.Sprintf("http://127.0.0.1:1/f%d/feed.ato
 // through aggregate/store.SaveFeed, 1,000 entries per transaction, and
 // returns the posts stored per second.
 func buildDB(ctx context.Context, path string, n int) (float64, error) {
-	st, err := store.Open(ctx, path)
+	st, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		return 0, err
 	}
