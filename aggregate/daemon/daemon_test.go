@@ -26,6 +26,10 @@ const post = `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
 <entry><id>tag:alice.test,2026:posts/p1</id><title>first</title><updated>2026-11-21T00:00:00Z</updated>
 <link href="{{base}}/posts/p1/"/><content type="html">&lt;a href="https://me.example/posts/abc/"&gt;hi&lt;/a&gt;</content></entry></feed>`
 
+// fakeNow is the daemon's clock in the tests, fixed far from today, so
+// that a code path that reads the wall clock instead shows at once.
+func fakeNow() time.Time { return time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC) }
+
 // alice is a publisher's site on loopback whose feed advertises hub.
 func alice(t *testing.T, hub string) *httptest.Server {
 	var srv *httptest.Server
@@ -75,7 +79,7 @@ func startPolling(t *testing.T, base, poll string) *running {
 	}
 	store := daemontest.New("https://me.example/feed.atom")
 	d, err := daemon.New(db, store, daemon.Config{Addr: ln.Addr().String(), BaseURL: base, AllowPrivate: true,
-		Poll: poll, SyncEvery: time.Hour})
+		Poll: poll, SyncEvery: time.Hour, Now: fakeNow})
 	if err != nil {
 		t.Fatal(err)
 	}

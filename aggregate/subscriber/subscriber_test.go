@@ -27,10 +27,10 @@ import (
 
 const atomDoc = `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
-<title>Alice</title><id>tag:alice.test,2026:feed</id><updated>2026-11-20T10:00:00Z</updated>
+<title>Alice</title><id>tag:alice.test,2026:feed</id><updated>2030-12-30T10:00:00Z</updated>
 <entry><id>tag:alice.test,2026:posts/abc</id><title>hello</title>
 <link rel="alternate" href="https://alice.test/posts/abc/"/>
-<updated>2026-11-20T10:00:00Z</updated><content type="html">&lt;p&gt;hello world&lt;/p&gt;</content></entry>
+<updated>2030-12-30T10:00:00Z</updated><content type="html">&lt;p&gt;hello world&lt;/p&gt;</content></entry>
 </feed>`
 
 // clock is a test clock that only moves when told.
@@ -66,7 +66,7 @@ type env struct {
 func setup(t *testing.T, leaseSeconds int) *env {
 	t.Helper()
 	e := &env{store: daemontest.New("https://me.test/feed.atom"), hub: daemontest.NewHub(t, leaseSeconds),
-		clock: &clock{t: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}}
+		clock: &clock{t: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	feeds := http.NewServeMux()
 	var feedSrv *httptest.Server
 	feeds.HandleFunc("GET /old.atom", func(w http.ResponseWriter, r *http.Request) {

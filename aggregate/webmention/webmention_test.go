@@ -91,7 +91,7 @@ func setup(t *testing.T, allowPrivate bool) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{store: daemontest.New(me), now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
+	e := &env{store: daemontest.New(me), now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
 	client := safehttp.NewClient(safehttp.Options{AllowPrivate: allowPrivate, Timeout: 5 * time.Second})
 	e.recv, err = webmention.New(db, e.store, webmention.Config{Client: client, Now: e.clock})
 	if err != nil {
@@ -142,11 +142,11 @@ const replyPage = `<!doctype html><html><head><title>Bob's reply</title>
 <a class="u-url" href="/posts/r1/">permalink</a></article></body></html>`
 
 const bobFeed = `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
-<title>Bob</title><id>{{base}}/feed.atom</id><updated>2026-11-21T00:00:00Z</updated>
+<title>Bob</title><id>{{base}}/feed.atom</id><updated>2030-12-31T00:00:00Z</updated>
 <link rel="self" href="{{base}}/feed.atom"/>
-<entry><id>tag:bob.test,2026:posts/r1</id><title>re</title><updated>2026-11-21T00:00:00Z</updated>
+<entry><id>tag:bob.test,2026:posts/r1</id><title>re</title><updated>2030-12-31T00:00:00Z</updated>
 <link rel="alternate" href="{{base}}/posts/r1/"/><content type="html">Nice post</content></entry>
-<entry><id>tag:bob.test,2026:posts/old</id><title>old</title><updated>2026-11-20T00:00:00Z</updated>
+<entry><id>tag:bob.test,2026:posts/old</id><title>old</title><updated>2030-12-30T00:00:00Z</updated>
 <link rel="alternate" href="{{base}}/posts/old/"/></entry></feed>`
 
 func TestReceiveValidation(t *testing.T) {
@@ -210,7 +210,7 @@ func TestVerifiedFromHEntryWithoutFeed(t *testing.T) {
 	src := s.page("/notes/7", "text/html", `<!doctype html><html><head><base href="https://me.example/x/y/"></head><body>
 <div class="h-entry"><span class="p-author h-card"><a class="u-url p-name" href="{{base}}/">Carol</a></span>
 <div class="e-content">Agreed with <a href="../../posts/abc/">this</a>.</div>
-<time class="dt-published" datetime="2026-11-21T10:00:00Z">yesterday</time></div></body></html>`)
+<time class="dt-published" datetime="2030-12-31T10:00:00Z">yesterday</time></div></body></html>`)
 	m := e.send(t, src)
 	if m.Status != webmention.StatusDone {
 		t.Fatalf("status %s (%s), want done", m.Status, m.Result)
@@ -229,9 +229,9 @@ func TestFeedSource(t *testing.T) {
 	s := newSite(t)
 	src := s.page("/feed.atom", "application/atom+xml", `<?xml version="1.0"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0">
-<title>Dan</title><id>urn:dan</id><updated>2026-11-21T00:00:00Z</updated>
-<entry><id>tag:dan.test,2026:posts/a</id><title>other</title><updated>2026-11-21T00:00:00Z</updated><link href="{{base}}/a"/></entry>
-<entry><id>tag:dan.test,2026:posts/b</id><title>reply</title><updated>2026-11-21T00:00:00Z</updated><link href="{{base}}/b"/>
+<title>Dan</title><id>urn:dan</id><updated>2030-12-31T00:00:00Z</updated>
+<entry><id>tag:dan.test,2026:posts/a</id><title>other</title><updated>2030-12-31T00:00:00Z</updated><link href="{{base}}/a"/></entry>
+<entry><id>tag:dan.test,2026:posts/b</id><title>reply</title><updated>2030-12-31T00:00:00Z</updated><link href="{{base}}/b"/>
 <thr:in-reply-to ref="tag:me.example,2026:posts/abc" href="https://me.example/posts/abc/"/></entry></feed>`)
 	if m := e.send(t, src); m.Status != webmention.StatusDone {
 		t.Fatalf("status %s (%s)", m.Status, m.Result)
