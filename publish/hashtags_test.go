@@ -32,7 +32,7 @@ func TestCreatePostHashtags(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := testsite.Write(t, testsite.Config("https://alice.example/", ""))
-			path, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{Text: c.text, Tags: c.tags})
+			path, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{Now: fakeNow(), Text: c.text, Tags: c.tags})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,10 +16,10 @@ import (
 
 // PostOptions are the arguments of `feedpub post`.
 type PostOptions struct {
-	Text    string   // the post's Markdown; must not be empty
-	Tags    []string // without '#'
-	ReplyTo string   // URL of the post replied to, resolved now
-	Now     time.Time
+	Text    string       // the post's Markdown; must not be empty
+	Tags    []string     // without '#'
+	ReplyTo string       // URL of the post replied to, resolved now
+	Now     time.Time    // when the post is published; required (feedpub post passes the current time)
 	Client  *http.Client // for resolving ReplyTo; nil means NewClient()
 }
 
@@ -37,12 +37,11 @@ func CreatePost(ctx context.Context, dir string, o PostOptions) (string, error) 
 	if text == "" {
 		return "", errors.New("the post has no text: pass it as an argument, on stdin, or write it in $EDITOR")
 	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
+	if o.Now.IsZero() {
+		return "", errors.New("the post has no publication time (PostOptions.Now)")
 	}
 	body := []byte(text + "\n")
-	p := &Post{Key: NewKey(), Published: publishedAfter(dir, now), Tags: withHashtags(o.Tags, body), Body: body}
+	p := &Post{Key: NewKey(), Published: publishedAfter(dir, o.Now), Tags: withHashtags(o.Tags, body), Body: body}
 	if p.Mentions, err = cfg.resolveMentions(text); err != nil {
 		return "", err
 	}

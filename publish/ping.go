@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/rookery-social/rookery/internal/websub"
@@ -15,13 +16,17 @@ import (
 
 // PingOptions configure Ping.
 type PingOptions struct {
-	Client *http.Client // nil means NewClient()
-	Log    io.Writer    // progress; nil means none
+	Client *http.Client     // nil means NewClient()
+	Log    io.Writer        // progress; nil means none
+	Now    func() time.Time // when a Webmention is recorded as sent; nil means time.Now
 }
 
 func (o *PingOptions) defaults() {
 	if o.Client == nil {
 		o.Client = NewClient()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -38,7 +43,7 @@ func Ping(ctx context.Context, dir string, o PingOptions) error {
 	}
 	err = PingHubs(ctx, o.Client, s.Config, o.Log)
 	main, _ := s.Pages()
-	return errors.Join(err, SendWebmentions(ctx, o.Client, dir, Live(main.Entries), o.Log))
+	return errors.Join(err, SendWebmentions(ctx, o.Client, dir, Live(main.Entries), o.Log, o.Now))
 }
 
 // PingHubs sends hub.mode=publish with one hub.url per feed to every hub.

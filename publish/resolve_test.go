@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -95,7 +96,7 @@ func TestResolveReplyErrors(t *testing.T) {
 func TestCreatePostReply(t *testing.T) {
 	srv := bobSite(t)
 	dir := testsite.Write(t, testsite.Config("https://alice.example/", "[following]\nbob = \""+srv.URL+"/feed.atom\"\n"))
-	path, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{
+	path, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{Now: fakeNow(),
 		Text: "Agreed, @bob!", Tags: []string{"#Go"}, ReplyTo: srv.URL + "/posts/one/", Client: srv.Client()})
 	if err != nil {
 		t.Fatal(err)
@@ -111,11 +112,11 @@ func TestCreatePostReply(t *testing.T) {
 	if len(e.Mentions) != 1 || e.Mentions[0].URL != srv.URL+"/feed.atom" || len(e.Tags) != 1 || e.Tags[0] != "go" {
 		t.Errorf("mentions %+v tags %v", e.Mentions, e.Tags)
 	}
-	if !strings.HasSuffix(path, "-"+e.Key+".md") || !strings.HasPrefix(e.ID, "tag:alice.example,20") {
-		t.Errorf("path %s id %s", path, e.ID)
+	if filepath.Base(path) != "2031-01-01-"+e.Key+".md" || e.ID != "tag:alice.example,2031:posts/"+e.Key || !e.Published.Equal(fakeNow()) {
+		t.Errorf("path %s id %s published %s; want the clock's day and time, %s", path, e.ID, e.Published, fakeNow())
 	}
 	// A reply target that cannot be resolved writes nothing.
-	_, err = publish.CreatePost(context.Background(), dir, publish.PostOptions{Text: "x", ReplyTo: srv.URL + "/about", Client: srv.Client()})
+	_, err = publish.CreatePost(context.Background(), dir, publish.PostOptions{Now: fakeNow(), Text: "x", ReplyTo: srv.URL + "/about", Client: srv.Client()})
 	if err == nil || len(loadSite(t, dir).Entries) != 1 {
 		t.Errorf("unresolvable reply: err %v, and a post was written", err)
 	}
@@ -123,11 +124,11 @@ func TestCreatePostReply(t *testing.T) {
 
 func TestCreatePostErrors(t *testing.T) {
 	dir := testsite.Write(t, testsite.Config("https://alice.example/", "[following]\nbob = \"https://bob.example/feed.atom\"\n"))
-	_, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{Text: "hi @carol"})
+	_, err := publish.CreatePost(context.Background(), dir, publish.PostOptions{Now: fakeNow(), Text: "hi @carol"})
 	if err == nil || !strings.Contains(err.Error(), "unknown nick @carol") || !strings.Contains(err.Error(), `carol = "https://`) {
 		t.Errorf("unknown nick: %v", err)
 	}
-	_, err = publish.CreatePost(context.Background(), dir, publish.PostOptions{Text: "  \n"})
+	_, err = publish.CreatePost(context.Background(), dir, publish.PostOptions{Now: fakeNow(), Text: "  \n"})
 	if err == nil || !strings.Contains(err.Error(), "no text") {
 		t.Errorf("empty post: %v", err)
 	}

@@ -46,8 +46,8 @@ func WebmentionsOf(e *Entry) []Webmention {
 // SendWebmentions sends the not-yet-sent Webmentions of entries and records
 // each success in DIR/.feedpub/sent.json. A target without an endpoint, or
 // that cannot be fetched, is skipped with a note; a refused Webmention is an
-// error. Both are tried again next time.
-func SendWebmentions(ctx context.Context, client *http.Client, dir string, entries []*Entry, log io.Writer) error {
+// error. Both are tried again next time. now stamps each success.
+func SendWebmentions(ctx context.Context, client *http.Client, dir string, entries []*Entry, log io.Writer, now func() time.Time) error {
 	sent, err := loadSent(dir)
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ func SendWebmentions(ctx context.Context, client *http.Client, dir string, entri
 				fmt.Fprintf(log, "no Webmention endpoint at %s; skipped\n", wm.Target)
 			default:
 				fmt.Fprintf(log, "sent Webmention %s -> %s\n", wm.Source, wm.Target)
-				sent[key] = time.Now().UTC().Format(time.RFC3339)
+				sent[key] = now().UTC().Format(time.RFC3339)
 				if err := saveSent(dir, sent); err != nil {
 					return err
 				}

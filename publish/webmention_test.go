@@ -155,7 +155,7 @@ func TestSendWebmentionsOnce(t *testing.T) {
 	dir, bob := webmentionSite(t, recv)
 	s := loadSite(t, dir)
 	var log bytes.Buffer
-	if err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &log); err != nil {
+	if err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &log, fakeNow); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -168,11 +168,11 @@ func TestSendWebmentionsOnce(t *testing.T) {
 	if !strings.Contains(log.String(), "no Webmention endpoint at "+bob.URL+"/plain/") {
 		t.Errorf("log does not say which target had no endpoint:\n%s", log.String())
 	}
-	if _, err := os.Stat(filepath.Join(dir, publish.SentFile)); err != nil {
-		t.Errorf("no record of sent Webmentions: %v", err)
+	if sent, err := os.ReadFile(filepath.Join(dir, publish.SentFile)); err != nil || strings.Count(string(sent), `"2031-01-01T00:00:00Z"`) != 2 {
+		t.Errorf("the record of sent Webmentions should stamp both with the clock's time: %v\n%s", err, sent)
 	}
 	// A second run sends nothing new.
-	if err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &log); err != nil {
+	if err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &log, fakeNow); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(recv.received()); n != 2 {
@@ -185,14 +185,14 @@ func TestWebmentionRefusedIsRetried(t *testing.T) {
 	recv.status = http.StatusBadRequest
 	dir, bob := webmentionSite(t, recv)
 	s := loadSite(t, dir)
-	err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &bytes.Buffer{})
+	err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &bytes.Buffer{}, fakeNow)
 	if err == nil || !strings.Contains(err.Error(), "source does not link to target") || !strings.Contains(err.Error(), "HTTP 400") {
 		t.Fatalf("a refused Webmention should be an error showing the endpoint's answer: %v", err)
 	}
 	recv.mu.Lock()
 	recv.status = 0
 	recv.mu.Unlock()
-	if err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &bytes.Buffer{}); err != nil {
+	if err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &bytes.Buffer{}, fakeNow); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(recv.received()); n != 4 { // 2 refused, then the same 2 again
@@ -237,7 +237,7 @@ func TestPing(t *testing.T) {
 	bad.refuse = "topic https://alice.example/feed.atom is not allowed here"
 	dir := testsite.Write(t, testsite.Config("https://alice.example/", `hubs = ["`+good.srv.URL+`/", "`+bad.srv.URL+`/hub"]`+"\n")+testsite.ManyPosts(2))
 	var log bytes.Buffer
-	err := publish.Ping(context.Background(), dir, publish.PingOptions{Client: good.srv.Client(), Log: &log})
+	err := publish.Ping(context.Background(), dir, publish.PingOptions{Client: good.srv.Client(), Log: &log, Now: fakeNow})
 	if err == nil || !strings.Contains(err.Error(), bad.srv.URL+"/hub refused the ping: HTTP 400: topic https://alice.example/feed.atom is not allowed here") {
 		t.Fatalf("a refusing hub must be an error showing its answer: %v", err)
 	}

@@ -127,6 +127,7 @@ func (a *app) postCommand() *command.Command {
 				if o.Text, err = publish.ReadText(args, a.stdin); err != nil {
 					return err
 				}
+				o.Now = time.Now()
 				path, err := publish.CreatePost(ctx, *dir, o)
 				if err != nil {
 					return err
@@ -186,7 +187,7 @@ func (a *app) pingCommand() *command.Command {
 				if len(args) > 0 {
 					return command.Usagef("ping takes no arguments (the site directory is --dir)")
 				}
-				return publish.Ping(ctx, *dir, publish.PingOptions{Log: a.stderr})
+				return publish.Ping(ctx, *dir, publish.PingOptions{Log: a.stderr, Now: time.Now})
 			}
 		},
 	}
@@ -199,7 +200,7 @@ func (a *app) publishCommand() *command.Command {
 		Summary:  "build, commit, push, wait until the live feed shows the newest post, ping the hubs, send Webmentions",
 		Examples: []string{"feedpub publish", `feedpub publish --wait 5m --message "new post"`},
 		Flags: func(fs *flag.FlagSet) command.Action {
-			o := workflow.Options{Log: a.stderr}
+			o := workflow.Options{Log: a.stderr, Now: time.Now}
 			fs.StringVar(&o.Dir, "dir", ".", "site `DIR`ectory")
 			fs.DurationVar(&o.Wait, "wait", 2*time.Minute, "how long to wait for the live feed to show the newest post (0: don't wait)")
 			fs.DurationVar(&o.Interval, "interval", 2*time.Second, "time between checks of the live feed")

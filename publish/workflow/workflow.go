@@ -27,6 +27,8 @@ type Options struct {
 	Message  string        // commit message's first line; "" means a generated one
 	Client   *http.Client  // nil means publish.NewClient()
 	Log      io.Writer     // progress; nil means none
+	// Now stamps the Webmentions recorded as sent; nil means time.Now.
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -38,6 +40,9 @@ func (o *Options) defaults() {
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 }
 
@@ -69,7 +74,7 @@ func Publish(ctx context.Context, o Options) error {
 	}
 	err = publish.PingHubs(ctx, o.Client, s.Config, o.Log)
 	main, _ := s.Pages()
-	return errors.Join(err, publish.SendWebmentions(ctx, o.Client, o.Dir, publish.Live(main.Entries), o.Log))
+	return errors.Join(err, publish.SendWebmentions(ctx, o.Client, o.Dir, publish.Live(main.Entries), o.Log, o.Now))
 }
 
 // waitLive polls the live Atom feed until it carries the newest entry (with

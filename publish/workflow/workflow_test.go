@@ -134,8 +134,12 @@ func publishRepo(t *testing.T, lag int32, remote bool) (dir string, live *httpte
 	return dir, live, h, recv
 }
 
+// fakeNow is the tests' clock, fixed far from today, so that a code path
+// that reads the wall clock instead shows at once.
+func fakeNow() time.Time { return time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC) }
+
 func options(dir string, client *http.Client, log *bytes.Buffer) workflow.Options {
-	return workflow.Options{Dir: dir, Wait: 10 * time.Second, Interval: 10 * time.Millisecond, Client: client, Log: log}
+	return workflow.Options{Dir: dir, Now: fakeNow, Wait: 10 * time.Second, Interval: 10 * time.Millisecond, Client: client, Log: log}
 }
 
 func TestPublish(t *testing.T) {
