@@ -39,9 +39,14 @@ const PreviewDir = StateDir + "/preview"
 // address as its base URL, as `hugo server` does, so that every link of
 // its pages and feeds stays on the preview; entry IDs are the site's own,
 // and DIR/public is left as it is. A failed rebuild is logged and the
-// previous output keeps being served. It returns when ctx ends.
+// previous output keeps being served. It returns when ctx ends. The
+// options and the site's configuration are checked before anything is
+// written or the port taken.
 func Serve(ctx context.Context, o ServeOptions) error {
-	if o.Interval <= 0 {
+	if err := o.check(); err != nil {
+		return err
+	}
+	if o.Interval == 0 {
 		o.Interval = 500 * time.Millisecond
 	}
 	if o.Logger == nil {
@@ -95,6 +100,25 @@ func previewURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// check reports a listen address that is not HOST:PORT, a negative
+// interval, or a site directory without a valid feedpub.toml.
+func (o ServeOptions) check() error {
+	_, port, err := net.SplitHostPort(o.Addr)
+	if err == nil {
+		_, err = net.LookupPort("tcp", port)
+	}
+	if err != nil {
+		return fmt.Errorf("serving the preview: --addr %q must be HOST:PORT such as 127.0.0.1:8000: %w", o.Addr, err)
+	}
+	if o.Interval < 0 {
+		return fmt.Errorf("serving the preview: the interval between looks for changes (%s) must not be negative", o.Interval)
+	}
+	if _, err := publish.LoadConfig(o.Dir); err != nil {
+		return fmt.Errorf("serving the preview: %w", err)
+	}
+	return nil
 }
 
 // watch rebuilds with build when the inputs' fingerprint differs from

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -274,5 +275,41 @@ func TestServePreviewLinksToItself(t *testing.T) {
 		if !equalBytes(after[p], b) || err != nil || !fi.ModTime().Equal(stamps[p]) {
 			t.Errorf("public/%s changed while previewing", p)
 		}
+	}
+}
+
+// Serve checks its options and the site's configuration before it builds
+// or takes the port: a mistake is reported as itself, even when the port
+// is taken, and nothing is written.
+func TestServeChecksItsConfigurationFirst(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cases := map[string]struct {
+		site, addr string
+		interval   time.Duration
+		want       string
+	}{
+		"address":  {basicSite, "localhost", 0, `--addr "localhost"`},
+		"interval": {basicSite, taken.Addr().String(), -time.Second, "must not be negative"},
+		"site URL": {strings.Replace(basicSite, `url = "https://alice.example/"`, `url = "not a url"`, 1), taken.Addr().String(), 0, "feedpub.toml"},
+		"no site":  {"", taken.Addr().String(), 0, "feedpub.toml"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := writeSite(t, c.site)
+			err := site.Serve(context.Background(), site.ServeOptions{Dir: dir, Addr: c.addr, Interval: c.interval,
+				Logger: slog.New(slog.DiscardHandler)})
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "address already in use") {
+				t.Errorf("Serve: %v; want an error saying %q", err, c.want)
+			}
+			for _, out := range []string{site.DefaultOut, site.PreviewDir} {
+				if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(out))); !os.IsNotExist(err) {
+					t.Errorf("Serve wrote %s: %v", out, err)
+				}
+			}
+		})
 	}
 }

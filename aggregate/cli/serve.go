@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +36,11 @@ func serveCommand() Command {
 
 func runServe(ctx context.Context, a *App, c *Call) error {
 	if err := c.want(0, 0, "serve [--addr ADDR] [--url URL] [--allow-private]"); err != nil {
+		return err
+	}
+	// The whole configuration is checked before the database is opened
+	// or the port taken, so that a mistake is reported as itself.
+	if err := checkServe(c); err != nil {
 		return err
 	}
 	r, err := a.open(ctx, c)
@@ -70,6 +77,25 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 	}
 	fmt.Fprintf(a.Stderr, "reader serve: listening on %s (Webmention endpoint %s/webmention)\n", local, baseURL(c, local))
 	return d.Serve(ctx, ln)
+}
+
+// checkServe checks serve's flags and database path without opening
+// anything.
+func checkServe(c *Call) error {
+	for _, name := range []string{"poll", "sync"} {
+		if c.dur(name) <= 0 {
+			return usagef("serve: --%s %s must be a positive duration such as 15m", name, c.str(name))
+		}
+	}
+	cfg := daemon.Config{Addr: c.str("addr"), BaseURL: c.str("url"), PollEvery: c.dur("poll"), SyncEvery: c.dur("sync")}
+	if err := cfg.Check(); err != nil {
+		return usagef("serve: %v", err)
+	}
+	dir := filepath.Dir(c.DB)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("serve: the directory of the database %s is not there (create it, or choose another --db)", c.DB)
+	}
+	return nil
 }
 
 func baseURL(c *Call, local string) string {

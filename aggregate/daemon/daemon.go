@@ -133,9 +133,29 @@ func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
 	return d, nil
 }
 
+// Check reports the first setting of cfg that New would refuse: an
+// address that is not HOST:PORT, a base URL that is not an absolute
+// http(s) URL, a negative duration. It opens nothing, so a program can
+// check its whole configuration before it takes a port or a database.
+func (cfg Config) Check() error {
+	_, err := withDefaults(cfg)
+	return err
+}
+
 func withDefaults(cfg Config) (Config, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
+	}
+	if err := checkAddr(cfg.Addr); err != nil {
+		return cfg, err
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"--poll", cfg.PollEvery}, {"--sync", cfg.SyncEvery}, {"Lease", cfg.Lease}} {
+		if d.v < 0 {
+			return cfg, fmt.Errorf("daemon: %s %s must not be negative", d.flag, d.v)
+		}
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr
@@ -160,6 +180,18 @@ func withDefaults(cfg Config) (Config, error) {
 		cfg.WebmentionBurst = 20
 	}
 	return cfg, nil
+}
+
+// checkAddr checks that addr is HOST:PORT with a port number (0: any).
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = net.LookupPort("tcp", port)
+	}
+	if err != nil {
+		return fmt.Errorf("daemon: --addr %q must be HOST:PORT such as 127.0.0.1:7070: %w", addr, err)
+	}
+	return nil
 }
 
 // Subscriber gives access to the WebSub subscriber (for status listings).
