@@ -82,12 +82,10 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 // checkServe checks serve's flags and database path without opening
 // anything.
 func checkServe(c *Call) error {
-	for _, name := range []string{"poll", "sync"} {
-		if c.dur(name) <= 0 {
-			return usagef("serve: --%s %s must be a positive duration such as 15m", name, c.str(name))
-		}
+	if c.dur("sync") <= 0 {
+		return usagef("serve: --sync %s must be a positive duration such as 10s", c.str("sync"))
 	}
-	cfg := daemon.Config{Addr: c.str("addr"), BaseURL: c.str("url"), PollEvery: c.dur("poll"), SyncEvery: c.dur("sync")}
+	cfg := daemon.Config{Addr: c.str("addr"), BaseURL: c.str("url"), Poll: c.str("poll"), SyncEvery: c.dur("sync")}
 	if err := cfg.Check(); err != nil {
 		return usagef("serve: %v", err)
 	}

@@ -25,8 +25,8 @@ func TestServeChecksItsConfigurationFirst(t *testing.T) {
 	}{
 		{"url", []string{"--url", "not a url"}, `--url "not a url"`},
 		{"addr", []string{"--addr", "localhost"}, `--addr "localhost"`},
-		{"poll", []string{"--poll", "0s"}, "--poll 0s must be a positive duration"},
-		{"sync", []string{"--sync", "-1s"}, "--sync -1s must be a positive duration"},
+		{"poll", []string{"--poll", "sometimes"}, `poll schedule "sometimes"`},
+		{"sync", []string{"--sync", "0s"}, "--sync 0s must be a positive duration"},
 		{"db", []string{"--db", filepath.Join(t.TempDir(), "missing", "reader.db")}, "the directory of the database"},
 	}
 	for _, c := range cases {

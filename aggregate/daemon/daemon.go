@@ -135,10 +135,15 @@ func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
 
 // Check reports the first setting of cfg that New would refuse: an
 // address that is not HOST:PORT, a base URL that is not an absolute
-// http(s) URL, a negative duration. It opens nothing, so a program can
-// check its whole configuration before it takes a port or a database.
+// http(s) URL, a poll schedule ParseSchedule refuses, a negative
+// duration. It opens nothing, so a program can check its whole
+// configuration before it takes a port or a database.
 func (cfg Config) Check() error {
-	_, err := withDefaults(cfg)
+	cfg, err := withDefaults(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = ParseSchedule(cfg.Poll)
 	return err
 }
 
@@ -152,7 +157,7 @@ func withDefaults(cfg Config) (Config, error) {
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
-	}{{"--poll", cfg.PollEvery}, {"--sync", cfg.SyncEvery}, {"Lease", cfg.Lease}} {
+	}{{"--sync", cfg.SyncEvery}, {"Lease", cfg.Lease}} {
 		if d.v < 0 {
 			return cfg, fmt.Errorf("daemon: %s %s must not be negative", d.flag, d.v)
 		}
