@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/aggregate/store"
@@ -107,7 +106,7 @@ func (r *Reader) IngestConfirmed(ctx context.Context, feedURL, contentType strin
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
-	refs, err := r.st.SaveFeed(ctx, f, nil, keep, time.Now())
+	refs, err := r.st.SaveFeed(ctx, f, nil, keep, r.opts.Now())
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
