@@ -299,7 +299,7 @@ func TestServeChecksItsConfigurationFirst(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			dir := writeSite(t, c.site)
+			dir := testsite.Write(t, c.site)
 			err := site.Serve(context.Background(), site.ServeOptions{Dir: dir, Addr: c.addr, Interval: c.interval,
 				Logger: slog.New(slog.DiscardHandler)})
 			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "address already in use") {
