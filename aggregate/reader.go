@@ -8,6 +8,7 @@ package aggregate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/feedparse"
 	"github.com/rookery-social/rookery/aggregate/fetch"
 	"github.com/rookery-social/rookery/aggregate/store"
+	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
 // Options configures a Reader. The zero value is the CLI's configuration.
@@ -24,6 +26,9 @@ type Options struct {
 	PublicOnly bool
 	// MaxFeedBytes caps a fetched document; default 10 MiB.
 	MaxFeedBytes int64
+	// MaxFeedSetting, when set, names the setting that raises
+	// MaxFeedBytes, for the error of a document over it.
+	MaxFeedSetting string
 	// MaxEntries caps the entries kept from one document; default 1000.
 	MaxEntries int
 	// MaxArchivePages caps the RFC 5005 archive pages walked on follow; default 50.
@@ -92,6 +97,10 @@ type Reader struct {
 func Open(ctx context.Context, dbPath string, opts Options) (*Reader, error) {
 	opts = opts.withDefaults()
 	st, err := store.Open(ctx, dbPath, store.Options{Now: opts.Now})
+	var de *sqlitedb.DirError
+	if errors.As(err, &de) {
+		return nil, fmt.Errorf("unable to open the reader database %s: %w", dbPath, de)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("unable to open the reader database: %w", err)
 	}
@@ -99,6 +108,7 @@ func Open(ctx context.Context, dbPath string, opts Options) (*Reader, error) {
 		st: st,
 		fetcher: fetch.New(fetch.Options{
 			PublicOnly: opts.PublicOnly, MaxBytes: opts.MaxFeedBytes, PerHost: opts.PerHost, Now: opts.Now,
+			SizeSetting: opts.MaxFeedSetting,
 		}),
 		parser: feedparse.NewParser(opts.MaxEntries),
 		opts:   opts,

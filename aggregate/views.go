@@ -101,3 +101,44 @@ func (r *Reader) Mentions(ctx context.Context, limit int, since time.Time) ([]Po
 	}
 	return toPosts(ps), nil
 }
+
+// Hidden counts the posts a timeline would show but for blocks and mutes.
+type Hidden struct {
+	Blocked int `json:"blocked"` // posts of blocked feeds or domains
+	Muted   int `json:"muted"`   // posts with a muted word or tag
+}
+
+// maxHiddenCount bounds the posts Hidden reads.
+const maxHiddenCount = 10000
+
+// HiddenPosts counts what the timeline o leaves out by blocks and mutes
+// (up to maxHiddenCount posts read): it tells an empty timeline from one
+// whose every post is hidden.
+func (r *Reader) HiddenPosts(ctx context.Context, o TimelineOptions) (Hidden, error) {
+	f, err := r.st.Filter(ctx)
+	if err != nil {
+		return Hidden{}, fmt.Errorf("unable to load blocks and mutes: %w", err)
+	}
+	feedID, err := r.feedID(ctx, o.From)
+	if err != nil {
+		return Hidden{}, err
+	}
+	all, err := r.st.Timeline(ctx, store.TimelineQuery{Limit: maxHiddenCount, Since: o.Since, FeedID: feedID}, store.Filter{})
+	if err != nil {
+		return Hidden{}, fmt.Errorf("unable to count hidden posts: %w", err)
+	}
+	blocked := map[int64]bool{}
+	for _, id := range f.BlockedFeeds {
+		blocked[id] = true
+	}
+	var h Hidden
+	for _, p := range all {
+		switch {
+		case blocked[p.FeedID]:
+			h.Blocked++
+		case !f.Keep(p):
+			h.Muted++
+		}
+	}
+	return h, nil
+}

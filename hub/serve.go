@@ -40,7 +40,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		h.Close(ctx)
 		return err
 	}
-	h.log.Info("hub: listening", "addr", ln.Addr().String(), "url", h.cfg.PublicURL)
+	h.log.Info("hub: listening", "addr", ln.Addr().String(), "url", h.cfg.PublicURL, "db", dbName(h.cfg))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -84,4 +84,12 @@ func defaultURL(addr string) string {
 		addr = "127.0.0.1" + addr
 	}
 	return "http://" + addr + "/"
+}
+
+// dbName is where the hub keeps its state, for the log.
+func dbName(cfg Config) string {
+	if cfg.Store != nil {
+		return "(given store)"
+	}
+	return cfg.DBPath
 }

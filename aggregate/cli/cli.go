@@ -38,6 +38,9 @@ type Call struct {
 	DB    string // the database path (--db, READER_DB, or the XDG default)
 	JSON  bool   // --json was given
 	now   func() time.Time
+	// MaxFeed is --max-feed-size (max_feed_size in the config): the
+	// largest feed document fetched.
+	MaxFeed size
 }
 
 // App is the CLI with its environment.
@@ -100,10 +103,12 @@ func (a *App) program() *command.Program {
 		Global: func(fs *flag.FlagSet) {
 			fs.StringVar(&g.db, "db", "", "database `PATH` (env READER_DB)")
 			fs.BoolVar(&g.json, "json", false, "print JSON")
+			fs.Var(&g.maxFeed, "max-feed-size", maxFeedHelp)
 		},
 		Notes: "The database is --db, else $READER_DB, else db in the config file, else $XDG_DATA_HOME/rookery/reader.db.\n" +
 			"The config file ($READER_CONFIG, else $XDG_CONFIG_HOME/rookery/reader.toml) gives flag defaults:\n" +
-			"db = \"PATH\" at the top, and a [COMMAND] table of that command's flags, e.g. [serve] url = \"https://…\".",
+			"db = \"PATH\" and max_feed_size = \"20MiB\" at the top, and a [COMMAND] table of that command's flags,\n" +
+			"e.g. [serve] url = \"https://…\". A leading ~/ in a path is your home directory.",
 		Defaults:  func(cmd *command.Command, fs *flag.FlagSet) error { return a.defaults(cmd.Name, fs, g, cmds) },
 		ErrorText: func(err error) string { return sanitize.Terminal(err.Error()) },
 		Stdout:    a.Stdout, Stderr: a.Stderr,
@@ -121,9 +126,12 @@ func (a *App) program() *command.Program {
 
 // globals are the flags given before the command.
 type globals struct {
-	db   string
-	json bool
+	db      string
+	json    bool
+	maxFeed size
 }
+
+const maxFeedHelp = "largest feed document fetched, in bytes or with a unit (512KiB, 20MiB) (config max_feed_size)"
 
 // command is cmd in the convention of internal/command: its flags, --db
 // and --json, and a Call for its Run.
@@ -135,17 +143,15 @@ func (a *App) command(name string, cmd Command, g *globals) *command.Command {
 			c := &Call{Flags: fs, now: a.now()}
 			fs.StringVar(&c.DB, "db", g.db, "database `PATH` (env READER_DB)")
 			fs.BoolVar(&c.JSON, "json", g.json, "print JSON")
+			c.MaxFeed = g.maxFeed
+			fs.Var(&c.MaxFeed, "max-feed-size", maxFeedHelp)
 			if cmd.Flags != nil {
 				cmd.Flags(fs)
 			}
 			return func(ctx context.Context, args []string) error {
 				c.Args = args
-				if c.DB == "" {
-					p, err := xdg.DataFile("reader.db")
-					if err != nil {
-						return err
-					}
-					c.DB = p
+				if err := c.resolveDB(); err != nil {
+					return err
 				}
 				return cmd.Run(ctx, a, c)
 			}
@@ -164,6 +170,11 @@ func (a *App) defaults(name string, fs *flag.FlagSet, g *globals, cmds map[strin
 	if err := cfg.apply(name, fs, cmds); err != nil {
 		return err
 	}
+	if g.maxFeed.set {
+		if err := fs.Set("max-feed-size", g.maxFeed.String()); err != nil {
+			return err
+		}
+	}
 	if g.db != "" {
 		return fs.Set("db", g.db)
 	}
@@ -173,9 +184,29 @@ func (a *App) defaults(name string, fs *flag.FlagSet, g *globals, cmds map[strin
 	return nil
 }
 
+// resolveDB sets the call's database path: ~ expanded, else the XDG
+// default.
+func (c *Call) resolveDB() error {
+	if c.DB == "" {
+		p, err := xdg.DataFile("reader.db")
+		if err != nil {
+			return err
+		}
+		c.DB = p
+		return nil
+	}
+	p, err := xdg.ExpandHome(c.DB)
+	if err != nil {
+		return err
+	}
+	c.DB = p
+	return nil
+}
+
 // open opens the reader database of a call.
 func (a *App) open(ctx context.Context, c *Call) (*aggregate.Reader, error) {
-	return aggregate.Open(ctx, c.DB, aggregate.Options{Now: a.now()})
+	return aggregate.Open(ctx, c.DB, aggregate.Options{Now: a.now(), MaxFeedBytes: c.MaxFeed.bytes,
+		MaxFeedSetting: "--max-feed-size or max_feed_size in the config (now " + c.MaxFeed.String() + ")"})
 }
 
 func (a *App) commands() map[string]Command {

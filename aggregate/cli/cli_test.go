@@ -128,7 +128,7 @@ func TestCLIFollowTimelineThreadSearchMentions(t *testing.T) {
 		t.Errorf("following[0] = %v", following[0])
 	}
 	text := e.ok("following")
-	if !strings.Contains(text, "@bob") || !strings.Contains(text, "1 posts") || !strings.Contains(text, "poll") {
+	if !strings.Contains(text, "@bob") || !strings.Contains(text, "1 post ·") || !strings.Contains(text, "poll") {
 		t.Errorf("following text:\n%s", text)
 	}
 

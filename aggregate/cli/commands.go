@@ -20,7 +20,7 @@ func stringFlag(name, usage string) func(*flag.FlagSet) {
 // listFlags declares -n (default n), --since and, with from, --from.
 func listFlags(n int, from, rank bool) func(*flag.FlagSet) {
 	return func(fs *flag.FlagSet) {
-		fs.Int("n", n, "how many posts")
+		fs.Var(&count{n}, "n", "how many posts (1 or more)")
 		fs.String("since", "", "only posts published since TIME (RFC 3339, YYYY-MM-DD, or a duration like 24h or 7d)")
 		if from {
 			fs.String("from", "", "only posts of this nick or feed URL")
@@ -122,7 +122,7 @@ func runFollow(ctx context.Context, a *App, c *Call) error {
 		if c.JSON {
 			return a.json([]aggregate.FeedInfo{f})
 		}
-		fmt.Fprintf(a.Stdout, "following @%s: %s (%s), %d posts", safe(f.Nick), safe(f.URL), safe(f.Title), f.Posts)
+		fmt.Fprintf(a.Stdout, "following @%s: %s (%s), %s", safe(f.Nick), safe(f.URL), safe(f.Title), plural(f.Posts, "post"))
 		if len(f.Hubs) > 0 {
 			fmt.Fprintf(a.Stdout, ", hub %s", safe(strings.Join(f.Hubs, " ")))
 		}
@@ -199,12 +199,44 @@ func runTimeline(ctx context.Context, a *App, c *Call) error {
 		return err
 	}
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		posts, err := r.Timeline(ctx, aggregate.TimelineOptions{Limit: c.num("n"), Since: since, From: c.str("from")})
+		o := aggregate.TimelineOptions{Limit: c.num("n"), Since: since, From: c.str("from")}
+		posts, err := r.Timeline(ctx, o)
 		if err != nil {
 			return err
 		}
-		return a.posts(c, posts, "no posts yet: `reader follow URL`, then `reader fetch`")
+		empty := ""
+		if len(posts) == 0 {
+			if empty, err = emptyTimeline(ctx, r, o); err != nil {
+				return err
+			}
+		}
+		return a.posts(c, posts, empty)
 	})
+}
+
+// emptyTimeline says why the timeline o shows nothing: no posts, or posts
+// all hidden by blocks and mutes.
+func emptyTimeline(ctx context.Context, r *aggregate.Reader, o aggregate.TimelineOptions) (string, error) {
+	h, err := r.HiddenPosts(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	var by []string
+	if h.Blocked > 0 {
+		by = append(by, fmt.Sprintf("%d by blocks", h.Blocked))
+	}
+	if h.Muted > 0 {
+		by = append(by, fmt.Sprintf("%d by mutes", h.Muted))
+	}
+	switch {
+	case len(by) > 0:
+		return fmt.Sprintf("no posts to show: %s hidden (%s); see `reader blocks`",
+			plural(h.Blocked+h.Muted, "post"), strings.Join(by, ", ")), nil
+	case o.From != "" || !o.Since.IsZero():
+		return "no posts match", nil
+	default:
+		return "no posts yet: `reader follow URL`, then `reader fetch`", nil
+	}
 }
 
 func runThread(ctx context.Context, a *App, c *Call) error {

@@ -59,6 +59,9 @@ func (a *App) loadConfig() (config, error) {
 	return c, nil
 }
 
+// topKeys are the keys allowed at the top of the config, and the flag each sets.
+var topKeys = map[string]string{"db": "db", "max_feed_size": "max-feed-size"}
+
 // apply sets the defaults the config gives for command name's flags, and
 // refuses keys that name no flag.
 func (c config) apply(name string, fs *flag.FlagSet, commands map[string]Command) error {
@@ -74,10 +77,11 @@ func (c config) apply(name string, fs *flag.FlagSet, commands map[string]Command
 			}
 			continue
 		}
-		if key != "db" {
-			return fmt.Errorf("config %s: unknown key %q at the top (only db; flags of a command go in its [COMMAND] table)", c.path, key)
+		flagName, ok := topKeys[key]
+		if !ok {
+			return fmt.Errorf("config %s: unknown key %q at the top (only db and max_feed_size; flags of a command go in its [COMMAND] table)", c.path, key)
 		}
-		if err := c.set(fs, "", key, v); err != nil {
+		if err := c.set(fs, "", flagName, v); err != nil {
 			return err
 		}
 	}

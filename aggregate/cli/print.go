@@ -162,7 +162,7 @@ func (a *App) printFeeds(feeds []aggregate.FeedInfo) {
 			last = shortTime(f.LastFetch)
 		}
 		fmt.Fprintf(a.Stdout, "@%-16s %s\n", safe(f.Nick), safe(f.URL))
-		fmt.Fprintf(a.Stdout, "  %s · %d posts · %s · last fetch %s\n", safe(f.Title), f.Posts, f.Mode, last)
+		fmt.Fprintf(a.Stdout, "  %s · %s · %s · last fetch %s\n", safe(f.Title), plural(f.Posts, "post"), f.Mode, last)
 		if f.Gone {
 			fmt.Fprintln(a.Stdout, "  GONE (410): no longer polled; `reader fetch` it to try again")
 		}
@@ -184,7 +184,7 @@ func (a *App) printFetch(res []aggregate.FetchResult) {
 			fmt.Fprintf(a.Stderr, "%s: %s\n", safe(r.Feed), safe(r.Err.Error()))
 		}
 	}
-	fmt.Fprintf(a.Stdout, "fetched %d feeds: %d new or updated posts, %d failed", len(res)-blocked, newPosts, failed)
+	fmt.Fprintf(a.Stdout, "fetched %s: %s, %d failed", plural(len(res)-blocked, "feed"), plural(newPosts, "new or updated post"), failed)
 	if blocked > 0 {
 		fmt.Fprintf(a.Stdout, ", %d blocked (not fetched)", blocked)
 	}

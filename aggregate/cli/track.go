@@ -24,7 +24,7 @@ func trackCommands() map[string]Command {
 		"untrack":  {"untrack QUERY", "stop tracking a query", runUntrack, nil},
 		"tracking": {"tracking [--json]", "list tracked queries with their hub and subscription state", runTracking, nil},
 		"tracked": {"tracked [QUERY] [-n 50] [--json]", "posts that tracked queries brought, newest first", runTracked,
-			func(fs *flag.FlagSet) { fs.Int("n", 50, "how many posts") }},
+			func(fs *flag.FlagSet) { fs.Var(&count{50}, "n", "how many posts (1 or more)") }},
 	}
 }
 
@@ -166,9 +166,6 @@ func runTracking(ctx context.Context, a *App, c *Call) error {
 func runTracked(ctx context.Context, a *App, c *Call) error {
 	query := strings.Join(c.Args, " ")
 	n := c.num("n")
-	if n <= 0 {
-		return usagef("-n %d: give a positive number of posts", n)
-	}
 	return a.withTracker(ctx, c, func(r *aggregate.Reader, tr *track.Tracker) error {
 		if query != "" {
 			if found, err := tr.Find(ctx, query); err != nil || len(found) == 0 {

@@ -111,7 +111,7 @@ func TestCLITrackUntrackTrackingTracked(t *testing.T) {
 		{[]string{"track", "#x", "--hub", "http://127.0.0.1:1/"}, 1, "connect"},
 		{[]string{"untrack", "#nothing"}, 1, "you do not track"},
 		{[]string{"tracked", "#nothing"}, 1, "you do not track"},
-		{[]string{"tracked", "-n", "0"}, 2, "-n 0"},
+		{[]string{"tracked", "-n", "0"}, 2, `invalid value "0" for flag -n`},
 	}
 	for _, c := range cases {
 		_, errs, code := e.run(c.args...)

@@ -31,6 +31,9 @@ type Options struct {
 	// Now is the clock that Retry-After and Cache-Control durations count
 	// from; default time.Now.
 	Now func() time.Time
+	// SizeSetting, when set, names the setting that raises MaxBytes
+	// (e.g. "--max-feed-size"): a body over it says so.
+	SizeSetting string
 }
 
 // Fetcher performs feed requests. It is safe for concurrent use.
@@ -212,6 +215,9 @@ func (f *Fetcher) finish(resp *http.Response, orig, final string, permanent bool
 			RetryAfter: retryAfter(resp, now)}
 	}
 	body, err := safehttp.ReadAll(resp.Body, f.opts.MaxBytes)
+	if errors.Is(err, safehttp.ErrTooLarge) && f.opts.SizeSetting != "" {
+		return nil, fmt.Errorf("fetch: GET %s: %w; raise the limit with %s", final, err, f.opts.SizeSetting)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch: GET %s: %w", final, err)
 	}

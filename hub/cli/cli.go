@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -76,6 +77,9 @@ func configure(cfg *hub.Config, level string, args []string, stderr io.Writer) e
 	if len(args) > 0 {
 		return command.Usagef("unexpected argument %q: the hub takes only flags", args[0])
 	}
+	if err := checkWildcard(cfg.Addr, cfg.PublicURL); err != nil {
+		return err
+	}
 	if cfg.DBPath == "" {
 		p, err := xdg.DataFile("hub.db")
 		if err != nil {
@@ -83,10 +87,33 @@ func configure(cfg *hub.Config, level string, args []string, stderr io.Writer) e
 		}
 		cfg.DBPath = p
 	}
+	p, err := xdg.ExpandHome(cfg.DBPath)
+	if err != nil {
+		return err
+	}
+	cfg.DBPath = p
 	lvl, err := logLevel(level)
 	if err != nil {
 		return &command.UsageError{Err: err}
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	return nil
+}
+
+// checkWildcard refuses to listen on every address (0.0.0.0, ::, or no
+// host) without --url: the hub would advertise http://0.0.0.0:P/ or
+// http://[::]:P/, which no subscriber can reach.
+func checkWildcard(addr, publicURL string) error {
+	if publicURL != "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return command.Usagef("--addr %q: give host:port, e.g. 127.0.0.1:8080", addr)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return command.Usagef("--addr %s listens on every address, so the hub cannot know the URL it is reached at: "+
+			"pass --url with its public URL, e.g. --url https://hub.example.org/", addr)
+	}
 	return nil
 }

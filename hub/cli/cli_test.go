@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,4 +74,70 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q; want 2, %q and the hint", name, code, errs, c.want)
 		}
 	}
+}
+
+// Listening on every address without --url is refused with a hint; with
+// --url it is allowed; ~ in --db is the home directory.
+func TestWildcardAddressNeedsURL(t *testing.T) {
+	db := t.TempDir() + "/h.db"
+	for _, addr := range []string{"0.0.0.0:8080", "[::]:8080", ":8080"} {
+		code, cfg, _, errs := run(t, nil, "--db", db, "--addr", addr)
+		if code != 2 || cfg != nil || !strings.Contains(errs, "pass --url") {
+			t.Errorf("--addr %s: exit %d, served %v, %q", addr, code, cfg != nil, errs)
+		}
+		if code, cfg, _, errs := run(t, nil, "--db", db, "--addr", addr, "--url", "https://hub.example.org/"); code != 0 || cfg == nil {
+			t.Errorf("--addr %s --url: exit %d, %q", addr, code, errs)
+		}
+	}
+	t.Setenv("HOME", "/home/ada")
+	if _, cfg, _, errs := run(t, nil, "--db", "~/hub.db"); cfg == nil || cfg.DBPath != "/home/ada/hub.db" {
+		t.Errorf("--db ~/hub.db: %v %q", cfg, errs)
+	}
+}
+
+// The hub says at start where its database is and which URL it
+// advertises; a database in a missing directory says how to create it.
+func TestStartLogsDatabaseAndURL(t *testing.T) {
+	db := t.TempDir() + "/h.db"
+	var out, errs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- cli.Program(func(string) string { return "" }, &out, &errs, hub.Serve).Run(ctx, []string{"--db", db, "--addr", "127.0.0.1:0", "--allow-private"})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errs.String(), "hub: listening") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	log := errs.String()
+	if !strings.Contains(log, "db="+db) || !strings.Contains(log, "url=http://127.0.0.1:") {
+		t.Errorf("start log lacks the database or the URL:\n%s", log)
+	}
+
+	missing := t.TempDir() + "/no/such"
+	var errs2 syncBuffer
+	code := cli.Program(func(string) string { return "" }, &out, &errs2, hub.Serve).Run(context.Background(), []string{"--db", missing + "/hub.db", "--addr", "127.0.0.1:0"})
+	if code != 1 || !strings.Contains(errs2.String(), "mkdir -p "+missing) || strings.Contains(errs2.String(), "(14)") {
+		t.Errorf("missing directory: exit %d, %q", code, errs2.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the hub's logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

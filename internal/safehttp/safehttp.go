@@ -16,23 +16,24 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
 
 // ErrForbiddenAddress is returned (wrapped) when a connection would reach an
 // address that is not public and the client does not allow private addresses.
-var ErrForbiddenAddress = errors.New("safehttp: address is not public")
+var ErrForbiddenAddress = errors.New("the address is not public")
 
 // ErrTooLarge is returned (wrapped) by ReadAll when a body exceeds its limit.
-var ErrTooLarge = errors.New("safehttp: body too large")
+var ErrTooLarge = errors.New("too large")
 
 // ErrMalformed is returned (wrapped) by ParseURL for text that does not parse
 // as a URL at all, such as "http://[bad".
-var ErrMalformed = errors.New("safehttp: not a valid URL")
+var ErrMalformed = errors.New("not a valid URL")
 
 // ErrScheme is returned (wrapped) for URLs that are not absolute http or https.
-var ErrScheme = errors.New("safehttp: only absolute http and https URLs are allowed")
+var ErrScheme = errors.New("only absolute http and https URLs are allowed")
 
 // Options configures a Client. The zero value is a strict public-only client
 // with conservative timeouts.
@@ -112,7 +113,7 @@ func checkRedirect(max int) func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}
 		if len(via) > max {
-			return fmt.Errorf("safehttp: stopped after %d redirects", max)
+			return fmt.Errorf("stopped after %d redirects", max)
 		}
 		return CheckURL(req.URL)
 	}
@@ -122,7 +123,7 @@ func checkRedirect(max int) func(*http.Request, []*http.Request) error {
 func controlPublicOnly(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("safehttp: unexpected dial address %q: %w", address, err)
+		return fmt.Errorf("unexpected dial address %q: %w", address, err)
 	}
 	return CheckAddr(ap.Addr())
 }
@@ -246,12 +247,37 @@ func parseReason(err error) string {
 func ReadAll(r io.Reader, max int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("safehttp: reading body: %w", err)
+		return nil, fmt.Errorf("unable to read the body: %w", err)
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)
+		return nil, &TooLargeError{Limit: max}
 	}
 	return b, nil
+}
+
+// TooLargeError is a body longer than its limit; it is an ErrTooLarge.
+type TooLargeError struct {
+	Limit int64 // bytes
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("the body is too large: over %d bytes (%s)", e.Limit, FormatSize(e.Limit))
+}
+
+// Is makes errors.Is(err, ErrTooLarge) true.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// FormatSize writes n bytes for a person: 10 MiB, 512 KiB, 1.5 MiB, 900 bytes.
+func FormatSize(n int64) string {
+	units := []string{"bytes", "KiB", "MiB", "GiB", "TiB"}
+	f, i := float64(n), 0
+	for f >= 1024 && i < len(units)-1 {
+		f, i = f/1024, i+1
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0") + " " + units[i]
 }
 
 // Get issues a GET with ctx and returns the response with its body read
@@ -259,19 +285,19 @@ func ReadAll(r io.Reader, max int64) ([]byte, error) {
 func Get(ctx context.Context, c *http.Client, rawURL string, header http.Header, max int64) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("safehttp: %w", err)
+		return nil, nil, fmt.Errorf("GET %s: %w", rawURL, err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("safehttp: GET %s: %w", rawURL, err)
+		return nil, nil, fmt.Errorf("GET %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
 	body, err := ReadAll(resp.Body, max)
 	if err != nil {
-		return resp, nil, fmt.Errorf("safehttp: GET %s: %w", rawURL, err)
+		return resp, nil, fmt.Errorf("GET %s: %w", rawURL, err)
 	}
 	return resp, body, nil
 }

@@ -6,8 +6,11 @@ package sqlitedb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -18,7 +21,13 @@ import (
 // process crashes; WAL keeps the file consistent across power loss).
 //
 // The pragmas are given in the DSN so that every pooled connection gets them.
+//
+// A missing directory is a *DirError saying how to create it, rather than
+// SQLite's "unable to open database file (14)".
 func Open(path string) (*sql.DB, error) {
+	if err := checkDir(path); err != nil {
+		return nil, fmt.Errorf("unable to open database %s: %w", path, err)
+	}
 	q := url.Values{}
 	for _, p := range []string{
 		"journal_mode(WAL)",
@@ -38,6 +47,43 @@ func Open(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlitedb: open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// DirError is a database path whose directory does not exist.
+type DirError struct {
+	Dir string
+}
+
+func (e *DirError) Error() string {
+	return fmt.Sprintf("the directory %s does not exist: create it with `mkdir -p %s`", e.Dir, shellQuote(e.Dir))
+}
+
+// checkDir checks that the directory that will hold the database file
+// exists and is a directory.
+func checkDir(path string) error {
+	if strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return &DirError{Dir: dir}
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./~+,:@%.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+,:@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Migrate brings the tables of component up to date by running, in one

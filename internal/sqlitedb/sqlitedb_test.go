@@ -2,6 +2,7 @@ package sqlitedb
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,5 +92,20 @@ func TestUnixRoundTrip(t *testing.T) {
 	}
 	if ToUnix(time.Time{}) != 0 || !FromUnix(0).IsZero() {
 		t.Error("the zero time must be stored as 0 and read back as the zero time")
+	}
+}
+
+// A database in a directory that does not exist says which directory and
+// how to create it, not SQLite's "unable to open database file (14)".
+func TestOpenInMissingDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "no such", "dir")
+	_, err := Open(filepath.Join(dir, "r.db"))
+	var de *DirError
+	if !errors.As(err, &de) || de.Dir != dir {
+		t.Fatalf("err = %v, want a DirError for %s", err, dir)
+	}
+	want := "the directory " + dir + " does not exist: create it with `mkdir -p '" + dir + "'`"
+	if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "(14)") {
+		t.Errorf("err = %q, want it to contain %q", err, want)
 	}
 }

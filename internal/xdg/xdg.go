@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // DataFile returns $XDG_DATA_HOME/rookery/name (default ~/.local/share),
@@ -52,4 +53,19 @@ func ConfigPath(name string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(base, "rookery", name), nil
+}
+
+// ExpandHome replaces a leading "~" or "~/" of path with the user's home
+// directory, as a shell would: a path from a config file or a quoted flag
+// gets no shell expansion. Other paths (and "~user") are returned as they
+// are.
+func ExpandHome(path string) (string, error) {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("unable to expand ~ in %s: %w", path, err)
+	}
+	return filepath.Join(home, path[1:]), nil
 }

@@ -33,3 +33,15 @@ func TestRelativeEnvIgnored(t *testing.T) {
 		t.Fatalf("got %s want %s", got, want)
 	}
 }
+
+func TestExpandHome(t *testing.T) {
+	t.Setenv("HOME", "/home/ada")
+	for in, want := range map[string]string{
+		"~": "/home/ada", "~/reader.db": "/home/ada/reader.db", "~/a/b.db": "/home/ada/a/b.db",
+		"/abs/~/x": "/abs/~/x", "rel.db": "rel.db", "~bob/x": "~bob/x",
+	} {
+		if got, err := ExpandHome(in); err != nil || got != want {
+			t.Errorf("ExpandHome(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

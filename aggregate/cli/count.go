@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// count is a flag holding a number of things to show, 1 or more: -n 0 or
+// -n -5 is refused when it is parsed (on the command line or from the
+// config).
+type count struct{ n int }
+
+func (c *count) String() string {
+	if c == nil {
+		return "0"
+	}
+	return strconv.Itoa(c.n)
+}
+
+func (c *count) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("give a whole number, 1 or more")
+	}
+	c.n = n
+	return nil
+}
+
+// plural is n and a noun, with an s unless n is 1: "1 post", "2 posts".
+// The noun's last word takes the s ("3 new posts").
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

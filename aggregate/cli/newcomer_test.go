@@ -1,0 +1,98 @@
+package cli_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A database in a directory that does not exist says which directory and
+// how to create it; ~ in the config's db is the home directory.
+func TestCLIDatabasePaths(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no", "such")
+	e := &env{t: t, db: filepath.Join(missing, "r.db")}
+	_, errs, code := e.run("timeline")
+	want := "the directory " + missing + " does not exist: create it with `mkdir -p " + missing + "`"
+	if code != 1 || !strings.Contains(errs, want) || strings.Contains(errs, "(14)") {
+		t.Errorf("missing directory: exit %d, stderr %q; want %q", code, errs, want)
+	}
+
+	home := filepath.Join(dir, "home")
+	os.MkdirAll(home, 0o755)
+	cfg := filepath.Join(dir, "reader.toml")
+	os.WriteFile(cfg, []byte("db = \"~/reader.db\"\n"), 0o644)
+	out, errs, code := runWithEnv(t, []string{"HOME=" + home, "READER_DB=", "READER_CONFIG=" + cfg},
+		"init", "--me", "https://me.example/feed.atom")
+	if code != 0 || !strings.Contains(out, filepath.Join(home, "reader.db")) {
+		t.Fatalf("db = \"~/reader.db\": exit %d, %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(home, "reader.db")); err != nil {
+		t.Errorf("~ not expanded to $HOME: %v", err)
+	}
+}
+
+// A feed over the size limit says so in words and names the setting that
+// raises it; raising it lets the feed in.
+func TestCLIFeedSizeLimit(t *testing.T) {
+	big := strings.Repeat("x", 2<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		fmt.Fprintf(w, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>big</title><id>urn:big</id>
+			<updated>2031-01-01T00:00:00Z</updated><entry><id>urn:1</id><title>t</title><updated>2031-01-01T00:00:00Z</updated>
+			<content>%s</content></entry></feed>`, big)
+	}))
+	t.Cleanup(srv.Close)
+	e := newEnv(t)
+	_, errs, code := e.run("follow", srv.URL, "--max-feed-size", "1KiB")
+	if code != 1 || !strings.Contains(errs, "too large: over 1024 bytes (1 KiB)") || !strings.Contains(errs, "--max-feed-size or max_feed_size") ||
+		strings.Contains(errs, "safehttp") {
+		t.Errorf("over the limit: exit %d, %q", code, errs)
+	}
+	if _, errs, code := e.run("--max-feed-size", "lots", "following"); code != 2 || !strings.Contains(errs, `"lots" is not a size`) {
+		t.Errorf("bad size: exit %d, %q", code, errs)
+	}
+	cfg := filepath.Join(t.TempDir(), "reader.toml")
+	os.WriteFile(cfg, []byte("max_feed_size = \"64KiB\"\n"), 0o644)
+	if out, errs, code := runWithEnv(t, []string{"READER_DB=" + e.db, "READER_CONFIG=" + cfg}, "follow", srv.URL); code != 0 || !strings.Contains(out, "1 post") {
+		t.Errorf("max_feed_size in the config: exit %d, %q %q", code, out, errs)
+	}
+}
+
+// -n must be a positive number; a timeline whose posts are all hidden says
+// so, and by what; counts read in the singular when they are 1.
+func TestCLICountsAndHiddenPosts(t *testing.T) {
+	e := newEnv(t)
+	feeds := sites(t)
+	for _, args := range [][]string{{"timeline", "-n", "-5"}, {"mentions", "-n", "0"}, {"search", "x", "-n", "many"}, {"tracked", "-n", "-1"}} {
+		if _, errs, code := e.run(args...); code != 2 || !strings.Contains(errs, "1 or more") {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+	if _, errs, _ := e.run("timeline"); !strings.Contains(errs, "no posts yet") {
+		t.Errorf("empty timeline said %q", errs)
+	}
+	if out := e.ok("follow", feeds["bob"], "--nick", "bob"); !strings.Contains(out, ", 1 post") || strings.Contains(out, "1 posts") {
+		t.Errorf("follow said %q", out)
+	}
+	e.ok("follow", feeds["carol"], "--nick", "carol")
+	if out := e.ok("following"); strings.Contains(out, "1 posts") || !strings.Contains(out, "· 1 post ·") {
+		t.Errorf("following said:\n%s", out)
+	}
+	if out := e.ok("fetch", "bob"); !strings.Contains(out, "fetched 1 feed: 0 new or updated posts, 0 failed") {
+		t.Errorf("fetch said %q", out)
+	}
+	e.ok("block", "bob")
+	e.ok("mute", "cats")
+	out, errs, code := e.run("timeline")
+	if code != 0 || out != "" || !strings.Contains(errs, "no posts to show: 2 posts hidden (1 by blocks, 1 by mutes)") {
+		t.Errorf("all hidden: exit %d, %q %q", code, out, errs)
+	}
+	if _, errs, _ := e.run("timeline", "--from", "carol"); !strings.Contains(errs, "1 post hidden (1 by mutes)") {
+		t.Errorf("all hidden from carol: %q", errs)
+	}
+}
