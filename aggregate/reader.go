@@ -191,6 +191,17 @@ type Post struct {
 	Snippet     string      `json:"snippet,omitempty"`
 	Depth       int         `json:"depth,omitempty"`
 	Enclosures  []Enclosure `json:"enclosures"`
+	// Parent is the post this one replies to, when it is stored.
+	Parent *Parent `json:"in_reply_to_post,omitempty"`
+	// DateIsFirstSeen is true when the entry had no date: Published is
+	// when the reader first saw it.
+	DateIsFirstSeen bool `json:"date_is_first_seen"`
+}
+
+// Parent is the post a reply answers, as a listing names it.
+type Parent struct {
+	Author string `json:"author"` // @nick when followed, else the author's name or the feed's title
+	URL    string `json:"url"`    // its permalink, else its id
 }
 
 // Enclosure is a file attached to a post (podcast audio, video).
@@ -202,6 +213,7 @@ func toPost(p store.Post) Post {
 		Title: p.Title, Published: rfc3339(p.Published), Updated: rfc3339(p.Updated), Text: p.Text,
 		HTML: p.HTML, InReplyTo: p.InReplyTo, ReplyHref: p.ReplyHref, ReplySource: p.ReplySource,
 		Mentions: p.Mentions, Tags: p.Tags, Snippet: p.Snippet, Enclosures: p.Enclosures,
+		DateIsFirstSeen: p.Undated,
 	}
 }
 

@@ -34,7 +34,7 @@ func (r *Reader) Timeline(ctx context.Context, o TimelineOptions) ([]Post, error
 	if err != nil {
 		return nil, fmt.Errorf("unable to list the timeline: %w", err)
 	}
-	return toPosts(ps), nil
+	return r.withParents(ctx, ps), nil
 }
 
 func orDefault(n, d int) int {
@@ -79,7 +79,7 @@ func (r *Reader) Search(ctx context.Context, o SearchOptions) ([]Post, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unable to search for %q: %w", o.Query, err)
 	}
-	return toPosts(ps), nil
+	return r.withParents(ctx, ps), nil
 }
 
 // Mentions lists posts by anyone stored that mention me or reply to me.
@@ -99,7 +99,7 @@ func (r *Reader) Mentions(ctx context.Context, limit int, since time.Time) ([]Po
 	if err != nil {
 		return nil, fmt.Errorf("unable to list the mentions of %s: %w", me, err)
 	}
-	return toPosts(ps), nil
+	return r.withParents(ctx, ps), nil
 }
 
 // Hidden counts the posts a timeline would show but for blocks and mutes.
@@ -141,4 +141,35 @@ func (r *Reader) HiddenPosts(ctx context.Context, o TimelineOptions) (Hidden, er
 		}
 	}
 	return h, nil
+}
+
+// withParents is toPosts with the stored parent of each reply named.
+func (r *Reader) withParents(ctx context.Context, ps []store.Post) []Post {
+	out := toPosts(ps)
+	for i, p := range ps {
+		if p.InReplyTo == "" && p.ReplyHref == "" {
+			continue
+		}
+		if par, err := r.lookupParent(ctx, p); err == nil {
+			out[i].Parent = &Parent{Author: who(par), URL: par.URL}
+			if par.URL == "" {
+				out[i].Parent.URL = par.ID
+			}
+		}
+	}
+	return out
+}
+
+// who names a post's author: @nick when its feed is followed, else the
+// author's name, else the feed's title or URL.
+func who(p store.Post) string {
+	switch {
+	case p.Nick != "":
+		return "@" + p.Nick
+	case p.Author != "":
+		return p.Author
+	case p.FeedTitle != "":
+		return p.FeedTitle
+	}
+	return p.Feed
 }

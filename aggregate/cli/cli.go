@@ -131,7 +131,7 @@ type globals struct {
 	maxFeed size
 }
 
-const maxFeedHelp = "largest feed document fetched, in bytes or with a unit (512KiB, 20MiB) (config max_feed_size)"
+const maxFeedHelp = "largest feed document fetched: a `size` in bytes or with a unit (512KiB, 20MiB) (config max_feed_size)"
 
 // command is cmd in the convention of internal/command: its flags, --db
 // and --json, and a Call for its Run.

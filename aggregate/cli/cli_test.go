@@ -268,7 +268,7 @@ func TestCLIHelpAndVersion(t *testing.T) {
 	}
 	for _, args := range [][]string{{"help", "timeline"}, {"timeline", "-h"}, {"timeline", "--help"}, {"--db", "x.db", "timeline", "--help"}} {
 		out := e.ok(args...)
-		for _, want := range []string{"usage: reader timeline", "-n int\n    \thow many posts (default 50)", "--since string", "--db PATH", "examples:\n  reader timeline -n 20"} {
+		for _, want := range []string{"usage: reader timeline", "-n number\n    \tnumber of posts to show (1 or more) (default 50)", "--since string", "--db PATH", "examples:\n  reader timeline -n 20"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("reader %v lacks %q:\n%s", args, want, out)
 			}

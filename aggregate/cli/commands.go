@@ -20,7 +20,7 @@ func stringFlag(name, usage string) func(*flag.FlagSet) {
 // listFlags declares -n (default n), --since and, with from, --from.
 func listFlags(n int, from, rank bool) func(*flag.FlagSet) {
 	return func(fs *flag.FlagSet) {
-		fs.Var(&count{n}, "n", "how many posts (1 or more)")
+		fs.Var(&count{n}, "n", "`number` of posts to show (1 or more)")
 		fs.String("since", "", "only posts published since TIME (RFC 3339, YYYY-MM-DD, or a duration like 24h or 7d)")
 		if from {
 			fs.String("from", "", "only posts of this nick or feed URL")

@@ -37,10 +37,10 @@ func TestCLIConfigFile(t *testing.T) {
 	if _, err := os.Stat(db); err != nil {
 		t.Fatalf("the config's db was not used: %v", err)
 	}
-	if out, _, _ := run("timeline"); strings.Count(out, "/posts/") != 1 {
+	if out, _, _ := run("timeline"); strings.Count(out, " · 2026-") != 1 {
 		t.Errorf("[timeline] n = 1 not applied:\n%s", out)
 	}
-	if out, _, _ := run("timeline", "-n", "5"); strings.Count(out, "/posts/") != 2 {
+	if out, _, _ := run("timeline", "-n", "5"); strings.Count(out, " · 2026-") != 2 {
 		t.Errorf("-n 5 on the command line did not win:\n%s", out)
 	}
 	write("db = \"" + db + "\"\n[timeline]\nlimit = 3\n")

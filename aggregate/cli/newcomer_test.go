@@ -96,3 +96,62 @@ func TestCLICountsAndHiddenPosts(t *testing.T) {
 		t.Errorf("all hidden from carol: %q", errs)
 	}
 }
+
+// A reply names its parent's author and URL (or the URL alone when the
+// parent is not stored), never the tag URI alone; links and images keep
+// their targets; a title that repeats the body is printed once; an undated
+// RSS item says its date is when it was first seen, and comes after the
+// dated posts of its fetch.
+func TestCLIPostText(t *testing.T) {
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	atom := func(path, entries string) {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/atom+xml")
+			fmt.Fprint(w, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0">
+				<title>t</title><id>`+srv.URL+path+`</id><updated>2031-01-01T00:00:00Z</updated>`+entries+`</feed>`)
+		})
+	}
+	atom("/alice.atom", `<entry><id>tag:a,2031:posts/root</id><title>root</title><updated>2031-01-01T10:00:00Z</updated>
+		<link href="`+srv.URL+`/alice/root/"/><content type="html">&lt;p&gt;root post&lt;/p&gt;</content></entry>`)
+	atom("/bob.atom", `<entry><id>tag:b,2031:posts/r1</id><title>Yes, see the docs…</title><updated>2031-01-01T11:00:00Z</updated>
+		<link href="`+srv.URL+`/bob/r1/"/><thr:in-reply-to ref="tag:a,2031:posts/root" href="`+srv.URL+`/alice/root/"/>
+		<content type="html">&lt;p&gt;Yes, see the &lt;a href="https://go.dev/doc/"&gt;docs&lt;/a&gt; and
+		&lt;img src="https://b.example/cat.png" alt="a cat"&gt;&lt;/p&gt;</content></entry>
+		<entry><id>tag:b,2031:posts/r2</id><title>r2</title><updated>2031-01-01T09:00:00Z</updated>
+		<link href="`+srv.URL+`/bob/r2/"/><thr:in-reply-to ref="tag:z,2031:posts/gone" href="https://z.example/posts/gone/"/>
+		<content type="html">other reply</content></entry>`)
+	mux.HandleFunc("/undated.rss", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>u</title><link>`+srv.URL+`/</link>
+			<item><guid>u1</guid><title>undated item</title><description>no date</description></item>
+			<item><guid>d1</guid><title>dated item</title><description>dated</description><pubDate>Wed, 01 Jan 2031 08:00:00 GMT</pubDate></item>
+			</channel></rss>`)
+	})
+	e := newEnv(t)
+	e.ok("follow", srv.URL+"/alice.atom", "--nick", "alice")
+	e.ok("follow", srv.URL+"/bob.atom", "--nick", "bob")
+	out := e.ok("timeline", "--from", "bob")
+	for _, want := range []string{
+		"↳ in reply to @alice " + srv.URL + "/alice/root/\n",
+		"Yes, see the docs <https://go.dev/doc/> and [image: a cat <https://b.example/cat.png>]",
+		"↳ in reply to https://z.example/posts/gone/\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "tag:") || strings.Contains(out, "Yes, see the docs…") {
+		t.Errorf("timeline shows a tag URI or repeats the derived title:\n%s", out)
+	}
+	if tl := e.jsonList("timeline", "--from", "bob", "--json"); tl[0]["in_reply_to_post"] == nil {
+		t.Errorf("JSON lacks in_reply_to_post: %v", tl[0])
+	}
+
+	e.ok("follow", srv.URL+"/undated.rss", "--nick", "u")
+	tl := e.jsonList("timeline", "--from", "u", "--json")
+	if len(tl) != 2 || tl[0]["title"] != "dated item" || tl[1]["date_is_first_seen"] != true || tl[0]["date_is_first_seen"] != false {
+		t.Errorf("undated item: %v", tl)
+	}
+}

@@ -106,12 +106,15 @@ func (a *App) printPost(p aggregate.Post) {
 		who += " (" + p.Author + ")"
 	}
 	fmt.Fprintf(a.Stdout, "%s%s · %s\n", indent, safe(who), shortTime(p.Published))
-	if p.Title != "" && !strings.HasPrefix(p.Text, p.Title) {
+	if p.Title != "" && !repeatsBody(p.Title, p.Text) {
 		fmt.Fprintf(a.Stdout, "%s  %s\n", indent, safe(p.Title))
 	}
 	body := p.Text
-	if p.Snippet != "" {
+	switch {
+	case p.Snippet != "":
 		body = p.Snippet
+	case p.HTML != "":
+		body = sanitize.TextWithLinks(p.HTML)
 	}
 	for i, line := range strings.Split(sanitize.Terminal(body), "\n") {
 		if i == maxTextLines {
@@ -130,10 +133,36 @@ func (a *App) printPost(p aggregate.Post) {
 	for _, en := range p.Enclosures {
 		fmt.Fprintf(a.Stdout, "%s  [%s] %s\n", indent, safe(en.Type), safe(en.URL))
 	}
-	if p.InReplyTo != "" && p.Depth == 0 {
-		fmt.Fprintf(a.Stdout, "%s  ↳ in reply to %s\n", indent, safe(p.InReplyTo))
+	if r := replyLine(p); r != "" && p.Depth == 0 {
+		fmt.Fprintf(a.Stdout, "%s  ↳ in reply to %s\n", indent, safe(r))
 	}
 	fmt.Fprintf(a.Stdout, "%s  %s\n", indent, safe(link(p)))
+}
+
+// repeatsBody reports whether a title only repeats the first words of the
+// text (as a title derived from the body does, maybe cut short with "…"),
+// spacing aside.
+func repeatsBody(title, text string) bool {
+	t := strings.Join(strings.Fields(title), " ")
+	t = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(t, "…"), "..."))
+	return t != "" && strings.HasPrefix(strings.Join(strings.Fields(text), " "), t)
+}
+
+// replyLine names the post p replies to: its author and URL when it is
+// stored, else its URL, else the feed it is in; the tag URI only beside
+// one of those.
+func replyLine(p aggregate.Post) string {
+	switch {
+	case p.Parent != nil:
+		return p.Parent.Author + " " + p.Parent.URL
+	case p.ReplyHref != "":
+		return p.ReplyHref
+	case p.ReplySource != "":
+		return "a post of " + p.ReplySource + " (" + p.InReplyTo + ")"
+	case p.InReplyTo != "":
+		return "a post not stored here (" + p.InReplyTo + "; `reader thread` fetches what it can)"
+	}
+	return ""
 }
 
 func link(p aggregate.Post) string {

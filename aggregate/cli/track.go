@@ -24,7 +24,7 @@ func trackCommands() map[string]Command {
 		"untrack":  {"untrack QUERY", "stop tracking a query", runUntrack, nil},
 		"tracking": {"tracking [--json]", "list tracked queries with their hub and subscription state", runTracking, nil},
 		"tracked": {"tracked [QUERY] [-n 50] [--json]", "posts that tracked queries brought, newest first", runTracked,
-			func(fs *flag.FlagSet) { fs.Var(&count{50}, "n", "how many posts (1 or more)") }},
+			func(fs *flag.FlagSet) { fs.Var(&count{50}, "n", "`number` of posts to show (1 or more)") }},
 	}
 }
 

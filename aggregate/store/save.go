@@ -156,6 +156,9 @@ type saver struct {
 	// inserted by flushChildren, one statement per table for the batch.
 	kids                                                                      map[int64]feedparse.Entry
 	kidOrder                                                                  []int64
+	// oldestNew is the date of the oldest dated post this batch inserted:
+	// an undated post inserted after it is placed just before it.
+	oldestNew time.Time
 	unindex                                                                   *sql.Stmt
 	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
 }
@@ -168,10 +171,10 @@ var saverSQL = []string{
 	`INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
 		SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`,
 	`SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`,
-	`INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, guid) DO NOTHING`,
+	`INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures, undated)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, guid) DO NOTHING`,
 	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
-		html = ?, text = ?, digest = ?, enclosures = ? WHERE id = ?`,
+		html = ?, text = ?, digest = ?, enclosures = ?, undated = undated * ? WHERE id = ?`,
 	`DELETE FROM post_tags WHERE post_id = ?`,
 	valuesSQL(tagInsert, childRows),
 	`DELETE FROM post_mentions WHERE post_id = ?`,
@@ -276,9 +279,9 @@ func (sv *saver) edit(ctx context.Context, feedID int64, e feedparse.Entry, dig 
 // insertPost inserts e unless the feed has its key already (inserted
 // false). RowsAffected tells which, cheaper than a RETURNING clause.
 func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry, dig string, now time.Time) (id int64, inserted bool, err error) {
-	pub, upd := dates(e, now)
+	pub, upd := dates(e, sv.firstSeen(e, now))
 	res, err := sv.insert.ExecContext(ctx, feedID, e.Key, entryID(e), e.URL, e.Title, e.Author,
-		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, encodeEnclosures(e.Enclosures))
+		pub.Unix(), upd.Unix(), e.HTML, e.Text, dig, encodeEnclosures(e.Enclosures), e.Published.IsZero())
 	if err != nil {
 		return 0, false, err
 	}
@@ -290,7 +293,21 @@ func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry
 	}
 	sv.pending[id] = true
 	sv.unindexed = append(sv.unindexed, id)
+	if !e.Published.IsZero() && (sv.oldestNew.IsZero() || e.Published.Before(sv.oldestNew)) {
+		sv.oldestNew = e.Published
+	}
 	return id, true, nil
+}
+
+// firstSeen is the date a new entry without one takes: now, or a second
+// before the oldest dated post this batch inserted when that is earlier,
+// so that undated entries never come above the dated posts of the same
+// fetch (SaveOrder saves the dated ones first).
+func (sv *saver) firstSeen(e feedparse.Entry, now time.Time) time.Time {
+	if !e.Published.IsZero() || sv.oldestNew.IsZero() || sv.oldestNew.After(now) {
+		return now
+	}
+	return sv.oldestNew.Add(-time.Second)
 }
 
 func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, dig string, stored time.Time) error {
@@ -303,7 +320,7 @@ func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, di
 	}
 	pub, upd := dates(e, stored)
 	_, err := sv.update.ExecContext(ctx, entryID(e), e.URL, e.Title, e.Author, pub.Unix(), upd.Unix(), e.HTML, e.Text, dig,
-		encodeEnclosures(e.Enclosures), id)
+		encodeEnclosures(e.Enclosures), e.Published.IsZero(), id)
 	if err != nil {
 		return err
 	}

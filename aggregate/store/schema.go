@@ -118,4 +118,7 @@ CREATE TABLE meta (
 INSERT INTO posts_fts(posts_fts, rank) VALUES('automerge', 8);`,
 	// 3: Mentions finds replies to my feed by their source without a scan.
 	`CREATE INDEX replies_source ON replies(source);`,
+	// 4: an entry without a date takes the time it was first seen
+	// (placed after the dated posts of the same fetch), and says so.
+	`ALTER TABLE posts ADD COLUMN undated INTEGER NOT NULL DEFAULT 0;`,
 }
