@@ -154,13 +154,14 @@ type saver struct {
 	pending   map[int64]bool
 	// kids are the saved entries whose tags, mentions and reply are
 	// inserted by flushChildren, one statement per table for the batch.
-	kids     map[int64]feedparse.Entry
-	kidOrder []int64
-	// oldestNew is the date of the oldest dated post this batch inserted:
-	// an undated post inserted after it is placed just before it.
-	oldestNew                                                                 time.Time
+	kids                                                                      map[int64]feedparse.Entry
+	kidOrder                                                                  []int64
 	unindex                                                                   *sql.Stmt
 	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
+
+	// oldestNew is the date of the oldest dated post this batch inserted:
+	// an undated post inserted after it is placed just before it.
+	oldestNew time.Time
 }
 
 // saverSQL are the statements of a batch, prepared once per Store (and
