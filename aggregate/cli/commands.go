@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
+	"github.com/rookery-social/rookery/aggregate/opml"
+	"github.com/rookery-social/rookery/aggregate/track"
 )
 
 func stringFlag(name, usage string) func(*flag.FlagSet) {
@@ -80,9 +82,15 @@ func builtins() map[string]Command {
 		"mute":      {"mute WORD|#TAG", "hide posts with a word or a tag", runMute, nil},
 		"unmute":    {"unmute WORD|#TAG", "remove a mute", runUnmute, nil},
 		"blocks":    {"blocks [--json]", "list blocks and mutes", runBlocks, nil},
-		"import":    {"import FILE.opml", "follow the feeds of an OPML file", runImport, nil},
-		"export":    {"export", "write followed feeds as OPML 2.0 to stdout", runExport, nil},
-		"serve":     serveCommand(),
+		"import": {"import FILE.opml [--no-fetch]", "follow the feeds of an OPML file and fetch them; apply the blocks, mutes, tracked queries and me that `export --all` wrote", runImport,
+			func(fs *flag.FlagSet) {
+				fs.Bool("no-fetch", false, "only follow the feeds; `reader fetch` or reader serve fetches them")
+			}},
+		"export": {"export [--all]", "write followed feeds as OPML 2.0 to stdout", runExport,
+			func(fs *flag.FlagSet) {
+				fs.Bool("all", false, "also write blocks, mutes, tracked queries and me (Rookery's OPML extension, docs/PROTOCOL.md): `reader import` restores them")
+			}},
+		"serve": serveCommand(),
 	}
 	for name, cmd := range trackCommands() {
 		cmds[name] = cmd
@@ -338,7 +346,7 @@ func runBlocks(ctx context.Context, a *App, c *Call) error {
 }
 
 func runImport(ctx context.Context, a *App, c *Call) error {
-	if err := c.want(1, 1, "import FILE.opml"); err != nil {
+	if err := c.want(1, 1, "import FILE.opml [--no-fetch]"); err != nil {
 		return err
 	}
 	f, err := os.Open(c.Args[0])
@@ -346,22 +354,80 @@ func runImport(ctx context.Context, a *App, c *Call) error {
 		return fmt.Errorf("unable to import OPML: %w", err)
 	}
 	defer f.Close()
-	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		feeds, err := r.ImportOPML(ctx, f)
+	return a.withTracker(ctx, c, func(r *aggregate.Reader, tr *track.Tracker) error {
+		got, err := r.ImportState(ctx, f)
 		if err != nil {
 			return err
 		}
-		if c.JSON {
-			return a.json(feeds)
+		for _, t := range got.Tracks {
+			if err := tr.Add(ctx, track.Topic{Query: t.Query, Typed: t.Typed, Hub: t.Hub, Topic: t.Topic}); err != nil {
+				return err
+			}
 		}
-		fmt.Fprintf(a.Stdout, "imported %d feeds; `reader fetch` fetches them\n", len(feeds))
+		var res []aggregate.FetchResult
+		if !c.on("no-fetch") {
+			if res, err = a.fetchImported(ctx, r, got.Feeds); err != nil {
+				return err
+			}
+		}
+		nudgeDaemon(ctx, r)
+		if c.JSON {
+			return a.json(got)
+		}
+		a.printImport(got, res, c.on("no-fetch"))
 		return nil
 	})
 }
 
+// fetchImported fetches the feeds an import followed, with progress.
+func (a *App) fetchImported(ctx context.Context, r *aggregate.Reader, feeds []aggregate.FeedInfo) ([]aggregate.FetchResult, error) {
+	urls := make([]string, 0, len(feeds))
+	for _, f := range feeds {
+		urls = append(urls, f.URL)
+	}
+	bar := a.progress("fetching")
+	defer bar.done()
+	return r.FetchFeeds(ctx, urls, bar.step)
+}
+
+func (a *App) printImport(got aggregate.Imported, res []aggregate.FetchResult, noFetch bool) {
+	fmt.Fprintf(a.Stdout, "imported %s", plural(len(got.Feeds), "feed"))
+	if len(got.Rules) > 0 {
+		fmt.Fprintf(a.Stdout, ", %s", plural(len(got.Rules), "block and mute rule"))
+	}
+	if len(got.Tracks) > 0 {
+		fmt.Fprintf(a.Stdout, ", %s", plural(len(got.Tracks), "tracked query"))
+	}
+	if got.Me != "" {
+		fmt.Fprintf(a.Stdout, ", you are %s", safe(got.Me))
+	}
+	fmt.Fprintln(a.Stdout)
+	if noFetch {
+		fmt.Fprintln(a.Stdout, "not fetched: `reader fetch` fetches them")
+		return
+	}
+	a.printFetch(res)
+}
+
 func runExport(ctx context.Context, a *App, c *Call) error {
-	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		return r.ExportOPML(ctx, a.Stdout)
+	if err := c.want(0, 0, "export [--all]"); err != nil {
+		return err
+	}
+	if !c.on("all") {
+		return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+			return r.ExportOPML(ctx, a.Stdout)
+		})
+	}
+	return a.withTracker(ctx, c, func(r *aggregate.Reader, tr *track.Tracker) error {
+		list, err := tr.List(ctx)
+		if err != nil {
+			return err
+		}
+		tracks := make([]opml.Track, 0, len(list))
+		for _, t := range list {
+			tracks = append(tracks, opml.Track{Query: t.Query, Typed: t.Typed, Hub: t.Hub, Topic: t.Topic})
+		}
+		return r.ExportState(ctx, a.Stdout, tracks)
 	})
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // count is a flag holding a number of things to show, 1 or more: -n 0 or
@@ -26,11 +27,14 @@ func (c *count) Set(s string) error {
 	return nil
 }
 
-// plural is n and a noun, with an s unless n is 1: "1 post", "2 posts".
-// The noun's last word takes the s ("3 new posts").
+// plural is n and a noun, in the plural unless n is 1: "1 post", "2
+// posts", "2 tracked queries". The noun's last word takes the ending.
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if stem, ok := strings.CutSuffix(noun, "y"); ok && stem != "" && !strings.ContainsAny(stem[len(stem)-1:], "aeiou") {
+		return fmt.Sprintf("%d %sies", n, stem)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -155,3 +156,62 @@ func TestCLIPostText(t *testing.T) {
 		t.Errorf("undated item: %v", tl)
 	}
 }
+
+// `reader export --all` and `reader import` carry the whole reader state:
+// follows with nicks and titles, blocks, mutes, me and tracked queries;
+// import fetches what it follows.
+func TestCLIExportImportRoundTrip(t *testing.T) {
+	feeds := sites(t)
+	e := newEnv(t)
+	e.ok("init", "--me", feeds["alice"])
+	e.ok("follow", feeds["bob"], "--nick", "bob")
+	e.ok("follow", feeds["carol"], "--nick", "kitty")
+	e.ok("block", "spam.example")
+	e.ok("mute", "#spoilers")
+	e.ok("mute", "crypto")
+	// A tracked query arrives the way it leaves: in the extension.
+	tracked := filepath.Join(t.TempDir(), "track.opml")
+	os.WriteFile(tracked, []byte(`<?xml version="1.0"?><opml version="2.0"><head><title>t</title>
+		<track xmlns="https://github.com/rookery-social/rookery/blob/main/docs/PROTOCOL.md#opml" typed="#GoLang"
+		hub="https://hub.example/" topic="https://hub.example/track?q=%23golang">#golang</track></head><body/></opml>`), 0o600)
+	if out := e.ok("import", tracked); !strings.Contains(out, "imported 0 feeds, 1 tracked query") {
+		t.Errorf("import of a tracked query said %q", out)
+	}
+
+	all := e.ok("export", "--all")
+	path := filepath.Join(t.TempDir(), "all.opml")
+	os.WriteFile(path, []byte(all), 0o600)
+	e2 := newEnv(t)
+	out := e2.ok("import", path)
+	for _, want := range []string{"imported 2 feeds, 3 block and mute rules, 1 tracked query, you are " + feeds["alice"],
+		"fetched 2 feeds: 2 new or updated posts, 0 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import said %q, want %q", out, want)
+		}
+	}
+	again := e2.ok("export", "--all")
+	if strip := func(s string) string { return regexpDate.ReplaceAllString(s, "") }; strip(again) != strip(all) {
+		t.Errorf("the state did not round-trip:\n%s\nthen\n%s", all, again)
+	}
+	for _, want := range []string{`text="kitty" title="carol"`, `<me xmlns=`, `<block xmlns="https://github.com/rookery-social/rookery/blob/main/docs/PROTOCOL.md#opml" kind="domain">spam.example</block>`, `kind="tag">#spoilers</mute>`, `>#golang</track>`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("export --all lacks %q:\n%s", want, all)
+		}
+	}
+	if plain := e.ok("export"); strings.Contains(plain, "spam.example") || strings.Contains(plain, "<me") {
+		t.Errorf("plain export carries the extension:\n%s", plain)
+	}
+	// An OPML title is kept until the feed gives its own.
+	titled := filepath.Join(t.TempDir(), "titled.opml")
+	os.WriteFile(titled, []byte(`<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>
+		<outline text="x" title="The X Files" xmlUrl="http://127.0.0.1:1/x.atom"/></body></opml>`), 0o600)
+	e3 := newEnv(t)
+	if out, _, _ := e3.run("import", titled); !strings.Contains(out, "1 failed") {
+		t.Errorf("import of an unreachable feed said %q", out)
+	}
+	if f := e3.jsonList("following", "--json"); len(f) != 1 || f[0]["title"] != "The X Files" {
+		t.Errorf("OPML title not kept: %v", f)
+	}
+}
+
+var regexpDate = regexp.MustCompile(`<dateCreated>[^<]*</dateCreated>`)

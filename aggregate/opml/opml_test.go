@@ -2,6 +2,7 @@ package opml
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,5 +37,28 @@ func TestParseLatin1AndNested(t *testing.T) {
 	}
 	if _, err := Parse(strings.NewReader("")); err == nil {
 		t.Fatal("empty document parsed")
+	}
+}
+
+// The extension round-trips, and a document without it reads as before.
+func TestStateRoundTrip(t *testing.T) {
+	st := State{Me: "https://me.example/feed.atom",
+		Blocks: []Rule{{Kind: "domain", Value: "spam.example"}, {Kind: "feed", Value: "https://troll.example/feed"}},
+		Mutes:  []Rule{{Kind: "tag", Value: "spoilers"}, {Kind: "word", Value: "crypto"}},
+		Tracks: []Track{{Query: "#golang", Typed: "#Golang", Hub: "https://hub.example/", Topic: "https://hub.example/track?q=%23golang"}}}
+	outlines := []Outline{{Text: "bob", Title: "Bob's posts", XMLURL: "https://bob.example/feed.atom"}}
+	var b strings.Builder
+	if err := WriteState(&b, "x", outlines, st, time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	gotOut, got, err := ParseState(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, st) || !reflect.DeepEqual(gotOut, outlines) {
+		t.Errorf("round trip:\n%+v\n%+v\nwant\n%+v\n%+v\n%s", gotOut, got, outlines, st, b.String())
+	}
+	if !strings.Contains(b.String(), `xmlns="`+Namespace+`"`) {
+		t.Errorf("extension not in its namespace:\n%s", b.String())
 	}
 }

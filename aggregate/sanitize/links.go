@@ -3,6 +3,7 @@ package sanitize
 import (
 	"strings"
 
+	"github.com/rookery-social/rookery/internal/htmlx"
 	"golang.org/x/net/html"
 )
 
@@ -32,12 +33,12 @@ func TextWithLinks(cleanHTML string) string {
 			pre = max(pre-1, 0)
 			b.WriteByte('\n')
 		case t.Data == "a" && tt == html.StartTagToken:
-			href, linkStart = attr(t, "href"), b.Len()
+			href, linkStart = htmlx.Attr(t.Attr, "href"), b.Len()
 		case t.Data == "a" && tt == html.EndTagToken && linkStart >= 0:
 			writeTarget(&b, strings.TrimSpace(b.String()[linkStart:]), href)
 			linkStart = -1
 		case t.Data == "img":
-			writeImage(&b, attr(t, "alt"), attr(t, "src"))
+			writeImage(&b, htmlx.Attr(t.Attr, "alt"), htmlx.Attr(t.Attr, "src"))
 		case blockTags[t.Data]:
 			b.WriteByte('\n')
 		}

@@ -262,3 +262,9 @@ func mergeFeed(ctx context.Context, tx *sql.Tx, from, to int64) error {
 	}
 	return nil
 }
+
+// SetTitleIfEmpty gives a feed a title (from an imported list) until its
+// own document gives one.
+func (s *Store) SetTitleIfEmpty(ctx context.Context, id int64, title string) error {
+	return s.exec(ctx, `UPDATE feeds SET title = ? WHERE id = ? AND title = ''`, title, id)
+}

@@ -13,7 +13,7 @@ import (
 // come above the dated posts of the same fetch; they say they are undated.
 func TestUndatedEntriesFollowTheDatedPostsOfTheirFetch(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
