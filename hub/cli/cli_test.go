@@ -141,3 +141,11 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// `hub completion bash` completes the hub's flags.
+func TestCompletion(t *testing.T) {
+	code, cfg, out, errs := run(t, nil, "completion", "bash")
+	if code != 0 || cfg != nil || !strings.Contains(out, "complete -o default -F _hub_complete hub") || !strings.Contains(out, "--addr --url --db") {
+		t.Errorf("exit %d, served %v, %s\n%s", code, cfg != nil, errs, out)
+	}
+}

@@ -153,6 +153,8 @@ func (p *Program) run(ctx context.Context, args []string) error {
 		return p.helpCommand(args[1:])
 	case "version":
 		return p.version(args[1:])
+	case "completion":
+		return p.completion(args[1:])
 	}
 	cmd := p.command(args[0])
 	if cmd == nil {
@@ -168,6 +170,8 @@ func (p *Program) runMain(ctx context.Context, args []string) error {
 			return p.helpCommand(args[1:])
 		case "version":
 			return p.version(args[1:])
+		case "completion":
+			return p.completion(args[1:])
 		}
 	}
 	return p.runCommand(ctx, p.Main, args)

@@ -22,6 +22,7 @@ func (p *Program) help(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  %s help [COMMAND]\n      this help, or a command's: its arguments, flags and examples (also -h, --help)\n", p.Name)
 	fmt.Fprintf(w, "  %s version\n      %s (also --version)\n", p.Name, versionHelp)
+	fmt.Fprintf(w, "  %s completion bash|zsh|fish\n      %s\n", p.Name, completionHelp)
 	if p.Global != nil {
 		fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
 		p.Global(fs)
@@ -54,6 +55,9 @@ func (p *Program) commandHelp(w io.Writer, c *Command) {
 		fmt.Fprintf(w, "  --version\n    \t%s\n", versionHelp)
 	}
 	fmt.Fprintf(w, "  -h, --help\n    \tthis help\n")
+	if c == p.Main {
+		fmt.Fprintf(w, "\n%s completion bash|zsh|fish\n    \t%s\n", p.Name, completionHelp)
+	}
 	if len(c.Examples) > 0 {
 		fmt.Fprintf(w, "\nexamples:\n")
 		for _, e := range c.Examples {
