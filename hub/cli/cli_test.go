@@ -145,7 +145,7 @@ func (s *syncBuffer) String() string {
 // `hub completion bash` completes the hub's flags.
 func TestCompletion(t *testing.T) {
 	code, cfg, out, errs := run(t, nil, "completion", "bash")
-	if code != 0 || cfg != nil || !strings.Contains(out, "complete -o default -F _hub_complete hub") || !strings.Contains(out, "--addr --url --db") {
+	if code != 0 || cfg != nil || !strings.Contains(out, "complete -o default -F _hub_complete hub") || !strings.Contains(out, "--addr --allow-private --claim-timeout") {
 		t.Errorf("exit %d, served %v, %s\n%s", code, cfg != nil, errs, out)
 	}
 }
