@@ -6,27 +6,42 @@
 #
 #   scripts/demo.sh             run, then keep everything up until Ctrl-C
 #   scripts/demo.sh --no-wait   run, show, stop (for scripts and tests)
+#   scripts/demo.sh --keep      keep the scratch directory when it stops
 #
 # Ports: ROOKERY_DEMO_PORT (default 18000) and it plus 1, 2, 70 and 80.
-# Scratch directory: ROOKERY_DEMO_DIR (default a new temporary directory).
+# Scratch directory: ROOKERY_DEMO_DIR (kept), else a new temporary
+# directory, removed when the demo stops unless --keep is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-wait_at_end=1
-[ "${1:-}" = "--no-wait" ] && wait_at_end=0
+wait_at_end=1 keep=0
+for arg in "$@"; do
+  case $arg in
+    --no-wait) wait_at_end=0 ;;
+    --keep) keep=1 ;;
+    *) echo "demo: unknown argument $arg; usage: scripts/demo.sh [--no-wait] [--keep]" >&2; exit 2 ;;
+  esac
+done
 
 port=${ROOKERY_DEMO_PORT:-18000}
 if ! [[ $port =~ ^[0-9]+$ ]] || [ "$port" -lt 1024 ] || [ "$port" -gt 65455 ]; then
   echo "demo: ROOKERY_DEMO_PORT=$port: give a number from 1024 to 65455 (the demo uses it plus 1, 2, 70 and 80)" >&2
   exit 2
 fi
-work=${ROOKERY_DEMO_DIR:-$(mktemp -d -t rookery-demo.XXXXXX)}
+if [ -n "${ROOKERY_DEMO_DIR:-}" ]; then
+  work=$ROOKERY_DEMO_DIR keep=1
+else
+  work=$(mktemp -d -t rookery-demo.XXXXXX)
+fi
 mkdir -p "$work/bin" "$work/logs"
 hub=127.0.0.1:$((port + 80)) reader=127.0.0.1:$((port + 70))
 alice=127.0.0.1:$((port + 1)) bob=127.0.0.1:$((port + 2))
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+# quote prints its arguments as a shell would read them back (printf %q),
+# so that a shown command can be copied and run as it is.
+quote() { local q; printf -v q '%q ' "$@"; printf '%s' "${q% }"; }
+show() { printf '\033[2m$ %s\033[0m\n' "$(quote "$@")"; "$@"; }
 
 for p in $((port + 80)) $((port + 70)) $((port + 1)) $((port + 2)); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
@@ -53,7 +68,12 @@ cleanup() {
     wait "${pids[@]}" 2>/dev/null || true
   fi
   echo
-  echo "Stopped. Everything is in $work (logs in $work/logs)."
+  if [ "$keep" = 1 ]; then
+    echo "Stopped. Everything is in $work (logs in $work/logs)."
+  else
+    rm -rf -- "$work"
+    echo "Stopped. Removed $work (run with --keep to keep it)."
+  fi
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
@@ -138,6 +158,11 @@ show reader mentions
 show reader thread "$first_url"
 show reader search rookery
 
+if [ "$wait_at_end" = 0 ]; then
+  echo
+  echo "Run scripts/demo.sh without --no-wait to keep the hub, the reader and both sites up and try more."
+  exit 0
+fi
 cat <<EOF
 
 Everything runs on loopback; its data is in $work.
@@ -146,11 +171,11 @@ Everything runs on loopback; its data is in $work.
   alice's site http://$alice/
   bob's site   http://$bob/
 
-Try next (in another terminal):
-  export PATH="$work/bin:\$PATH" READER_DB="$work/reader.db"
-  feedpub post --dir $work/bob "Another post" && feedpub publish --dir $work/bob
+Try next (in another terminal, while this one runs):
+  export $(quote "PATH=$work/bin:$PATH" "READER_DB=$work/reader.db")
+  feedpub post --dir $(quote "$work/bob") 'Another post' && feedpub publish --dir $(quote "$work/bob")
   reader timeline
-  reader search "git repository" --json
+  reader search 'git repository' --json
   reader block bob && reader timeline
 EOF
 
