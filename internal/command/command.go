@@ -154,7 +154,7 @@ func (p *Program) run(ctx context.Context, args []string) error {
 	case "version":
 		return p.version(args[1:])
 	case "completion":
-		return p.completion(args[1:])
+		return p.runBuiltin(ctx, p.completionCommand(), args[1:])
 	}
 	cmd := p.command(args[0])
 	if cmd == nil {
@@ -171,7 +171,7 @@ func (p *Program) runMain(ctx context.Context, args []string) error {
 		case "version":
 			return p.version(args[1:])
 		case "completion":
-			return p.completion(args[1:])
+			return p.runBuiltin(ctx, p.completionCommand(), args[1:])
 		}
 	}
 	return p.runCommand(ctx, p.Main, args)

@@ -1,6 +1,8 @@
 package command
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +14,34 @@ import (
 var shells = []string{"bash", "zsh", "fish"}
 
 const completionHelp = "print a shell completion script: bash, zsh or fish"
+
+// completionCommand is the built-in `PROGRAM completion SHELL`.
+func (p *Program) completionCommand() *Command {
+	return &Command{Name: "completion", Usage: "completion SHELL", Summary: completionHelp,
+		Args: []Arg{{Name: "SHELL", Help: "bash, zsh or fish"}},
+		Examples: []string{p.Name + " completion fish > ~/.config/fish/completions/" + p.Name + ".fish",
+			"source <(" + p.Name + " completion bash)"},
+		Flags: func(*flag.FlagSet) Action {
+			return func(_ context.Context, args []string) error { return p.completion(args) }
+		}}
+}
+
+// runBuiltin runs a command of this package's own: help on -h, no
+// Defaults (a config file's settings are not its flags).
+func (p *Program) runBuiltin(ctx context.Context, cmd *Command, args []string) error {
+	fs := p.flagSet(p.Name + " " + cmd.Name)
+	action := cmd.Flags(fs)
+	pos, err := Parse(fs, args)
+	if err != nil {
+		return p.flagError(cmd, err)
+	}
+	err = action(ctx, pos)
+	var ue *UsageError
+	if errors.As(err, &ue) && ue.command == "" {
+		ue.command = cmd.Name
+	}
+	return err
+}
 
 // completion is `PROGRAM completion bash|zsh|fish`: a script completing
 // the program's commands and each one's flags, made from the same tables

@@ -22,7 +22,7 @@ func (p *Program) help(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  %s help [COMMAND]\n      this help, or a command's: its arguments, flags and examples (also -h, --help)\n", p.Name)
 	fmt.Fprintf(w, "  %s version\n      %s (also --version)\n", p.Name, versionHelp)
-	fmt.Fprintf(w, "  %s completion bash|zsh|fish\n      %s\n", p.Name, completionHelp)
+	fmt.Fprintf(w, "  %s completion SHELL\n      %s\n", p.Name, completionHelp)
 	if p.Global != nil {
 		fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
 		p.Global(fs)
@@ -56,7 +56,7 @@ func (p *Program) commandHelp(w io.Writer, c *Command) {
 	}
 	fmt.Fprintf(w, "  -h, --help\n    \tthis help\n")
 	if c == p.Main {
-		fmt.Fprintf(w, "\n%s completion bash|zsh|fish\n    \t%s\n", p.Name, completionHelp)
+		fmt.Fprintf(w, "\n%s completion SHELL\n    \t%s\n", p.Name, completionHelp)
 	}
 	if len(c.Examples) > 0 {
 		fmt.Fprintf(w, "\nexamples:\n")
@@ -114,6 +114,8 @@ func (p *Program) helpCommand(args []string) error {
 		p.help(p.Stdout)
 	case len(args) == 1 && p.command(args[0]) != nil:
 		p.commandHelp(p.Stdout, p.command(args[0]))
+	case len(args) == 1 && args[0] == "completion":
+		p.commandHelp(p.Stdout, p.completionCommand())
 	case p.Main != nil:
 		return Usagef("%s has no commands", p.Name)
 	case len(args) == 1:
