@@ -5,6 +5,8 @@ import (
 
 	"github.com/rookery-social/rookery/internal/htmlx"
 	"golang.org/x/net/html"
+
+	"github.com/rookery-social/rookery/internal/htmlx"
 )
 
 // TextWithLinks is Text that keeps where links and images point, for a
