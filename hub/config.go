@@ -231,7 +231,7 @@ func (c Config) checkDB() error {
 	}
 	dir := filepath.Dir(c.DBPath)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("hub: database %s: directory %s does not exist: create it or pass another --db", c.DBPath, dir)
+		return fmt.Errorf("hub: database %s: directory %s does not exist: create it (`mkdir -p %s`) or pass another --db", c.DBPath, dir, dir)
 	}
 	if fi, err := os.Stat(c.DBPath); err == nil && fi.IsDir() {
 		return fmt.Errorf("hub: database %s is a directory: pass the path of a file with --db", c.DBPath)

@@ -88,7 +88,7 @@ func defaultURL(addr string) string {
 
 // dbName is where the hub keeps its state, for the log.
 func dbName(cfg Config) string {
-	if cfg.Store != nil {
+	if cfg.DBPath == "" {
 		return "(given store)"
 	}
 	return cfg.DBPath
