@@ -3,7 +3,6 @@ package sanitize
 import (
 	"strings"
 
-	"github.com/rookery-social/rookery/internal/htmlx"
 	"golang.org/x/net/html"
 
 	"github.com/rookery-social/rookery/internal/htmlx"
