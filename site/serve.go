@@ -38,12 +38,15 @@ const PreviewDir = StateDir + "/preview"
 // The preview is built into DIR/.feedpub/preview with the listening
 // address as its base URL, as `hugo server` does, so that every link of
 // its pages and feeds stays on the preview; entry IDs are the site's own,
-// and DIR/public is left as it is. A failed rebuild is logged and the
+// and DIR/public is left as it is. When the site's url is the listening
+// address itself, there is nothing to rewrite: Serve builds and serves
+// DIR/public, so a hub pinged after `feedpub build` fetches that build. A failed rebuild is logged and the
 // previous output keeps being served. It returns when ctx ends. The
 // options and the site's configuration are checked before anything is
 // written or the port taken.
 func Serve(ctx context.Context, o ServeOptions) error {
-	if err := o.check(); err != nil {
+	site, err := o.check()
+	if err != nil {
 		return err
 	}
 	if o.Interval == 0 {
@@ -57,7 +60,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		return fmt.Errorf("serving the preview: %w", err)
 	}
 	defer ln.Close()
-	build := Options{Dir: o.Dir, Out: filepath.Join(o.Dir, filepath.FromSlash(PreviewDir)), BaseURL: previewURL(ln.Addr())}
+	build := previewBuild(o.Dir, site, previewURL(ln.Addr()))
 	// The inputs are fingerprinted before the first build, so a post written
 	// during that build or just after the address is announced is rebuilt.
 	last := fingerprint(o.Dir)
@@ -71,11 +74,11 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	var cfg atomic.Pointer[publish.Config]
 	cfg.Store(res.Site.Config)
-	srv := &http.Server{Handler: handler(build.Out, &cfg),
+	srv := &http.Server{Handler: handler(build.out(), &cfg),
 		ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	o.Logger.Info("serving", "url", build.BaseURL, "dir", o.Dir, "preview", build.Out)
+	o.Logger.Info("serving", "url", previewURL(ln.Addr()), "dir", o.Dir, "preview", build.out())
 	if o.Ready != nil {
 		o.Ready <- ln.Addr().String()
 	}
@@ -87,6 +90,17 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		return fmt.Errorf("serving the preview on %s: %w", ln.Addr(), err)
 	}
 	return nil
+}
+
+// previewBuild is how Serve builds: into the preview directory with the
+// preview's base URL, or, when the site's own URL is the preview address
+// (a site served from this machine, as in the demo), into public/ as
+// `feedpub build` does, so that what a hub fetches there is what was built.
+func previewBuild(dir string, site *publish.Config, base string) Options {
+	if strings.TrimRight(site.URL, "/") == strings.TrimRight(base, "/") {
+		return Options{Dir: dir}
+	}
+	return Options{Dir: dir, Out: filepath.Join(dir, filepath.FromSlash(PreviewDir)), BaseURL: base}
 }
 
 // previewURL is the base URL of a preview listening at addr; a wildcard
@@ -103,22 +117,24 @@ func previewURL(addr net.Addr) string {
 }
 
 // check reports a listen address that is not HOST:PORT, a negative
-// interval, or a site directory without a valid feedpub.toml.
-func (o ServeOptions) check() error {
+// interval, or a site directory without a valid feedpub.toml; it returns
+// the site's configuration.
+func (o ServeOptions) check() (*publish.Config, error) {
 	_, port, err := net.SplitHostPort(o.Addr)
 	if err == nil {
 		_, err = net.LookupPort("tcp", port)
 	}
 	if err != nil {
-		return fmt.Errorf("serving the preview: --addr %q must be HOST:PORT such as 127.0.0.1:8000: %w", o.Addr, err)
+		return nil, fmt.Errorf("serving the preview: --addr %q must be HOST:PORT such as 127.0.0.1:8000: %w", o.Addr, err)
 	}
 	if o.Interval < 0 {
-		return fmt.Errorf("serving the preview: the interval between looks for changes (%s) must not be negative", o.Interval)
+		return nil, fmt.Errorf("serving the preview: the interval between looks for changes (%s) must not be negative", o.Interval)
 	}
-	if _, err := publish.LoadConfig(o.Dir); err != nil {
-		return fmt.Errorf("serving the preview: %w", err)
+	c, err := publish.LoadConfig(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("serving the preview: %w", err)
 	}
-	return nil
+	return c, nil
 }
 
 // watch rebuilds with build when the inputs' fingerprint differs from

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/testnet"
 	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/internal/testwait"
 	"github.com/rookery-social/rookery/site"
@@ -311,5 +312,32 @@ func TestServeChecksItsConfigurationFirst(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A site whose url is the preview's own address has nothing to rewrite:
+// serve serves public/, so a `feedpub build` followed at once by a hub's
+// fetch (as `feedpub ping` causes) gets that build, without waiting for
+// serve's own look for changes.
+func TestServeAtTheSiteURLServesTheBuild(t *testing.T) {
+	addr := testnet.Addr(t)
+	base := "http://" + addr + "/"
+	dir := testsite.Write(t, strings.Replace(basicSite, "https://alice.example/", base, 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready, done := make(chan string, 1), make(chan error, 1)
+	go func() {
+		done <- site.Serve(ctx, site.ServeOptions{Dir: dir, Addr: addr, Interval: time.Hour,
+			Logger: slog.New(slog.DiscardHandler), Ready: ready})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	}
+	testsite.Add(t, dir, testsite.Post("fourth4", "2026-03-10T09:00:00Z", "", "Built, then fetched at once."))
+	build(t, dir)
+	if code, body := get(t, base+"feed.atom"); code != 200 || !strings.Contains(body, "Built, then fetched at once.") {
+		t.Errorf("feed.atom right after the build: %d, without the new post", code)
 	}
 }

@@ -27,6 +27,7 @@ func All() []Tool {
 		{Package: "jing", Checks: "RELAX NG validation of the Atom feeds"},
 		{Package: "python3-feedparser", Checks: "the feeds read back by Python's feedparser"},
 		{Package: "hugo", Checks: "the Hugo reference of the benchmark smoke test"},
+		{Package: "rsync", Checks: "feedpub publish to a web server with --host rsync"},
 	}
 }
 

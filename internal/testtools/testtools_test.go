@@ -55,7 +55,7 @@ func TestNoteNamesEachSkippedCheckAndTheInstallCommand(t *testing.T) {
 			t.Errorf("the note does not name %s: %q", tool.Package, note)
 		}
 	}
-	if !strings.HasSuffix(note, "; to run them: sudo apt-get install -y jing python3-feedparser hugo") {
+	if !strings.HasSuffix(note, "; to run them: sudo apt-get install -y jing python3-feedparser hugo rsync") {
 		t.Errorf("the note does not end with the install command: %q", note)
 	}
 }
