@@ -1,8 +1,9 @@
 // Package store holds the durable state of the WebSub hub: subscriptions,
 // pending verifications of intent, topics and their content versions, fetch
-// jobs and deliveries. Store is the interface the hub uses; SQLite is the
-// implementation shipped today, and a PostgreSQL one (pgx) can be added
-// behind the same interface so that several hub instances share one queue.
+// jobs and deliveries. Store is the interface the hub uses, with two
+// implementations: SQLite (embedded, one hub process per file, the
+// default) and PostgreSQL (pgx; any number of hub processes share one
+// database and its queue). The tests run one suite against both.
 //
 // Times are passed in by the caller, so the store never reads the clock.
 // It knows nothing of HTTP.

@@ -23,7 +23,7 @@ func openTest(t *testing.T, path string) *SQLite {
 }
 
 // subscribeN verifies n subscriptions of callbacks http://cb/0… to topic.
-func subscribeN(t *testing.T, s *SQLite, topic string, n int, now time.Time) {
+func subscribeN(t *testing.T, s testStore, topic string, n int, now time.Time) {
 	t.Helper()
 	for i := range n {
 		v := Verification{Mode: "subscribe", Topic: topic, Callback: "http://cb/" + strconv.Itoa(i),
@@ -35,7 +35,7 @@ func subscribeN(t *testing.T, s *SQLite, topic string, n int, now time.Time) {
 }
 
 // fetchChanged runs one fetch of topic that finds new content.
-func fetchChanged(t *testing.T, s *SQLite, topic, body string, handoff Handoff, now time.Time) FanOut {
+func fetchChanged(t *testing.T, s testStore, topic, body string, handoff Handoff, now time.Time) FanOut {
 	t.Helper()
 	ctx := context.Background()
 	if ok, err := s.RequestFetch(ctx, topic, now); err != nil || !ok {
@@ -53,10 +53,10 @@ func fetchChanged(t *testing.T, s *SQLite, topic, body string, handoff Handoff, 
 	return out
 }
 
-func TestFanOutHandsOverAndLeases(t *testing.T) {
+func TestFanOutHandsOverAndLeases(t *testing.T) { eachStore(t, testFanOutHandsOverAndLeases) }
+
+func testFanOutHandsOverAndLeases(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	now := testNow
 	subscribeN(t, s, "http://t/", 1000, now)
 	lease := now.Add(time.Minute)
@@ -85,9 +85,9 @@ func TestFanOutHandsOverAndLeases(t *testing.T) {
 	}
 }
 
-func TestFanOutHandsChunksBeforeCommit(t *testing.T) {
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
+func TestFanOutHandsChunksBeforeCommit(t *testing.T) { eachStore(t, testFanOutHandsChunksBeforeCommit) }
+
+func testFanOutHandsChunksBeforeCommit(t *testing.T, s testStore) {
 	now := testNow
 	subscribeN(t, s, "http://t/", 700, now)
 	var sizes []int
@@ -135,10 +135,10 @@ func TestClaimsAreReleasedAtRestart(t *testing.T) {
 	}
 }
 
-func TestDeliveryOutcomes(t *testing.T) {
+func TestDeliveryOutcomes(t *testing.T) { eachStore(t, testDeliveryOutcomes) }
+
+func testDeliveryOutcomes(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	now := testNow
 	subscribeN(t, s, "http://t/", 3, now)
 	fetchChanged(t, s, "http://t/", "v1", Handoff{}, now)
@@ -194,10 +194,10 @@ func result(d Delivery, o Outcome, status int) DeliveryResult {
 	return DeliveryResult{ID: d.ID, ContentID: d.ContentID, SubscriptionID: d.SubscriptionID, Outcome: o, Status: status}
 }
 
-func TestFetchRequestsAndRerun(t *testing.T) {
+func TestFetchRequestsAndRerun(t *testing.T) { eachStore(t, testFetchRequestsAndRerun) }
+
+func testFetchRequestsAndRerun(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	now := testNow
 	if ok, _ := s.RequestFetch(ctx, "http://nobody-subscribed/", now); ok {
 		t.Error("a topic without subscribers was queued for fetching")
@@ -214,10 +214,10 @@ func TestFetchRequestsAndRerun(t *testing.T) {
 	}
 }
 
-func TestSweepExpiresSubscriptions(t *testing.T) {
+func TestSweepExpiresSubscriptions(t *testing.T) { eachStore(t, testSweepExpiresSubscriptions) }
+
+func testSweepExpiresSubscriptions(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	now := testNow
 	subscribeN(t, s, "http://t/", 2, now)
 	fetchChanged(t, s, "http://t/", "v1", Handoff{}, now)

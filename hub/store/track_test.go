@@ -3,16 +3,15 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 )
 
-func TestTrackEntriesAndCandidates(t *testing.T) {
+func TestTrackEntriesAndCandidates(t *testing.T) { eachStore(t, testTrackEntriesAndCandidates) }
+
+func testTrackEntriesAndCandidates(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	now := testNow
 	err := s.SaveTrackEntries(ctx, []TrackEntry{
 		{Origin: "https://a/feed", EntryID: "1", SortAt: now.Add(-time.Hour), Data: []byte("one"), Terms: []string{"#go", "w:hello"}},
@@ -47,10 +46,10 @@ func TestTrackEntriesAndCandidates(t *testing.T) {
 
 // TestTrackEntryManyTerms stores an entry with more terms than one INSERT
 // takes (a long post), repeated terms included, and finds it by each.
-func TestTrackEntryManyTerms(t *testing.T) {
+func TestTrackEntryManyTerms(t *testing.T) { eachStore(t, testTrackEntryManyTerms) }
+
+func testTrackEntryManyTerms(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	var terms []string
 	for i := range 2*termsPerInsert + 10 {
 		terms = append(terms, fmt.Sprintf("w:word%d", i%(2*termsPerInsert+5)))
@@ -63,19 +62,18 @@ func TestTrackEntryManyTerms(t *testing.T) {
 			t.Errorf("candidates for %s: %+v %v", term, got, err)
 		}
 	}
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM hub_track_terms`).Scan(&n); err != nil || n != 2*termsPerInsert+5 {
-		t.Errorf("%d term rows (%v), want %d: one per distinct term", n, err, 2*termsPerInsert+5)
+	if n := countRows(t, s, "hub_track_terms"); n != 2*termsPerInsert+5 {
+		t.Errorf("%d term rows, want %d: one per distinct term", n, 2*termsPerInsert+5)
 	}
 }
 
 // TestSaveTrackEntriesBatch saves more entries than one statement takes,
 // one of them twice in the same call (the last one counts), then again
 // with one changed: only that one is re-indexed.
-func TestSaveTrackEntriesBatch(t *testing.T) {
+func TestSaveTrackEntriesBatch(t *testing.T) { eachStore(t, testSaveTrackEntriesBatch) }
+
+func testSaveTrackEntriesBatch(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	now := testNow
 	var entries []TrackEntry
 	for i := range 2*entriesPerUpsert + 50 {
@@ -113,9 +111,11 @@ func TestSaveTrackEntriesBatch(t *testing.T) {
 }
 
 func TestPublishTrackedSendsEachEntryOnce(t *testing.T) {
+	eachStore(t, testPublishTrackedSendsEachEntryOnce)
+}
+
+func testPublishTrackedSendsEachEntryOnce(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	now := testNow
 	topic := "http://hub/track?q=%23go"
 	subscribeN(t, s, topic, 2, now)
