@@ -23,8 +23,14 @@ type Config struct {
 	// PublicURL is the hub's public base URL: the rel=hub of every delivery.
 	// Default http://ADDR/.
 	PublicURL string
-	// DBPath is the SQLite file. Ignored when Store is set.
+	// DBPath is the SQLite file, or the URL of a PostgreSQL database
+	// (postgres://…), which any number of hub processes may share.
+	// Ignored when Store is set.
 	DBPath string
+	// DBPoolSize is the most PostgreSQL connections one hub process opens,
+	// and DBStatementTimeout bounds each statement (PostgreSQL only).
+	DBPoolSize         int
+	DBStatementTimeout time.Duration
 	// Store replaces the SQLite store (e.g. a PostgreSQL one). The Hub
 	// closes it on Close.
 	Store store.Store
@@ -142,6 +148,8 @@ func DefaultConfig() Config {
 		Keep:                    7 * 24 * time.Hour,
 		TrackMaxPerHost:         100,
 		TrackKeep:               7 * 24 * time.Hour,
+		DBPoolSize:              store.DefaultPoolSize,
+		DBStatementTimeout:      store.DefaultStatementTimeout,
 	}
 }
 
@@ -175,6 +183,8 @@ func (c Config) withDefaults() (Config, error) {
 	fill(&c.Keep, d.Keep)
 	fill(&c.TrackMaxPerHost, d.TrackMaxPerHost)
 	fill(&c.TrackKeep, d.TrackKeep)
+	fill(&c.DBPoolSize, d.DBPoolSize)
+	fill(&c.DBStatementTimeout, d.DBStatementTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -220,14 +230,20 @@ func (c Config) checkURL() error {
 	return nil
 }
 
-// checkDB checks that the SQLite file can be created where it is asked
-// (unless another store is given).
+// checkDB checks that the SQLite file can be created where it is asked,
+// or that the PostgreSQL URL parses (unless another store is given).
 func (c Config) checkDB() error {
 	if c.Store != nil {
 		return nil
 	}
 	if c.DBPath == "" {
 		return errors.New("hub: no database: pass --db PATH")
+	}
+	if store.IsPostgresURL(c.DBPath) {
+		if err := store.CheckPostgresURL(c.DBPath); err != nil {
+			return fmt.Errorf("hub: --db: %w", err)
+		}
+		return nil
 	}
 	dir := filepath.Dir(c.DBPath)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
@@ -257,6 +273,7 @@ func (c Config) checkDurations() error {
 		{"fetch-timeout", c.FetchTimeout}, {"delivery-timeout", c.DeliveryTimeout}, {"verify-timeout", c.VerifyTimeout},
 		{"claim-timeout", c.ClaimTimeout}, {"idle-interval", c.IdleInterval}, {"commit-interval", c.CommitInterval},
 		{"shutdown-timeout", c.ShutdownTimeout}, {"keep", c.Keep}, {"track-keep", c.TrackKeep},
+		{"db-statement-timeout", c.DBStatementTimeout},
 	} {
 		if d.v <= 0 {
 			return fmt.Errorf("hub: --%s %s: must be positive", d.flag, d.v)
@@ -278,7 +295,7 @@ func (c Config) checkLimits() error {
 		{"max-subscriptions-per-host", int64(c.MaxSubscriptionsPerHost)},
 		{"delivery-concurrency", int64(c.DeliveryConcurrency)}, {"host-concurrency", int64(c.HostConcurrency)},
 		{"verify-concurrency", int64(c.VerifyConcurrency)}, {"fetch-concurrency", int64(c.FetchConcurrency)},
-		{"track-max-per-host", int64(c.TrackMaxPerHost)},
+		{"track-max-per-host", int64(c.TrackMaxPerHost)}, {"db-pool-size", int64(c.DBPoolSize)},
 	} {
 		if n.v < 1 {
 			return fmt.Errorf("hub: --%s %d: must be at least 1", n.flag, n.v)

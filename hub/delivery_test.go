@@ -136,6 +136,7 @@ func TestSlowCallbackTimesOutAndIsRetried(t *testing.T) {
 }
 
 func TestOversizedTopicIsNotDelivered(t *testing.T) {
+	perInstance(t, "it reads the metrics of one instance, and metrics are per instance")
 	h := startHub(t, func(c *Config) { c.MaxTopicBytes = 1024 })
 	topic := newTopic(t, atomType, strings.Repeat("x", 1025))
 	sub := newSubscriber(t)

@@ -128,7 +128,7 @@ func metricMode(mode string) string {
 
 func (h *Hub) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if err := h.store.Ping(r.Context()); err != nil {
-		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		http.Error(w, "store unavailable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -18,8 +18,21 @@ import (
 	"github.com/rookery-social/rookery/internal/testwait"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/internal/pgtest"
 	"github.com/rookery-social/rookery/internal/websub"
 )
+
+// pgServer is the throwaway PostgreSQL of these tests; nil when
+// PostgreSQL is not installed.
+var pgServer *pgtest.Server
+
+func TestMain(m *testing.M) { pgtest.Main(m, &pgServer) }
+
+// pair runs the tests on two hub instances sharing one PostgreSQL
+// database behind one public URL, as behind a load balancer: requests go
+// to the first (testHub.URL), publish pings to the second (testHub.publish).
+// TestProtocolAcrossInstances runs the protocol tests so.
+var pair = flag.Bool("pair", false, "run each test on two hub instances sharing a PostgreSQL database: subscribe to one, publish to the other")
 
 // epoch sets the hub's time when a test starts: far from the wall clock,
 // so that a code path reading time.Now instead of Config.Now shows up.
@@ -64,6 +77,9 @@ type testHub struct {
 	*Hub
 	URL   string
 	clock *fakeClock
+	// pubURL is where publish pings go: the second instance under -pair,
+	// else URL.
+	pubURL string
 }
 
 // fastConfig returns a config whose intervals suit tests.
@@ -98,9 +114,28 @@ func startHub(t *testing.T, change func(*Config)) *testHub {
 	cfg.PublicURL = "http://" + ln.Addr().String() + "/"
 	clock := newFakeClock()
 	cfg.Now = clock.Now
+	if *pair {
+		cfg.DBPath = pgtest.Need(t, pgServer).DB(t)
+	}
 	if change != nil {
 		change(&cfg)
 	}
+	th := &testHub{Hub: serveHub(t, cfg, ln), URL: cfg.PublicURL, clock: clock}
+	th.pubURL = th.URL
+	if *pair {
+		ln2, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		serveHub(t, cfg, ln2)
+		th.pubURL = "http://" + ln2.Addr().String() + "/"
+	}
+	return th
+}
+
+// serveHub runs a hub with cfg on ln until the test ends.
+func serveHub(t *testing.T, cfg Config, ln net.Listener) *Hub {
+	t.Helper()
 	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +155,7 @@ func startHub(t *testing.T, change func(*Config)) *testHub {
 			t.Error(err)
 		}
 	})
-	return &testHub{Hub: h, URL: cfg.PublicURL, clock: clock}
+	return h
 }
 
 // post sends a form to the hub and returns the status and body.
@@ -151,9 +186,18 @@ func (th *testHub) subscribe(t *testing.T, topic, callback string, extra ...stri
 	th.mustPost(t, f)
 }
 
+// publish pings the hub (the second instance under -pair).
 func (th *testHub) publish(t *testing.T, topics ...string) {
 	t.Helper()
-	th.mustPost(t, url.Values{"hub.mode": {"publish"}, "hub.url": topics})
+	form := url.Values{"hub.mode": {"publish"}, "hub.url": topics}
+	resp, err := http.PostForm(th.pubURL, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST %v: %d, want 202", form, resp.StatusCode)
+	}
 }
 
 // get fetches a hub page.
@@ -347,3 +391,11 @@ func (s *subscriber) verifications() []*url.URL {
 // waitLimit bounds every wait for a positive signal in the hub's tests: long
 // enough for a loaded 2-core machine, short enough to fail a stuck test.
 const waitLimit = 30 * time.Second
+
+// perInstance skips a test under -pair: what it checks is per instance.
+func perInstance(t *testing.T, why string) {
+	t.Helper()
+	if *pair {
+		t.Skip("per instance under -pair: " + why)
+	}
+}

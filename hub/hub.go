@@ -106,10 +106,19 @@ func New(cfg Config) (*Hub, error) {
 	return h, nil
 }
 
-// openStore returns cfg.Store, or else opens the SQLite file cfg.DBPath.
+// openStore returns cfg.Store, or else opens the PostgreSQL database or
+// the SQLite file cfg.DBPath names.
 func openStore(cfg Config) (store.Store, error) {
 	if cfg.Store != nil {
 		return cfg.Store, nil
+	}
+	if store.IsPostgresURL(cfg.DBPath) {
+		st, err := store.OpenPostgres(context.Background(), cfg.DBPath, store.PostgresOptions{
+			PoolSize: cfg.DBPoolSize, StatementTimeout: cfg.DBStatementTimeout})
+		if err != nil {
+			return nil, fmt.Errorf("hub: %w", err)
+		}
+		return st, nil
 	}
 	st, err := store.OpenSQLite(context.Background(), cfg.DBPath)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestObservabilityPages(t *testing.T) {
+	perInstance(t, "it reads the metrics of one instance, and metrics are per instance")
 	h := startHub(t, nil)
 	topic := newTopic(t, atomType, "<feed/>")
 	sub := newSubscriber(t)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestPrivateAddressesRefusedWithoutAllowPrivate(t *testing.T) {
+	perInstance(t, "it reads the metrics of one instance, and metrics are per instance")
 	h := startHub(t, func(c *Config) { c.AllowPrivate = false })
 	sub := newSubscriber(t)
 	topic := newTopic(t, atomType, "<feed/>")
@@ -137,6 +138,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestRateLimitPerSourceIP(t *testing.T) {
+	perInstance(t, "the rate limit is per instance")
 	h := startHub(t, func(c *Config) { c.RateLimit, c.RateBurst = 0.01, 3 })
 	form := url.Values{"hub.mode": {"publish"}, "hub.url": {"http://example.org/feed"}}
 	var codes []int

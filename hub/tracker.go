@@ -32,6 +32,10 @@ type tracker struct {
 	queue chan queued
 	done  sync.WaitGroup
 	once  sync.Once
+	// unwatch ends the watch of other hub processes' subscription
+	// changes (a store shared by several processes); watching says it ended.
+	unwatch  context.CancelFunc
+	watching sync.WaitGroup
 }
 
 // newTracker returns nil when tracking is off or the store cannot keep it.
@@ -49,6 +53,7 @@ func newTracker(h *Hub) *tracker {
 
 func (t *tracker) start(ctx context.Context) {
 	t.refresh(ctx)
+	t.watch(ctx)
 	t.done.Add(1)
 	go func() {
 		defer t.done.Done()
@@ -131,6 +136,31 @@ func isAtom(c store.Content) bool {
 func (t *tracker) stop() {
 	t.once.Do(func() { close(t.queue) })
 	t.done.Wait()
+	if t.unwatch != nil {
+		t.unwatch()
+		t.watching.Wait()
+	}
+}
+
+// watch keeps the index in step with the tracked topics that other hub
+// processes sharing the store subscribe or unsubscribe (PostgreSQL's
+// NOTIFY): the index is rebuilt on each change of a tracked topic, and
+// whenever the watch (re)connects.
+func (t *tracker) watch(ctx context.Context) {
+	w, ok := t.h.store.(store.SubscriptionWatcher)
+	if !ok {
+		return
+	}
+	ctx, t.unwatch = context.WithCancel(ctx)
+	t.watching.Add(1)
+	go func() {
+		defer t.watching.Done()
+		w.WatchSubscriptions(ctx, func(topic string) {
+			if _, ok, _ := track.FromURL(t.h.cfg.PublicURL, topic); ok || topic == "" {
+				t.refresh(ctx)
+			}
+		})
+	}()
 }
 
 func (t *tracker) enqueue(ctx context.Context, c store.Content) {

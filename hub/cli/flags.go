@@ -15,7 +15,9 @@ import (
 func bindFlags(fs *flag.FlagSet, c *hub.Config) *string {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "`host:port` to listen on")
 	fs.StringVar(&c.PublicURL, "url", "", "public base `URL` of the hub, the rel=hub of deliveries (default http://ADDR/)")
-	fs.StringVar(&c.DBPath, "db", "", "SQLite database `path` (default $XDG_DATA_HOME/rookery/hub.db)")
+	fs.StringVar(&c.DBPath, "db", "", "SQLite database `path`, or postgres://… URL of a PostgreSQL database shared by several hubs (default $XDG_DATA_HOME/rookery/hub.db)")
+	fs.IntVar(&c.DBPoolSize, "db-pool-size", c.DBPoolSize, "most PostgreSQL connections this hub opens (PostgreSQL only)")
+	fs.DurationVar(&c.DBStatementTimeout, "db-statement-timeout", c.DBStatementTimeout, "timeout of each PostgreSQL statement (PostgreSQL only)")
 	fs.BoolVar(&c.AllowPrivate, "allow-private", false, "allow loopback and private topic and callback addresses (local use and tests only)")
 	fs.DurationVar(&c.LeaseDefault, "lease-default", c.LeaseDefault, "lease granted when the subscriber asks none")
 	fs.DurationVar(&c.LeaseMin, "lease-min", c.LeaseMin, "shortest lease granted")

@@ -207,6 +207,15 @@ func urlPassword(dsn string) string {
 	return ""
 }
 
+// CheckPostgresURL reports whether dsn is a PostgreSQL URL pgx accepts,
+// without connecting; the error never holds the password.
+func CheckPostgresURL(dsn string) error {
+	if _, err := pgxpool.ParseConfig(dsn); err != nil {
+		return redact("store: the PostgreSQL URL is not valid", err, urlPassword(dsn))
+	}
+	return nil
+}
+
 // OpenPostgres connects to the database at dsn (postgres://…), checks that
 // it answers and brings the hub's schema up to date. The error never holds
 // the password.
