@@ -28,6 +28,7 @@ type distributor struct {
 	freed    chan struct{}
 	idle     chan struct{} // signalled when the last running delivery ends
 	workers  sync.WaitGroup
+	shared   bool // the store is shared with other hub processes
 }
 
 type queuedDelivery struct {
@@ -46,7 +47,14 @@ func newDistributor(h *Hub) *distributor {
 		held:    map[int64]bool{},
 		freed:   make(chan struct{}, 1),
 		idle:    make(chan struct{}, 1),
+		shared:  isShared(h.store),
 	}
+}
+
+// isShared reports whether st is shared by several hub processes.
+func isShared(st store.Store) bool {
+	_, ok := st.(store.SubscriptionWatcher)
+	return ok
 }
 
 // capacity is how many claimed deliveries may be held in memory at once.
@@ -61,12 +69,17 @@ func (d *distributor) room() int {
 	return d.capacity() - d.global - d.nClaimed
 }
 
-// handoffRoom is how many new deliveries a fan-out may hand over.
+// handoffRoom is how many new deliveries a fan-out may hand over. On a
+// store shared by several hub processes it is only what this one can
+// start soon, so that the others claim the rest of a large fan-out.
 func (d *distributor) handoffRoom() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stopping {
 		return 0
+	}
+	if d.shared {
+		return max(0, d.capacity()-len(d.held))
 	}
 	return max(0, maxHeld-len(d.held))
 }

@@ -22,14 +22,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rookery-social/rookery/internal/pgtest"
 	"github.com/rookery-social/rookery/internal/testbin"
 	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 var hubBin string
 
+// pgServer is the throwaway PostgreSQL of the tests of hubs sharing a
+// database; nil when PostgreSQL is not installed.
+var pgServer *pgtest.Server
+
 func TestMain(m *testing.M) {
-	testbin.Main(m, map[string]*string{".": &hubBin})
+	testbin.Main(pgtest.Around(m, &pgServer), map[string]*string{".": &hubBin})
 }
 
 // hubProc is the hub binary running as a subprocess.
@@ -37,6 +42,20 @@ type hubProc struct {
 	cmd  *exec.Cmd
 	URL  string
 	done chan error
+	mu   sync.Mutex
+	log  []string // its stderr lines
+}
+
+// logged reports whether a line of the hub's log holds s.
+func (p *hubProc) logged(s string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.log {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
 }
 
 var listening = regexp.MustCompile(`msg="hub: listening" addr=(\S+)`)
@@ -58,6 +77,9 @@ func startHub(t *testing.T, args ...string) *hubProc {
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			p.mu.Lock()
+			p.log = append(p.log, sc.Text())
+			p.mu.Unlock()
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
 			}

@@ -53,26 +53,36 @@ type Server struct {
 	seq  atomic.Int64
 }
 
+// Runner runs a test binary's tests: *testing.M, or what Around returns.
+type Runner interface{ Run() int }
+
 // Main starts a server for the tests of m, stores it in *srv (nil when
 // PostgreSQL cannot run here: the tests needing it then skip, see Need),
-// runs the tests, stops the server and exits with the tests' status. It
-// prints one line when it cannot start a server. SIGINT and SIGTERM stop
-// the server too.
-func Main(m *testing.M, srv **Server) {
-	os.Exit(run(m, srv))
+// runs the tests, stops the server and exits with the tests' status.
+func Main(m *testing.M, srv **Server) { os.Exit(Around(m, srv).Run()) }
+
+// Around returns m with a server around its run, as Main, for a TestMain
+// that also needs other set-up (testbin.Main(pgtest.Around(m, &srv), …)).
+// It prints one line when it cannot start a server. SIGINT and SIGTERM
+// stop the server too.
+func Around(m Runner, srv **Server) Runner { return around{m, srv} }
+
+type around struct {
+	m   Runner
+	srv **Server
 }
 
 // skipReason says why the server did not start; read by Need.
 var skipReason string
 
-func run(m *testing.M, srv **Server) int {
+func (a around) Run() int {
 	s, err := Start()
 	if err != nil {
 		skipReason = err.Error()
 		fmt.Fprintln(os.Stderr, "pgtest: no PostgreSQL for these tests:", err)
-		return m.Run()
+		return a.m.Run()
 	}
-	*srv = s
+	*a.srv = s
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
@@ -86,7 +96,7 @@ func run(m *testing.M, srv **Server) int {
 		close(sig)
 		s.Stop()
 	}()
-	return m.Run()
+	return a.m.Run()
 }
 
 // Need returns srv, or skips the test (fails it under

@@ -17,16 +17,17 @@ import (
 	"testing"
 )
 
-// Main builds each package of bins (a directory relative to the test's own,
+// Main (m is the *testing.M of TestMain, or a wrapper of it such as
+// pgtest.Around) builds each package of bins (a directory relative to the test's own,
 // such as "../../cmd/reader") into a temporary directory, stores the
 // binary's path in the variable bins points it to, runs the tests, removes
 // the binaries and exits with the tests' status. The binaries are built
 // with -race when the test binary is.
-func Main(m *testing.M, bins map[string]*string) {
+func Main(m interface{ Run() int }, bins map[string]*string) {
 	os.Exit(run(m, bins))
 }
 
-func run(m *testing.M, bins map[string]*string) int {
+func run(m interface{ Run() int }, bins map[string]*string) int {
 	dir, err := os.MkdirTemp("", "rookery-testbin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testbin:", err)
