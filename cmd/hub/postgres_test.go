@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/internal/pgtest"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // sharedArgs are the flags of hubs sharing the PostgreSQL database dsn,
@@ -30,7 +31,7 @@ func subscribeAll(t *testing.T, hubs []*hubProc, srv *callbacks, topic string, n
 		paths[i] = "/cb/" + strconv.Itoa(i)
 		hubs[i%len(hubs)].post(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {srv.URL + paths[i]}})
 	}
-	waitFor(t, "all subscriptions verified", 60*time.Second, func() bool {
+	testwait.Until(t, 60*time.Second, "all subscriptions verified", func() bool {
 		return hubs[0].metric(t, "hub_subscriptions_active") == float64(n)
 	})
 	return paths
@@ -51,7 +52,7 @@ func TestTwoHubsSIGKILLMidFanOutLosesNothing(t *testing.T) {
 	paths := subscribeAll(t, hubs, cbs, topic.URL, n)
 
 	hubs[0].post(t, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}})
-	waitFor(t, "the fan-out to start", 30*time.Second, func() bool { got, _ := cbs.count(); return got >= 100 })
+	testwait.Until(t, 30*time.Second, "the fan-out to start", func() bool { got, _ := cbs.count(); return got >= 100 })
 	victim, survivor := hubs[0], hubs[1]
 	if hubs[1].logged(`msg="hub: new content"`) {
 		victim, survivor = hubs[1], hubs[0]
@@ -62,8 +63,8 @@ func TestTwoHubsSIGKILLMidFanOutLosesNothing(t *testing.T) {
 	if atKill >= n {
 		t.Fatalf("the fan-out finished before SIGKILL (%d deliveries): nothing to take over", atKill)
 	}
-	waitFor(t, "every subscriber to get the update", 90*time.Second, func() bool { return cbs.gotAll(paths) })
-	waitFor(t, "no delivery pending", 30*time.Second, func() bool { return survivor.metric(t, "hub_deliveries_pending") == 0 })
+	testwait.Until(t, 90*time.Second, "every subscriber to get the update", func() bool { return cbs.gotAll(paths) })
+	testwait.Until(t, 30*time.Second, "no delivery pending", func() bool { return survivor.metric(t, "hub_deliveries_pending") == 0 })
 	total, distinct := cbs.count()
 	t.Logf("killed after %d of %d deliveries; in the end %d subscribers got it, %d deliveries: %d duplicates, 0 lost",
 		atKill, n, distinct, total, total-n)
@@ -87,7 +88,7 @@ func TestTwoHubsRideOutADatabaseRestart(t *testing.T) {
 	paths := subscribeAll(t, hubs, cbs, topic.URL, n)
 
 	hubs[1].post(t, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}})
-	waitFor(t, "the fan-out to start", 30*time.Second, func() bool { got, _ := cbs.count(); return got >= 30 })
+	testwait.Until(t, 30*time.Second, "the fan-out to start", func() bool { got, _ := cbs.count(); return got >= 30 })
 	pg.Halt()
 	atHalt, _ := cbs.count()
 	if atHalt >= n {
@@ -102,7 +103,7 @@ func TestTwoHubsRideOutADatabaseRestart(t *testing.T) {
 	if err := pg.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "every subscriber to get the update", 90*time.Second, func() bool { return cbs.gotAll(paths) })
+	testwait.Until(t, 90*time.Second, "every subscriber to get the update", func() bool { return cbs.gotAll(paths) })
 	for _, h := range hubs {
 		if code, body := health(t, h); code != http.StatusOK {
 			t.Errorf("/healthz after the restart: %d %q", code, body)
