@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/pgtest"
 )
 
 // benchSubscribers is the fan-out size of BenchmarkFanOut.
@@ -48,7 +50,22 @@ func countingServer(b *testing.B, c *counter) *httptest.Server {
 
 // BenchmarkFanOut measures one publish delivered to 1,000 subscribers,
 // from the ping to the last delivery.
-func BenchmarkFanOut(b *testing.B) {
+func BenchmarkFanOut(b *testing.B) { benchFanOut(b, b.TempDir()+"/hub.db", 1) }
+
+// BenchmarkFanOutPostgres is BenchmarkFanOut on PostgreSQL (the tests'
+// throwaway server), with one hub instance and with two sharing the
+// database (the ping goes to the first; both deliver).
+func BenchmarkFanOutPostgres(b *testing.B) {
+	for _, n := range []int{1, 2} {
+		b.Run(strconv.Itoa(n)+"-instances", func(b *testing.B) {
+			benchFanOut(b, pgtest.Need(b, pgServer).DB(b), n)
+		})
+	}
+}
+
+// benchFanOut runs BenchmarkFanOut on the database dbPath with instances
+// hubs sharing it.
+func benchFanOut(b *testing.B, dbPath string, instances int) {
 	body := bytes.Repeat([]byte("<entry>x</entry>"), 256)
 	var version atomic.Int64
 	topic := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +75,7 @@ func BenchmarkFanOut(b *testing.B) {
 	}))
 	b.Cleanup(topic.Close)
 	cfg := DefaultConfig()
-	cfg.DBPath = b.TempDir() + "/hub.db"
+	cfg.DBPath = dbPath
 	cfg.AllowPrivate = true
 	cfg.DeliveryConcurrency, cfg.HostConcurrency = benchConcurrency, benchConcurrency
 	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6
@@ -76,6 +93,14 @@ func BenchmarkFanOut(b *testing.B) {
 	b.Cleanup(hubSrv.Close)
 	h.Start(context.Background())
 	b.Cleanup(func() { h.Close(context.Background()) })
+	for range instances - 1 {
+		other, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		other.Start(context.Background())
+		b.Cleanup(func() { other.Close(context.Background()) })
+	}
 
 	var n counter
 	sub := countingServer(b, &n)
