@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/internal/schedule"
 )
 
 // Config is everything a Hub needs. Zero fields take the defaults of
@@ -80,6 +81,9 @@ type Config struct {
 	// PollInterval is how often every subscribed topic is fetched even
 	// without a publish ping; 0 disables polling.
 	PollInterval time.Duration
+	// PollSchedule, when set, replaces PollInterval with a cron expression
+	// ("*/15 * * * *", "@hourly") or a duration, read by internal/schedule.
+	PollSchedule string
 	// ClaimTimeout is how long a worker holds a claimed job before another
 	// may take it (a crashed worker's jobs come back after it).
 	ClaimTimeout time.Duration
@@ -264,6 +268,11 @@ func (c Config) checkDurations() error {
 	}
 	if c.PollInterval < 0 {
 		return fmt.Errorf("hub: poll interval %s is negative: use 0 to disable polling", c.PollInterval)
+	}
+	if c.PollSchedule != "" {
+		if _, err := schedule.Parse("--poll-schedule", c.PollSchedule); err != nil {
+			return fmt.Errorf("hub: %w", err)
+		}
 	}
 	for _, d := range []struct {
 		flag string

@@ -39,6 +39,7 @@ func TestConfigIsCheckedBeforeTheDatabaseAndThePort(t *testing.T) {
 		"lease bounds":     {func(c *Config) { c.LeaseMin, c.LeaseMax = time.Hour, time.Minute }, "lease bounds"},
 		"limit":            {func(c *Config) { c.HostConcurrency = -1 }, "--host-concurrency"},
 		"rate":             {func(c *Config) { c.RateLimit = -1 }, "--rate-limit"},
+		"poll schedule":    {func(c *Config) { c.PollSchedule = "every hour" }, `--poll-schedule "every hour" is neither a duration`},
 		"unreadable db":    {func(c *Config) { c.DBPath = notSQLite }, notSQLite},
 		"url and duration": {func(c *Config) { c.PublicURL, c.Keep = "ftp://x/", -time.Hour }, "--keep"},
 	} {

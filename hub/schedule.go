@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"github.com/rookery-social/rookery/internal/schedule"
 )
 
 // every is a cron.Schedule firing at a fixed interval; unlike cron's
@@ -20,8 +21,8 @@ const sweepInterval = time.Minute
 // schedule sets up the topic poll and the sweep.
 func (h *Hub) schedule() *cron.Cron {
 	c := cron.New()
-	if h.cfg.PollInterval > 0 {
-		c.Schedule(every(h.cfg.PollInterval), cron.FuncJob(h.poll))
+	if poll := h.pollSchedule(); poll != nil {
+		c.Schedule(poll, cron.FuncJob(h.poll))
 	}
 	c.Schedule(every(min(sweepInterval, h.cfg.LeaseMin)), cron.FuncJob(h.sweep))
 	if h.track != nil {
@@ -32,6 +33,19 @@ func (h *Hub) schedule() *cron.Cron {
 		}))
 	}
 	return c
+}
+
+// pollSchedule is --poll-schedule when set, else every --poll-interval, or
+// nil for no polling. The configuration was checked when the hub started.
+func (h *Hub) pollSchedule() cron.Schedule {
+	if h.cfg.PollSchedule != "" {
+		s, _ := schedule.Parse("--poll-schedule", h.cfg.PollSchedule)
+		return s
+	}
+	if h.cfg.PollInterval > 0 {
+		return every(h.cfg.PollInterval)
+	}
+	return nil
 }
 
 // poll queues a fetch of every subscribed topic, so a topic whose publisher

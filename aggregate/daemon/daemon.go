@@ -27,6 +27,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/webmention"
 	"github.com/rookery-social/rookery/internal/ratelimit"
 	"github.com/rookery-social/rookery/internal/safehttp"
+	"github.com/rookery-social/rookery/internal/schedule"
 )
 
 // Store is what the reader's core (*aggregate.Reader) provides to the
@@ -268,17 +269,7 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 // fields ("*/15 * * * *"), a descriptor ("@hourly", "@every 15m"), or a
 // bare duration ("15m"), which means "@every 15m".
 func ParseSchedule(spec string) (cron.Schedule, error) {
-	if d, err := time.ParseDuration(spec); err == nil {
-		if d <= 0 {
-			return nil, fmt.Errorf("poll schedule %q: a duration must be positive", spec)
-		}
-		spec = "@every " + spec
-	}
-	sched, err := cron.ParseStandard(spec)
-	if err != nil {
-		return nil, fmt.Errorf("poll schedule %q is neither a duration (15m) nor a cron expression (\"*/15 * * * *\", \"@hourly\", \"@every 15m\"): %w", spec, err)
-	}
-	return sched, nil
+	return schedule.Parse("poll schedule", spec)
 }
 
 // schedule polls due feeds on the poll schedule (and once at start) and

@@ -39,6 +39,7 @@ func bindFlags(fs *flag.FlagSet, c *hub.Config) *string {
 	fs.IntVar(&c.VerifyConcurrency, "verify-concurrency", c.VerifyConcurrency, "verifications of intent in flight")
 	fs.IntVar(&c.FetchConcurrency, "fetch-concurrency", c.FetchConcurrency, "topic fetches in flight")
 	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often every subscribed topic is fetched without a ping (0: never)")
+	fs.StringVar(&c.PollSchedule, "poll-schedule", c.PollSchedule, "when to fetch every subscribed topic, as a cron `SCHEDULE` (\"*/15 * * * *\", \"@hourly\"); replaces --poll-interval")
 	fs.DurationVar(&c.ClaimTimeout, "claim-timeout", c.ClaimTimeout, "how long a claimed job is held before it is retried (after a crash)")
 	fs.DurationVar(&c.IdleInterval, "idle-interval", c.IdleInterval, "how often idle workers look for due retries")
 	fs.DurationVar(&c.CommitInterval, "commit-interval", c.CommitInterval, "how long delivery results are gathered into one transaction")
