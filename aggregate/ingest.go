@@ -47,17 +47,29 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	return store.IngestResult{Stored: changedCount(refs), Posts: refs}, nil
 }
 
-// MarkMention records that a verified Webmention from source makes the
-// stored post postID of feedURL a mention of me.
-func (r *Reader) MarkMention(ctx context.Context, feedURL, postID, source string) error {
+// MarkMention records that a verified Webmention from source to target
+// makes the stored post postID of feedURL a mention of me.
+func (r *Reader) MarkMention(ctx context.Context, feedURL, postID, source, target string) error {
 	p, err := r.st.PostInFeed(ctx, feedURL, postID)
 	if err != nil {
 		return fmt.Errorf("unable to mark post %q of %s as a mention: %w", postID, feedURL, err)
 	}
-	if err := r.st.MarkMention(ctx, p.RowID, source); err != nil {
+	if err := r.st.MarkMention(ctx, p.RowID, source, target); err != nil {
 		return fmt.Errorf("unable to mark post %q of %s as a mention: %w", postID, feedURL, err)
 	}
 	return nil
+}
+
+// ForgetMention removes what Webmentions from source stored, now that
+// source is gone or no longer links to me (W3C Webmention §3.2.4): the
+// marks, and the posts themselves unless their feed is followed. It
+// returns how many posts it removed.
+func (r *Reader) ForgetMention(ctx context.Context, source string) (int, error) {
+	n, err := r.st.ForgetMention(ctx, source)
+	if err != nil {
+		return 0, fmt.Errorf("unable to forget the Webmention from %s: %w", source, err)
+	}
+	return n, nil
 }
 
 // Blocked reports whether the feed or page at rawURL is blocked: the URL

@@ -153,7 +153,8 @@ func (r *Reader) known(ctx context.Context, feedID int64) feedparse.Known {
 }
 
 func meta(doc *feedparse.Feed) *store.FeedMeta {
-	return &store.FeedMeta{Title: doc.Title, SiteURL: doc.SiteURL, Hubs: doc.Hubs, Self: doc.Self}
+	return &store.FeedMeta{Title: doc.Title, SiteURL: doc.SiteURL, Hubs: doc.Hubs, Self: doc.Self,
+		Author: doc.Author, Bio: doc.Bio, Avatar: doc.Avatar}
 }
 
 // successState is the fetch state after a 2xx or 304.

@@ -196,6 +196,22 @@ type Post struct {
 	// DateIsFirstSeen is true when the entry had no date: Published is
 	// when the reader first saw it.
 	DateIsFirstSeen bool `json:"date_is_first_seen"`
+	// Kind is post, reply, repost, quote or like.
+	Kind     string   `json:"kind"`
+	RepostOf *PostRef `json:"repost_of,omitempty"`
+	QuoteOf  *PostRef `json:"quote_of,omitempty"`
+	LikeOf   *PostRef `json:"like_of,omitempty"`
+	// RepostedBy names who reposted the post (timeline: one entry for a
+	// post reposted by several people); Original is the reposted or
+	// quoted post when it is stored.
+	RepostedBy []string `json:"reposted_by,omitempty"`
+	Original   *Post    `json:"original,omitempty"`
+}
+
+// PostRef names another post: its atom:id and permalink.
+type PostRef struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
 }
 
 // Parent is the post a reply answers, as a listing names it.
@@ -214,6 +230,8 @@ func toPost(p store.Post) Post {
 		HTML: p.HTML, InReplyTo: p.InReplyTo, ReplyHref: p.ReplyHref, ReplySource: p.ReplySource,
 		Mentions: p.Mentions, Tags: p.Tags, Snippet: p.Snippet, Enclosures: p.Enclosures,
 		DateIsFirstSeen: p.Undated,
+		Kind:            kindOf(p), RepostOf: refOf(p, feedparse.KindRepost), QuoteOf: refOf(p, feedparse.KindQuote),
+		LikeOf: refOf(p, feedparse.KindLike),
 	}
 }
 

@@ -116,14 +116,14 @@ func TestMentionsOfMe(t *testing.T) {
 		t.Fatalf("mentions %v, want %v", got, want)
 	}
 	// A verified Webmention adds a post that matches no other rule.
-	if err := r.MarkMention(ctx, n.feed("erin"), "tag:erin,2026:posts/e1", n.post("erin", "e1")); err != nil {
+	if err := r.MarkMention(ctx, n.feed("erin"), "tag:erin,2026:posts/e1", n.post("erin", "e1"), ""); err != nil {
 		t.Fatal(err)
 	}
 	got = ids(must[[]aggregate.Post](t)(r.Mentions(ctx, 0, noTime)))
 	if len(got) != 4 || got[0] != "tag:erin,2026:posts/e1" {
 		t.Fatalf("after MarkMention: %v", got)
 	}
-	if err := r.MarkMention(ctx, n.feed("erin"), "no-such-post", "x"); err == nil {
+	if err := r.MarkMention(ctx, n.feed("erin"), "no-such-post", "x", ""); err == nil {
 		t.Error("MarkMention of an unknown post succeeded")
 	}
 }

@@ -34,7 +34,7 @@ func (r *Reader) Timeline(ctx context.Context, o TimelineOptions) ([]Post, error
 	if err != nil {
 		return nil, fmt.Errorf("unable to list the timeline: %w", err)
 	}
-	return r.withParents(ctx, ps), nil
+	return r.collapseReposts(ctx, r.withParents(ctx, ps)), nil
 }
 
 func orDefault(n, d int) int {

@@ -17,6 +17,8 @@ const (
 	NSDC      = "http://purl.org/dc/elements/1.1/"
 	NSContent = "http://purl.org/rss/1.0/modules/content/"
 	NSTomb    = "http://purl.org/atompub/tombstones/1.0" // RFC 6721
+	// NSActivity is Activity Streams 1.0's Atom namespace, as OStatus used it.
+	NSActivity = "http://activitystrea.ms/spec/1.0/"
 )
 
 // atomLink is atom:link with the title attribute gorilla's AtomLink lacks.
@@ -53,6 +55,9 @@ type atomFeed struct {
 	XmlnsThr string        `xml:"xmlns:thr,attr"`
 	XmlnsFH  string        `xml:"xmlns:fh,attr"`
 	XmlnsAt  string        `xml:"xmlns:at,attr,omitempty"`
+	XmlnsAct string        `xml:"xmlns:activity,attr,omitempty"`
+	Icon     string        `xml:"icon,omitempty"`
+	Logo     string        `xml:"logo,omitempty"`
 	Links    []atomLink    `xml:"link"`
 	Archive  *emptyElement `xml:"fh:archive"`
 	Complete *emptyElement `xml:"fh:complete"`
@@ -75,6 +80,8 @@ type atomEntry struct {
 	Links      []atomLink     `xml:"link"`
 	Categories []atomCategory `xml:"category"`
 	InReplyTo  *inReplyTo
+	Verb       string `xml:"activity:verb,omitempty"`
+	Object     *activityObject
 }
 
 // rfc3339 formats a date of a feed: with a fraction of a second only
@@ -106,9 +113,10 @@ func (s *Site) AtomDocument(p Page) ([]byte, error) {
 	c := s.Config
 	f := &atomFeed{
 		AtomFeed: feeds.AtomFeed{Xmlns: NSAtom, Title: c.Title, Id: c.FeedURL(),
-			Updated: rfc3339(p.Updated), Subtitle: c.Description, Author: s.author()},
+			Updated: rfc3339(p.Updated), Subtitle: c.Subtitle(), Author: s.author()},
 		XmlnsThr: NSThread, XmlnsFH: NSHistory,
 		Links: s.atomFeedLinks(p),
+		Icon:  c.AvatarURL(), Logo: c.AvatarURL(),
 	}
 	if p.Number > 0 {
 		f.Archive = &emptyElement{}
@@ -124,6 +132,7 @@ func (s *Site) AtomDocument(p Page) ([]byte, error) {
 		}
 		f.Entries = append(f.Entries, s.atomEntry(e))
 	}
+	f.declareActivity()
 	data, err := marshalXML(f, atomSize(f))
 	if err == nil {
 		err = checkDocumentSize(p.atomPath(), data)
@@ -187,6 +196,7 @@ func (s *Site) atomEntry(e *Entry) *atomEntry {
 		a.Categories = append(a.Categories, atomCategory{Term: t})
 	}
 	a.InReplyTo = threadOf(e)
+	addActivity(a, e)
 	return a
 }
 

@@ -127,9 +127,9 @@ func TestCachedEntriesRenderInFull(t *testing.T) {
 	s := cached()
 	mentions := 0
 	for i, e := range s.Entries {
-		want := publish.WebmentionsOf(parsed.Entries[i])
+		want := publish.WebmentionsOf(parsed.Entries[i], "")
 		mentions += len(want)
-		if got := publish.WebmentionsOf(e); !reflect.DeepEqual(got, want) {
+		if got := publish.WebmentionsOf(e, ""); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: Webmentions from the cached entry %v, want %v", e.Key, got, want)
 		}
 	}

@@ -22,7 +22,7 @@ import (
 // a hundred. Since the rest is decoded late, where an error can't be
 // reported, the whole form carries a CRC-32C, checked when it is read.
 
-const cacheMagic = "feedpub-entries-4"
+const cacheMagic = "feedpub-entries-5"
 
 var errBadCache = errors.New("corrupt entry cache")
 
@@ -156,6 +156,7 @@ func writeEntry(w *bincodec.Writer, e *Entry) {
 	if !p.Deleted.IsZero() {
 		w.Time(p.Deleted)
 	}
+	w.Bool(e.like)
 	w.Str(e.Hash)
 	w.Str(e.bodyHash)
 	w.Int(int64(e.size.meta))
@@ -192,6 +193,9 @@ func writeEntryRest(w *bincodec.Writer, e *Entry) {
 		w.Str(k)
 		w.Str(p.Mentions[k])
 	}
+	writeCite(w, p.RepostOf)
+	writeCite(w, p.QuoteOf)
+	writeCite(w, p.LikeOf)
 	w.Int(int64(p.BodyLine))
 	w.Str(string(p.Body))
 	w.Uint(4)
@@ -231,6 +235,7 @@ func readEntry(r *bincodec.Reader, path string) *Entry {
 		p.Deleted = r.Time()
 	}
 	e := &ce.e
+	e.like = r.Bool()
 	e.Post, e.Hash, e.bodyHash = p, r.Str(), r.Str()
 	e.size = entrySize{meta: int(r.Int()), content: int(r.Int())}
 	ce.rest.data = r.Str()
@@ -275,6 +280,7 @@ func readEntryRest(r *bincodec.Reader, e *Entry) {
 			p.Mentions[kv[i]] = kv[i+1]
 		}
 	}
+	p.RepostOf, p.QuoteOf, p.LikeOf = readCite(r), readCite(r), readCite(r)
 	p.BodyLine = int(r.Int())
 	if b := r.Str(); len(b) > 0 {
 		p.Body = []byte(b)
@@ -294,5 +300,27 @@ func readEntryRest(r *bincodec.Reader, e *Entry) {
 		}
 	} else if n > 0 {
 		r.Fail()
+	}
+}
+
+// writeCite writes a repost_of, quote_of or like_of: none, or its five
+// fields.
+func writeCite(w *bincodec.Writer, c *Cite) {
+	if c == nil {
+		w.Strs(nil)
+		return
+	}
+	w.Strs([]string{c.Ref, c.Href, c.Source, c.Author, c.Text})
+}
+
+func readCite(r *bincodec.Reader) *Cite {
+	switch f := r.Strs(); len(f) {
+	case 0:
+		return nil
+	case 5:
+		return &Cite{Ref: f[0], Href: f[1], Source: f[2], Author: f[3], Text: f[4]}
+	default:
+		r.Fail()
+		return nil
 	}
 }

@@ -24,11 +24,16 @@ const DefaultFeedSize = 50
 
 // Config is the content of feedpub.toml.
 type Config struct {
-	Title       string   `toml:"title"`
-	Author      string   `toml:"author"`
-	URL         string   `toml:"url"` // BASE_URL, absolute, ends in "/"
-	Description string   `toml:"description,omitempty"`
-	Hubs        []string `toml:"hubs,omitempty"`
+	Title       string `toml:"title"`
+	Author      string `toml:"author"`
+	URL         string `toml:"url"` // BASE_URL, absolute, ends in "/"
+	Description string `toml:"description,omitempty"`
+	// Bio is the author's profile note (h-card p-note), set by feedpub profile.
+	Bio string `toml:"bio,omitempty"`
+	// Avatar is the author's picture: a file of the site directory, copied
+	// into the output root under the same name (feedpub profile --avatar).
+	Avatar string   `toml:"avatar,omitempty"`
+	Hubs   []string `toml:"hubs,omitempty"`
 	// Webmention is the endpoint advertised with rel=webmention, if any.
 	Webmention string `toml:"webmention,omitempty"`
 	// FeedSize is the number of newest entries in the main feed.
@@ -113,7 +118,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	return &c, nil
 }
 
-const knownSettings = "title, author, url, description, hubs, webmention, feed_size, archive_size, [publish] branch, rsync, commit_public, [following]"
+const knownSettings = "title, author, url, description, bio, avatar, hubs, webmention, feed_size, archive_size, [publish] branch, rsync, commit_public, [following]"
 
 // settingError is a bad value of one setting; ParseConfig and ParsePost
 // add the file and the line.
@@ -144,6 +149,9 @@ func (c *Config) validate() error {
 		if _, err := checkAbsURL("webmention", "webmention", c.Webmention); err != nil {
 			return err
 		}
+	}
+	if c.Avatar != "" && !avatarName.MatchString(c.Avatar) {
+		return &settingError{name: "avatar", value: c.Avatar, msg: fmt.Sprintf("avatar %q must be an image file name in the site directory (.png, .jpg, .gif or .webp); set it with feedpub profile --avatar FILE", c.Avatar)}
 	}
 	if c.FeedSize < 0 || c.ArchiveSize < 0 {
 		return errors.New("feed_size and archive_size must be positive")
@@ -264,6 +272,31 @@ func (c *Config) JSONURL() string { return c.URL + "feed.json" }
 
 // FeedURLs lists every feed the site publishes, the Atom feed first.
 func (c *Config) FeedURLs() []string { return []string{c.FeedURL(), c.RSSURL(), c.JSONURL()} }
+
+// Subtitle is the feeds' one line about the site: the description, else
+// the author's bio.
+func (c *Config) Subtitle() string {
+	if c.Description != "" {
+		return c.Description
+	}
+	return c.Bio
+}
+
+// LikesPath is the likes feed's path in the output root.
+const LikesPath = "likes.atom"
+
+// LikesURL is BASE_URL + "likes.atom".
+func (c *Config) LikesURL() string { return c.URL + LikesPath }
+
+// AvatarURL is the avatar's URL, or "" when there is none.
+func (c *Config) AvatarURL() string {
+	if c.Avatar == "" {
+		return ""
+	}
+	return c.URL + c.Avatar
+}
+
+var avatarName = regexp.MustCompile(`^avatar\.(png|jpg|gif|webp)$`)
 
 // Permalink is BASE_URL + "posts/KEY/".
 func (c *Config) Permalink(key string) string { return c.URL + "posts/" + key + "/" }

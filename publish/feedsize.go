@@ -42,6 +42,9 @@ func sizeOf(c *Config, e *Entry) entrySize {
 	if r := p.ReplyTo; r != nil {
 		meta += escLen(r.Ref) + escLen(r.Href) + escLen(r.Source) + 192
 	}
+	for _, c := range p.cites() {
+		meta += escLen(c.cite.Ref) + 2*escLen(c.cite.Href) + escLen(c.cite.Source) + escLen(c.cite.Author) + escLen(c.cite.Text) + 768
+	}
 	return entrySize{meta: meta, content: escLen(e.HTML)}
 }
 

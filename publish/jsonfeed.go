@@ -27,6 +27,24 @@ type jsonItem struct {
 type jsonRookery struct {
 	InReplyTo *jsonReplyTo    `json:"in_reply_to,omitempty"`
 	Mentions  []jsonMentioned `json:"mentions,omitempty"`
+	RepostOf  *jsonCite       `json:"repost_of,omitempty"`
+	QuoteOf   *jsonCite       `json:"quote_of,omitempty"`
+	LikeOf    *jsonCite       `json:"like_of,omitempty"`
+}
+
+// jsonCite is the reposted, quoted or liked post.
+type jsonCite struct {
+	Ref    string `json:"ref"`
+	Href   string `json:"href"`
+	Source string `json:"source,omitempty"`
+	Author string `json:"author,omitempty"`
+}
+
+func jsonCiteOf(c *Cite) *jsonCite {
+	if c == nil {
+		return nil
+	}
+	return &jsonCite{Ref: c.Ref, Href: c.Href, Source: c.Source, Author: c.Author}
 }
 
 type jsonReplyTo struct {
@@ -44,8 +62,9 @@ type jsonMentioned struct {
 func (s *Site) JSONDocument(p Page) ([]byte, error) {
 	c := s.Config
 	f := &jsonFeed{JSONFeed: feeds.JSONFeed{Version: JSONFeedVersion, Title: c.Title,
-		HomePageUrl: c.URL, FeedUrl: c.JSONURL(), Description: c.Description,
-		Authors: []*feeds.JSONAuthor{{Name: c.Author, Url: c.URL}}}}
+		HomePageUrl: c.URL, FeedUrl: c.JSONURL(), Description: c.Subtitle(),
+		Authors: []*feeds.JSONAuthor{{Name: c.Author, Url: c.URL, Avatar: c.AvatarURL()}},
+		Icon:    c.AvatarURL()}}
 	for _, h := range c.Hubs {
 		f.Hubs = append(f.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
 	}
@@ -75,7 +94,8 @@ func jsonItemOf(e *Entry) *jsonItem {
 	for _, m := range e.Mentions {
 		ext.Mentions = append(ext.Mentions, jsonMentioned{URL: m.URL, Name: m.Nick})
 	}
-	if ext.InReplyTo != nil || len(ext.Mentions) > 0 {
+	ext.RepostOf, ext.QuoteOf, ext.LikeOf = jsonCiteOf(e.RepostOf), jsonCiteOf(e.QuoteOf), jsonCiteOf(e.LikeOf)
+	if ext.InReplyTo != nil || len(ext.Mentions) > 0 || e.Cited() != nil {
 		it.Rookery = &ext
 	}
 	return it

@@ -35,3 +35,9 @@ func FeedShows(ctx context.Context, client *http.Client, feedURL string, e *Entr
 	}
 	return false, "newest entry not there yet"
 }
+
+// PageGone reports whether page answers 404 Not Found or 410 Gone.
+func PageGone(ctx context.Context, client *http.Client, page string) bool {
+	r, err := get(ctx, client, page, "text/html")
+	return err == nil && (r.Status == http.StatusNotFound || r.Status == http.StatusGone)
+}

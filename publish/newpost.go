@@ -16,11 +16,15 @@ import (
 
 // PostOptions are the arguments of `feedpub post`.
 type PostOptions struct {
-	Text    string       // the post's Markdown; must not be empty
-	Tags    []string     // without '#'
-	ReplyTo string       // URL of the post replied to, resolved now
-	Now     time.Time    // when the post is published; required (feedpub post passes the current time)
-	Client  *http.Client // for resolving ReplyTo; nil means NewClient()
+	Text    string   // the post's Markdown; must not be empty
+	Tags    []string // without '#'
+	ReplyTo string   // URL of the post replied to, resolved now
+	// Repost, Quote and Like are the URL of the post this one reposts,
+	// quotes or likes, resolved now; at most one is set. A repost or a
+	// like may have no text.
+	Repost, Quote, Like string
+	Now                 time.Time    // when the post is published; required (feedpub post passes the current time)
+	Client              *http.Client // for resolving ReplyTo; nil means NewClient()
 }
 
 // CreatePost writes a new post file under DIR/posts/ and returns its path.
@@ -34,25 +38,31 @@ func CreatePost(ctx context.Context, dir string, o PostOptions) (string, error) 
 		return "", err
 	}
 	text := strings.TrimSpace(o.Text)
-	if text == "" {
+	if text == "" && o.Repost == "" && o.Like == "" {
 		return "", errors.New("the post has no text: pass it as an argument, on stdin, or write it in $EDITOR")
 	}
 	if o.Now.IsZero() {
 		return "", errors.New("the post has no publication time (PostOptions.Now)")
 	}
-	body := []byte(text + "\n")
+	var body []byte
+	if text != "" {
+		body = []byte(text + "\n")
+	}
 	p := &Post{Key: NewKey(), Published: publishedAfter(dir, o.Now), Tags: withHashtags(o.Tags, body), Body: body}
 	if p.Mentions, err = cfg.resolveMentions(text); err != nil {
 		return "", err
 	}
+	client := o.Client
+	if client == nil {
+		client = NewClient()
+	}
 	if o.ReplyTo != "" {
-		client := o.Client
-		if client == nil {
-			client = NewClient()
-		}
 		if p.ReplyTo, err = ResolveReply(ctx, client, o.ReplyTo); err != nil {
 			return "", err
 		}
+	}
+	if err := o.resolveCites(ctx, client, p); err != nil {
+		return "", err
 	}
 	return p.WriteNew(dir)
 }
@@ -111,6 +121,11 @@ func (c *Config) resolveMentions(text string) (map[string]string, error) {
 // ReadText returns the post text: the arguments joined by spaces, else
 // stdin when it is not a terminal, else what the user writes in $EDITOR.
 func ReadText(args []string, stdin *os.File) (string, error) {
+	return ReadTextFrom(args, stdin, "")
+}
+
+// ReadTextFrom is ReadText with $EDITOR starting from initial.
+func ReadTextFrom(args []string, stdin *os.File, initial string) (string, error) {
 	if len(args) > 0 {
 		return strings.Join(args, " "), nil
 	}
@@ -121,10 +136,10 @@ func ReadText(args []string, stdin *os.File) (string, error) {
 		}
 		return string(b), nil
 	}
-	return editText()
+	return editText(initial)
 }
 
-func editText() (string, error) {
+func editText(initial string) (string, error) {
 	editor := os.Getenv("EDITOR")
 	if editor == "" {
 		return "", errors.New("no text: pass it as an argument or on stdin, or set $EDITOR")
@@ -133,8 +148,14 @@ func editText() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("creating a file for $EDITOR: %w", err)
 	}
-	f.Close()
+	_, werr := f.WriteString(initial)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
 	defer os.Remove(f.Name())
+	if werr != nil {
+		return "", fmt.Errorf("creating a file for $EDITOR: %w", werr)
+	}
 	fields := strings.Fields(editor)
 	cmd := exec.Command(fields[0], append(fields[1:], f.Name())...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -143,4 +164,18 @@ func editText() (string, error) {
 	}
 	b, err := os.ReadFile(filepath.Clean(f.Name()))
 	return string(bytes.TrimSpace(b)), err
+}
+
+// resolveCites resolves the post reposted, quoted or liked, if any.
+func (o PostOptions) resolveCites(ctx context.Context, client *http.Client, p *Post) error {
+	var err error
+	switch {
+	case o.Repost != "":
+		p.RepostOf, err = ResolveCite(ctx, client, o.Repost, KindRepost)
+	case o.Quote != "":
+		p.QuoteOf, err = ResolveCite(ctx, client, o.Quote, KindQuote)
+	case o.Like != "":
+		p.LikeOf, err = ResolveCite(ctx, client, o.Like, KindLike)
+	}
+	return err
 }

@@ -42,8 +42,7 @@ func Ping(ctx context.Context, dir string, o PingOptions) error {
 		return err
 	}
 	err = PingHubs(ctx, o.Client, s.Config, o.Log)
-	main, _ := s.Pages()
-	return errors.Join(err, SendWebmentions(ctx, o.Client, dir, Live(main.Entries), o.Log, o.Now))
+	return errors.Join(err, SendWebmentions(ctx, o.Client, dir, s.WebmentionEntries(), o.Log, o.Now))
 }
 
 // PingHubs sends hub.mode=publish with one hub.url per feed to every hub.

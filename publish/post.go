@@ -25,6 +25,17 @@ type ReplyTo struct {
 	Source string `toml:"source"` // the parent's feed URL
 }
 
+// Cite is a post this post reposts, quotes or likes, resolved when the
+// post was written so that builds never fetch anything: its atom:id,
+// permalink, feed URL, author and text.
+type Cite struct {
+	Ref    string `toml:"ref"`    // the original's atom:id
+	Href   string `toml:"href"`   // its permalink
+	Source string `toml:"source"` // its feed URL
+	Author string `toml:"author"` // its author's name
+	Text   string `toml:"text"`   // its plain text (at most citeTextMax runes)
+}
+
 // frontMatter is the TOML header of a post file. Every key is optional but
 // key and published.
 type frontMatter struct {
@@ -36,6 +47,9 @@ type frontMatter struct {
 	Mentions  map[string]string `toml:"mentions"`
 	Draft     bool              `toml:"draft"`
 	Deleted   time.Time         `toml:"deleted"`
+	RepostOf  *Cite             `toml:"repost_of"`
+	QuoteOf   *Cite             `toml:"quote_of"`
+	LikeOf    *Cite             `toml:"like_of"`
 }
 
 // Post is one parsed post file.
@@ -51,9 +65,12 @@ type Post struct {
 	Draft    bool
 	// Deleted, when set, is when the post was deleted: it is published as
 	// an RFC 6721 at:deleted-entry and its page is removed.
-	Deleted  time.Time
-	Body     []byte // Markdown
-	BodyLine int    // line number of the first body line in the file
+	Deleted time.Time
+	// RepostOf, QuoteOf and LikeOf are the post this one reposts, quotes
+	// or likes; at most one is set. A like is not a timeline post.
+	RepostOf, QuoteOf, LikeOf *Cite
+	Body                      []byte // Markdown
+	BodyLine                  int    // line number of the first body line in the file
 }
 
 // PostFileName is the file name of a post: YYYY-MM-DD-KEY.md. Only the front
@@ -78,7 +95,7 @@ func ParsePost(path string, data []byte) (*Post, error) {
 		// The front matter starts on the file's second line.
 		switch pr := explainTOML(err); {
 		case pr.unknown != "":
-			return nil, fmt.Errorf("%s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted)", path, pr.line+1, pr.unknown)
+			return nil, fmt.Errorf("%s:%d: unknown front-matter key %q (known: key, published, updated, tags, reply_to.ref/href/source, mentions, draft, deleted, repost_of, quote_of, like_of)", path, pr.line+1, pr.unknown)
 		case pr.line > 0:
 			return nil, fmt.Errorf("%s:%d: malformed front matter: %s", path, pr.line+1, pr.msg)
 		}
@@ -86,7 +103,8 @@ func ParsePost(path string, data []byte) (*Post, error) {
 	}
 	p := &Post{Path: path, Key: m.Key, Published: m.Published.UTC(), Updated: m.Updated.UTC(),
 		Tags: normalizeTags(m.Tags), ReplyTo: m.ReplyTo, Mentions: m.Mentions, Draft: m.Draft,
-		Deleted: m.Deleted.UTC(), Body: body, BodyLine: bodyLine}
+		Deleted: m.Deleted.UTC(), RepostOf: m.RepostOf, QuoteOf: m.QuoteOf, LikeOf: m.LikeOf,
+		Body: body, BodyLine: bodyLine}
 	return p, p.check(fm)
 }
 
@@ -98,7 +116,7 @@ func (p *Post) check(fm []byte) error {
 		return fmt.Errorf("%s:%d: key %q must be lowercase letters, digits, - or _", p.Path, keyLine(fm, "key")+1, p.Key)
 	case p.Published.IsZero():
 		return fmt.Errorf("%s:1: front matter has no published date; add published = 2026-01-02T15:04:05Z", p.Path)
-	case len(bytes.TrimSpace(p.Body)) == 0 && p.Deleted.IsZero():
+	case len(bytes.TrimSpace(p.Body)) == 0 && p.Deleted.IsZero() && p.RepostOf == nil && p.LikeOf == nil:
 		return fmt.Errorf("%s:%d: post has no text; write something after the closing +++ or delete the file", p.Path, p.BodyLine)
 	}
 	if p.Updated.IsZero() || p.Updated.Before(p.Published) {
@@ -115,6 +133,9 @@ func (p *Post) check(fm []byte) error {
 			return fmt.Errorf("%s:%d: reply_to needs ref (the parent's atom:id) and href (its permalink)", p.Path, keyLine(fm, "reply_to")+1)
 		}
 	}
+	if err := p.checkCites(fm); err != nil {
+		return err
+	}
 	return p.checkURLs(fm)
 }
 
@@ -126,6 +147,14 @@ func (p *Post) checkURLs(fm []byte) error {
 		_, err = checkAbsURL("reply_to.href", "reply_to href", r.Href)
 		if err == nil && r.Source != "" {
 			_, err = checkAbsURL("reply_to.source", "reply_to source", r.Source)
+		}
+	}
+	for _, c := range p.cites() {
+		if err == nil {
+			_, err = checkAbsURL(c.name+".href", c.name+" href", c.cite.Href)
+		}
+		if err == nil && c.cite.Source != "" {
+			_, err = checkAbsURL(c.name+".source", c.name+" source", c.cite.Source)
 		}
 	}
 	for _, nick := range sortedKeys(p.Mentions) {
@@ -252,6 +281,10 @@ func (p *Post) Encode() []byte {
 	}
 	if r := p.ReplyTo; r != nil {
 		fmt.Fprintf(&b, "\n[reply_to]\nref = %s\nhref = %s\nsource = %s\n", quote(r.Ref), quote(r.Href), quote(r.Source))
+	}
+	for _, c := range p.cites() {
+		fmt.Fprintf(&b, "\n[%s]\nref = %s\nhref = %s\nsource = %s\nauthor = %s\ntext = %s\n", c.name,
+			quote(c.cite.Ref), quote(c.cite.Href), quote(c.cite.Source), quote(c.cite.Author), quote(c.cite.Text))
 	}
 	if len(p.Mentions) > 0 {
 		b.WriteString("\n[mentions]\n")

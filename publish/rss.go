@@ -51,6 +51,9 @@ func (s *Site) RSSDocument(p Page) ([]byte, error) {
 	}
 	ch := &rssChannel{RssFeed: feeds.RssFeed{Title: c.Title, Link: c.URL, Description: desc,
 		LastBuildDate: rfc1123(p.Updated), Generator: "feedpub"}}
+	if a := c.AvatarURL(); a != "" {
+		ch.Image = &feeds.RssImage{Url: a, Title: c.Title, Link: c.URL}
+	}
 	ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: c.RSSURL(), Rel: "self", Type: "application/rss+xml"})
 	for _, h := range c.Hubs {
 		ch.AtomLinks = append(ch.AtomLinks, rssAtomLink{Href: h, Rel: "hub"})

@@ -34,6 +34,8 @@ type Entry struct {
 	bodyHash string
 	// rest, for an entry from the cache, is what Full decodes.
 	rest *entryRest
+	// like is Post.IsLike, known without decoding rest.
+	like bool
 }
 
 // EntryCache remembers parsed and rendered posts between builds, so that
@@ -67,7 +69,21 @@ type CachedFile struct {
 type Site struct {
 	Dir     string
 	Config  *Config
-	Entries []*Entry
+	Entries []*Entry // posts, reposts, quotes and replies: the feeds' entries
+	Likes   []*Entry // likes: likes.atom and a page each, never the feeds
+}
+
+// splitLikes separates likes from the other entries, keeping the order.
+func splitLikes(entries []*Entry) (posts, likes []*Entry) {
+	posts = entries[:0:0]
+	for _, e := range entries {
+		if e.like {
+			likes = append(likes, e)
+		} else {
+			posts = append(posts, e)
+		}
+	}
+	return posts, likes
 }
 
 // EntryID is the post's atom:id: tag:HOST,YYYY:posts/KEY.
@@ -151,7 +167,8 @@ func LoadSiteAt(dir, base string, cache func() *EntryCache) (*Site, error) {
 		return nil, err
 	}
 	SortEntries(entries)
-	return &Site{Dir: dir, Config: cfg, Entries: entries}, nil
+	live, likes := splitLikes(entries)
+	return &Site{Dir: dir, Config: cfg, Entries: live, Likes: likes}, nil
 }
 
 // fileStat is what a stat of a post file said; ok is false when it failed.
@@ -318,13 +335,14 @@ func newEntry(cfg *Config, r *renderer, p *Post) (*Entry, error) {
 	if r == nil {
 		r = newRenderer(cfg.Following)
 	}
-	e := &Entry{Post: p, ID: cfg.EntryID(p), Permalink: cfg.Permalink(p.Key)}
+	e := &Entry{Post: p, ID: cfg.EntryID(p), Permalink: cfg.Permalink(p.Key), like: p.IsLike()}
 	if e.IsDeleted() {
 		e.size = sizeOf(cfg, e)
 		return e, nil
 	}
 	var err error
 	e.HTML, e.Title, e.Mentions, err = r.render(p, e.Permalink)
+	e.addCite()
 	e.size = sizeOf(cfg, e)
 	e.bodyHash = hashString(p.Body)
 	return e, err

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rookery-social/rookery/internal/htmlx"
@@ -29,54 +30,169 @@ type Webmention struct {
 	Fallback string
 }
 
-// WebmentionsOf lists the Webmentions a post calls for: its parent, then
-// each person it mentions.
-func WebmentionsOf(e *Entry) []Webmention {
+// WebmentionsOf lists the Webmentions a post calls for (W3C Webmention
+// §3.1.1): its parent, the post it reposts, quotes or likes, each person
+// it mentions, and every other link of its text that leaves the site
+// (BASE_URL is base), each target once. A deleted post calls for none of
+// its own; SendWebmentions sends again to where it was sent before.
+func WebmentionsOf(e *Entry, base string) []Webmention {
 	e.Full()
+	if e.IsDeleted() {
+		return nil
+	}
 	var out []Webmention
-	if r := e.ReplyTo; r != nil && r.Href != "" {
-		out = append(out, Webmention{Source: e.Permalink, Target: r.Href, Fallback: r.Source})
+	seen := map[string]bool{}
+	add := func(target, fallback string) {
+		if target != "" && !seen[target] && (base == "" || !strings.HasPrefix(target, base)) {
+			seen[target] = true
+			out = append(out, Webmention{Source: e.Permalink, Target: target, Fallback: fallback})
+		}
+	}
+	if r := e.ReplyTo; r != nil {
+		add(r.Href, r.Source)
+	}
+	for _, c := range e.cites() {
+		add(c.cite.Href, c.cite.Source)
 	}
 	for _, m := range e.Mentions {
-		out = append(out, Webmention{Source: e.Permalink, Target: m.URL})
+		add(m.URL, "")
+	}
+	for _, l := range htmlLinks(e.HTML) {
+		add(l, "")
 	}
 	return out
 }
 
-// SendWebmentions sends the not-yet-sent Webmentions of entries and records
-// each success in DIR/.feedpub/sent.json. A target without an endpoint, or
-// that cannot be fetched, is skipped with a note; a refused Webmention is an
-// error. Both are tried again next time. now stamps each success.
+// htmlLinks lists the absolute http(s) URLs a fragment links to.
+func htmlLinks(fragment string) []string {
+	var out []string
+	for u := range htmlx.Refs([]byte(fragment), nil) {
+		if s := u.String(); isHTTPURL(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// WebmentionEntries are the entries whose Webmentions ping and publish
+// send: the main feed's (deleted ones included) and the likes of
+// likes.atom.
+func (s *Site) WebmentionEntries() []*Entry {
+	main, _ := s.Pages()
+	likes := s.Likes
+	if len(likes) > s.Config.FeedSize {
+		likes = likes[:s.Config.FeedSize]
+	}
+	out := append(main.Entries[:len(main.Entries):len(main.Entries)], likes...)
+	SortEntries(out)
+	return out
+}
+
+// SendWebmentions sends the Webmentions of entries not yet sent for their
+// current version and records each success in DIR/.feedpub/sent.json with
+// when it was sent. An edited post is
+// sent again to its old and new targets (W3C Webmention §3.1.4), a deleted
+// one to every target it was sent to (§3.1.5): the receivers fetch the
+// source again and update or remove what they stored. A target without
+// an endpoint, or that cannot be fetched, is skipped with a note; a
+// refused Webmention is an error. Both are tried again next time.
+// now stamps each success (the entry's updated when that is later).
 func SendWebmentions(ctx context.Context, client *http.Client, dir string, entries []*Entry, log io.Writer, now func() time.Time) error {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return err
+	}
 	sent, err := loadSent(dir)
 	if err != nil {
 		return err
 	}
+	before := sentTargets(sent)
 	var errs []error
 	for i := len(entries) - 1; i >= 0; i-- { // oldest first
-		for _, wm := range WebmentionsOf(entries[i]) {
+		e := entries[i].Full()
+		for _, wm := range withOldTargets(WebmentionsOf(e, cfg.URL), e.Permalink, before) {
 			key := wm.Source + " " + wm.Target
-			if _, done := sent[key]; done {
+			if !sentBefore(sent[key], e.Updated) {
 				continue
 			}
-			ok, err := SendWebmention(ctx, client, wm)
-			switch {
-			case errors.Is(err, ErrDiscovery):
-				fmt.Fprintf(log, "cannot look for a Webmention endpoint at %s; skipped: %v\n", wm.Target, err)
-			case err != nil:
+			ok, err := sendOne(ctx, client, wm, log)
+			if err != nil {
 				errs = append(errs, err)
-			case !ok:
-				fmt.Fprintf(log, "no Webmention endpoint at %s; skipped\n", wm.Target)
-			default:
-				fmt.Fprintf(log, "sent Webmention %s -> %s\n", wm.Source, wm.Target)
-				sent[key] = now().UTC().Format(time.RFC3339)
-				if err := saveSent(dir, sent); err != nil {
-					return err
-				}
+			}
+			if !ok {
+				continue
+			}
+			sent[key] = latest(now(), e.Updated).UTC().Format(time.RFC3339Nano)
+			if err := saveSent(dir, sent); err != nil {
+				return err
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// sendOne sends wm and logs what came of it; it reports whether it was
+// sent. A target without an endpoint, or that cannot be fetched, is
+// skipped with a note, not an error.
+func sendOne(ctx context.Context, client *http.Client, wm Webmention, log io.Writer) (bool, error) {
+	ok, err := SendWebmention(ctx, client, wm)
+	switch {
+	case errors.Is(err, ErrDiscovery):
+		fmt.Fprintf(log, "cannot look for a Webmention endpoint at %s; skipped: %v\n", wm.Target, err)
+		return false, nil
+	case err != nil:
+		return false, err
+	case !ok:
+		fmt.Fprintf(log, "no Webmention endpoint at %s; skipped\n", wm.Target)
+		return false, nil
+	}
+	fmt.Fprintf(log, "sent Webmention %s -> %s\n", wm.Source, wm.Target)
+	return true, nil
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// sentBefore reports whether a Webmention recorded as rec must be sent
+// again for the version updated: never sent, or sent before the post's
+// last edit or deletion. rec is when it was sent (never before the
+// version then current).
+func sentBefore(rec string, updated time.Time) bool {
+	if rec == "" {
+		return true
+	}
+	t, err := time.Parse(time.RFC3339Nano, rec)
+	return err != nil || t.Before(updated)
+}
+
+// sentTargets maps each source to the targets Webmentions were sent to.
+func sentTargets(sent map[string]string) map[string][]string {
+	out := map[string][]string{}
+	for _, key := range sortedKeys(sent) {
+		if source, target, ok := strings.Cut(key, " "); ok {
+			out[source] = append(out[source], target)
+		}
+	}
+	return out
+}
+
+// withOldTargets adds to wms the targets source was sent to before and no
+// longer links to.
+func withOldTargets(wms []Webmention, source string, before map[string][]string) []Webmention {
+	have := map[string]bool{}
+	for _, wm := range wms {
+		have[wm.Target] = true
+	}
+	for _, t := range before[source] {
+		if !have[t] {
+			wms = append(wms, Webmention{Source: source, Target: t})
+		}
+	}
+	return wms
 }
 
 // ErrDiscovery marks a Webmention target that could not be fetched to look

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -125,14 +126,27 @@ func plan(t *theme, s *publish.Site) ([]job, error) {
 			job{Path: publish.ArchivePath(a.Number), Key: key, Render: func() ([]byte, error) { return s.AtomDocument(a) }},
 			job{Path: publish.ArchiveHTMLPath(a.Number), Key: key, Render: func() ([]byte, error) { return t.renderList(s, sh, info, a) }})
 	}
-	for _, e := range s.Entries {
+	for _, e := range append(s.Entries[:len(s.Entries):len(s.Entries)], s.Likes...) {
 		if e.IsDeleted() {
 			continue
 		}
 		jobs = append(jobs, job{Path: postPath(e), Key: e.Hash, // a post page is rendered from its file alone
 			Render: func() ([]byte, error) { return t.renderPost(s, sh, info, e) }})
 	}
+	jobs = append(jobs, job{Path: publish.LikesPath, Render: s.LikesDocument})
+	if a := s.Config.Avatar; a != "" {
+		jobs = append(jobs, job{Path: a, Render: func() ([]byte, error) { return readAvatar(s.Dir, a) }})
+	}
 	return jobs, nil
+}
+
+// readAvatar reads the avatar file of the site directory dir.
+func readAvatar(dir, name string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("reading the avatar %s (set it again with feedpub profile --avatar FILE): %w", name, err)
+	}
+	return data, nil
 }
 
 func postPath(e *publish.Entry) string { return "posts/" + e.Key + "/index.html" }

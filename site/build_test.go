@@ -151,12 +151,12 @@ func TestDeterministic(t *testing.T) {
 func TestIncremental(t *testing.T) {
 	dir := testsite.Write(t, basicSite)
 	res := build(t, dir)
-	if len(res.Written) != 7 { // 3 feeds, index, 3 posts
+	if len(res.Written) != 8 { // 3 feeds, likes.atom, index, 3 posts
 		t.Fatalf("first build wrote %v", res.Written)
 	}
 	stamp := mtimes(t, dir)
 	res = build(t, dir)
-	if len(res.Written) != 0 || res.Unchanged != 7 {
+	if len(res.Written) != 0 || res.Unchanged != 8 {
 		t.Fatalf("unchanged input: wrote %v, %d unchanged", res.Written, res.Unchanged)
 	}
 	testsite.Add(t, dir, testsite.Post("fourth4", "2026-03-10T09:00:00Z", "", "A new post."))
@@ -311,8 +311,8 @@ func TestIncrementalEdits(t *testing.T) {
 	cfg := filepath.Join(dir, "feedpub.toml")
 	b, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, []byte(strings.Replace(string(b), `title = "Alice's notes"`, `title = "Alice writes"`, 1)), 0o644)
-	if res := build(t, dir); len(res.Written) != 7 {
-		t.Errorf("after a title change wrote %v, want all 7 files", res.Written)
+	if res := build(t, dir); len(res.Written) != 8 {
+		t.Errorf("after a title change wrote %v, want all 8 files", res.Written)
 	}
 	contains(t, "post page", read(t, dir, "posts/reply3/index.html"), "Alice writes")
 }

@@ -62,6 +62,7 @@ type siteInfo struct {
 	FeedURL, RSSURL, JSONURL string
 	Hubs                     []string
 	Webmention               string
+	LikesURL, Avatar, Bio    string
 }
 
 // pageData is the data of one HTML page.
@@ -73,6 +74,7 @@ type pageData struct {
 	Root         string          // relative path from the page to the output root
 	Entries      []template.HTML // rendered by the "entry" template
 	Older, Newer string          // relative to Root
+	LikesFeed    string          // a like's page: likes.atom, its feed
 }
 
 // shared holds what a build renders once and reuses on every page: the
@@ -148,11 +150,13 @@ type entryView struct {
 	Edited                           bool
 	Tags                             []string
 	ReplyTo                          *publish.ReplyTo
+	Kind                             string // "Reposted", "Liked", "Quoted" or ""
 }
 
 func newSiteInfo(c *publish.Config) *siteInfo {
 	return &siteInfo{Title: c.Title, Author: c.Author, URL: c.URL, FeedURL: c.FeedURL(),
-		RSSURL: c.RSSURL(), JSONURL: c.JSONURL(), Hubs: c.Hubs, Webmention: c.Webmention}
+		RSSURL: c.RSSURL(), JSONURL: c.JSONURL(), Hubs: c.Hubs, Webmention: c.Webmention,
+		LikesURL: c.LikesURL(), Avatar: c.AvatarURL(), Bio: c.Bio}
 }
 
 func viewOf(e *publish.Entry, c *publish.Config) entryView {
@@ -163,8 +167,10 @@ func viewOf(e *publish.Entry, c *publish.Config) entryView {
 		Content:   template.HTML(e.HTML),
 		Published: e.Published.Format(time.RFC3339Nano), Updated: e.Updated.Format(time.RFC3339Nano),
 		PublishedHuman: e.Published.Format(human), UpdatedHuman: e.Updated.Format(human),
-		Edited: !e.Updated.Equal(e.Published), Tags: e.Tags, ReplyTo: e.ReplyTo}
+		Edited: !e.Updated.Equal(e.Published), Tags: e.Tags, ReplyTo: e.ReplyTo, Kind: kindLabel[e.Kind()]}
 }
+
+var kindLabel = map[string]string{publish.KindRepost: "♻ Reposted", publish.KindQuote: "❝ Quoted", publish.KindLike: "♥ Liked"}
 
 func execute(t *template.Template, d *pageData) ([]byte, error) {
 	var b bytes.Buffer
@@ -221,5 +227,8 @@ func (t *theme) renderPost(s *publish.Site, sh *shared, info *siteInfo, e *publi
 	}
 	d := &pageData{Site: info, Shared: sh, PageTitle: e.Title + " — " + s.Config.Title,
 		Canonical: e.Permalink, Root: "../../", Entries: entries}
+	if e.IsLike() {
+		d.LikesFeed = s.Config.LikesURL()
+	}
 	return execute(t.post, d)
 }

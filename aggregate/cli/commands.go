@@ -95,6 +95,9 @@ func builtins() map[string]Command {
 	for name, cmd := range trackCommands() {
 		cmds[name] = cmd
 	}
+	for name, cmd := range verbCommands() {
+		cmds[name] = cmd
+	}
 	return cmds
 }
 

@@ -95,6 +95,16 @@ const maxTextLines = 12
 
 func (a *App) printPost(p aggregate.Post) {
 	indent := strings.Repeat("    ", p.Depth)
+	if line := repostLine(p); line != "" {
+		fmt.Fprintf(a.Stdout, "%s%s\n", indent, line)
+	}
+	if p.Kind == aggregate.KindRepost && p.Original != nil {
+		o := *p.Original
+		o.Depth, o.Original, o.RepostedBy = p.Depth, nil, nil
+		a.printPost(o)
+		return
+	}
+	defer a.printCited(p, indent)
 	who := "@" + p.Nick
 	if p.Nick == "" {
 		who = p.FeedTitle

@@ -43,6 +43,7 @@ func rawEntry(gf *gofeed.Feed, it *gofeed.Item, feedURL string) (Entry, string) 
 	e.Published, e.Updated = dates(it)
 	e.Tags = tags(it.Categories)
 	e.InReplyTo = inReplyTo(it.Extensions, feedURL)
+	e.Kind, e.Of = activity(it.Extensions, feedURL)
 	e.Enclosures = enclosures(it.Enclosures, e.base(feedURL))
 	return e, raw
 }
@@ -74,7 +75,7 @@ func digest(e Entry, raw string) string {
 	h := sha256.New()
 	for _, s := range []string{digestVersion, e.ID, e.URL, e.Title, e.Author, e.Published.String(), e.Updated.String(), raw,
 		strings.Join(e.Tags, "\x00"), strings.Join(e.Mentions, "\x00"),
-		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source, fmt.Sprint(e.Enclosures)} {
+		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source, fmt.Sprint(e.Enclosures), e.Kind, e.Of.Ref, e.Of.Href} {
 		h.Write([]byte(s))
 		h.Write([]byte{0xff})
 	}

@@ -110,6 +110,15 @@ type rookeryItem struct {
 		URL  string `json:"url"`
 		Name string `json:"name"`
 	} `json:"mentions"`
+	RepostOf *rookeryCite `json:"repost_of"`
+	QuoteOf  *rookeryCite `json:"quote_of"`
+	LikeOf   *rookeryCite `json:"like_of"`
+}
+
+// rookeryCite is a _rookery repost_of, quote_of or like_of.
+type rookeryCite struct {
+	Ref  string `json:"ref"`
+	Href string `json:"href"`
 }
 
 func (r rookeryItem) apply(e *Entry, feedURL string) {
@@ -122,5 +131,10 @@ func (r rookeryItem) apply(e *Entry, feedURL string) {
 	}
 	for _, m := range r.Mentions {
 		e.Mentions = appendNew(e.Mentions, sanitize.ResolveHTTP(feedURL, m.URL))
+	}
+	for kind, c := range map[string]*rookeryCite{KindRepost: r.RepostOf, KindQuote: r.QuoteOf, KindLike: r.LikeOf} {
+		if c != nil && (c.Ref != "" || c.Href != "") {
+			e.Kind, e.Of = kind, Cited{Ref: c.Ref, Href: sanitize.ResolveHTTP(feedURL, c.Href)}
+		}
 	}
 }

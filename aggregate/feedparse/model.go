@@ -15,7 +15,11 @@ type Feed struct {
 	Hubs        []string // WebSub hubs advertised by the headers or document
 	PrevArchive string   // RFC 5005 prev-archive link, resolved
 	TTL         time.Duration
-	Entries     []Entry
+	// Author, Bio and Avatar are the feed's author as the feed describes
+	// them: its author's name, its subtitle or description, its icon,
+	// logo or image (resolved).
+	Author, Bio, Avatar string
+	Entries             []Entry
 }
 
 // Entry is one post, sanitized.
@@ -33,6 +37,10 @@ type Entry struct {
 	Mentions  []string // feed URLs named by rel="mentioned" (or JSON _rookery mentions)
 	Links     []string // hrefs of u-mention / h-card links in the content
 	InReplyTo InReplyTo
+	// Kind is KindRepost, KindQuote or KindLike when the entry reposts,
+	// quotes or likes Of; "" for a post or a reply.
+	Kind string
+	Of   Cited
 	// Enclosures are attached media (RSS enclosure, Atom rel=enclosure,
 	// JSON Feed attachments).
 	Enclosures []Enclosure

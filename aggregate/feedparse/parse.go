@@ -163,6 +163,7 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 		Hubs:    httpOnly(disc.Hubs),
 		TTL:     ttl(gf),
 	}
+	f.Author, f.Bio, f.Avatar = profileOf(gf, feedURL)
 	f.PrevArchive = sanitize.ResolveHTTP(feedURL, prevArchive(gf))
 	if f.PrevArchive == "" || f.PrevArchive == feedURL {
 		f.PrevArchive = ""

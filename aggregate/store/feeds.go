@@ -268,3 +268,21 @@ func mergeFeed(ctx context.Context, tx *sql.Tx, from, to int64) error {
 func (s *Store) SetTitleIfEmpty(ctx context.Context, id int64, title string) error {
 	return s.exec(ctx, `UPDATE feeds SET title = ? WHERE id = ? AND title = ''`, title, id)
 }
+
+// FeedProfile is what a feed says of its author, and how many of its
+// posts are stored.
+type FeedProfile struct {
+	Author, Bio, Avatar string
+	Posts               int
+}
+
+// FeedProfile reads the profile of feed #id.
+func (s *Store) FeedProfile(ctx context.Context, id int64) (FeedProfile, error) {
+	var p FeedProfile
+	err := s.db.QueryRowContext(ctx, `SELECT author, bio, avatar, (SELECT count(*) FROM posts WHERE feed_id = ?1)
+		FROM feeds WHERE id = ?1`, id).Scan(&p.Author, &p.Bio, &p.Avatar, &p.Posts)
+	if err != nil {
+		return p, fmt.Errorf("store: unable to read the profile of feed #%d: %w", id, err)
+	}
+	return p, nil
+}

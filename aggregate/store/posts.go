@@ -37,27 +37,35 @@ type Post struct {
 	// Undated is true when the entry has no date of its own: Published
 	// is when it was first seen.
 	Undated bool
+	// Kind is feedparse.KindRepost, KindQuote or KindLike when the post
+	// reposts, quotes or likes the post Of; "" otherwise.
+	Kind string
+	Of   feedparse.Cited
 }
 
 const postCols = `p.id, p.feed_id, p.entry_id, p.url, f.url, f.title, COALESCE(f.nick, ''), p.author, p.title,
 	p.published, p.updated, p.html, p.text,
 	COALESCE(r.ref, ''), COALESCE(r.href, ''), COALESCE(r.source, ''),
 	COALESCE((SELECT group_concat(m.url, char(10)) FROM post_mentions m WHERE m.post_id = p.id AND m.kind = 0), ''),
-	COALESCE((SELECT group_concat(t.tag, char(10)) FROM post_tags t WHERE t.post_id = p.id), ''), p.enclosures, p.undated`
+	COALESCE((SELECT group_concat(t.tag, char(10)) FROM post_tags t WHERE t.post_id = p.id), ''), p.enclosures, p.undated,
+	COALESCE((SELECT c.kind || char(10) || c.ref || char(10) || c.href FROM post_cites c WHERE c.post_id = p.id), '')`
 
 const postFrom = ` FROM posts p JOIN feeds f ON f.id = p.feed_id LEFT JOIN replies r ON r.post_id = p.id `
 
 func scanPost(sc interface{ Scan(...any) error }, extra ...any) (Post, error) {
 	var p Post
 	var pub, upd int64
-	var mentions, tags, encl string
+	var mentions, tags, encl, cite string
 	dest := []any{&p.RowID, &p.FeedID, &p.ID, &p.URL, &p.Feed, &p.FeedTitle, &p.Nick, &p.Author, &p.Title,
-		&pub, &upd, &p.HTML, &p.Text, &p.InReplyTo, &p.ReplyHref, &p.ReplySource, &mentions, &tags, &encl, &p.Undated}
+		&pub, &upd, &p.HTML, &p.Text, &p.InReplyTo, &p.ReplyHref, &p.ReplySource, &mentions, &tags, &encl, &p.Undated, &cite}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return p, err
 	}
 	p.Published, p.Updated = time.Unix(pub, 0).UTC(), time.Unix(upd, 0).UTC()
 	p.Mentions, p.Tags = split(mentions), split(tags)
+	if c := strings.SplitN(cite, "\n", 3); len(c) == 3 {
+		p.Kind, p.Of = c[0], feedparse.Cited{Ref: c[1], Href: c[2]}
+	}
 	p.Enclosures = []feedparse.Enclosure{}
 	if encl != "" {
 		if err := json.Unmarshal([]byte(encl), &p.Enclosures); err != nil {
@@ -142,8 +150,29 @@ func (s *Store) Replies(ctx context.Context, p Post, f Filter) ([]Post, error) {
 	return collect(rows, 0, f.keep, nil)
 }
 
-// MarkMention records that source (a verified Webmention) mentions a post.
-func (s *Store) MarkMention(ctx context.Context, postRowID int64, source string) error {
-	return s.exec(ctx, `INSERT INTO webmentions(post_id, source, created) VALUES(?, ?, ?)
-		ON CONFLICT DO NOTHING`, postRowID, source, s.now().Unix())
+// MarkMention records that source (a verified Webmention to target)
+// mentions a post.
+func (s *Store) MarkMention(ctx context.Context, postRowID int64, source, target string) error {
+	return s.exec(ctx, `INSERT INTO webmentions(post_id, source, created, target) VALUES(?, ?, ?, ?)
+		ON CONFLICT DO UPDATE SET target = excluded.target`, postRowID, source, s.now().Unix(), target)
+}
+
+// ForgetMention removes the Webmention marks of source, and the posts
+// they marked unless their feed is followed; it returns how many posts
+// it removed.
+func (s *Store) ForgetMention(ctx context.Context, source string) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id IN (SELECT post_id FROM webmentions WHERE source = ?1)
+			AND feed_id IN (SELECT id FROM feeds WHERE followed = 0)`, source)
+		if err != nil {
+			return fmt.Errorf("store: forget mention %s: %w", source, err)
+		}
+		n, _ = res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webmentions WHERE source = ?`, source); err != nil {
+			return fmt.Errorf("store: forget mention %s: %w", source, err)
+		}
+		return nil
+	})
+	return int(n), err
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,11 +20,15 @@ type TimelineQuery struct {
 	Limit  int
 	Since  time.Time
 	FeedID int64 // 0: every followed feed
+	All    bool  // with FeedID: followed or not
 }
 
 // Timeline lists posts of followed feeds, newest first by publication time.
 func (s *Store) Timeline(ctx context.Context, q TimelineQuery, f Filter) ([]Post, error) {
 	where := timelineWhere
+	if q.All && q.FeedID != 0 {
+		where = strings.Replace(where, "f.followed = 1 AND ", "", 1)
+	}
 	if q.FeedID != 0 {
 		where += ` AND p.feed_id = ?3`
 	}
@@ -186,4 +191,46 @@ func collectInto(rows *sql.Rows, out *[]Post, limit int, keep func(*Post) bool, 
 		}
 	}
 	return true, rows.Err()
+}
+
+// notificationIDsSQL selects, like mentionIDsSQL, the posts by others
+// that mention me, reply to me, or repost, quote or like one of my posts.
+const notificationIDsSQL = `SELECT p.id FROM posts p JOIN feeds f ON f.id = p.feed_id
+		WHERE p.id IN (
+			SELECT post_id FROM post_mentions WHERE url = ?1
+			UNION SELECT post_id FROM post_mentions WHERE kind = 1 AND origin = ?2
+			UNION SELECT post_id FROM replies WHERE ref IN (SELECT p2.entry_id FROM posts p2 JOIN feeds f2 ON f2.id = p2.feed_id WHERE f2.url = ?1)
+			UNION SELECT post_id FROM replies WHERE source = ?1
+			UNION SELECT post_id FROM replies WHERE href_origin = ?2
+			UNION SELECT post_id FROM replies WHERE source_origin = ?2
+			UNION SELECT post_id FROM post_cites WHERE href_origin = ?2
+			UNION SELECT post_id FROM post_cites WHERE ref IN (SELECT p2.entry_id FROM posts p2 JOIN feeds f2 ON f2.id = p2.feed_id WHERE f2.url = ?1)
+			UNION SELECT post_id FROM webmentions)
+		AND f.url != ?1 AND p.published >= ?3 AND p.feed_id NOT IN (SELECT value FROM json_each(?4))
+		ORDER BY p.published DESC, p.id DESC LIMIT ?5 OFFSET ?6`
+
+// Notifications lists what others did to me, newest first: posts that
+// mention me or reply to me, and reposts, quotes and likes of my posts
+// (by their cited post's origin or atom:id), blocks applied.
+func (s *Store) Notifications(ctx context.Context, q MentionQuery, f Filter) ([]Post, error) {
+	posts, err := s.paged(ctx, notificationIDsSQL, []any{q.Me, Origin(q.Me), unixOrMin(q.Since), f.blockedJSON()}, q.Limit, f.keep)
+	if err != nil {
+		return nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	return posts, nil
+}
+
+// MentionTarget is the target of the Webmention that marked a post, or
+// "" when none did.
+func (s *Store) MentionTarget(ctx context.Context, postRowID int64) (string, error) {
+	var t string
+	err := s.db.QueryRowContext(ctx, `SELECT target FROM webmentions WHERE post_id = ? AND target != ''
+		ORDER BY created DESC LIMIT 1`, postRowID).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: webmention target of post %d: %w", postRowID, err)
+	}
+	return t, nil
 }

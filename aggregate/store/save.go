@@ -43,6 +43,8 @@ type FeedMeta struct {
 	Hubs    []string
 	Self    string
 	State   *FetchState // when set, recorded in the same transaction
+	// Author, Bio and Avatar describe the feed's author (reader profile).
+	Author, Bio, Avatar string
 }
 
 // SaveFeed stores a parsed document's feed details (unless meta is nil, as
@@ -125,6 +127,12 @@ func saveMeta(ctx context.Context, tx *sql.Tx, id int64, m FeedMeta, now time.Ti
 		m.Title, m.SiteURL, strings.Join(m.Hubs, "\n"), m.Self, now.Unix(), id)
 	if err != nil {
 		return fmt.Errorf("store: save feed: %w", err)
+	}
+	if m.Author != "" || m.Bio != "" || m.Avatar != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE feeds SET author = ?, bio = ?, avatar = ? WHERE id = ?`,
+			m.Author, m.Bio, m.Avatar, id); err != nil {
+			return fmt.Errorf("store: save feed profile: %w", err)
+		}
 	}
 	if m.State != nil {
 		return setFetchState(ctx, tx, id, *m.State)
@@ -330,7 +338,19 @@ func (sv *saver) updatePost(ctx context.Context, id int64, e feedparse.Entry, di
 			return err
 		}
 	}
-	return nil
+	_, err = sv.tx.ExecContext(ctx, `DELETE FROM post_cites WHERE post_id = ?`, id)
+	return err
+}
+
+// saveCite records the post a repost, quote or like cites. They are few:
+// one statement each.
+func (sv *saver) saveCite(ctx context.Context, id int64, e feedparse.Entry) error {
+	if e.Kind == "" {
+		return nil
+	}
+	_, err := sv.tx.ExecContext(ctx, `INSERT OR REPLACE INTO post_cites(post_id, kind, ref, href, href_origin)
+		VALUES(?, ?, ?, ?, ?)`, id, e.Kind, e.Of.Ref, e.Of.Href, Origin(e.Of.Href))
+	return err
 }
 
 // dates fills in a missing publication date with fallback (arrival time for
@@ -371,6 +391,9 @@ func (sv *saver) flushChildren(ctx context.Context) error {
 		if r := e.InReplyTo; r.Ref != "" || r.Href != "" {
 			replies = append(replies, id, r.Ref, r.Href, r.Source, Origin(r.Href), Origin(r.Source))
 		}
+		if err := sv.saveCite(ctx, id, e); err != nil {
+			return err
+		}
 	}
 	for _, b := range []struct {
 		full *sql.Stmt
@@ -410,7 +433,7 @@ func digest(e feedparse.Entry) string {
 	h := sha256.New()
 	for _, s := range []string{e.ID, e.URL, e.Title, e.Author, e.Published.String(), e.Updated.String(), e.HTML,
 		strings.Join(e.Tags, "\x00"), strings.Join(e.Mentions, "\x00"), strings.Join(e.Links, "\x00"),
-		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source, encodeEnclosures(e.Enclosures)} {
+		e.InReplyTo.Ref, e.InReplyTo.Href, e.InReplyTo.Source, encodeEnclosures(e.Enclosures), e.Kind, e.Of.Ref, e.Of.Href} {
 		h.Write([]byte(s))
 		h.Write([]byte{0xff})
 	}

@@ -121,4 +121,21 @@ INSERT INTO posts_fts(posts_fts, rank) VALUES('automerge', 8);`,
 	// 4: an entry without a date takes the time it was first seen
 	// (placed after the dated posts of the same fetch), and says so.
 	`ALTER TABLE posts ADD COLUMN undated INTEGER NOT NULL DEFAULT 0;`,
+	// 5: reposts, quotes and likes (the post each cites), the target of
+	// each verified Webmention, and what a feed says of its author.
+	`CREATE TABLE post_cites (
+	post_id     INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+	kind        TEXT NOT NULL,
+	ref         TEXT NOT NULL,
+	href        TEXT NOT NULL,
+	href_origin TEXT NOT NULL
+);
+CREATE INDEX post_cites_ref ON post_cites(ref);
+CREATE INDEX post_cites_href ON post_cites(href);
+CREATE INDEX post_cites_href_origin ON post_cites(href_origin);
+ALTER TABLE webmentions ADD COLUMN target TEXT NOT NULL DEFAULT '';
+CREATE INDEX webmentions_source ON webmentions(source);
+ALTER TABLE feeds ADD COLUMN author TEXT NOT NULL DEFAULT '';
+ALTER TABLE feeds ADD COLUMN bio TEXT NOT NULL DEFAULT '';
+ALTER TABLE feeds ADD COLUMN avatar TEXT NOT NULL DEFAULT '';`,
 }

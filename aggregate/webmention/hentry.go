@@ -44,8 +44,17 @@ func jsonFeed(e htmlx.Entry, source string) ([]byte, error) {
 	if e.Author.Name != "" || e.Author.URL != "" {
 		item["authors"] = []map[string]string{{"name": e.Author.Name, "url": e.Author.URL}}
 	}
+	ext := map[string]any{}
 	if e.InReplyTo != "" {
-		item["_rookery"] = map[string]any{"in_reply_to": map[string]string{"href": e.InReplyTo}}
+		ext["in_reply_to"] = map[string]string{"href": e.InReplyTo}
+	}
+	for name, of := range map[string]string{"repost_of": e.RepostOf, "quote_of": e.QuotationOf, "like_of": e.LikeOf} {
+		if of != "" {
+			ext[name] = map[string]string{"ref": of, "href": of}
+		}
+	}
+	if len(ext) > 0 {
+		item["_rookery"] = ext
 	}
 	home := source
 	if u, err := url.Parse(source); err == nil {

@@ -61,8 +61,12 @@ type Store interface {
 	// upserts its entries.
 	Ingest(ctx context.Context, feedURL, contentType string, body []byte) (store.IngestResult, error)
 	// MarkMention records that the post postID of feedURL mentions or
-	// replies to me, as a verified Webmention from source says.
-	MarkMention(ctx context.Context, feedURL, postID, source string) error
+	// replies to me, as a verified Webmention from source to target says.
+	MarkMention(ctx context.Context, feedURL, postID, source, target string) error
+	// ForgetMention removes what Webmentions from source stored (the
+	// source is gone or no longer links to the target) and returns how
+	// many posts it removed.
+	ForgetMention(ctx context.Context, source string) (int, error)
 	// Blocked reports whether a feed or page URL (or its domain) is blocked.
 	Blocked(ctx context.Context, feedOrPageURL string) (bool, error)
 	// Me returns my own feed URL, or "" when none is configured.

@@ -72,16 +72,17 @@ type outcome struct {
 	status string // StatusDone, StatusDropped, or StatusQueued to retry
 	result string
 	quiet  bool // logged already, with others like it (see Receiver.dropped)
+	gone   bool // the document fetched answered 404 or 410
 }
 
 func done(format string, a ...any) outcome {
-	return outcome{StatusDone, fmt.Sprintf(format, a...), false}
+	return outcome{status: StatusDone, result: fmt.Sprintf(format, a...)}
 }
 func drop(format string, a ...any) outcome {
-	return outcome{StatusDropped, fmt.Sprintf(format, a...), false}
+	return outcome{status: StatusDropped, result: fmt.Sprintf(format, a...)}
 }
 func retry(format string, a ...any) outcome {
-	return outcome{StatusQueued, fmt.Sprintf(format, a...), false}
+	return outcome{status: StatusQueued, result: fmt.Sprintf(format, a...)}
 }
 
 // finish records an outcome; a retry backs off 1, 2, 4, 8 minutes and
@@ -112,6 +113,9 @@ func (r *Receiver) verify(ctx context.Context, m Mention) outcome {
 		return o
 	}
 	doc, o, ok := r.fetch(ctx, source, maxSourceBytes)
+	if o.gone {
+		return r.forget(ctx, source, o.result)
+	}
 	if !ok {
 		return o
 	}
@@ -126,14 +130,14 @@ func (r *Receiver) verify(ctx context.Context, m Mention) outcome {
 		return r.fromFeedSource(ctx, source, target, doc, kind)
 	case kindText:
 		if !bytes.Contains(doc.body, []byte(target)) {
-			return drop("the source does not link to the target")
+			return r.forget(ctx, source, "the source does not link to the target")
 		}
-		return r.fromPage(ctx, source, doc)
+		return r.fromPage(ctx, source, target, doc)
 	default:
 		if !htmlLinksTo(doc.body, doc.url, target) {
-			return drop("the source does not link to the target")
+			return r.forget(ctx, source, "the source does not link to the target")
 		}
-		return r.fromPage(ctx, source, doc)
+		return r.fromPage(ctx, source, target, doc)
 	}
 }
 
@@ -181,8 +185,8 @@ type fetched struct {
 
 // fetch GETs u. A refused address, a too large body, 404/410 or another
 // 4xx drop the Webmention; network errors, 429 and 5xx are retried.
-// A source that is now 404/410 is dropped without touching what a
-// previous Webmention stored (the store has no deletion for it).
+// A 404/410 answer is dropped with gone set: for a source, what a
+// previous Webmention stored is removed (see forget).
 func (r *Receiver) fetch(ctx context.Context, u string, max int64) (fetched, outcome, bool) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
@@ -196,7 +200,9 @@ func (r *Receiver) fetch(ctx context.Context, u string, max int64) (fetched, out
 	case err != nil:
 		return fetched{}, retry("fetching %s: %v", u, err), false
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return fetched{}, drop("%s is gone (%s): nothing stored", u, resp.Status), false
+		o := drop("%s is gone (%s)", u, resp.Status)
+		o.gone = true
+		return fetched{}, o, false
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return fetched{}, retry("fetching %s: %s", u, resp.Status), false
 	case resp.StatusCode != http.StatusOK:
@@ -214,15 +220,15 @@ func (r *Receiver) fromFeedSource(ctx context.Context, source, target string, do
 	}
 	entry, ok := find(doc.body, doc.url, target)
 	if !ok {
-		return drop("the source does not link to the target")
+		return r.forget(ctx, source, "the source does not link to the target")
 	}
-	return r.ingest(ctx, source, doc, source, entry)
+	return r.ingest(ctx, source, doc, source, target, entry)
 }
 
 // fromPage handles an HTML (or text) source: its entry is read from the
 // page's feed (rel=alternate, Atom preferred) when the feed has it, and
 // otherwise from the page's h-entry.
-func (r *Receiver) fromPage(ctx context.Context, source string, doc fetched) outcome {
+func (r *Receiver) fromPage(ctx context.Context, source, target string, doc fetched) outcome {
 	if feedURL := alternateFeed(doc); feedURL != "" {
 		if o, blocked := r.blocked(ctx, feedURL); blocked {
 			return o
@@ -232,19 +238,19 @@ func (r *Receiver) fromPage(ctx context.Context, source string, doc fetched) out
 			return o
 		}
 		if ok {
-			o := r.ingest(ctx, feedURL, feed, source, feedEntry{Link: doc.url.String()})
+			o := r.ingest(ctx, feedURL, feed, source, target, feedEntry{Link: doc.url.String()})
 			if o.status != StatusDropped {
 				return o
 			}
 			r.log.Info("source not in its feed; reading its h-entry", "source", source, "feed", feedURL)
 		}
 	}
-	return r.fromHEntry(ctx, source, doc)
+	return r.fromHEntry(ctx, source, target, doc)
 }
 
 // fromHEntry stores a one-item JSON Feed built from the page's h-entry,
 // under the page URL.
-func (r *Receiver) fromHEntry(ctx context.Context, source string, doc fetched) outcome {
+func (r *Receiver) fromHEntry(ctx context.Context, source, target string, doc fetched) outcome {
 	e, err := parseHEntry(doc.body, doc.url)
 	if err != nil {
 		return drop("%v", err)
@@ -257,11 +263,11 @@ func (r *Receiver) fromHEntry(ctx context.Context, source string, doc fetched) o
 		return drop("%v", err)
 	}
 	built := fetched{doc.url, "application/feed+json", body}
-	return r.ingest(ctx, source, built, source, feedEntry{ID: source, Link: source})
+	return r.ingest(ctx, source, built, source, target, feedEntry{ID: source, Link: source})
 }
 
 // ingest stores a feed document and marks the entry as a mention.
-func (r *Receiver) ingest(ctx context.Context, feedURL string, doc fetched, source string, entry feedEntry) outcome {
+func (r *Receiver) ingest(ctx context.Context, feedURL string, doc fetched, source, target string, entry feedEntry) outcome {
 	res, err := r.store.Ingest(ctx, feedURL, doc.contentType, doc.body)
 	if err != nil {
 		return drop("storing %s: %v", feedURL, err)
@@ -270,7 +276,7 @@ func (r *Receiver) ingest(ctx context.Context, feedURL string, doc fetched, sour
 	if !ok {
 		return drop("%s has no entry for %s", feedURL, source)
 	}
-	if err := r.store.MarkMention(ctx, post.Feed, post.ID, source); err != nil {
+	if err := r.store.MarkMention(ctx, post.Feed, post.ID, source, target); err != nil {
 		return retry("marking the mention: %v", err)
 	}
 	return done("stored %s from %s", post.ID, post.Feed)
@@ -302,4 +308,18 @@ func alternateFeed(doc fetched) string {
 		return feeds[0]
 	}
 	return ""
+}
+
+// forget drops a Webmention whose source is gone or no longer links to
+// the target, and removes what an earlier one from the same source
+// stored (W3C Webmention §3.2.4: an update or a deletion).
+func (r *Receiver) forget(ctx context.Context, source, why string) outcome {
+	n, err := r.store.ForgetMention(ctx, source)
+	if err != nil {
+		return retry("%v", err)
+	}
+	if n > 0 {
+		return drop("%s: removed %d stored post(s)", why, n)
+	}
+	return drop("%s: nothing stored", why)
 }

@@ -44,7 +44,10 @@ type Entry struct {
 	UID         string // u-uid, any scheme (often tag: or urn:)
 	Published   string // dt-published: its datetime attribute, else its text
 	InReplyTo   string // u-in-reply-to, http(s)
-	Author      Card   // p-author
+	// RepostOf, QuotationOf and LikeOf are u-repost-of, u-quotation-of and
+	// u-like-of, http(s): the property's href, or its h-cite's u-url.
+	RepostOf, QuotationOf, LikeOf string
+	Author                        Card // p-author
 }
 
 // Card is the author of an entry: an h-card's p-name and u-url, or the
@@ -82,6 +85,11 @@ func (e *Entry) props(n *html.Node, base *url.URL) {
 }
 
 func (e *Entry) prop(n *html.Node, base *url.URL) {
+	for class, dst := range map[string]*string{"u-repost-of": &e.RepostOf, "u-quotation-of": &e.QuotationOf, "u-like-of": &e.LikeOf} {
+		if hasClass(n, class) {
+			set(dst, citeURL(n, base))
+		}
+	}
 	switch {
 	case hasClass(n, "p-author"):
 		e.author(n, base)
@@ -106,6 +114,18 @@ func (e *Entry) prop(n *html.Node, base *url.URL) {
 	if hasClass(n, "dt-published") {
 		set(&e.Published, cmp.Or(Attr(n.Attr, "datetime"), text(n)))
 	}
+}
+
+// citeURL is the URL of a u-repost-of, u-quotation-of or u-like-of: its
+// own href when it is a link, else its nested h-cite's u-url.
+func citeURL(n *html.Node, base *url.URL) string {
+	if !isRoot(n) {
+		return webURL(uValue(n, base))
+	}
+	if u := find(n, func(c *html.Node) bool { return hasClass(c, "u-url") }); u != nil {
+		return webURL(uValue(u, base))
+	}
+	return webURL(hrefOf(n, base))
 }
 
 // set sets an unset property.

@@ -37,7 +37,8 @@ func Program(stdin *os.File, stdout, stderr io.Writer) *command.Program {
 		Name:    "feedpub",
 		Summary: "write, render and publish a microblog kept in a git repository",
 		Commands: []*command.Command{
-			a.initCommand(), a.postCommand(), a.buildCommand(),
+			a.initCommand(), a.postCommand(), a.repostCommand(), a.quoteCommand(), a.likeCommand(),
+			a.editCommand(), a.deleteCommand(), a.profileCommand(), a.buildCommand(),
 			a.pingCommand(), a.publishCommand(), a.serveCommand(),
 		},
 		Notes:  "A site is a directory with feedpub.toml and posts/; most commands take it as --dir (default: the current directory).",

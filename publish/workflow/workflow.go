@@ -72,9 +72,53 @@ func Publish(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	if o.Wait > 0 {
+		if err := waitChange(ctx, o, s); err != nil {
+			return err
+		}
+	}
 	err = publish.PingHubs(ctx, o.Client, s.Config, o.Log)
-	main, _ := s.Pages()
-	return errors.Join(err, publish.SendWebmentions(ctx, o.Client, o.Dir, publish.Live(main.Entries), o.Log, o.Now))
+	return errors.Join(err, publish.SendWebmentions(ctx, o.Client, o.Dir, s.WebmentionEntries(), o.Log, o.Now))
+}
+
+// waitChange waits until the live site shows the entry changed last
+// among those Webmentions are sent for, so that their receivers fetch
+// what was just published: a like in likes.atom, an edit in its feed, a
+// deletion as its page gone.
+func waitChange(ctx context.Context, o Options, s *publish.Site) error {
+	var last *publish.Entry
+	for _, e := range s.WebmentionEntries() {
+		if last == nil || e.Updated.After(last.Updated) {
+			last = e
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	switch last.Full(); {
+	case last.IsDeleted():
+		return waitGone(ctx, o, last.Permalink)
+	case last.IsLike():
+		return waitLive(ctx, o, s.Config.LikesURL(), last)
+	}
+	return waitLive(ctx, o, s.Config.FeedURL(), last)
+}
+
+// waitGone polls page until it answers 404 or 410, at most o.Wait long.
+func waitGone(ctx context.Context, o Options, page string) error {
+	ctx, cancel := context.WithTimeout(ctx, o.Wait)
+	defer cancel()
+	for {
+		if publish.PageGone(ctx, o.Client, page) {
+			fmt.Fprintf(o.Log, "live: %s is gone\n", page)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the deleted post's page %s still answered after %s; hubs were not pinged: run `feedpub ping` once the site is live, or raise --wait", page, o.Wait)
+		case <-time.After(o.Interval):
+		}
+	}
 }
 
 // waitLive polls the live Atom feed until it carries the newest entry (with

@@ -153,8 +153,24 @@ func (s *Store) Ingest(_ context.Context, feedURL, _ string, body []byte) (store
 	return res, nil
 }
 
+// ForgetMention removes the mentions recorded from source.
+func (s *Store) ForgetMention(_ context.Context, source string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept, n := s.mentions[:0], 0
+	for _, m := range s.mentions {
+		if m.Source == source {
+			n++
+			continue
+		}
+		kept = append(kept, m)
+	}
+	s.mentions = kept
+	return n, nil
+}
+
 // MarkMention records a mention.
-func (s *Store) MarkMention(_ context.Context, feedURL, postID, source string) error {
+func (s *Store) MarkMention(_ context.Context, feedURL, postID, source, _ string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.posts[feedURL][postID]; !ok {
