@@ -61,11 +61,12 @@ func readPostFile(path string) (string, *Post, error) {
 	return path, p, err
 }
 
-// laterThan is now to the second, and after prev.
+// laterThan is now to the millisecond, and after prev: an edit made
+// within a second of the last one (or of its Webmentions) still moves.
 func laterThan(now, prev time.Time) time.Time {
-	t := now.UTC().Truncate(time.Second)
+	t := now.UTC().Truncate(time.Millisecond)
 	if !t.After(prev) {
-		t = prev.Add(time.Second).Truncate(time.Second)
+		t = prev.Add(time.Millisecond).Truncate(time.Millisecond)
 	}
 	return t
 }

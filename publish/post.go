@@ -267,10 +267,10 @@ func (p *Post) Encode() []byte {
 	b.WriteString(frontMatterFence + "\n")
 	fmt.Fprintf(&b, "key = %s\npublished = %s\n", quote(p.Key), p.Published.UTC().Format(time.RFC3339Nano))
 	if !p.Updated.IsZero() && !p.Updated.Equal(p.Published) {
-		fmt.Fprintf(&b, "updated = %s\n", p.Updated.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "updated = %s\n", p.Updated.UTC().Format(time.RFC3339Nano))
 	}
 	if !p.Deleted.IsZero() {
-		fmt.Fprintf(&b, "deleted = %s\n", p.Deleted.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "deleted = %s\n", p.Deleted.UTC().Format(time.RFC3339Nano))
 	}
 	if len(p.Tags) > 0 {
 		q := make([]string, len(p.Tags))
