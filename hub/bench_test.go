@@ -79,6 +79,7 @@ func benchFanOut(b *testing.B, dbPath string, instances int) {
 	cfg.AllowPrivate = true
 	cfg.DeliveryConcurrency, cfg.HostConcurrency = benchConcurrency, benchConcurrency
 	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6
+	cfg.SubscribeRateLimit, cfg.SubscribeRateBurst = 1e6, 1e6
 	cfg.VerifyConcurrency = 32
 	cfg.PollInterval = 0
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -62,10 +62,17 @@ type Config struct {
 	// VerifyTimeout bounds one verification GET.
 	VerifyTimeout time.Duration
 
-	// RateLimit is the number of requests per second one source IP may make
-	// to POST / (with bursts of RateBurst).
+	// RateLimit is the number of publish pings (and other POSTs that are
+	// no subscription request) and of GETs of /subscription and /track per
+	// second one source IP may make (with bursts of RateBurst).
 	RateLimit float64
 	RateBurst int
+	// SubscribeRateLimit is the number of subscribe and unsubscribe
+	// requests per second one source IP may make (with bursts of
+	// SubscribeRateBurst), counted apart from RateLimit: a reader starting
+	// with a thousand follows on this hub sends them all at once.
+	SubscribeRateLimit float64
+	SubscribeRateBurst int
 	// MaxSubscriptionsPerHost caps active subscriptions per callback host.
 	MaxSubscriptionsPerHost int
 
@@ -139,6 +146,8 @@ func DefaultConfig() Config {
 		VerifyTimeout:           10 * time.Second,
 		RateLimit:               1,
 		RateBurst:               30,
+		SubscribeRateLimit:      30,
+		SubscribeRateBurst:      100,
 		MaxSubscriptionsPerHost: 5000,
 		DeliveryConcurrency:     64,
 		HostConcurrency:         8,
@@ -175,6 +184,8 @@ func (c Config) withDefaults() (Config, error) {
 	fill(&c.VerifyTimeout, d.VerifyTimeout)
 	fill(&c.RateLimit, d.RateLimit)
 	fill(&c.RateBurst, d.RateBurst)
+	fill(&c.SubscribeRateLimit, d.SubscribeRateLimit)
+	fill(&c.SubscribeRateBurst, d.SubscribeRateBurst)
 	fill(&c.MaxSubscriptionsPerHost, d.MaxSubscriptionsPerHost)
 	fill(&c.DeliveryConcurrency, d.DeliveryConcurrency)
 	fill(&c.HostConcurrency, c.DeliveryConcurrency)
@@ -295,12 +306,16 @@ func (c Config) checkLimits() error {
 	if !(c.RateLimit > 0) {
 		return fmt.Errorf("hub: --rate-limit %v: must be positive", c.RateLimit)
 	}
+	if !(c.SubscribeRateLimit > 0) {
+		return fmt.Errorf("hub: --subscribe-rate-limit %v: must be positive", c.SubscribeRateLimit)
+	}
 	for _, n := range []struct {
 		flag string
 		v    int64
 	}{
 		{"fetch-attempts", int64(c.FetchAttempts)}, {"max-topic-bytes", c.MaxTopicBytes},
 		{"max-request-bytes", c.MaxRequestBytes}, {"rate-burst", int64(c.RateBurst)},
+		{"subscribe-rate-burst", int64(c.SubscribeRateBurst)},
 		{"max-subscriptions-per-host", int64(c.MaxSubscriptionsPerHost)},
 		{"delivery-concurrency", int64(c.DeliveryConcurrency)}, {"host-concurrency", int64(c.HostConcurrency)},
 		{"verify-concurrency", int64(c.VerifyConcurrency)}, {"fetch-concurrency", int64(c.FetchConcurrency)},

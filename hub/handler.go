@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/internal/ratelimit"
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
@@ -50,40 +51,69 @@ func (h *Hub) handlePost(w http.ResponseWriter, r *http.Request) {
 // rateLimited applies the per-source-IP rate limit to a handler.
 func (h *Hub) rateLimited(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !h.limiter.Allow(r.RemoteAddr) {
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, "hub: too many requests from your address: slow down and retry later", http.StatusTooManyRequests)
+		if err := h.limit(w, r, h.limiter); err != nil {
+			http.Error(w, err.Error(), http.StatusTooManyRequests)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// readRequest applies the rate limit and the body limit and parses the form.
+// errTooMany is the text of every 429.
+var errTooMany = errors.New("hub: too many requests from your address: retry after the seconds in Retry-After")
+
+// limit counts a request of r's source address against l; over the limit
+// it sets Retry-After (the whole seconds until l allows one again) and
+// returns errTooMany.
+func (h *Hub) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.PerIP) error {
+	ok, wait := l.Check(r.RemoteAddr)
+	if ok {
+		return nil
+	}
+	w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
+	return errTooMany
+}
+
+// readRequest reads the form (within the body limit), applies the rate
+// limit of its mode and parses it. Subscription requests are counted
+// apart from publish pings; anything that is not a subscription request,
+// unreadable ones included, counts as a ping.
 func (h *Hub) readRequest(w http.ResponseWriter, r *http.Request) (request, int, error) {
-	if !h.limiter.Allow(r.RemoteAddr) {
-		w.Header().Set("Retry-After", "1")
-		return request{}, http.StatusTooManyRequests, errors.New("hub: too many requests from your address: slow down and retry later")
+	status, err := h.readForm(w, r)
+	mode := r.Form.Get(websub.ParamMode)
+	l := h.limiter
+	if err == nil && (mode == websub.ModeSubscribe || mode == websub.ModeUnsubscribe) {
+		l = h.subLimit
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
-		return request{}, http.StatusUnsupportedMediaType,
-			errors.New("hub: send the request as a form: Content-Type: application/x-www-form-urlencoded")
+	if lerr := h.limit(w, r, l); lerr != nil {
+		return request{Mode: mode}, http.StatusTooManyRequests, lerr
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxRequestBytes)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return request{}, http.StatusRequestEntityTooLarge,
-				fmt.Errorf("hub: request body over %d bytes", h.cfg.MaxRequestBytes)
-		}
-		return request{}, http.StatusBadRequest, fmt.Errorf("hub: unreadable form: %w", err)
+	if err != nil {
+		return request{}, status, err
 	}
 	req, err := parseRequest(r.Form)
 	if err != nil {
 		return req, http.StatusBadRequest, err
 	}
 	return req, http.StatusAccepted, nil
+}
+
+// readForm checks the content type and reads the form within the body limit.
+func (h *Hub) readForm(w http.ResponseWriter, r *http.Request) (int, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return http.StatusUnsupportedMediaType,
+			errors.New("hub: send the request as a form: Content-Type: application/x-www-form-urlencoded")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxRequestBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return http.StatusRequestEntityTooLarge, fmt.Errorf("hub: request body over %d bytes", h.cfg.MaxRequestBytes)
+		}
+		return http.StatusBadRequest, fmt.Errorf("hub: unreadable form: %w", err)
+	}
+	return http.StatusAccepted, nil
 }
 
 // accept records a valid request durably.

@@ -100,6 +100,7 @@ func fastConfig(t *testing.T) Config {
 	cfg.PollInterval = 0
 	cfg.RateLimit = 1000
 	cfg.RateBurst = 1000
+	cfg.SubscribeRateLimit, cfg.SubscribeRateBurst = 1000, 1000
 	cfg.Logger = testLogger(t)
 	return cfg
 }

@@ -41,7 +41,8 @@ type Hub struct {
 	log      *slog.Logger
 	store    store.Store
 	metrics  *metrics
-	limiter  *ratelimit.PerIP
+	limiter  *ratelimit.PerIP // publish pings and the public GETs
+	subLimit *ratelimit.PerIP // subscribe and unsubscribe requests
 	contents *contentCache
 	counts   *countsCache
 
@@ -87,6 +88,7 @@ func New(cfg Config) (*Hub, error) {
 		log:         cfg.Logger,
 		store:       st,
 		limiter:     ratelimit.New(cfg.RateLimit, cfg.RateBurst),
+		subLimit:    ratelimit.New(cfg.SubscribeRateLimit, cfg.SubscribeRateBurst),
 		verifyWake:  make(chan struct{}, 1),
 		fetchWake:   make(chan struct{}, 1),
 		deliverWake: make(chan struct{}, 1),

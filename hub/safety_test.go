@@ -3,6 +3,7 @@ package hub
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -139,14 +140,55 @@ func TestBadRequests(t *testing.T) {
 
 func TestRateLimitPerSourceIP(t *testing.T) {
 	perInstance(t, "the rate limit is per instance")
-	h := startHub(t, func(c *Config) { c.RateLimit, c.RateBurst = 0.01, 3 })
-	form := url.Values{"hub.mode": {"publish"}, "hub.url": {"http://example.org/feed"}}
-	var codes []int
-	for range 5 {
-		code, _ := h.post(t, form)
-		codes = append(codes, code)
+	h := startHub(t, func(c *Config) {
+		c.RateLimit, c.RateBurst = 0.01, 3
+		c.SubscribeRateLimit, c.SubscribeRateBurst = 0.02, 2
+	})
+	post := func(form url.Values) (int, string) {
+		resp, err := http.PostForm(h.URL, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
 	}
-	if codes[2] != http.StatusAccepted || codes[3] != http.StatusTooManyRequests || codes[4] != http.StatusTooManyRequests {
-		t.Errorf("codes %v: want 3 accepted, then 429", codes)
+	ping := url.Values{"hub.mode": {"publish"}, "hub.url": {"http://example.org/feed"}}
+	sub := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {"http://example.org/feed"},
+		"hub.callback": {"http://example.org/cb"}}
+	var pings, subs []int
+	for range 5 {
+		code, _ := post(ping)
+		pings = append(pings, code)
+	}
+	// Pings used up their bucket: subscription requests have their own.
+	for range 3 {
+		code, _ := post(sub)
+		subs = append(subs, code)
+	}
+	if pings[2] != http.StatusAccepted || pings[3] != http.StatusTooManyRequests || pings[4] != http.StatusTooManyRequests {
+		t.Errorf("publish codes %v: want 3 accepted, then 429", pings)
+	}
+	if subs[0] != http.StatusAccepted || subs[1] != http.StatusAccepted || subs[2] != http.StatusTooManyRequests {
+		t.Errorf("subscribe codes %v after the pings were limited: want 2 accepted, then 429", subs)
+	}
+	// Every 429 says when to come back: the time the bucket needs for one
+	// more request (100 s for pings, 50 s for subscriptions), rounded up.
+	for name, c := range map[string]struct {
+		form     url.Values
+		min, max int
+	}{"publish": {ping, 90, 100}, "subscribe": {sub, 40, 50}, "junk": {url.Values{"x": {"y"}}, 90, 100}} {
+		code, ra := post(c.form)
+		n, err := strconv.Atoi(ra)
+		if code != http.StatusTooManyRequests || err != nil || n < c.min || n > c.max {
+			t.Errorf("%s over the limit: %d Retry-After %q, want 429 with %d to %d seconds", name, code, ra, c.min, c.max)
+		}
+	}
+	resp, err := http.Get(h.URL + "subscription?hub.topic=x&hub.callback=y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("GET /subscription over the limit: %d Retry-After %q, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }

@@ -64,7 +64,8 @@ var listening = regexp.MustCompile(`msg="hub: listening" addr=(\S+)`)
 func startHub(t *testing.T, args ...string) *hubProc {
 	t.Helper()
 	cmd := exec.Command(hubBin, append([]string{"--addr", "127.0.0.1:0", "--allow-private"}, args...)...)
-	cmd.Env = append(os.Environ(), "HUB_RATE_LIMIT=1000", "HUB_RATE_BURST=1000", "HUB_POLL_INTERVAL=0")
+	cmd.Env = append(os.Environ(), "HUB_RATE_LIMIT=1000", "HUB_RATE_BURST=1000",
+		"HUB_SUBSCRIBE_RATE_LIMIT=1000", "HUB_SUBSCRIBE_RATE_BURST=1000", "HUB_POLL_INTERVAL=0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,9 @@
 package ratelimit
 
 import (
+	"math"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -36,6 +38,14 @@ func New(perSecond float64, burst int) *PerIP {
 // Allow reports whether a request from remoteAddr (host:port, as in
 // http.Request.RemoteAddr) may go on.
 func (l *PerIP) Allow(remoteAddr string) bool {
+	ok, _ := l.Check(remoteAddr)
+	return ok
+}
+
+// Check reports whether a request from remoteAddr may go on (and counts
+// it); when it may not, wait is how long until the address's bucket
+// holds a request again: what a 429's Retry-After should say.
+func (l *PerIP) Check(remoteAddr string) (ok bool, wait time.Duration) {
 	ip, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		ip = remoteAddr
@@ -43,8 +53,8 @@ func (l *PerIP) Allow(remoteAddr string) bool {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e, ok := l.ips[ip]
-	if !ok {
+	e, found := l.ips[ip]
+	if !found {
 		if len(l.ips) >= maxTrackedIPs {
 			l.forget(now)
 		}
@@ -52,7 +62,20 @@ func (l *PerIP) Allow(remoteAddr string) bool {
 		l.ips[ip] = e
 	}
 	e.seen = now
-	return e.lim.AllowN(now, 1)
+	if e.lim.AllowN(now, 1) {
+		return true, 0
+	}
+	missing := 1 - e.lim.TokensAt(now)
+	if l.limit <= 0 || l.burst < 1 {
+		return false, time.Hour
+	}
+	return false, time.Duration(missing / float64(l.limit) * float64(time.Second))
+}
+
+// RetryAfter is the value of a Retry-After header for a wait: whole
+// seconds, rounded up, at least 1.
+func RetryAfter(wait time.Duration) string {
+	return strconv.FormatInt(max(1, int64(math.Ceil(wait.Seconds()))), 10)
 }
 
 // forget drops entries idle long enough for their bucket to be full again.

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestIPLimiterPerAddressAndBounded(t *testing.T) {
@@ -24,5 +25,22 @@ func TestIPLimiterPerAddressAndBounded(t *testing.T) {
 	}
 	if n := len(l.ips); n > maxTrackedIPs {
 		t.Fatalf("limiter tracks %d addresses, more than its bound %d", n, maxTrackedIPs)
+	}
+}
+
+func TestCheckSaysHowLongToWait(t *testing.T) {
+	l := New(2, 1) // one request, then one every 500 ms
+	if ok, _ := l.Check("192.0.2.1:1"); !ok {
+		t.Fatal("the first request was refused")
+	}
+	ok, wait := l.Check("192.0.2.1:1")
+	if ok || wait <= 0 || wait > 500*time.Millisecond {
+		t.Fatalf("over the limit: ok %v, wait %v; want refused with a wait in (0, 500ms]", ok, wait)
+	}
+	for wait, want := range map[time.Duration]string{0: "1", 20 * time.Millisecond: "1", time.Second: "1",
+		1001 * time.Millisecond: "2", 90 * time.Second: "90"} {
+		if got := RetryAfter(wait); got != want {
+			t.Errorf("RetryAfter(%v) = %q, want %q", wait, got, want)
+		}
 	}
 }
