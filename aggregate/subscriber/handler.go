@@ -114,7 +114,7 @@ func (s *Subscriber) confirmSubscribe(r *http.Request, sub Subscription) error {
 	now := s.now()
 	sub.State, sub.LeaseSeconds, sub.attempts, sub.LastError = StateActive, lease, 0, ""
 	sub.Expires = now.Add(time.Duration(lease) * time.Second)
-	sub.NextAction = now.Add(time.Duration(float64(lease)*renewFraction) * time.Second)
+	sub.NextAction = renewAt(now, time.Duration(lease)*time.Second)
 	if err := s.save(r.Context(), sub); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -37,7 +38,8 @@ const (
 // Timing rules. The hub decides the lease; these decide when we act.
 const (
 	defaultLease     = 10 * 24 * time.Hour
-	renewFraction    = 0.8            // renew at 80% of the granted lease
+	renewFrom        = 0.75           // renew at a random point from 75%…
+	renewTo          = 0.85           // …to 85% of the granted lease: renewals spread out
 	verifyWait       = time.Hour      // re-request when a hub has not verified by then
 	deniedRetry      = 24 * time.Hour // ask a denying hub again after this
 	rediscoverEvery  = 24 * time.Hour // look again for a hub in a feed that had none
@@ -101,6 +103,7 @@ type Subscriber struct {
 	store Store
 	cfg   Config
 	log   *slog.Logger
+	pace  *pacer
 }
 
 // Subscription is one subscription as List reports it.
@@ -178,7 +181,7 @@ func New(db *sql.DB, st Store, cfg Config) (*Subscriber, error) {
 	if err := sqlitedb.Migrate(context.Background(), db, "subscriber", migrations); err != nil {
 		return nil, fmt.Errorf("subscriber: %w", err)
 	}
-	return &Subscriber{db: db, store: st, cfg: cfg, log: cfg.Logger.With("component", "websub")}, nil
+	return &Subscriber{db: db, store: st, cfg: cfg, log: cfg.Logger.With("component", "websub"), pace: newPacer()}, nil
 }
 
 func (s *Subscriber) callback(id string) string { return s.cfg.BaseURL + "/websub/" + id }
@@ -197,6 +200,14 @@ func newSecret() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// renewAt is when a lease granted at now should be renewed: at a random
+// point of the renewal window, so that subscriptions verified together
+// (a reader's first start) are not all renewed together.
+func renewAt(now time.Time, lease time.Duration) time.Time {
+	f := renewFrom + mrand.Float64()*(renewTo-renewFrom)
+	return now.Add(time.Duration(f * float64(lease)))
 }
 
 // backoff is the wait before the n-th retry of a failed request.

@@ -240,7 +240,7 @@ func TestUnsolicitedVerificationCannotShortenALease(t *testing.T) {
 	if got.State != subscriber.StateActive || got.LeaseSeconds != 3600 || !got.Expires.Equal(sub.Expires) {
 		t.Fatalf("after an unsolicited verification: %+v, want the 3600 s lease unchanged (%v)", got, sub.Expires)
 	}
-	e.clock.Add(3000 * time.Second) // past 80% of the lease: renewal time
+	e.clock.Add(3100 * time.Second) // past the renewal window (75% to 85% of the lease)
 	e.sync(t)
 	if e.store.Mode(e.feed) != store.ModePush {
 		t.Fatal("the feed dropped back to polling")
@@ -287,9 +287,9 @@ func TestLeaseRenewalAndLapse(t *testing.T) {
 	e.clock.Add(700 * time.Second)
 	e.sync(t)
 	if n := len(e.hub.Requests()); n != 1 {
-		t.Fatalf("renewed at 70%% of the lease (%d requests), want at 80%%", n)
+		t.Fatalf("renewed at 70%% of the lease (%d requests), want from 75%% to 85%%", n)
 	}
-	e.clock.Add(150 * time.Second) // 85%
+	e.clock.Add(150 * time.Second) // 85%: the end of the renewal window
 	e.sync(t)
 	testwait.Until(t, 10*time.Second, "renewal verified", func() bool { return len(e.hub.Verified()) == 2 })
 	reqs := e.hub.Requests()

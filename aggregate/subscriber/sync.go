@@ -23,6 +23,9 @@ import (
 // unsubscribes from feeds no longer followed and topics no longer tracked, renews
 // leases that are due, retries failed or unverified requests, and marks
 // lapsed subscriptions so that their feeds are polled again.
+// Requests are paced per hub (see PerHubInFlight): a hub that answers 429
+// gets nothing more until its Retry-After has passed, so a Sync may take
+// as long as the hubs ask.
 // It is cheap when there is nothing to do, so it can run every few seconds.
 func (s *Subscriber) Sync(ctx context.Context) error {
 	feeds, err := s.store.SubscribableFeeds(ctx)
@@ -40,23 +43,32 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 		}
 	}
 	var errs []error
+	var jobs []job
 	followed := map[string]bool{}
 	for _, f := range feeds {
 		followed[f.URL] = true
-		if !live[f.URL] {
-			errs = append(errs, s.subscribeFeed(ctx, f))
+		if live[f.URL] {
+			continue
 		}
+		f, err := s.withHubs(ctx, f)
+		if err != nil || len(f.Hubs) == 0 {
+			errs = append(errs, err)
+			continue
+		}
+		jobs = append(jobs, job{f.Hubs[0], func(ctx context.Context) error { return s.subscribeFeed(ctx, f) }})
 	}
-	errs = append(errs, s.syncTracked(ctx, live, followed))
+	tracked, err := s.trackedJobs(ctx, live, followed)
+	jobs, errs = append(jobs, tracked...), append(errs, err)
 	now := s.now()
 	for _, sub := range subs {
 		switch {
 		case !followed[sub.FeedURL] && sub.State != StateUnsubscribing:
-			errs = append(errs, s.unsubscribe(ctx, sub))
+			jobs = append(jobs, job{sub.Hub, func(ctx context.Context) error { return s.unsubscribe(ctx, sub) }})
 		case !sub.NextAction.After(now):
-			errs = append(errs, s.due(ctx, sub))
+			jobs = append(jobs, job{sub.Hub, func(ctx context.Context) error { return s.due(ctx, sub) }})
 		}
 	}
+	errs = append(errs, runJobs(ctx, jobs)...)
 	return errors.Join(errs...)
 }
 
@@ -75,12 +87,9 @@ func (s *Subscriber) Unsubscribe(ctx context.Context, feedURL string) error {
 	return errors.Join(errs...)
 }
 
-// subscribeFeed creates a subscription for f if it has (or we discover) a hub.
+// subscribeFeed creates a subscription for f (whose hubs are known): it
+// asks the hubs in turn until one accepts, or one asks to wait.
 func (s *Subscriber) subscribeFeed(ctx context.Context, f store.Feed) error {
-	f, err := s.withHubs(ctx, f)
-	if err != nil || len(f.Hubs) == 0 {
-		return err
-	}
 	topic := f.Self
 	if topic == "" {
 		topic = f.URL
@@ -94,7 +103,8 @@ func (s *Subscriber) subscribeFeed(ctx context.Context, f store.Feed) error {
 	orig := sub
 	for _, hub := range f.Hubs {
 		sub.Hub = hub
-		if err := s.request(ctx, &sub, websub.ModeSubscribe); err == nil {
+		err := s.request(ctx, &sub, websub.ModeSubscribe)
+		if err == nil || isBusy(err) {
 			break
 		}
 	}
@@ -195,13 +205,16 @@ func (s *Subscriber) unsubscribe(ctx context.Context, sub Subscription) error {
 }
 
 // request sends a subscribe or unsubscribe request to sub.Hub and updates
-// sub's state, next action time and error (the caller saves it).
+// sub's state, next action time and error (the caller saves it). A hub
+// that asks to wait (429) is no failure: the request is due again when the
+// hub said, with no growing backoff. A hub that fails with a Retry-After
+// (503) is asked again exactly then.
 func (s *Subscriber) request(ctx context.Context, sub *Subscription, mode string) error {
 	// Record the request before sending it: the hub may verify at once.
 	if err := s.expect(ctx, sub.ID, mode); err != nil {
 		return err
 	}
-	err := s.post(ctx, sub.Hub, s.form(*sub, mode))
+	err := s.send(ctx, *sub, mode)
 	now := s.now()
 	if err != nil {
 		// A refused request will not be verified.
@@ -210,28 +223,69 @@ func (s *Subscriber) request(ctx context.Context, sub *Subscription, mode string
 	if mode == websub.ModeUnsubscribe {
 		return err
 	}
-	if err != nil {
+	var he *hubError
+	errors.As(err, &he)
+	switch {
+	case err == nil:
+		s.log.Info("subscription requested", "feed", sub.FeedURL, "hub", sub.Hub, "topic", sub.Topic)
+		sub.LastError = ""
+		sub.NextAction = now.Add(verifyWait)
+	case he != nil && he.busy:
+		sub.LastError = he.Error()
+		sub.NextAction = now.Add(he.retry)
+	default:
 		s.log.Warn("hub refused subscription request", "feed", sub.FeedURL, "hub", sub.Hub, "err", err)
 		sub.attempts++
 		sub.LastError = err.Error()
 		sub.NextAction = now.Add(backoff(sub.attempts))
-		if sub.State != StateActive {
-			sub.State = StateFailed
-		} else if !sub.Expires.IsZero() && sub.Expires.Before(sub.NextAction) {
-			sub.NextAction = sub.Expires
+		if he != nil && he.retry > 0 {
+			sub.NextAction = now.Add(he.retry)
 		}
-		return err
 	}
-	s.log.Info("subscription requested", "feed", sub.FeedURL, "hub", sub.Hub, "topic", sub.Topic)
-	sub.LastError = ""
-	sub.NextAction = now.Add(verifyWait)
-	if sub.State == StateActive && !sub.Expires.IsZero() && sub.Expires.Before(sub.NextAction) {
+	switch {
+	case sub.State == StateActive && !sub.Expires.IsZero() && sub.Expires.Before(sub.NextAction):
 		sub.NextAction = sub.Expires
-	}
-	if sub.State != StateActive {
+	case sub.State != StateActive && (err == nil || he != nil && he.busy):
 		sub.State = StatePending
+	case sub.State != StateActive:
+		sub.State = StateFailed
 	}
-	return nil
+	return err
+}
+
+// send posts sub's mode request to its hub. When the hub asks to wait
+// (429) for no longer than a Sync waits, it asks again once that time has
+// passed, in turn with the other requests to the hub, up to maxBusyTries.
+func (s *Subscriber) send(ctx context.Context, sub Subscription, mode string) error {
+	form := s.form(sub, mode)
+	for try := 1; ; try++ {
+		err := s.post(ctx, sub.Hub, form)
+		var he *hubError
+		if !errors.As(err, &he) || !he.busy || !he.sent {
+			return err
+		}
+		s.log.Info("hub asked to wait", "feed", sub.FeedURL, "hub", sub.Hub, "mode", mode, "retry_after", he.retry)
+		if try == maxBusyTries || he.retry > maxInlineWait {
+			return err
+		}
+	}
+}
+
+// hubError is a hub's refusal of a request, or our decision not to send
+// it yet because the hub asked to wait.
+type hubError struct {
+	msg   string
+	busy  bool          // 429, or held back: wait, this is no failure
+	sent  bool          // the hub answered (false: held back)
+	retry time.Duration // when to ask again, as the hub said; 0: not said
+}
+
+func (e *hubError) Error() string { return e.msg }
+
+// isBusy reports whether err means "wait", not a failure.
+func isBusy(err error) bool {
+	var he *hubError
+	return errors.As(err, &he) && he.busy
 }
 
 func (s *Subscriber) form(sub Subscription, mode string) url.Values {
@@ -248,8 +302,18 @@ func (s *Subscriber) form(sub Subscription, mode string) url.Values {
 }
 
 // post sends form to hub, re-POSTing on 307/308 redirects (bounded), and
-// wants a 2xx answer.
+// wants a 2xx answer. It waits its turn with the hub (see pacer) and, on a
+// 429 or 503 with Retry-After, holds every request to the hub for that long.
 func (s *Subscriber) post(ctx context.Context, hub string, form url.Values) error {
+	release, err := s.pace.acquire(ctx, hub)
+	if err != nil {
+		var w errWaiting
+		if errors.As(err, &w) {
+			return &hubError{msg: fmt.Sprintf("subscriber: hub %s asked to wait: request held back", hub), busy: true, retry: w.wait}
+		}
+		return err
+	}
+	defer release()
 	client := *s.cfg.Client
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	target := hub
@@ -266,6 +330,8 @@ func (s *Subscriber) post(ctx context.Context, hub string, form url.Values) erro
 			}
 			target = next.String()
 			continue
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			return s.held(hub, target, resp)
 		}
 		if resp.StatusCode/100 != 2 {
 			return fmt.Errorf("subscriber: hub %s answered %s: %s", target, resp.Status, resp.reason)
@@ -273,6 +339,22 @@ func (s *Subscriber) post(ctx context.Context, hub string, form url.Values) erro
 		return nil
 	}
 	return fmt.Errorf("subscriber: hub %s: more than %d redirects", hub, maxHubRedirects)
+}
+
+// held reads a 429 or 503 answer: its Retry-After (for a 429 without one,
+// defaultWait) holds the hub, and the error says when to ask again.
+func (s *Subscriber) held(hub, target string, resp hubResponse) error {
+	busy := resp.StatusCode == http.StatusTooManyRequests
+	wait, ok := retryAfter(resp.Header, s.now())
+	if !ok && busy {
+		wait, ok = defaultWait, true
+	}
+	msg := fmt.Sprintf("subscriber: hub %s answered %s: %s", target, resp.Status, resp.reason)
+	if ok {
+		s.pace.pause(hub, wait)
+		msg = fmt.Sprintf("subscriber: hub %s answered %s (retry after %s): %s", target, resp.Status, wait, resp.reason)
+	}
+	return &hubError{msg: msg, busy: busy, sent: true, retry: wait}
 }
 
 type hubResponse struct {

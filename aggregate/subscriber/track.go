@@ -8,27 +8,25 @@ import (
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
-// syncTracked subscribes to the tracked topics that have no subscription
-// yet and adds every tracked topic to wanted, so that Sync keeps them.
-func (s *Subscriber) syncTracked(ctx context.Context, live, wanted map[string]bool) error {
+// trackedJobs returns the subscribing of the tracked topics that have no
+// subscription yet and adds every tracked topic to wanted, so that Sync
+// keeps them.
+func (s *Subscriber) trackedJobs(ctx context.Context, live, wanted map[string]bool) ([]job, error) {
 	if s.cfg.Tracks == nil {
-		return nil
+		return nil, nil
 	}
 	topics, err := s.cfg.Tracks.TrackedTopics(ctx)
 	if err != nil {
-		return fmt.Errorf("subscriber: list tracked topics: %w", err)
+		return nil, fmt.Errorf("subscriber: list tracked topics: %w", err)
 	}
-	var first error
+	var jobs []job
 	for _, t := range topics {
 		wanted[t.Topic] = true
-		if live[t.Topic] {
-			continue
-		}
-		if err := s.subscribeTracked(ctx, t); err != nil && first == nil {
-			first = err
+		if !live[t.Topic] {
+			jobs = append(jobs, job{t.Hub, func(ctx context.Context) error { return s.subscribeTracked(ctx, t) }})
 		}
 	}
-	return first
+	return jobs, nil
 }
 
 // subscribeTracked creates the subscription of a tracked topic.

@@ -38,6 +38,26 @@ type Hub struct {
 	subs     map[string]hubSub // by callback
 	verified []string          // callbacks whose verification succeeded, in order
 	refused  int               // verifications the subscriber answered with an error
+
+	busy     busyRule
+	windows  []BusyWindow // the hub's closed windows, in order
+	tokens   int          // requests accepted before the next refusal
+	inFlight int
+	maxIn    int // most requests in flight at once
+}
+
+type busyRule struct {
+	burst, status int
+	wait          time.Duration
+	date          bool
+	delay         time.Duration
+}
+
+// BusyWindow is one time the busy hub refused requests: from Start, for
+// the Retry-After it gave, every request got its status.
+type BusyWindow struct {
+	Start, End time.Time
+	Refused    int // requests refused in the window
 }
 
 type hubSub struct{ topic, secret string }
@@ -63,6 +83,68 @@ func (h *Hub) SetDeny(deny bool) {
 	h.deny = deny
 }
 
+// Busy makes the hub answer as a rate-limited hub: burst requests are
+// accepted, the next one gets status (429 or 503) with a Retry-After of
+// wait (whole seconds, or an HTTP date next to a Date header when date is
+// set), and so does every request until wait has passed; then burst more
+// are accepted, and so on. Each request takes delay to answer, so that
+// requests in flight together overlap. A burst of 0 refuses everything.
+func (h *Hub) Busy(burst, status int, wait time.Duration, date bool, delay time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.busy = busyRule{burst: burst, status: status, wait: wait, date: date, delay: delay}
+	h.tokens = burst
+}
+
+// Windows returns the hub's closed windows so far (see Busy).
+func (h *Hub) Windows() []BusyWindow {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]BusyWindow(nil), h.windows...)
+}
+
+// MaxInFlight returns the most subscription requests the hub was
+// answering at once.
+func (h *Hub) MaxInFlight() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.maxIn
+}
+
+// refuse applies the Busy rule to a request arriving now: it answers and
+// reports true when the request is refused.
+func (h *Hub) refuse(w http.ResponseWriter, now time.Time) bool {
+	h.mu.Lock()
+	b := h.busy
+	if b.status == 0 {
+		h.mu.Unlock()
+		return false
+	}
+	var win *BusyWindow
+	if n := len(h.windows); n > 0 && now.Before(h.windows[n-1].End) {
+		win = &h.windows[n-1]
+	} else if h.tokens > 0 {
+		h.tokens--
+		h.mu.Unlock()
+		return false
+	} else {
+		h.windows = append(h.windows, BusyWindow{Start: now, End: now.Add(b.wait)})
+		h.tokens = b.burst
+		win = &h.windows[len(h.windows)-1]
+	}
+	win.Refused++
+	end := win.End
+	h.mu.Unlock()
+	if b.date {
+		w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+		w.Header().Set("Retry-After", end.UTC().Format(http.TimeFormat)) // both truncated to the second
+	} else {
+		w.Header().Set("Retry-After", strconv.Itoa(int((end.Sub(now)+time.Second-1)/time.Second)))
+	}
+	http.Error(w, "busy: retry later", b.status)
+	return true
+}
+
 // Requests returns the requests received so far.
 func (h *Hub) Requests() []HubRequest {
 	h.mu.Lock()
@@ -86,6 +168,20 @@ func (h *Hub) Active(callback string) bool {
 }
 
 func (h *Hub) serve(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	h.inFlight++
+	h.maxIn = max(h.maxIn, h.inFlight)
+	delay := h.busy.delay
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.inFlight--
+		h.mu.Unlock()
+	}()
+	time.Sleep(delay)
+	if h.refuse(w, time.Now()) {
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
