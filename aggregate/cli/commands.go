@@ -71,7 +71,7 @@ func builtins() map[string]Command {
 		"follow": {"follow URL [--nick NICK]", "follow a feed, or the feed a page links to; backfill its archives", runFollow,
 			stringFlag("nick", "the name to show and to refer to the feed by")},
 		"unfollow":  {"unfollow NICK|URL", "stop following a feed", runUnfollow, nil},
-		"following": {"following [--json]", "list followed feeds with their fetch state", runFollowing, nil},
+		"following": {"following [--json]", "list followed feeds with their fetch state and push state (subscribed, pending, refused, none) and why", runFollowing, nil},
 		"fetch":     {"fetch [NICK|URL] [--json]", "poll all followed feeds now, or one", runFetch, nil},
 		"timeline":  {"timeline [-n 50] [--since TIME] [--from NICK] [--json]", "newest posts of followed feeds", runTimeline, listFlags(50, true, false)},
 		"thread":    {"thread ID|URL [--json]", "the conversation holding a post, as a tree", runThread, nil},
@@ -166,10 +166,14 @@ func runFollowing(ctx context.Context, a *App, c *Call) error {
 		if err != nil {
 			return err
 		}
-		if c.JSON {
-			return a.json(feeds)
+		list, err := withPush(ctx, r, feeds)
+		if err != nil {
+			return err
 		}
-		a.printFeeds(feeds)
+		if c.JSON {
+			return a.json(list)
+		}
+		a.printFeeds(list)
 		return nil
 	})
 }

@@ -190,7 +190,7 @@ func shortTime(rfc string) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
-func (a *App) printFeeds(feeds []aggregate.FeedInfo) {
+func (a *App) printFeeds(feeds []followed) {
 	if len(feeds) == 0 {
 		fmt.Fprintln(a.Stderr, "you follow no feeds: `reader follow URL`")
 		return
@@ -202,6 +202,7 @@ func (a *App) printFeeds(feeds []aggregate.FeedInfo) {
 		}
 		fmt.Fprintf(a.Stdout, "@%-16s %s\n", safe(f.Nick), safe(f.URL))
 		fmt.Fprintf(a.Stdout, "  %s · %s · %s · last fetch %s\n", safe(f.Title), plural(f.Posts, "post"), f.Mode, last)
+		fmt.Fprintf(a.Stdout, "  push: %s\n", safe(f.Detail))
 		if f.Gone {
 			fmt.Fprintln(a.Stdout, "  GONE (410): no longer polled; `reader fetch` it to try again")
 		}
