@@ -166,7 +166,7 @@ func runFollowing(ctx context.Context, a *App, c *Call) error {
 		if err != nil {
 			return err
 		}
-		list, err := withPush(ctx, r, feeds)
+		list, err := withPush(ctx, r, feeds, c.now())
 		if err != nil {
 			return err
 		}

@@ -18,9 +18,10 @@ type followed struct {
 }
 
 // withPush adds to feeds their push status, read from the subscriptions
-// `reader serve` keeps in the same database.
-func withPush(ctx context.Context, r *aggregate.Reader, feeds []aggregate.FeedInfo) ([]followed, error) {
-	push, err := subscriber.PushStatuses(ctx, r.DB(), time.Now())
+// `reader serve` keeps in the same database; now decides whether a
+// lease has ended.
+func withPush(ctx context.Context, r *aggregate.Reader, feeds []aggregate.FeedInfo, now time.Time) ([]followed, error) {
+	push, err := subscriber.PushStatuses(ctx, r.DB(), now)
 	if err != nil {
 		return nil, err
 	}
