@@ -25,16 +25,16 @@ func BenchmarkEntryCache(b *testing.B) {
 	if _, err := publish.LoadSiteCached(dir, &c); err != nil {
 		b.Fatal(err)
 	}
-	data, _ := c.MarshalBinary()
+	data, _ := c.AppendBinary(nil)
 	b.Run("marshal", func(b *testing.B) {
 		for b.Loop() {
-			c.MarshalBinary()
+			c.AppendBinary(nil)
 		}
 	})
 	b.Run("unmarshal", func(b *testing.B) {
 		for b.Loop() {
 			var d publish.EntryCache
-			if err := d.UnmarshalBinary(data); err != nil {
+			if err := d.UnmarshalString(string(data)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -24,12 +24,12 @@ func TestEntryCache(t *testing.T) {
 		t.Fatalf("first load: changed %v, %d files cached, %d entries", cache.Changed(), len(cache.Files), len(first.Entries))
 	}
 	// The binary form round-trips every field.
-	data, err := cache.MarshalBinary()
+	data, err := cache.AppendBinary(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var back publish.EntryCache
-	if err := back.UnmarshalBinary(data); err != nil {
+	if err := back.UnmarshalString(string(data)); err != nil {
 		t.Fatal(err)
 	}
 	if len(back.Files) != len(cache.Files) || back.Config != cache.Config {
@@ -40,13 +40,13 @@ func TestEntryCache(t *testing.T) {
 			t.Errorf("%s:\n got %+v %+v\nwant %+v %+v", p, back.Files[p], back.Files[p].Entry, f, f.Entry)
 		}
 	}
-	if err := back.UnmarshalBinary(data[:len(data)/2]); err == nil {
+	if err := back.UnmarshalString(string(data[:len(data)/2])); err == nil {
 		t.Error("a truncated cache was accepted")
 	}
 	for _, i := range []int{len(data) / 3, len(data) - 10} {
 		bad := slices.Clone(data)
 		bad[i] ^= 0x20
-		if err := back.UnmarshalBinary(bad); err == nil {
+		if err := back.UnmarshalString(string(bad)); err == nil {
 			t.Errorf("a cache with byte %d of %d changed was accepted", i, len(data))
 		}
 	}
@@ -95,13 +95,13 @@ func TestCachedEntriesRenderInFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := cache.MarshalBinary()
+	data, err := cache.AppendBinary(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cached := func() *publish.Site {
 		var back publish.EntryCache
-		if err := back.UnmarshalBinary(data); err != nil {
+		if err := back.UnmarshalString(string(data)); err != nil {
 			t.Fatal(err)
 		}
 		s, err := publish.LoadSiteCached(dir, &back)

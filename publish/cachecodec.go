@@ -26,11 +26,6 @@ const cacheMagic = "feedpub-entries-5"
 
 var errBadCache = errors.New("corrupt entry cache")
 
-// MarshalBinary implements encoding.BinaryMarshaler.
-func (c *EntryCache) MarshalBinary() ([]byte, error) {
-	return c.AppendBinary(nil)
-}
-
 // AppendBinary implements encoding.BinaryAppender: it appends the cache's
 // binary form to b. Files are written in map order: the form is read back
 // into a map, and sorting 10,000 paths on every save cost more than it is
@@ -57,12 +52,7 @@ func (c *EntryCache) AppendBinary(b []byte) ([]byte, error) {
 	return bincodec.AppendCRC(w.B, from), nil
 }
 
-// UnmarshalBinary implements encoding.BinaryUnmarshaler.
-func (c *EntryCache) UnmarshalBinary(data []byte) error {
-	return c.UnmarshalString(string(data))
-}
-
-// UnmarshalString is UnmarshalBinary from a string. Every decoded string
+// UnmarshalString reads the binary form AppendBinary wrote. Every decoded string
 // is a substring of data, which spares an allocation and a copy per string.
 func (c *EntryCache) UnmarshalString(data string) error {
 	data, ok := bincodec.CheckCRC(data)

@@ -50,8 +50,6 @@ type App struct {
 	Stdin    io.Reader
 	Getenv   func(string) string
 	Terminal bool // stderr is a terminal: show progress
-	// Extra adds commands (e.g. "serve") to the built-in ones.
-	Extra map[string]Command
 	// Now is the clock (--since, polling, timestamps); nil means time.Now.
 	Now func() time.Time
 }
@@ -64,14 +62,13 @@ func (a *App) now() func() time.Time {
 	return a.Now
 }
 
-// Main runs the CLI on the process's arguments and streams, with extra
-// commands (may be nil) besides the built-in ones, and returns the exit
-// status. It stops on SIGINT and SIGTERM by cancelling the context.
-func Main(args []string, extra map[string]Command) int {
+// Main runs the CLI on the process's arguments and streams and returns
+// the exit status. It stops on SIGINT and SIGTERM by cancelling the context.
+func Main(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := &App{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, Getenv: os.Getenv,
-		Terminal: isTerminal(os.Stderr), Extra: extra}
+		Terminal: isTerminal(os.Stderr)}
 	return app.Run(ctx, args)
 }
 
@@ -210,14 +207,5 @@ func (a *App) open(ctx context.Context, c *Call) (*aggregate.Reader, error) {
 }
 
 func (a *App) commands() map[string]Command {
-	cmds := builtins()
-	for k, v := range a.Extra {
-		cmds[k] = v
-	}
-	return cmds
-}
-
-// OpenReader opens the database of a call; for Extra commands.
-func (a *App) OpenReader(ctx context.Context, c *Call) (*aggregate.Reader, error) {
-	return a.open(ctx, c)
+	return builtins()
 }

@@ -108,12 +108,6 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
-// IsGone reports whether err is a 410 Gone.
-func IsGone(err error) bool {
-	var se *StatusError
-	return errors.As(err, &se) && se.Code == http.StatusGone
-}
-
 // Fetch GETs req.URL, following up to MaxRedirects redirects.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	cur, permanent := req.URL, true

@@ -61,7 +61,7 @@ func TestStatusErrorsAndRetryAfterDate(t *testing.T) {
 		t.Fatalf("503: %v", err)
 	}
 	_, err = f.Fetch(context.Background(), Request{URL: srv.URL + "/410"})
-	if !IsGone(err) || !strings.Contains(err.Error(), "gone") {
+	if !errors.As(err, &se) || se.Code != http.StatusGone || !strings.Contains(err.Error(), "gone") {
 		t.Fatalf("410: %v", err)
 	}
 }

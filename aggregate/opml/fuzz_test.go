@@ -25,7 +25,7 @@ func FuzzRoundTrip(f *testing.F) {
 	}
 	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		first, err := Parse(bytes.NewReader(doc))
+		first, _, err := ParseState(bytes.NewReader(doc))
 		if err != nil {
 			return
 		}
@@ -35,10 +35,10 @@ func FuzzRoundTrip(f *testing.F) {
 			}
 		}
 		var b bytes.Buffer
-		if err := Write(&b, "subs", first, now); err != nil {
+		if err := WriteState(&b, "subs", first, State{}, now); err != nil {
 			t.Fatalf("Write(%+v): %v", first, err)
 		}
-		again, err := Parse(bytes.NewReader(b.Bytes()))
+		again, _, err := ParseState(bytes.NewReader(b.Bytes()))
 		if err != nil || !reflect.DeepEqual(again, first) {
 			t.Fatalf("Parse(%q)\n= %+v\nwritten as %s\nreads back as %+v, %v", doc, first, b.Bytes(), again, err)
 		}

@@ -75,12 +75,6 @@ type outline struct {
 	Children []outline `xml:"outline"`
 }
 
-// Parse reads the subscriptions (outlines with an xmlUrl, at any depth).
-func Parse(r io.Reader) ([]Outline, error) {
-	out, _, err := ParseState(r)
-	return out, err
-}
-
 // ParseState reads the subscriptions and the state that Rookery's
 // extension carries (empty when the document has none).
 func ParseState(r io.Reader) ([]Outline, State, error) {
@@ -104,11 +98,6 @@ func ParseState(r io.Reader) ([]Outline, State, error) {
 	}
 	walk(doc.Body)
 	return out, st, nil
-}
-
-// Write writes an OPML 2.0 document listing outlines.
-func Write(w io.Writer, title string, outlines []Outline, now time.Time) error {
-	return WriteState(w, title, outlines, State{}, now)
 }
 
 // WriteState writes an OPML 2.0 document listing outlines, with st in

@@ -14,13 +14,13 @@ func TestWriteParseRoundTrip(t *testing.T) {
 		{Text: "bob", XMLURL: "https://bob.example/feed.atom?x=1&y=2"},
 	}
 	var b bytes.Buffer
-	if err := Write(&b, "subs", in, time.Unix(0, 0)); err != nil {
+	if err := WriteState(&b, "subs", in, State{}, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), `<opml version="2.0">`) || !strings.Contains(b.String(), `type="rss"`) {
 		t.Fatalf("output:\n%s", b.String())
 	}
-	out, err := Parse(&b)
+	out, _, err := ParseState(&b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,11 +31,11 @@ func TestWriteParseRoundTrip(t *testing.T) {
 
 func TestParseLatin1AndNested(t *testing.T) {
 	doc := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><opml version=\"1.1\"><body><outline text=\"Gr\xfcne\"><outline text=\"x\" xmlUrl=\"https://x.example/rss\"/></outline></body></opml>"
-	out, err := Parse(strings.NewReader(doc))
+	out, _, err := ParseState(strings.NewReader(doc))
 	if err != nil || len(out) != 1 || out[0].XMLURL != "https://x.example/rss" {
 		t.Fatalf("%v %+v", err, out)
 	}
-	if _, err := Parse(strings.NewReader("")); err == nil {
+	if _, _, err := ParseState(strings.NewReader("")); err == nil {
 		t.Fatal("empty document parsed")
 	}
 }

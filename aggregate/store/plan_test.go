@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/internal/sqlplan"
 )
 
 // TestListingsAreIndexWalks checks that the timeline and newest-first search
@@ -73,7 +73,7 @@ func TestMentionsCandidatesUseIndexes(t *testing.T) {
 
 func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
 	t.Helper()
-	plan, err := sqlitedb.QueryPlan(context.Background(), s.db, q, args...)
+	plan, err := sqlplan.QueryPlan(context.Background(), s.db, q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/internal/sqlplan"
 )
 
 // The hot statements run per delivery or per batch of them: none may scan
@@ -21,7 +21,7 @@ func TestHotStatementPlans(t *testing.T) {
 		for i := range args {
 			args[i] = 1
 		}
-		text, err := sqlitedb.QueryPlan(context.Background(), s.db, q, args...)
+		text, err := sqlplan.QueryPlan(context.Background(), s.db, q, args...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

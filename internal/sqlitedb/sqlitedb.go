@@ -129,27 +129,3 @@ func step(ctx context.Context, db *sql.DB, component string, version int, ddl st
 	}
 	return nil
 }
-
-// QueryPlan returns what EXPLAIN QUERY PLAN says of q with args, one step
-// per line (such as "SEARCH t USING INDEX i (a=?)" or "SCAN t"), so that
-// tests can hold hot queries to plans that use their indexes.
-func QueryPlan(ctx context.Context, db *sql.DB, q string, args ...any) (string, error) {
-	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		return "", fmt.Errorf("sqlitedb: query plan: %w", err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			return "", fmt.Errorf("sqlitedb: query plan: %w", err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("sqlitedb: query plan: %w", err)
-	}
-	return strings.Join(plan, "\n"), nil
-}

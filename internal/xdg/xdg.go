@@ -15,12 +15,6 @@ func DataFile(name string) (string, error) {
 	return file("XDG_DATA_HOME", filepath.Join(".local", "share"), name)
 }
 
-// ConfigFile returns $XDG_CONFIG_HOME/rookery/name (default ~/.config),
-// creating the directory.
-func ConfigFile(name string) (string, error) {
-	return file("XDG_CONFIG_HOME", ".config", name)
-}
-
 func file(env, fallback, name string) (string, error) {
 	base, err := baseDir(env, fallback)
 	if err != nil {

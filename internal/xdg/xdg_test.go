@@ -25,7 +25,7 @@ func TestRelativeEnvIgnored(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", "relative/path")
-	got, err := ConfigFile("reader.toml")
+	got, err := ConfigPath("reader.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
