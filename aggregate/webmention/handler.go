@@ -12,13 +12,6 @@ import (
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
-// Handler serves the endpoint alone (see Routes).
-func (r *Receiver) Handler() http.Handler {
-	m := chi.NewRouter()
-	r.Routes(m)
-	return m
-}
-
 // Routes adds the endpoint to m: POST /webmention (receive) and
 // GET /webmention (a short page saying what the endpoint is).
 func (r *Receiver) Routes(m chi.Router) {
