@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate/store"
+	"github.com/rookery-social/rookery/internal/backoff"
 	"github.com/rookery-social/rookery/internal/sqlitedb"
 )
 
@@ -210,8 +211,9 @@ func renewAt(now time.Time, lease time.Duration) time.Time {
 	return now.Add(time.Duration(f * float64(lease)))
 }
 
-// backoff is the wait before the n-th retry of a failed request.
-func backoff(n int) time.Duration {
-	d := time.Minute << min(n, 12)
-	return min(d, maxBackoff)
+// retryBackoff is the wait before the n-th retry of a failed request:
+// from a minute, doubling, at most maxBackoff, spread by ±20% so that
+// requests that failed together (a hub down) are not retried together.
+func retryBackoff(n int) time.Duration {
+	return backoff.Policy{Base: time.Minute, Max: maxBackoff, Jitter: 0.2}.Delay(n)
 }

@@ -237,7 +237,7 @@ func (s *Subscriber) request(ctx context.Context, sub *Subscription, mode string
 		s.log.Warn("hub refused subscription request", "feed", sub.FeedURL, "hub", sub.Hub, "err", err)
 		sub.attempts++
 		sub.LastError = err.Error()
-		sub.NextAction = now.Add(backoff(sub.attempts))
+		sub.NextAction = now.Add(retryBackoff(sub.attempts))
 		if he != nil && he.retry > 0 {
 			sub.NextAction = now.Add(he.retry)
 		}
