@@ -341,3 +341,49 @@ func TestBadURLIsReportedBeforeTheTakenPort(t *testing.T) {
 		t.Errorf("the database was opened before the URL was checked: %v", err)
 	}
 }
+
+// A second hub on the same database file refuses to start, also while the
+// first one drains after SIGTERM; once the first has exited, it starts.
+func TestSecondHubOnOneDatabaseIsRefused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hub.db")
+	sub := newCallbacks(t, 5*time.Second)
+	topic := topicServer(t, "<feed>one hub</feed>")
+	p := startHub(t, "--db", db)
+	refused := func(when string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, hubBin, "--addr", "127.0.0.1:0", "--db", db).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+			t.Fatalf("second hub %s: %v, want a non-zero exit\n%s", when, err, out)
+		}
+		if !strings.Contains(string(out), "in use by another hub") || !strings.Contains(string(out), db+".lock") {
+			t.Errorf("second hub %s: the message does not say the database is in use:\n%s", when, out)
+		}
+	}
+	refused("while the first runs")
+
+	cb := sub.URL + "/cb"
+	p.post(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic.URL}, "hub.callback": {cb}})
+	waitFor(t, "subscription", 10*time.Second, func() bool { return p.metric(t, "hub_subscriptions_active") == 1 })
+	p.post(t, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}})
+	waitFor(t, "delivery in flight", 10*time.Second, func() bool {
+		sub.mu.Lock()
+		defer sub.mu.Unlock()
+		return sub.arrived == 1
+	})
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	refused("while the first drains after SIGTERM")
+	if n, _ := sub.count(); n != 0 {
+		t.Fatal("the delivery in flight ended before the second hub was refused: the first was no longer draining")
+	}
+	if err := p.wait(t, 20*time.Second); err != nil {
+		t.Fatalf("first hub after SIGTERM: %v", err)
+	}
+	p2 := startHub(t, "--db", db)
+	p2.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p2.wait(t, 20*time.Second); err != nil {
+		t.Errorf("second hub after the first exited: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -106,13 +107,31 @@ type SQLite struct {
 	contentSeq int64
 	// hot holds the statements of the delivery hot path, prepared once.
 	hot map[string]*sql.Stmt
+	// lock is the flock held on the file beside the database while it is
+	// open: a second hub on the same file refuses to start.
+	lock *os.File
 }
 
 var _ Store = (*SQLite)(nil)
 
 // OpenSQLite opens (creating if needed) the hub's SQLite database at path
-// and brings its schema up to date.
+// and brings its schema up to date. It first locks path+".lock" (flock):
+// when another process holds it, it returns an error wrapping ErrLocked.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	lock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openSQLite(ctx, path)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func openSQLite(ctx context.Context, path string) (*SQLite, error) {
 	db, err := sqlitedb.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -277,6 +296,7 @@ func (s *SQLite) Close() error {
 		s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 		s.closeHot()
 		err = s.db.Close()
+		s.lock.Close() // after the database: the next hub finds it closed
 	})
 	return err
 }
