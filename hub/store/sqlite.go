@@ -93,7 +93,8 @@ CREATE INDEX hub_contents_topic ON hub_contents(topic_id, id);
 
 // SQLite is the Store on an embedded SQLite file (WAL mode).
 type SQLite struct {
-	db *sql.DB
+	db   *sql.DB
+	path string
 	// wmu serializes this process's write transactions: waiting on a Go
 	// mutex is prompt, while SQLite's busy handler sleeps in steps of
 	// milliseconds, which would stall the delivery hot path.
@@ -144,7 +145,7 @@ func openSQLite(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &SQLite{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &SQLite{db: db, path: path, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -161,6 +162,11 @@ func openSQLite(ctx context.Context, path string) (*SQLite, error) {
 // checkpointInterval is how often the WAL is copied back into the database.
 const checkpointInterval = time.Second
 
+// walLimit is the WAL size past which the background checkpoint stops
+// being polite. It is also the journal_size_limit: a WAL that was reset
+// is cut back to this size.
+const walLimit = 16 << 20
+
 // checkpoint copies the WAL into the database file every second, outside
 // the transactions of the delivery hot path.
 func (s *SQLite) checkpoint() {
@@ -172,9 +178,37 @@ func (s *SQLite) checkpoint() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			s.checkpointOnce()
 		}
 	}
+}
+
+// checkpointOnce runs a PASSIVE checkpoint, which never waits. Under
+// steady load a PASSIVE checkpoint alone never catches up, though: readers
+// are always active, so the WAL is never started over and grows without
+// bound. Once it passes walLimit, and the PASSIVE checkpoint has copied
+// what it could without blocking anyone, the checkpoint takes the write
+// mutex (between two write transactions, so that writers wait on the
+// mutex rather than in SQLite's busy handler) and runs a TRUNCATE
+// checkpoint: it waits for the readers of older snapshots, copies the
+// frames left and empties the WAL.
+func (s *SQLite) checkpointOnce() {
+	s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+	if s.walSize() < walLimit {
+		return
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+}
+
+// walSize is the size of the WAL file (0 when there is none).
+func (s *SQLite) walSize() int64 {
+	fi, err := os.Stat(s.path + "-wal")
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // poolSize is the number of SQLite connections the hub keeps open.
@@ -183,9 +217,10 @@ const poolSize = 8
 // tunePool opens every pooled connection once and sets what the fan-out
 // needs beyond sqlitedb's settings: statement journals in memory (a
 // multi-row INSERT in a transaction otherwise writes one to a temporary
-// file), a page cache large enough not to spill mid-transaction, and no
+// file), a page cache large enough not to spill mid-transaction, no
 // automatic WAL checkpoint inside a committing transaction (checkpoint
-// runs the checkpoints in the background instead). The connections are
+// runs the checkpoints in the background instead), and a WAL file cut
+// back to walLimit whenever it starts over. The connections are
 // kept open so the settings stay.
 func tunePool(ctx context.Context, db *sql.DB) error {
 	db.SetMaxOpenConns(poolSize)
@@ -204,7 +239,7 @@ func tunePool(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("store: opening connections: %w", err)
 		}
 		conns = append(conns, c)
-		if _, err := c.ExecContext(ctx, `PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0`); err != nil {
+		if _, err := c.ExecContext(ctx, `PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = `+strconv.Itoa(walLimit)); err != nil {
 			return fmt.Errorf("store: tuning connections: %w", err)
 		}
 	}
