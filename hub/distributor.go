@@ -25,6 +25,7 @@ type distributor struct {
 	nClaimed int            // queued deliveries that came from a claim
 	global   int
 	stopping bool
+	backlog  bool // claimed deliveries were put back since the last claim
 	freed    chan struct{}
 	idle     chan struct{} // signalled when the last running delivery ends
 	workers  sync.WaitGroup
@@ -60,8 +61,12 @@ func isShared(st store.Store) bool {
 // capacity is how many claimed deliveries may be held in memory at once.
 func (d *distributor) capacity() int { return 4 * d.h.cfg.DeliveryConcurrency }
 
-// hostWaitMax is how many claimed deliveries may wait for one host.
-func (d *distributor) hostWaitMax() int { return 4 * d.h.cfg.HostConcurrency }
+// hostWaitMax is how many claimed deliveries may wait for one host: half
+// of what may be held, so that a host with a backlog keeps its workers
+// busy between two claims while other hosts' deliveries still find room.
+func (d *distributor) hostWaitMax() int {
+	return max(4*d.h.cfg.HostConcurrency, d.capacity()/2)
+}
 
 func (d *distributor) room() int {
 	d.mu.Lock()
@@ -85,43 +90,93 @@ func (d *distributor) handoffRoom() int {
 }
 
 // run claims due deliveries while there is room, until loopCtx ends.
+// Claimed deliveries whose host has too many waiting go back to the store,
+// due at once; the next claim comes as soon as a host's queue drains, so
+// a host with a backlog (such as every delivery of a fan-out interrupted
+// by a crash) is served at the pace it answers, not one queue-full per
+// idle interval.
 func (d *distributor) run(loopCtx, workCtx context.Context) {
-	more := true
+	more, refill := true, false
 	for {
 		room := d.room()
 		if more && room >= d.capacity()/4 {
-			now := d.h.now()
-			batch, err := d.h.store.ClaimDeliveries(loopCtx, now, now.Add(d.h.cfg.ClaimTimeout), room)
+			n := room
+			if refill { // one host's worth: most of a full batch would go back
+				n = min(room, d.hostWaitMax()/2)
+			}
+			batch, err := d.claim(loopCtx, n)
 			if err != nil && loopCtx.Err() == nil {
 				d.h.log.Error("hub: claiming deliveries", "err", err)
 			}
+			var back []store.Delivery
 			for _, dl := range batch {
-				d.admit(workCtx, dl, true)
+				if !d.admit(workCtx, dl, true) {
+					back = append(back, dl)
+				}
 			}
-			more = len(batch) == room
-			if more {
+			d.putBack(loopCtx, back)
+			if more = len(batch) == n && len(back) == 0; more {
+				refill = false
 				continue
 			}
 		}
-		if !d.sleep(loopCtx, &more) {
+		if !d.sleep(loopCtx, &more, &refill) {
 			d.stop()
 			return
 		}
 	}
 }
 
-// sleep waits for new work, a freed slot or the idle interval.
-func (d *distributor) sleep(ctx context.Context, more *bool) bool {
+// claim leases up to n due deliveries.
+func (d *distributor) claim(ctx context.Context, n int) ([]store.Delivery, error) {
+	d.mu.Lock()
+	d.backlog = false
+	d.mu.Unlock()
+	now := d.h.now()
+	return d.h.store.ClaimDeliveries(ctx, now, now.Add(d.h.cfg.ClaimTimeout), n)
+}
+
+// putBack returns claimed deliveries that found their host's queue full to
+// the store, due at once: they are claimed again when a queue drains (or
+// at the next idle interval). It writes them before the next claim, so
+// that this claim can find them.
+func (d *distributor) putBack(ctx context.Context, ds []store.Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	now := d.h.now()
+	rs := make([]store.DeliveryResult, len(ds))
+	for i, dl := range ds {
+		rs[i] = store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred, RetryAt: now}
+	}
+	d.h.metrics.deferred.Add(float64(len(ds)))
+	if err := d.h.store.CompleteDeliveries(context.WithoutCancel(ctx), rs, now); err != nil {
+		// They come back when their claim runs out.
+		d.h.log.Error("hub: putting back deferred deliveries", "count", len(ds), "err", err)
+	}
+	d.mu.Lock()
+	d.backlog = true
+	d.mu.Unlock()
+}
+
+// sleep waits for new work, a freed slot or the idle interval. A freed
+// slot means a host's queue drained, or is half empty: with deliveries put
+// back, refill at once.
+func (d *distributor) sleep(ctx context.Context, more, refill *bool) bool {
 	t := time.NewTimer(d.h.cfg.IdleInterval)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
 	case <-d.h.deliverWake:
-		*more = true
+		*more, *refill = true, false
 	case <-t.C:
-		*more = true
+		*more, *refill = true, false
 	case <-d.freed:
+		d.mu.Lock()
+		*more = d.backlog
+		d.mu.Unlock()
+		*refill = true
 	}
 	return true
 }
@@ -133,44 +188,37 @@ func (d *distributor) hand(ctx context.Context, ds []store.Delivery) {
 	}
 }
 
-// admit starts a delivery, queues it for its busy host, or hands it back
-// to the store.
-func (d *distributor) admit(ctx context.Context, dl store.Delivery, claimed bool) {
+// admit starts a delivery or queues it for its busy host. It reports
+// false for a claimed delivery whose host already has hostWaitMax waiting:
+// the caller puts it back in the store.
+func (d *distributor) admit(ctx context.Context, dl store.Delivery, claimed bool) bool {
 	host := store.CallbackHost(dl.Callback)
 	d.mu.Lock()
-	if d.held[dl.ID] { // a lease ran out while it waited here; now renewed
-		d.mu.Unlock()
-		return
-	}
+	defer d.mu.Unlock()
 	switch {
+	case d.held[dl.ID]: // a lease ran out while it waited here; now renewed
 	case d.stopping && !claimed:
 		// Created leased: it comes back when the lease ends, or at the
 		// next start. Handing it back here could block a fan-out's
 		// transaction on the full results queue.
-		d.mu.Unlock()
-		return
 	case d.stopping:
+		return false
 	case d.running[host] < d.h.cfg.HostConcurrency && d.global < d.h.cfg.DeliveryConcurrency:
 		d.held[dl.ID] = true
 		d.running[host]++
 		d.global++
 		d.workers.Add(1)
-		d.mu.Unlock()
 		go d.work(ctx, host, dl)
-		return
 	case !claimed || len(d.queued[host]) < d.hostWaitMax():
 		d.held[dl.ID] = true
 		d.queued[host] = append(d.queued[host], queuedDelivery{dl, claimed})
 		if claimed {
 			d.nClaimed++
 		}
-		d.mu.Unlock()
-		return
+	default:
+		return false
 	}
-	d.mu.Unlock()
-	d.h.metrics.deferred.Inc()
-	d.h.results <- store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred,
-		RetryAt: d.h.now().Add(d.h.cfg.IdleInterval)}
+	return true
 }
 
 // work sends deliveries for host until none waits that it may take.
@@ -194,6 +242,9 @@ func (d *distributor) next(host string, done int64) (string, store.Delivery, boo
 	delete(d.held, done)
 	if !d.stopping {
 		if dl, ok := d.pop(host); ok {
+			if d.backlog && len(d.queued[host]) == d.hostWaitMax()/2 {
+				wake(d.freed) // refill before the queue runs dry
+			}
 			return host, dl, true
 		}
 	}
