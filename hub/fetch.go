@@ -130,7 +130,7 @@ func (h *Hub) fetchTopic(ctx context.Context, job store.FetchJob) store.FetchRes
 		res.ETag, res.LastModified = keep(res.ETag, job.ETag), keep(res.LastModified, job.LastModified)
 		return res
 	case resp.StatusCode != http.StatusOK:
-		return h.fetchFailed(job, fmt.Sprintf("topic answered %s", resp.Status), resp.StatusCode == http.StatusGone)
+		return h.fetchFailed(job, fmt.Sprintf("topic answered %s", resp.Status), missing(resp.StatusCode))
 	}
 	sum := sha256.Sum256(body)
 	res.Hash = hex.EncodeToString(sum[:])
@@ -152,6 +152,14 @@ func (h *Hub) fetchFailed(job store.FetchJob, msg string, giveUp bool) store.Fet
 		GiveUp:  giveUp || job.Attempts+1 >= h.cfg.FetchAttempts,
 		RetryAt: h.now().Add(h.backoff(job.Attempts)),
 	}
+}
+
+// missing reports a topic that says it is not there (404, 410): retrying
+// would only hammer its server, so it is fetched again only on the next
+// ping or poll. Pings that arrive meanwhile are coalesced by the store
+// into one more fetch after the one running.
+func missing(status int) bool {
+	return status == http.StatusNotFound || status == http.StatusGone
 }
 
 // permanent reports errors that a retry would not cure.
