@@ -105,8 +105,8 @@ func (d *distributor) run(loopCtx, workCtx context.Context) {
 				n = min(room, d.hostWaitMax()/2)
 			}
 			batch, err := d.claim(loopCtx, n)
-			if err != nil && loopCtx.Err() == nil {
-				d.h.log.Error("hub: claiming deliveries", "err", err)
+			if loopCtx.Err() == nil {
+				d.h.errs.claimDeliveries.report(err)
 			}
 			var back []store.Delivery
 			for _, dl := range batch {
@@ -150,10 +150,9 @@ func (d *distributor) putBack(ctx context.Context, ds []store.Delivery) {
 		rs[i] = store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, Outcome: store.OutcomeDeferred, RetryAt: now}
 	}
 	d.h.metrics.deferred.Add(float64(len(ds)))
-	if err := d.h.store.CompleteDeliveries(context.WithoutCancel(ctx), rs, now); err != nil {
-		// They come back when their claim runs out.
-		d.h.log.Error("hub: putting back deferred deliveries", "count", len(ds), "err", err)
-	}
+	// On error they come back when their claim runs out.
+	err := d.h.store.CompleteDeliveries(context.WithoutCancel(ctx), rs, now)
+	d.h.errs.putBack.report(err, "count", len(ds))
 	d.mu.Lock()
 	d.backlog = true
 	d.mu.Unlock()

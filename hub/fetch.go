@@ -24,8 +24,8 @@ func (h *Hub) fetchLoop(loopCtx, workCtx context.Context) {
 			now := h.now()
 			var err error
 			jobs, err = h.store.ClaimFetches(loopCtx, now, now.Add(h.cfg.ClaimTimeout), free)
-			if err != nil && loopCtx.Err() == nil {
-				h.log.Error("hub: claiming fetches", "err", err)
+			if loopCtx.Err() == nil {
+				h.errs.claimFetches.report(err)
 			}
 		}
 		for _, j := range jobs {

@@ -156,9 +156,16 @@ func metricMode(mode string) string {
 	return "invalid"
 }
 
+// handleHealth answers 200 when the store answers a read of each table the
+// workers use and no repeating task (claims, result commits, sweeps)
+// failed its last run; else 503 with the reason.
 func (h *Hub) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if err := h.store.Ping(r.Context()); err != nil {
 		http.Error(w, "store unavailable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if err := h.errs.failures(); err != nil {
+		http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -45,6 +45,7 @@ type Hub struct {
 	subLimit *ratelimit.PerIP // subscribe and unsubscribe requests
 	contents *contentCache
 	counts   *countsCache
+	errs     *taskErrors // of the repeating tasks, logged once a minute
 
 	verifyClient, fetchClient, deliverClient *http.Client
 
@@ -93,6 +94,7 @@ func New(cfg Config) (*Hub, error) {
 		fetchWake:   make(chan struct{}, 1),
 		deliverWake: make(chan struct{}, 1),
 		results:     make(chan store.DeliveryResult, resultsBuffer),
+		errs:        newTaskErrors(cfg.Logger, cfg.Now),
 	}
 	h.contents = newContentCache(st)
 	h.counts = &countsCache{st: st, now: cfg.Now}

@@ -39,10 +39,10 @@ func (h *Hub) collect(batch []store.DeliveryResult) []store.DeliveryResult {
 func (h *Hub) writeResults(batch []store.DeliveryResult) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := h.store.CompleteDeliveries(ctx, batch, h.now()); err != nil {
-		// The claims lapse and the deliveries run again: at-least-once.
-		h.log.Error("hub: recording delivery results", "count", len(batch), "err", err)
-		return
+	err := h.store.CompleteDeliveries(ctx, batch, h.now())
+	h.errs.results.report(err, "count", len(batch))
+	if err != nil {
+		return // the claims lapse and the deliveries run again: at-least-once
 	}
 	for _, r := range batch {
 		h.metrics.countDelivery(r)

@@ -54,8 +54,8 @@ func (h *Hub) poll() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	n, err := h.store.RequestPolls(ctx, h.now())
+	h.errs.polls.report(err)
 	if err != nil {
-		h.log.Error("hub: scheduling polls", "err", err)
 		return
 	}
 	if n > 0 {
@@ -67,7 +67,5 @@ func (h *Hub) poll() {
 func (h *Hub) sweep() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := h.store.Sweep(ctx, h.now(), h.cfg.Keep); err != nil {
-		h.log.Error("hub: sweeping", "err", err)
-	}
+	h.errs.sweep.report(h.store.Sweep(ctx, h.now(), h.cfg.Keep))
 }

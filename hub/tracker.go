@@ -326,9 +326,7 @@ func (t *tracker) document(q track.Query, entries []track.Entry, now time.Time) 
 // sweep forgets old entries and refreshes the index (leases end).
 func (t *tracker) sweep(ctx context.Context) {
 	now := t.h.now()
-	if err := t.st.SweepTrack(ctx, now.Add(-t.h.cfg.TrackKeep), now); err != nil {
-		t.h.log.Error("hub: sweeping tracked entries", "err", err)
-	}
+	t.h.errs.trackSweep.report(t.st.SweepTrack(ctx, now.Add(-t.h.cfg.TrackKeep), now))
 	t.refresh(ctx)
 }
 

@@ -30,8 +30,8 @@ func (h *Hub) verifyLoop(loopCtx, workCtx context.Context) {
 			now := h.now()
 			var err error
 			jobs, err = h.store.ClaimVerifications(loopCtx, now, now.Add(h.cfg.ClaimTimeout), free)
-			if err != nil && loopCtx.Err() == nil {
-				h.log.Error("hub: claiming verifications", "err", err)
+			if loopCtx.Err() == nil {
+				h.errs.claimVerifications.report(err)
 			}
 		}
 		for _, v := range jobs {

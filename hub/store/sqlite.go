@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,6 +138,10 @@ func openSQLite(ctx context.Context, path string) (*SQLite, error) {
 	db, err := sqlitedb.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := quickCheck(ctx, db, path); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if err := tunePool(ctx, db); err != nil {
 		db.Close()
@@ -336,11 +342,60 @@ func (s *SQLite) Close() error {
 	return err
 }
 
-// Ping checks the database answers.
+// pingQuery reads a little of each table the workers use, through the
+// indexes their claims use, so that a damaged table shows in /healthz and
+// not only in the logs of the claim loops.
+const pingQuery = `SELECT
+	(SELECT count(*) FROM (SELECT 1 FROM hub_deliveries WHERE state = 0 ORDER BY next_at LIMIT 1)),
+	(SELECT max(id) FROM hub_deliveries),
+	(SELECT count(*) FROM (SELECT 1 FROM hub_verifications WHERE state = 'pending' ORDER BY next_at LIMIT 1)),
+	(SELECT max(id) FROM hub_verifications),
+	(SELECT count(*) FROM (SELECT 1 FROM hub_fetches ORDER BY topic_id LIMIT 1)),
+	(SELECT max(id) FROM hub_topics),
+	(SELECT max(id) FROM hub_contents),
+	(SELECT max(id) FROM hub_subscriptions),
+	(SELECT count(*) FROM (SELECT 1 FROM hub_subscriptions WHERE state = 'active' ORDER BY expires_at LIMIT 1)),
+	(SELECT max(id) FROM hub_track_entries)`
+
+// Ping checks that the database answers a read of each table the workers
+// use.
 func (s *SQLite) Ping(ctx context.Context) error {
-	var one int
-	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+	rows, err := s.db.QueryContext(ctx, pingQuery)
+	if err == nil {
+		for rows.Next() {
+		}
+		err = errors.Join(rows.Err(), rows.Close())
+	}
+	if err != nil {
 		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// quickCheck runs PRAGMA quick_check, so that a damaged file is refused at
+// start rather than failing every claim afterwards.
+func quickCheck(ctx context.Context, db *sql.DB, path string) error {
+	rows, err := db.QueryContext(ctx, `PRAGMA quick_check(5)`)
+	if err != nil {
+		return fmt.Errorf("store: database %s is damaged (PRAGMA quick_check: %w): restore it from a backup, or move it away to start with an empty one", path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("store: checking database %s: %w", path, err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("store: database %s is damaged (PRAGMA quick_check: %s): restore it from a backup, or move it away to start with an empty one",
+			path, strings.Join(problems, "; "))
 	}
 	return nil
 }

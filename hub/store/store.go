@@ -89,7 +89,8 @@ type Store interface {
 	Sweep(ctx context.Context, now time.Time, keep time.Duration) error
 	// Counts returns the figures shown on the landing page and in metrics.
 	Counts(ctx context.Context, now time.Time) (Counts, error)
-	// Ping checks that the store answers.
+	// Ping checks that the store answers a read of each table the
+	// workers use (/healthz calls it).
 	Ping(ctx context.Context) error
 	// Close releases the store.
 	Close() error
