@@ -62,6 +62,11 @@ type Config struct {
 	// VerifyTimeout bounds one verification GET.
 	VerifyTimeout time.Duration
 
+	// MaxConnections caps the open connections to the hub (Serve), and
+	// MaxConnectionsPerIP those from one source address; a connection
+	// over a cap is answered 503 and closed.
+	MaxConnections, MaxConnectionsPerIP int
+
 	// RateLimit is the number of publish pings (and other POSTs that are
 	// no subscription request) and of GETs of /subscription and /track per
 	// second one source IP may make (with bursts of RateBurst).
@@ -144,6 +149,8 @@ func DefaultConfig() Config {
 		FetchTimeout:            30 * time.Second,
 		DeliveryTimeout:         15 * time.Second,
 		VerifyTimeout:           10 * time.Second,
+		MaxConnections:          4096,
+		MaxConnectionsPerIP:     256,
 		RateLimit:               1,
 		RateBurst:               30,
 		SubscribeRateLimit:      30,
@@ -182,6 +189,8 @@ func (c Config) withDefaults() (Config, error) {
 	fill(&c.FetchTimeout, d.FetchTimeout)
 	fill(&c.DeliveryTimeout, d.DeliveryTimeout)
 	fill(&c.VerifyTimeout, d.VerifyTimeout)
+	fill(&c.MaxConnections, d.MaxConnections)
+	fill(&c.MaxConnectionsPerIP, d.MaxConnectionsPerIP)
 	fill(&c.RateLimit, d.RateLimit)
 	fill(&c.RateBurst, d.RateBurst)
 	fill(&c.SubscribeRateLimit, d.SubscribeRateLimit)
@@ -320,6 +329,7 @@ func (c Config) checkLimits() error {
 		{"delivery-concurrency", int64(c.DeliveryConcurrency)}, {"host-concurrency", int64(c.HostConcurrency)},
 		{"verify-concurrency", int64(c.VerifyConcurrency)}, {"fetch-concurrency", int64(c.FetchConcurrency)},
 		{"track-max-per-host", int64(c.TrackMaxPerHost)}, {"db-pool-size", int64(c.DBPoolSize)},
+		{"max-connections", int64(c.MaxConnections)}, {"max-connections-per-ip", int64(c.MaxConnectionsPerIP)},
 	} {
 		if n.v < 1 {
 			return fmt.Errorf("hub: --%s %d: must be at least 1", n.flag, n.v)

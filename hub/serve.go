@@ -42,7 +42,8 @@ func Serve(ctx context.Context, cfg Config) error {
 	}
 	h.log.Info("hub: listening", "addr", ln.Addr().String(), "url", h.cfg.PublicURL, "db", dbName(h.cfg))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	limited := newLimitListener(ln, h.cfg.MaxConnections, h.cfg.MaxConnectionsPerIP)
+	go func() { errc <- srv.Serve(limited) }()
 	select {
 	case err = <-errc:
 	case <-ctx.Done():

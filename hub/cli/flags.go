@@ -31,6 +31,8 @@ func bindFlags(fs *flag.FlagSet, c *hub.Config) *string {
 	fs.DurationVar(&c.FetchTimeout, "fetch-timeout", c.FetchTimeout, "timeout of a whole topic fetch")
 	fs.DurationVar(&c.DeliveryTimeout, "delivery-timeout", c.DeliveryTimeout, "timeout of one delivery POST")
 	fs.DurationVar(&c.VerifyTimeout, "verify-timeout", c.VerifyTimeout, "timeout of one verification GET")
+	fs.IntVar(&c.MaxConnections, "max-connections", c.MaxConnections, "open connections allowed (over it: 503)")
+	fs.IntVar(&c.MaxConnectionsPerIP, "max-connections-per-ip", c.MaxConnectionsPerIP, "open connections allowed per source IP (over it: 503)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "publish pings (and GETs of /subscription and /track) per second allowed per source IP")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of publish pings allowed per source IP")
 	fs.Float64Var(&c.SubscribeRateLimit, "subscribe-rate-limit", c.SubscribeRateLimit, "subscribe and unsubscribe requests per second allowed per source IP")
