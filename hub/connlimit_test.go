@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // Connections over the caps, in total and per source address, are
@@ -27,7 +29,7 @@ func TestOpenConnectionsAreCappedInTotalAndPerAddress(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	listening := regexp.MustCompile(`msg="hub: listening" addr=(\S+)`)
 	var addr string
-	waitFor(t, "the hub to listen", func() bool {
+	testwait.Until(t, waitLimit, "the hub to listen", func() bool {
 		m := listening.FindStringSubmatch(logs.String())
 		if m != nil {
 			addr = m[1]
@@ -85,7 +87,7 @@ func TestOpenConnectionsAreCappedInTotalAndPerAddress(t *testing.T) {
 	}
 	refused(hold("127.0.0.2"), "too many open connections")
 	held[0].Close()
-	waitFor(t, "a closed connection to free its place", func() bool { return get("127.0.0.1") == http.StatusOK })
+	testwait.Until(t, waitLimit, "a closed connection to free its place", func() bool { return get("127.0.0.1") == http.StatusOK })
 }
 
 // Once a flood of connections has mostly closed, the memory it held is
@@ -116,7 +118,7 @@ func TestMemoryIsGivenBackAfterAFlood(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	waitFor(t, "the flood accepted", func() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.open == floodSize })
+	testwait.Until(t, waitLimit, "the flood accepted", func() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.open == floodSize })
 	for _, c := range conns {
 		c.Close()
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // Pings of a topic that answers 404 or 410 cost at most one fetch running
@@ -30,12 +31,12 @@ func TestPingsOfAMissingTopicAreCoalescedAndNotRetried(t *testing.T) {
 			}))
 			t.Cleanup(func() { once.Do(func() { close(release) }); topic.Close() })
 			h.publish(t, topic.URL)
-			waitFor(t, "the first fetch", func() bool { return fetches.Load() == 1 })
+			testwait.Until(t, waitLimit, "the first fetch", func() bool { return fetches.Load() == 1 })
 			for range 50 {
 				h.publish(t, topic.URL)
 			}
 			once.Do(func() { close(release) })
-			waitFor(t, "the fetches recorded and none queued", func() bool {
+			testwait.Until(t, waitLimit, "the fetches recorded and none queued", func() bool {
 				return fetchJobs(t, h) == 0 && topicStatus(t, h, topic.URL) != ""
 			})
 			h.clock.advance(24 * time.Hour) // any retry would now be due
@@ -43,7 +44,7 @@ func TestPingsOfAMissingTopicAreCoalescedAndNotRetried(t *testing.T) {
 				t.Errorf("51 pings made %d fetches, want 2: the one running and one queued", n)
 			}
 			h.publish(t, topic.URL) // the next ping fetches again
-			waitFor(t, "a fetch on the next ping", func() bool { return fetches.Load() == 3 })
+			testwait.Until(t, waitLimit, "a fetch on the next ping", func() bool { return fetches.Load() == 3 })
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rookery-social/rookery/internal/sqlitedb"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // A database damaged under a running hub turns /healthz to 503 with the
@@ -30,7 +31,7 @@ func TestHealthzReportsADamagedDatabase(t *testing.T) {
 	}
 
 	damage(t, h.cfg.DBPath, "hub_deliveries_due", "hub_deliveries")
-	waitFor(t, "/healthz to answer 503", func() bool {
+	testwait.Until(t, waitLimit, "/healthz to answer 503", func() bool {
 		code, _ := h.get(t, "/healthz")
 		return code == http.StatusServiceUnavailable
 	})
@@ -38,14 +39,14 @@ func TestHealthzReportsADamagedDatabase(t *testing.T) {
 		t.Errorf("/healthz does not say why: %q", body)
 	}
 	const claims = `msg="hub: claiming deliveries"`
-	waitFor(t, "the failed claim logged, and three more failing", func() bool {
+	testwait.Until(t, waitLimit, "the failed claim logged, and three more failing", func() bool {
 		r := h.errs.claimDeliveries
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return strings.Contains(logs.String(), claims) && r.count >= 3
 	})
 	h.clock.advance(errorEvery)
-	waitFor(t, "the failed claims of the minute logged", func() bool { return strings.Count(logs.String(), claims) == 2 })
+	testwait.Until(t, waitLimit, "the failed claims of the minute logged", func() bool { return strings.Count(logs.String(), claims) == 2 })
 	var second string
 	for _, line := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(line, claims) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/hub/store"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // A fan-out interrupted by a crash, every subscriber on one callback host,
@@ -30,7 +31,7 @@ func TestRestartedHubFinishesAnInterruptedFanOutAtFullPace(t *testing.T) {
 	h := startHub(t, config)
 	start := time.Now()
 	h.publish(t, topic.URL)
-	waitFor(t, "the fan-out delivered", func() bool { return len(sub.got()) == n })
+	testwait.Until(t, waitLimit, "the fan-out delivered", func() bool { return len(sub.got()) == n })
 	whole := time.Since(start)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -41,7 +42,7 @@ func TestRestartedHubFinishesAnInterruptedFanOutAtFullPace(t *testing.T) {
 	crashedMidFanOut(t, db, topic.URL, n, h.clock.Now())
 	h2 := startHub(t, config)
 	start = time.Now()
-	waitFor(t, "the interrupted fan-out delivered", func() bool { return len(sub.got()) == 2*n })
+	testwait.Until(t, waitLimit, "the interrupted fan-out delivered", func() bool { return len(sub.got()) == 2*n })
 	resumed := time.Since(start)
 	t.Logf("%d deliveries to one host: %s uninterrupted, %s after a restart", n, whole, resumed)
 	// Twice as long, plus one idle interval: without a refill as soon as
@@ -49,7 +50,7 @@ func TestRestartedHubFinishesAnInterruptedFanOutAtFullPace(t *testing.T) {
 	if resumed > 2*whole+time.Second {
 		t.Errorf("the restarted hub took %s to finish, more than twice the %s of an uninterrupted fan-out", resumed, whole)
 	}
-	waitFor(t, "every delivery recorded", func() bool { return h2.counts(t).DeliveredTotal == 2*n })
+	testwait.Until(t, waitLimit, "every delivery recorded", func() bool { return h2.counts(t).DeliveredTotal == 2*n })
 	if got := len(sub.got()); got != 2*n {
 		t.Errorf("%d deliveries arrived, want %d", got, 2*n)
 	}

@@ -366,9 +366,9 @@ func TestSecondHubOnOneDatabaseIsRefused(t *testing.T) {
 
 	cb := sub.URL + "/cb"
 	p.post(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic.URL}, "hub.callback": {cb}})
-	waitFor(t, "subscription", 10*time.Second, func() bool { return p.metric(t, "hub_subscriptions_active") == 1 })
+	testwait.Until(t, 10*time.Second, "subscription", func() bool { return p.metric(t, "hub_subscriptions_active") == 1 })
 	p.post(t, url.Values{"hub.mode": {"publish"}, "hub.url": {topic.URL}})
-	waitFor(t, "delivery in flight", 10*time.Second, func() bool {
+	testwait.Until(t, 10*time.Second, "delivery in flight", func() bool {
 		sub.mu.Lock()
 		defer sub.mu.Unlock()
 		return sub.arrived == 1
