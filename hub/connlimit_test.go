@@ -18,6 +18,7 @@ import (
 // Connections over the caps, in total and per source address, are
 // answered 503 at once; once some close, the hub takes new ones.
 func TestOpenConnectionsAreCappedInTotalAndPerAddress(t *testing.T) {
+	perInstance(t, "connections are counted per process")
 	var logs syncBuffer
 	cfg := fastConfig(t)
 	cfg.Addr = "127.0.0.1:0"

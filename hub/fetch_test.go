@@ -15,6 +15,7 @@ import (
 // Pings of a topic that answers 404 or 410 cost at most one fetch running
 // and one queued, and such a topic is not retried until the next ping.
 func TestPingsOfAMissingTopicAreCoalescedAndNotRetried(t *testing.T) {
+	perInstance(t, "the fetch queue is read from the SQLite file")
 	for _, status := range []int{http.StatusNotFound, http.StatusGone} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			h := startHub(t, func(c *Config) {

@@ -16,6 +16,7 @@ import (
 // reason, and the claim loops that fail on it every idle interval log it
 // once a minute with a count.
 func TestHealthzReportsADamagedDatabase(t *testing.T) {
+	perInstance(t, "the SQLite file is damaged")
 	var logs syncBuffer
 	h := startHub(t, func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -63,6 +64,7 @@ func TestHealthzReportsADamagedDatabase(t *testing.T) {
 
 // A damaged database file is refused at start, with a message that says so.
 func TestADamagedDatabaseIsRefusedAtStart(t *testing.T) {
+	perInstance(t, "the SQLite file is damaged")
 	cfg := fastConfig(t)
 	h, err := New(cfg)
 	if err != nil {

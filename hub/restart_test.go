@@ -15,6 +15,7 @@ import (
 // is finished by the restarted hub at least half as fast as it ran
 // uninterrupted, even with the default idle interval of a second.
 func TestRestartedHubFinishesAnInterruptedFanOutAtFullPace(t *testing.T) {
+	perInstance(t, "the crash is simulated on the SQLite file")
 	const n = 600
 	db := t.TempDir() + "/hub.db"
 	config := func(c *Config) {
