@@ -45,10 +45,11 @@ func TestRestartedHubFinishesAnInterruptedFanOutAtFullPace(t *testing.T) {
 	start = time.Now()
 	testwait.Until(t, waitLimit, "the interrupted fan-out delivered", func() bool { return reached(sub, "<feed>v2</feed>") == n })
 	resumed := time.Since(start)
-	t.Logf("%d deliveries to one host: %s uninterrupted, %s after a restart", n, whole, resumed)
-	// Twice as long, plus one idle interval: without a refill as soon as
-	// the host's queue drains, the hub sends one queue-full per interval.
-	if resumed > 2*whole+time.Second {
+	t.Logf("%d deliveries to one host: %s uninterrupted, %s after a restart (%d POSTs)", n, whole, resumed, len(sub.got()))
+	// Twice as long, plus three idle intervals for a loaded machine under
+	// -race, where claiming costs more than a hand-over: a hub that sends
+	// one queue-full per idle interval needs fifteen of them.
+	if resumed > 2*whole+3*time.Second {
 		t.Errorf("the restarted hub took %s to finish, more than twice the %s of an uninterrupted fan-out", resumed, whole)
 	}
 	testwait.Until(t, waitLimit, "every delivery recorded", func() bool { return h2.counts(t).DeliveredTotal == 2*n })
