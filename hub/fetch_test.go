@@ -20,6 +20,7 @@ func TestPingsOfAMissingTopicAreCoalescedAndNotRetried(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			h := startHub(t, func(c *Config) {
 				c.RetryBase, c.RetryMax = time.Minute, time.Hour // retries only as the test moves the clock
+				c.ClaimTimeout = 10 * time.Minute                // the held fetch keeps its claim while the pings arrive
 			})
 			var fetches atomic.Int32
 			release := make(chan struct{})
