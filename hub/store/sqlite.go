@@ -91,7 +91,12 @@ CREATE TABLE hub_deliveries (
 CREATE INDEX hub_deliveries_due ON hub_deliveries(next_at) WHERE state = 0;
 CREATE INDEX hub_deliveries_content ON hub_deliveries(content_id, subscription_id);
 CREATE INDEX hub_contents_topic ON hub_contents(topic_id, id);
-`, trackMigration}
+`, trackMigration, protocolMigration}
+
+// protocolMigration (step 3) records how each subscriber is told of new
+// content: 'websub' (the content, signed) or 'rsscloud' (a notify naming
+// the topic). Both kinds share the topic's fetches and the delivery queue.
+const protocolMigration = `ALTER TABLE hub_subscriptions ADD COLUMN protocol TEXT NOT NULL DEFAULT 'websub';`
 
 // SQLite is the Store on an embedded SQLite file (WAL mode).
 type SQLite struct {
@@ -273,7 +278,7 @@ func (s *SQLite) ReleaseClaims(ctx context.Context, now time.Time) error {
 // parameter (json_each), so the statement text never varies.
 var hotStatements = map[string]string{
 	"claimDeliveries": `SELECT d.id, d.subscription_id, d.content_id, d.attempts, d.created_at,
-		t.url, s.callback, s.secret, s.expires_at, s.state = 'active'
+		t.url, s.callback, s.secret, s.expires_at, s.state = 'active', s.protocol
 		FROM hub_deliveries d JOIN hub_subscriptions s ON s.id = d.subscription_id JOIN hub_topics t ON t.id = s.topic_id
 		WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`,
 	"leaseDeliveries": `UPDATE hub_deliveries SET next_at = ?, claimed = 1 WHERE id IN (SELECT value FROM json_each(?))`,
@@ -288,7 +293,7 @@ var hotStatements = map[string]string{
 		SELECT s.id, ?, ?, ?, 1 FROM hub_subscriptions s
 		WHERE s.topic_id = ? AND s.state = 'active' AND s.expires_at > ? AND s.id > ? ORDER BY s.id LIMIT ?
 		RETURNING id, subscription_id`,
-	"subscribers": `SELECT id, callback, secret, expires_at FROM hub_subscriptions
+	"subscribers": `SELECT id, callback, secret, expires_at, protocol FROM hub_subscriptions
 		WHERE topic_id = ? AND state = 'active' AND id > ? AND id <= ?`,
 }
 

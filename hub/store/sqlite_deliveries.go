@@ -24,7 +24,7 @@ func (s *SQLite) ClaimDeliveries(ctx context.Context, now, until time.Time, n in
 			var d Delivery
 			var created, expires int64
 			if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.ContentID, &d.Attempts, &created,
-				&d.Topic, &d.Callback, &d.Secret, &expires, &d.Active); err != nil {
+				&d.Topic, &d.Callback, &d.Secret, &expires, &d.Active, &d.Protocol); err != nil {
 				return err
 			}
 			d.CreatedAt, d.ExpiresAt = fromMS(created), fromMS(expires)
@@ -170,12 +170,13 @@ func (s *SQLite) Counts(ctx context.Context, now time.Time) (Counts, error) {
 	var c Counts
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM hub_subscriptions s WHERE `+activeSub+`),
+		(SELECT count(*) FROM hub_subscriptions s WHERE `+activeSub+` AND s.protocol = 'rsscloud'),
 		(SELECT count(DISTINCT s.topic_id) FROM hub_subscriptions s WHERE `+activeSub+`),
 		(SELECT count(*) FROM hub_verifications WHERE state = 'pending'),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 0),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 1),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now), ms(now)).
-		Scan(&c.ActiveSubscriptions, &c.Topics, &c.PendingVerifications, &c.PendingDeliveries,
+		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now), ms(now), ms(now)).
+		Scan(&c.ActiveSubscriptions, &c.RSSCloudActive, &c.Topics, &c.PendingVerifications, &c.PendingDeliveries,
 			&c.DeliveredTotal, &c.FailedTotal)
 	if err != nil {
 		return c, fmt.Errorf("store: counts: %w", err)

@@ -196,6 +196,7 @@ func (s *SQLite) fillSubscribers(ctx context.Context, tx *sql.Tx, topicID int64,
 		callback string
 		secret   []byte
 		expires  int64
+		protocol string
 	}
 	subs := make(map[int64]sub, len(ds))
 	rows, err := s.stmt(ctx, tx, "subscribers").QueryContext(ctx, topicID, after, last)
@@ -206,7 +207,7 @@ func (s *SQLite) fillSubscribers(ctx context.Context, tx *sql.Tx, topicID int64,
 	for rows.Next() {
 		var id int64
 		var x sub
-		if err := rows.Scan(&id, &x.callback, &x.secret, &x.expires); err != nil {
+		if err := rows.Scan(&id, &x.callback, &x.secret, &x.expires, &x.protocol); err != nil {
 			return err
 		}
 		subs[id] = x
@@ -216,7 +217,7 @@ func (s *SQLite) fillSubscribers(ctx context.Context, tx *sql.Tx, topicID int64,
 	}
 	for i := range ds {
 		x := subs[ds[i].SubscriptionID]
-		ds[i].Callback, ds[i].Secret, ds[i].ExpiresAt = x.callback, x.secret, fromMS(x.expires)
+		ds[i].Callback, ds[i].Secret, ds[i].ExpiresAt, ds[i].Protocol = x.callback, x.secret, fromMS(x.expires), x.protocol
 	}
 	return nil
 }

@@ -95,6 +95,26 @@ func (s *SQLite) FinishVerification(ctx context.Context, v Verification, state, 
 	})
 }
 
+// RecordVerification records a verification done by its caller and, when
+// it succeeded, applies it in the same transaction.
+func (s *SQLite) RecordVerification(ctx context.Context, v Verification, now time.Time) (int64, error) {
+	var id int64
+	err := s.withTx(ctx, "record verification", func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO hub_verifications
+			(mode, topic, callback, secret, lease_seconds, state, result, attempts, next_at, created_at, finished_at)
+			VALUES (?, ?, ?, x'', ?, ?, ?, 1, ?, ?, ?) RETURNING id`,
+			v.Mode, v.Topic, v.Callback, v.LeaseSeconds, v.State, v.Result, ms(now), ms(v.CreatedAt), ms(now)).Scan(&id)
+		if err != nil || v.State != VerifyVerified {
+			return err
+		}
+		if v.Mode == "unsubscribe" {
+			return unsubscribe(ctx, tx, v, now)
+		}
+		return subscribe(ctx, tx, v, now)
+	})
+	return id, err
+}
+
 func topicID(ctx context.Context, tx *sql.Tx, topic string) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO hub_topics(url) VALUES (?)
@@ -108,13 +128,18 @@ func subscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time) e
 		return err
 	}
 	expires := now.Add(time.Duration(v.LeaseSeconds) * time.Second)
+	protocol := ProtocolWebSub
+	if v.Mode == ModePleaseNotify {
+		protocol = ProtocolRSSCloud
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO hub_subscriptions
-		(topic_id, callback, callback_host, secret, lease_seconds, expires_at, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)
+		(topic_id, callback, callback_host, secret, lease_seconds, expires_at, state, created_at, updated_at, protocol)
+		VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)
 		ON CONFLICT(topic_id, callback) DO UPDATE SET secret = excluded.secret,
 			callback_host = excluded.callback_host, lease_seconds = excluded.lease_seconds,
-			expires_at = excluded.expires_at, state = 'active', updated_at = excluded.updated_at`,
-		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, ms(expires), ms(now), ms(now))
+			expires_at = excluded.expires_at, state = 'active', updated_at = excluded.updated_at,
+			protocol = excluded.protocol`,
+		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, ms(expires), ms(now), ms(now), protocol)
 	return err
 }
 
@@ -174,10 +199,10 @@ func (s *SQLite) Subscription(ctx context.Context, topic, callback string) (Subs
 	var expires, created, updated int64
 	var secretLen int
 	err := s.db.QueryRowContext(ctx, `SELECT s.id, t.url, s.callback, s.callback_host, length(s.secret),
-		s.lease_seconds, s.expires_at, s.state, s.created_at, s.updated_at
+		s.lease_seconds, s.expires_at, s.state, s.protocol, s.created_at, s.updated_at
 		FROM hub_subscriptions s JOIN hub_topics t ON t.id = s.topic_id
 		WHERE t.url = ? AND s.callback = ?`, topic, callback).Scan(&sub.ID, &sub.Topic, &sub.Callback,
-		&sub.CallbackHost, &secretLen, &sub.LeaseSeconds, &expires, &sub.State, &created, &updated)
+		&sub.CallbackHost, &secretLen, &sub.LeaseSeconds, &expires, &sub.State, &sub.Protocol, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sub, fmt.Errorf("store: subscription of %s to %s: %w", callback, topic, ErrNotFound)
 	}

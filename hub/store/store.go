@@ -42,6 +42,21 @@ const (
 	DeliveryCancelled = 3
 )
 
+// Subscription protocols: how a subscriber hears of new content.
+const (
+	// ProtocolWebSub subscribers get the content itself, signed when the
+	// subscription has a secret.
+	ProtocolWebSub = "websub"
+	// ProtocolRSSCloud subscribers get an rssCloud notify: a form POST of
+	// url=TOPIC, without the content or a signature.
+	ProtocolRSSCloud = "rsscloud"
+)
+
+// ModePleaseNotify is the Verification.Mode of an rssCloud registration
+// (pleaseNotify). A verified one makes (or renews) a subscription whose
+// protocol is ProtocolRSSCloud.
+const ModePleaseNotify = "pleaseNotify"
+
 // Store is everything the hub keeps. Every method is safe for concurrent use.
 type Store interface {
 	// AddVerification records a subscribe or unsubscribe request whose
@@ -53,6 +68,11 @@ type Store interface {
 	// FinishVerification records the outcome of a verification and, when it
 	// succeeded, applies the subscription change in the same transaction.
 	FinishVerification(ctx context.Context, v Verification, state, result string, now time.Time) error
+	// RecordVerification records a verification already done (rssCloud's
+	// pleaseNotify checks its callback before it answers) with its state
+	// and result and, when v.State is VerifyVerified, applies it, in one
+	// transaction. It returns the verification's id.
+	RecordVerification(ctx context.Context, v Verification, now time.Time) (int64, error)
 	// CountActiveByHost counts active subscriptions whose callback is on host.
 	CountActiveByHost(ctx context.Context, host string, now time.Time) (int, error)
 	// Subscription returns the subscription of callback to topic.
@@ -100,7 +120,7 @@ type Store interface {
 // had) its verification of intent. Secret is never logged or shown.
 type Verification struct {
 	ID           int64
-	Mode         string // subscribe or unsubscribe
+	Mode         string // subscribe, unsubscribe or ModePleaseNotify
 	Topic        string
 	Callback     string
 	Secret       []byte
@@ -122,6 +142,7 @@ type Subscription struct {
 	LeaseSeconds int64
 	ExpiresAt    time.Time
 	State        string
+	Protocol     string // ProtocolWebSub or ProtocolRSSCloud
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -192,7 +213,10 @@ type Delivery struct {
 	Secret         []byte
 	ExpiresAt      time.Time
 	Active         bool // the subscription is still active
-	CreatedAt      time.Time
+	// Protocol is the subscription's: ProtocolRSSCloud, or ProtocolWebSub
+	// (also when empty).
+	Protocol  string
+	CreatedAt time.Time
 }
 
 // Outcome of one delivery attempt.
@@ -235,6 +259,7 @@ type DeliveryRecord struct {
 // Counts are the hub's headline figures.
 type Counts struct {
 	ActiveSubscriptions  int64
+	RSSCloudActive       int64 // of which rssCloud registrations
 	Topics               int64
 	PendingVerifications int64
 	PendingDeliveries    int64

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// An rssCloud registration and a WebSub subscription to one topic share its
+// fetch: one fan-out makes a delivery for each, and each delivery says how
+// its subscriber is told (handed over or claimed later).
+func TestRSSCloudSharesTheFanOut(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	now := testNow
+	subscribeN(t, s, "http://t/feed.rss", 1, now) // WebSub: http://cb/0
+	cloud := Verification{Mode: ModePleaseNotify, Topic: "http://t/feed.rss", Callback: "http://reader:80/rsscloud/notify",
+		LeaseSeconds: 25 * 3600, State: VerifyVerified, CreatedAt: now}
+	if _, err := s.RecordVerification(ctx, cloud, now); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.Subscription(ctx, cloud.Topic, cloud.Callback)
+	if err != nil || sub.Protocol != ProtocolRSSCloud || sub.State != StateActive || !sub.ExpiresAt.Equal(now.Add(25*time.Hour)) {
+		t.Fatalf("rssCloud subscription: %+v %v", sub, err)
+	}
+	if c, _ := s.Counts(ctx, now); c.ActiveSubscriptions != 2 || c.RSSCloudActive != 1 {
+		t.Fatalf("counts %+v, want 2 active of which 1 rssCloud", c)
+	}
+
+	out := fetchChanged(t, s, "http://t/feed.rss", "v1", Handoff{Max: 1, Until: now.Add(time.Minute)}, now)
+	if out.Deliveries != 2 || len(out.Handed) != 1 || out.Handed[0].Protocol != ProtocolWebSub {
+		t.Fatalf("fan-out: %+v", out)
+	}
+	claimed, err := s.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10)
+	if err != nil || len(claimed) != 1 || claimed[0].Protocol != ProtocolRSSCloud || claimed[0].Callback != cloud.Callback {
+		t.Fatalf("claimed %+v (%v), want the rssCloud notify", claimed, err)
+	}
+}
+
+// A failed registration is kept for the status page and subscribes nothing.
+func TestRSSCloudFailedRegistration(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
+	defer s.Close()
+	v := Verification{Mode: ModePleaseNotify, Topic: "http://t/feed.rss", Callback: "http://reader:80/n",
+		LeaseSeconds: 25 * 3600, State: VerifyFailed, Result: "callback answered 500", CreatedAt: testNow}
+	if _, err := s.RecordVerification(ctx, v, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Subscription(ctx, v.Topic, v.Callback); err == nil {
+		t.Fatal("a failed registration made a subscription")
+	}
+	vs, err := s.Verifications(ctx, v.Topic, v.Callback, 5)
+	if err != nil || len(vs) != 1 || vs[0].State != VerifyFailed || vs[0].Result != v.Result || vs[0].Mode != ModePleaseNotify {
+		t.Fatalf("verifications %+v (%v)", vs, err)
+	}
+	if pending, _ := s.ClaimVerifications(ctx, testNow.Add(time.Hour), testNow.Add(2*time.Hour), 10); len(pending) != 0 {
+		t.Fatalf("a recorded verification was claimed again: %+v", pending)
+	}
+}
