@@ -15,9 +15,19 @@ import (
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
-// deliver POSTs one content version to one callback and says what to do
-// next with the delivery.
+// deliver POSTs one content version (WebSub) or notification (rssCloud)
+// to one callback and says what to do next with the delivery.
 func (h *Hub) deliver(ctx context.Context, dl store.Delivery) store.DeliveryResult {
+	res := h.deliverOnce(ctx, dl)
+	if dl.Protocol == store.ProtocolRSSCloud {
+		if l, ok := outcomeLabels[res.Outcome]; ok {
+			h.metrics.cloudNotifies.WithLabelValues(l).Inc()
+		}
+	}
+	return res
+}
+
+func (h *Hub) deliverOnce(ctx context.Context, dl store.Delivery) store.DeliveryResult {
 	res := store.DeliveryResult{ID: dl.ID, ContentID: dl.ContentID, SubscriptionID: dl.SubscriptionID}
 	now := h.now()
 	if !dl.Active {
@@ -28,12 +38,19 @@ func (h *Hub) deliver(ctx context.Context, dl store.Delivery) store.DeliveryResu
 		res.Outcome, res.Error = store.OutcomeFailed, "lease ended before the delivery succeeded"
 		return res
 	}
-	c, err := h.contents.get(ctx, dl.ContentID)
-	if err != nil {
-		return h.retry(res, dl, 0, err.Error())
-	}
+	var status int
+	var err error
 	start := time.Now() // a duration on the monotonic clock, not a date
-	status, err := h.post(ctx, dl, c)
+	if dl.Protocol == store.ProtocolRSSCloud {
+		status, err = h.sendNotify(ctx, h.deliverClient, dl.Callback, dl.Topic)
+	} else {
+		c, cerr := h.contents.get(ctx, dl.ContentID)
+		if cerr != nil {
+			return h.retry(res, dl, 0, cerr.Error())
+		}
+		start = time.Now()
+		status, err = h.post(ctx, dl, c)
+	}
 	h.metrics.latency.Observe(time.Since(start).Seconds())
 	res.Status = status
 	switch {

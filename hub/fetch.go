@@ -49,6 +49,7 @@ func (h *Hub) fetchLoop(loopCtx, workCtx context.Context) {
 // queues its deliveries. This is the one place where new content of a
 // topic arrives: the OnContent hook runs here.
 func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
+	mark := h.waiters.mark()
 	res := store.FetchResult{Status: "tracked topic: made by the hub, not fetched"}
 	if _, ok, _ := track.FromURL(h.cfg.PublicURL, job.Topic); !ok {
 		res = h.fetchTopic(ctx, job)
@@ -65,6 +66,7 @@ func (h *Hub) fetch(ctx context.Context, job store.FetchJob) {
 		h.log.Error("hub: recording fetch", "topic", job.Topic, "err", err)
 		return
 	}
+	h.waiters.done(job.Topic, mark, res)
 	if res.Err != "" {
 		h.log.Info("hub: topic fetch failed", "topic", job.Topic, "err", res.Err, "give_up", res.GiveUp)
 		return

@@ -17,12 +17,14 @@ import (
 )
 
 // Handler returns the hub's HTTP interface: POST / (subscribe, unsubscribe,
-// publish), GET / (landing page), /healthz, /metrics, /subscription and
-// /track (tracked topics).
+// publish), POST /pleaseNotify and /ping (rssCloud), GET / (landing page),
+// /healthz, /metrics, /subscription and /track (tracked topics).
 func (h *Hub) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Post("/", h.handlePost)
+	r.Post("/pleaseNotify", h.handlePleaseNotify)
+	r.Post("/ping", h.handleCloudPing)
 	r.Get("/", h.handleLanding)
 	r.Get("/healthz", h.handleHealth)
 	r.With(h.rateLimited).Get("/subscription", h.handleSubscription)
@@ -121,7 +123,7 @@ func (h *Hub) accept(r *http.Request, req request) (int, error) {
 	now := h.now()
 	if req.Mode == websub.ModePublish {
 		for _, t := range req.Topics {
-			if err := h.requestFetch(r.Context(), t, now); err != nil {
+			if _, err := h.requestFetch(r.Context(), t, now); err != nil {
 				h.log.Error("hub: queueing fetch", "topic", t, "err", err)
 				return http.StatusServiceUnavailable, errors.New("hub: could not queue the fetch: try again later")
 			}

@@ -53,6 +53,8 @@ type Hub struct {
 	dist                               *distributor
 	track                              *tracker // nil when tracking is off
 	results                            chan store.DeliveryResult
+	waiters                            *fetchWaiters // rssCloud pings waiting for their fetch
+	cloudSlots                         chan struct{} // bounds rssCloud registrations in progress
 
 	cron *cron.Cron
 
@@ -95,6 +97,8 @@ func New(cfg Config) (*Hub, error) {
 		deliverWake: make(chan struct{}, 1),
 		results:     make(chan store.DeliveryResult, resultsBuffer),
 		errs:        newTaskErrors(cfg.Logger, cfg.Now),
+		waiters:     newFetchWaiters(),
+		cloudSlots:  make(chan struct{}, cfg.VerifyConcurrency),
 	}
 	h.contents = newContentCache(st)
 	h.counts = &countsCache{st: st, now: cfg.Now}

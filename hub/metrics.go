@@ -19,6 +19,8 @@ type metrics struct {
 	fetches       *prometheus.CounterVec
 	deliveries    *prometheus.CounterVec
 	deferred      prometheus.Counter
+	cloudRequests *prometheus.CounterVec
+	cloudNotifies *prometheus.CounterVec
 	latency       prometheus.Histogram
 }
 
@@ -40,15 +42,24 @@ func newMetrics(h *Hub) *metrics {
 		deferred: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hub_deliveries_deferred_total", Help: "Deliveries put back because their callback host was at its concurrency limit.",
 		}),
+		cloudRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hub_rsscloud_requests_total", Help: "rssCloud requests by procedure (pleaseNotify, ping) and result (success, failure).",
+		}, []string{"procedure", "result"}),
+		cloudNotifies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hub_rsscloud_notifications_total", Help: "rssCloud notify attempts by result (ok, retrying, failed, gone, cancelled).",
+		}, []string{"result"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "hub_delivery_duration_seconds", Help: "Time to POST one delivery and read the answer.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}),
 	}
 	m.reg.MustRegister(m.requests, m.verifications, m.fetches, m.deliveries, m.deferred, m.latency,
+		m.cloudRequests, m.cloudNotifies,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reg.MustRegister(gauge(h, "hub_subscriptions_active", "Active subscriptions.",
 		func(c store.Counts) int64 { return c.ActiveSubscriptions }))
+	m.reg.MustRegister(gauge(h, "hub_rsscloud_subscriptions_active", "Active rssCloud registrations (counted in hub_subscriptions_active too).",
+		func(c store.Counts) int64 { return c.RSSCloudActive }))
 	m.reg.MustRegister(gauge(h, "hub_topics_active", "Topics with at least one active subscription.",
 		func(c store.Counts) int64 { return c.Topics }))
 	m.reg.MustRegister(gauge(h, "hub_verifications_pending", "Verifications of intent not yet done.",

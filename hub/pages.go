@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,12 @@ to every subscriber, signed when the subscriber gave a secret, and retried until
 <p>The hub answers 202 and then verifies your intent with a GET to the callback;
 echo <code>hub.challenge</code> to confirm. Leases default to {{.LeaseDefault}}
 (between {{.LeaseMin}} and {{.LeaseMax}}); renew before they end.</p>
+<h2>rssCloud</h2>
+<p>The hub also speaks <a href="http://home.rssboard.org/rsscloud-interface">rssCloud</a> (REST, http-post and https-post):
+feeds advertise <code>&lt;cloud domain="…" port="…" path="/pleaseNotify" registerProcedure="" protocol="http-post"/&gt;</code>,
+readers register with <code>POST {{.URL}}pleaseNotify</code> (for 25 hours; renew every 24),
+publishers ping <code>POST {{.URL}}ping</code>. A ping, like a WebSub publish, notifies the subscribers of both kinds.</p>
+<pre>curl -d url=https://example.org/feed.rss {{.URL}}ping</pre>
 <p>Something wrong? See the state of a subscription and its last deliveries:</p>
 <pre>curl '{{.URL}}subscription?hub.topic=https://example.org/feed.atom&amp;hub.callback=https://reader.example.net/websub/123'</pre>
 {{if .Tracking}}<h2>Track</h2>
@@ -39,7 +46,7 @@ whoever wrote it: <code>{{.URL}}track?q=%23golang</code>, <code>{{.URL}}track?q=
 <pre>curl '{{.URL}}track?q=%23golang'</pre>
 {{end}}<h2>Now</h2>
 <table>
-<tr><td>Active subscriptions</td><td>{{.Counts.ActiveSubscriptions}}</td></tr>
+<tr><td>Active subscriptions</td><td>{{.Counts.ActiveSubscriptions}} (rssCloud: {{.Counts.RSSCloudActive}})</td></tr>
 <tr><td>Topics</td><td>{{.Counts.Topics}}</td></tr>
 <tr><td>Pending verifications</td><td>{{.Counts.PendingVerifications}}</td></tr>
 <tr><td>Pending deliveries</td><td>{{.Counts.PendingDeliveries}}</td></tr>
@@ -84,6 +91,7 @@ type subscriptionView struct {
 	Topic         string             `json:"topic"`
 	Callback      string             `json:"callback"`
 	State         string             `json:"state"`
+	Protocol      string             `json:"protocol,omitempty"` // websub or rsscloud
 	Signed        bool               `json:"signed"`
 	LeaseSeconds  int64              `json:"lease_seconds,omitempty"`
 	LeaseExpires  *time.Time         `json:"lease_expires,omitempty"`
@@ -121,9 +129,11 @@ var deliveryStates = map[int]string{
 // handleSubscription shows one subscription: its state, lease, recent
 // verifications and last deliveries.
 func (h *Hub) handleSubscription(w http.ResponseWriter, r *http.Request) {
-	topic, callback := r.URL.Query().Get(websub.ParamTopic), r.URL.Query().Get(websub.ParamCallback)
+	q := r.URL.Query()
+	topic := cmp.Or(q.Get(websub.ParamTopic), q.Get("url"))            // rssCloud: the feed's url
+	callback := cmp.Or(q.Get(websub.ParamCallback), q.Get("callback")) // rssCloud: scheme://domain:port/path
 	if topic == "" || callback == "" {
-		http.Error(w, "hub: give hub.topic and hub.callback, e.g. /subscription?hub.topic=URL&hub.callback=URL", http.StatusBadRequest)
+		http.Error(w, "hub: give hub.topic and hub.callback, e.g. /subscription?hub.topic=URL&hub.callback=URL (rssCloud: ?url=FEED&callback=http://DOMAIN:PORT/PATH)", http.StatusBadRequest)
 		return
 	}
 	view, err := h.subscriptionView(r, topic, callback)
@@ -162,7 +172,7 @@ func (h *Hub) subscriptionView(r *http.Request, topic, callback string) (subscri
 	if err != nil {
 		return v, err
 	}
-	v.State, v.Signed, v.LeaseSeconds = sub.State, sub.HasSecret, sub.LeaseSeconds
+	v.State, v.Signed, v.LeaseSeconds, v.Protocol = sub.State, sub.HasSecret, sub.LeaseSeconds, sub.Protocol
 	v.LeaseExpires, v.Since = optTime(sub.ExpiresAt), optTime(sub.CreatedAt)
 	if sub.State == store.StateActive && !h.now().Before(sub.ExpiresAt) {
 		v.State = store.StateExpired

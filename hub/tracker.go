@@ -357,16 +357,19 @@ func (h *Hub) trackRefusal(ctx context.Context, v store.Verification) (string, b
 	return "", true
 }
 
-// requestFetch queues the fetch a publish ping asks for. With tracking on,
-// a topic nobody subscribes to is fetched too, so that its entries reach
-// the tracked topics.
-func (h *Hub) requestFetch(ctx context.Context, topic string, now time.Time) error {
+// requestFetch queues the fetch a publish ping asks for and reports
+// whether it did. With tracking on, a topic nobody subscribes to is
+// fetched too, for the tracked topics (tracked topics themselves never).
+func (h *Hub) requestFetch(ctx context.Context, topic string, now time.Time) (bool, error) {
 	queued, err := h.store.RequestFetch(ctx, topic, now)
 	if err != nil || queued || h.track == nil {
-		return err
+		return queued, err
 	}
 	if _, ok, _ := track.FromURL(h.cfg.PublicURL, topic); ok {
-		return nil
+		return false, nil
 	}
-	return h.track.st.RequestTrackFetch(ctx, topic, now)
+	if err := h.track.st.RequestTrackFetch(ctx, topic, now); err != nil {
+		return false, err
+	}
+	return true, nil
 }
