@@ -34,6 +34,11 @@ type Config struct {
 	// into the output root under the same name (feedpub profile --avatar).
 	Avatar string   `toml:"avatar,omitempty"`
 	Hubs   []string `toml:"hubs,omitempty"`
+	// RSSCloud lists the hubs (base URLs) that also serve rssCloud, at
+	// BASE + "pleaseNotify" and BASE + "ping" (a Rookery hub does): feed.rss
+	// carries a <cloud> element naming the first, and `feedpub ping` pings
+	// each. A hub listed here and in Hubs is pinged once for feed.rss.
+	RSSCloud []string `toml:"rsscloud_hubs,omitempty"`
 	// Webmention is the endpoint advertised with rel=webmention, if any.
 	Webmention string `toml:"webmention,omitempty"`
 	// FeedSize is the number of newest entries in the main feed.
@@ -118,7 +123,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	return &c, nil
 }
 
-const knownSettings = "title, author, url, description, bio, avatar, hubs, webmention, feed_size, archive_size, [publish] branch, rsync, commit_public, [following]"
+const knownSettings = "title, author, url, description, bio, avatar, hubs, rsscloud_hubs, webmention, feed_size, archive_size, [publish] branch, rsync, commit_public, [following]"
 
 // settingError is a bad value of one setting; ParseConfig and ParsePost
 // add the file and the line.
@@ -143,6 +148,18 @@ func (c *Config) validate() error {
 	for _, h := range c.Hubs {
 		if _, err := checkAbsURL("hubs", "hub", h); err != nil {
 			return err
+		}
+	}
+	for i, h := range c.RSSCloud {
+		u, err := checkAbsURL("rsscloud_hubs", "rsscloud_hubs entry", h)
+		if err != nil {
+			return err
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return &settingError{name: "rsscloud_hubs", value: h, msg: fmt.Sprintf("rsscloud_hubs entry %q must be a base URL without ?query or #fragment (pleaseNotify and ping are added to it)", h)}
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			c.RSSCloud[i] += "/"
 		}
 	}
 	if c.Webmention != "" {
@@ -190,7 +207,7 @@ func (p PublishConfig) validate() error {
 // belongs, when it is found inside [following].
 var settingPlace = map[string]string{
 	"title": "top-level", "author": "top-level", "url": "top-level", "description": "top-level",
-	"hubs": "top-level", "webmention": "top-level", "feed_size": "top-level", "archive_size": "top-level",
+	"hubs": "top-level", "rsscloud_hubs": "top-level", "webmention": "top-level", "feed_size": "top-level", "archive_size": "top-level",
 	"hub": "top-level (as hubs = [\"https://…\"])", "branch": "[publish]", "rsync": "[publish]", "commit_public": "[publish]",
 }
 
@@ -472,6 +489,11 @@ func (c *Config) encode() []byte {
 		hubs[i] = quote(h)
 	}
 	line("WebSub hubs that push each new post to readers at once.", "hubs = [%s]", strings.Join(hubs, ", "))
+	clouds := make([]string, len(c.RSSCloud))
+	for i, h := range c.RSSCloud {
+		clouds[i] = quote(h)
+	}
+	line("Hubs that also serve rssCloud (a Rookery hub does): feed.rss gets a <cloud> element\n# naming the first, and `feedpub ping` pings each.", "rsscloud_hubs = [%s]", strings.Join(clouds, ", "))
 	line("Webmention endpoint to advertise, e.g. your `reader serve` (\"\" for none).", "webmention = %s", quote(c.Webmention))
 	line("Entries in feed.atom, feed.rss and feed.json; older ones go to archive/NNNN.atom\n# (fewer when a feed would pass 1 MiB).", "feed_size = %d", DefaultFeedSize)
 	line("Entries per archive document.", "archive_size = %d", DefaultFeedSize)

@@ -84,6 +84,9 @@ func documentBytes(c *Config) int {
 	for _, h := range c.Hubs {
 		n += escLen(h) + 128
 	}
+	if len(c.RSSCloud) > 0 {
+		n += escLen(c.RSSCloud[0]) + 160 // <cloud>
+	}
 	return n
 }
 

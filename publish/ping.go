@@ -2,11 +2,13 @@ package publish
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -45,16 +47,31 @@ func Ping(ctx context.Context, dir string, o PingOptions) error {
 	return errors.Join(err, SendWebmentions(ctx, o.Client, dir, s.WebmentionEntries(), o.Log, o.Now))
 }
 
-// PingHubs sends hub.mode=publish with one hub.url per feed to every hub.
-// A hub that does not answer 2xx is an error showing what it said.
+// PingHubs sends hub.mode=publish with one hub.url per feed to every hub,
+// and an rssCloud ping of feed.rss to every rssCloud hub (a hub that is
+// both gets the rssCloud ping for feed.rss and a WebSub publish for the
+// other feeds, so that feed.rss is fetched once). A hub that does not
+// answer 2xx, or an rssCloud reply saying success="false", is an error
+// showing what it said.
 func PingHubs(ctx context.Context, client *http.Client, c *Config, log io.Writer) error {
-	if len(c.Hubs) == 0 {
+	if len(c.Hubs) == 0 && len(c.RSSCloud) == 0 {
 		fmt.Fprintln(log, "no hubs configured (add hubs = [\"https://hub.example/\"] to feedpub.toml); nothing to ping")
 		return nil
 	}
-	form := url.Values{websub.ParamMode: {websub.ModePublish}, websub.ParamURL: c.FeedURLs()}
 	var errs []error
+	for _, hub := range c.RSSCloud {
+		if err := PingRSSCloud(ctx, client, hub, c.RSSURL()); err != nil {
+			errs = append(errs, fmt.Errorf("rssCloud hub %s refused the ping: %w", hub, err))
+			continue
+		}
+		fmt.Fprintf(log, "pinged %sping (rssCloud)\n", hub)
+	}
 	for _, hub := range c.Hubs {
+		feeds := c.FeedURLs()
+		if slices.Contains(c.RSSCloud, strings.TrimSuffix(hub, "/")+"/") {
+			feeds = slices.DeleteFunc(feeds, func(f string) bool { return f == c.RSSURL() })
+		}
+		form := url.Values{websub.ParamMode: {websub.ModePublish}, websub.ParamURL: feeds}
 		if err := postForm(ctx, client, hub, form); err != nil {
 			errs = append(errs, fmt.Errorf("hub %s refused the ping: %w", hub, err))
 			continue
@@ -62,6 +79,39 @@ func PingHubs(ctx context.Context, client *http.Client, c *Config, log io.Writer
 		fmt.Fprintf(log, "pinged %s\n", hub)
 	}
 	return errors.Join(errs...)
+}
+
+// PingRSSCloud sends an rssCloud ping (url=FEED, form-encoded) to the
+// rssCloud server at base + "ping" and reads its reply
+// (<result success="…" msg="…"/>).
+func PingRSSCloud(ctx context.Context, client *http.Client, base, feed string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/ping",
+		strings.NewReader(url.Values{"url": {feed}}.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", UserAgent)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, printable(string(body)))
+	}
+	var reply struct {
+		Success string `xml:"success,attr"`
+		Msg     string `xml:"msg,attr"`
+	}
+	if err := xml.Unmarshal(body, &reply); err != nil {
+		return fmt.Errorf("the reply is not an rssCloud <result/>: %s", printable(string(body)))
+	}
+	if reply.Success != "true" {
+		return errors.New(printable(reply.Msg))
+	}
+	return nil
 }
 
 // postForm POSTs form to endpoint; a non-2xx answer is an error carrying

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"encoding/xml"
+	"net/url"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -21,8 +22,37 @@ type rssDoc struct {
 // rssChannel wraps gorilla's RssFeed with atom:link self/hub and our items.
 type rssChannel struct {
 	feeds.RssFeed
+	// Cloud shadows gorilla's text-only cloud field.
+	Cloud     *rssCloud     `xml:"cloud"`
 	AtomLinks []rssAtomLink `xml:"atom:link"`
 	Items     []*rssItem    `xml:"item"`
+}
+
+// rssCloud is RSS 2.0's <cloud>: where readers register with pleaseNotify.
+type rssCloud struct {
+	Domain            string `xml:"domain,attr"`
+	Port              string `xml:"port,attr"`
+	Path              string `xml:"path,attr"`
+	RegisterProcedure string `xml:"registerProcedure,attr"`
+	Protocol          string `xml:"protocol,attr"`
+}
+
+// cloudOf is the <cloud> of the first rssCloud hub, or nil: its
+// pleaseNotify is at the hub's base URL + "pleaseNotify", and it notifies
+// with a form POST (http-post; over HTTPS on port 443).
+func cloudOf(c *Config) *rssCloud {
+	if len(c.RSSCloud) == 0 {
+		return nil
+	}
+	u, err := url.Parse(c.RSSCloud[0])
+	if err != nil {
+		return nil
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return &rssCloud{Domain: u.Hostname(), Port: port, Path: u.EscapedPath() + "pleaseNotify", Protocol: "http-post"}
 }
 
 type rssAtomLink struct {
@@ -50,7 +80,7 @@ func (s *Site) RSSDocument(p Page) ([]byte, error) {
 		desc = c.Title
 	}
 	ch := &rssChannel{RssFeed: feeds.RssFeed{Title: c.Title, Link: c.URL, Description: desc,
-		LastBuildDate: rfc1123(p.Updated), Generator: "feedpub"}}
+		LastBuildDate: rfc1123(p.Updated), Generator: "feedpub"}, Cloud: cloudOf(c)}
 	if a := c.AvatarURL(); a != "" {
 		ch.Image = &feeds.RssImage{Url: a, Title: c.Title, Link: c.URL}
 	}
