@@ -136,29 +136,33 @@ func (p Progress) report(done, total int, note string) {
 
 // FeedInfo describes a feed.
 type FeedInfo struct {
-	URL       string   `json:"url"`
-	Nick      string   `json:"nick"`
-	Title     string   `json:"title"`
-	SiteURL   string   `json:"site_url"`
-	Hubs      []string `json:"hubs"`
-	Self      string   `json:"self"`
-	Mode      string   `json:"mode"`
-	LastFetch string   `json:"last_fetch"` // RFC 3339, or "" if never
-	LastError string   `json:"last_error"`
-	NextFetch string   `json:"next_fetch"`
-	Gone      bool     `json:"gone"`
-	Posts     int      `json:"posts"`
-	Followed  bool     `json:"followed"`
+	URL     string   `json:"url"`
+	Nick    string   `json:"nick"`
+	Title   string   `json:"title"`
+	SiteURL string   `json:"site_url"`
+	Hubs    []string `json:"hubs"`
+	Self    string   `json:"self"`
+	Mode    string   `json:"mode"`
+	// PushVia is how the feed can be pushed to `reader serve`: "websub"
+	// (it names a hub), "rsscloud" (an RSS <cloud> and no hub, as found
+	// by reader serve) or "none".
+	PushVia   string `json:"push_via"`
+	LastFetch string `json:"last_fetch"` // RFC 3339, or "" if never
+	LastError string `json:"last_error"`
+	NextFetch string `json:"next_fetch"`
+	Gone      bool   `json:"gone"`
+	Posts     int    `json:"posts"`
+	Followed  bool   `json:"followed"`
 }
 
 func feedInfo(f store.Feed) FeedInfo {
-	hubs := f.Hubs
-	if hubs == nil {
-		hubs = []string{}
+	hubs, push := f.Hubs, "websub"
+	if len(hubs) == 0 {
+		hubs, push = []string{}, "none"
 	}
 	return FeedInfo{
 		URL: f.URL, Nick: f.Nick, Title: f.Title, SiteURL: f.SiteURL, Hubs: hubs, Self: f.Self,
-		Mode: f.Mode, LastFetch: rfc3339(f.LastFetch), LastError: f.LastError,
+		Mode: f.Mode, PushVia: push, LastFetch: rfc3339(f.LastFetch), LastError: f.LastError,
 		NextFetch: rfc3339(f.NextFetch), Gone: f.Gone, Posts: f.Posts, Followed: f.Followed,
 	}
 }

@@ -170,6 +170,9 @@ func runFollowing(ctx context.Context, a *App, c *Call) error {
 		if err != nil {
 			return err
 		}
+		if list, err = withCloud(ctx, r, list, c.now()); err != nil {
+			return err
+		}
 		if c.JSON {
 			return a.json(list)
 		}

@@ -64,7 +64,8 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 		Poll: c.str("poll"), SyncEvery: c.dur("sync"), MentionsPerHostPerHour: c.num("mentions-per-host"),
 		Logger: logger, Tracks: track.NewService(tr, r, track.Config{Logger: logger, Now: a.now(),
 			Client: safehttp.NewClient(safehttp.Options{AllowPrivate: c.on("allow-private"), UserAgent: daemon.UserAgent})}),
-		Now: a.now(),
+		FetchFeed: func(ctx context.Context, feedURL string) error { _, err := r.FetchFeed(ctx, feedURL); return err },
+		Now:       a.now(),
 	})
 	if err != nil {
 		ln.Close()

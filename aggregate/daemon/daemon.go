@@ -23,6 +23,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/rookery-social/rookery/aggregate/rsscloud"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
 	"github.com/rookery-social/rookery/aggregate/webmention"
 	"github.com/rookery-social/rookery/internal/ratelimit"
@@ -89,6 +90,10 @@ type Config struct {
 	// Tracks, when set, makes the subscriber also subscribe to tracked
 	// topics and store their deliveries (see subscriber.Tracks).
 	Tracks subscriber.Tracks
+	// FetchFeed, when set, does a conditional GET of one followed feed
+	// and stores it; it turns on the rssCloud subscriber (package
+	// rsscloud), which calls it when a cloud notifies a feed.
+	FetchFeed func(ctx context.Context, feedURL string) error
 	// Now is the clock of leases, renewals and Webmention retries;
 	// default time.Now. The schedules' timers run on real time.
 	Now func() time.Time
@@ -101,6 +106,7 @@ type Daemon struct {
 	store   Store
 	db      *sql.DB
 	sub     *subscriber.Subscriber
+	cloud   *rsscloud.Subscriber // nil without Config.FetchFeed
 	wm      *webmention.Receiver
 	log     *slog.Logger
 	syncNow chan struct{}
@@ -125,6 +131,13 @@ func New(db *sql.DB, store Store, cfg Config) (*Daemon, error) {
 		Lease: cfg.Lease, Logger: cfg.Logger, Tracks: cfg.Tracks, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if cfg.FetchFeed != nil {
+		d.cloud, err = rsscloud.New(db, store, rsscloud.Config{BaseURL: cfg.BaseURL, Client: client,
+			Fetch: cfg.FetchFeed, Logger: cfg.Logger, Now: cfg.Now})
+		if err != nil {
+			return nil, fmt.Errorf("daemon: %w", err)
+		}
 	}
 	d.wm, err = webmention.New(db, store, webmention.Config{Client: client, Logger: cfg.Logger,
 		PerHostPerHour: cfg.MentionsPerHostPerHour, Now: cfg.Now})
@@ -203,6 +216,9 @@ func checkAddr(addr string) error {
 // Subscriber gives access to the WebSub subscriber (for status listings).
 func (d *Daemon) Subscriber() *subscriber.Subscriber { return d.sub }
 
+// RSSCloud gives access to the rssCloud subscriber (nil when off).
+func (d *Daemon) RSSCloud() *rsscloud.Subscriber { return d.cloud }
+
 // Webmentions gives access to the Webmention receiver (for status listings).
 func (d *Daemon) Webmentions() *webmention.Receiver { return d.wm }
 
@@ -234,6 +250,9 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { d.wm.Run(ctx) })
 	if w, ok := d.cfg.Tracks.(interface{ Run(context.Context) error }); ok {
 		wg.Go(func() { w.Run(ctx) }) // confirms tracked entries with their origins
+	}
+	if d.cloud != nil {
+		wg.Go(func() { d.cloud.Run(ctx) }) // fetches the feeds clouds notify
 	}
 	wg.Go(func() { d.syncLoop(ctx) })
 	wg.Go(func() { d.poll(ctx) })
@@ -312,6 +331,12 @@ func (d *Daemon) syncLoop(ctx context.Context) {
 		case <-d.syncNow:
 			if err := d.sub.Sync(ctx); err != nil && ctx.Err() == nil {
 				d.log.Warn("syncing subscriptions", "err", err)
+			}
+			if d.cloud == nil {
+				continue
+			}
+			if err := d.cloud.Sync(ctx); err != nil && ctx.Err() == nil {
+				d.log.Warn("syncing rssCloud registrations", "err", err)
 			}
 		}
 	}

@@ -20,6 +20,8 @@ import (
 //	GET  /webmention       a page saying what the endpoint is
 //	GET  /websub/{id}      WebSub verifications of intent
 //	POST /websub/{id}      WebSub content deliveries
+//	GET  /rsscloud/notify  rssCloud registration checks (url, challenge)
+//	POST /rsscloud/notify  rssCloud notifications (url=FEED)
 //	GET  /healthz          200 "ok" when the database answers
 //	POST /-/sync           (loopback clients only) sync subscriptions now,
 //	                       so that a `reader follow` subscribes at once
@@ -32,6 +34,9 @@ func (d *Daemon) Handler() http.Handler {
 	r.Get("/healthz", d.healthz)
 	r.Post("/-/sync", d.syncHandler)
 	d.sub.Routes(r)
+	if d.cloud != nil {
+		d.cloud.Routes(r)
+	}
 	r.With(d.limited).Group(d.wm.Routes)
 	return r
 }
