@@ -80,9 +80,9 @@ type Subscriber struct {
 	cfg   Config
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	queued  map[string]bool // notified feeds waiting for their fetch
-	wake    chan struct{}
+	mu     sync.Mutex
+	queued map[string]bool // notified feeds waiting for their fetch
+	wake   chan struct{}
 }
 
 // Registration is one feed's rssCloud state, as List reports it.
