@@ -46,7 +46,8 @@ whoever wrote it: <code>{{.URL}}track?q=%23golang</code>, <code>{{.URL}}track?q=
 <pre>curl '{{.URL}}track?q=%23golang'</pre>
 {{end}}<h2>Now</h2>
 <table>
-<tr><td>Active subscriptions</td><td>{{.Counts.ActiveSubscriptions}} (rssCloud: {{.Counts.RSSCloudActive}})</td></tr>
+<tr><td>Active subscriptions</td><td>{{.Counts.ActiveSubscriptions}}</td></tr>
+<tr><td>of which rssCloud</td><td>{{.Counts.RSSCloudActive}}</td></tr>
 <tr><td>Topics</td><td>{{.Counts.Topics}}</td></tr>
 <tr><td>Pending verifications</td><td>{{.Counts.PendingVerifications}}</td></tr>
 <tr><td>Pending deliveries</td><td>{{.Counts.PendingDeliveries}}</td></tr>

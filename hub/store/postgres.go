@@ -116,7 +116,7 @@ CREATE TABLE hub_track_sent (
 	sent_at BIGINT NOT NULL,
 	PRIMARY KEY (topic_id, origin, entry_id)
 );
-`}
+`, `ALTER TABLE hub_subscriptions ADD COLUMN protocol TEXT NOT NULL DEFAULT 'websub';`}
 
 // PostgresOptions tune the PostgreSQL store.
 type PostgresOptions struct {

@@ -25,7 +25,7 @@ func (p *Postgres) ClaimDeliveries(ctx context.Context, now, until time.Time, n 
 			UPDATE hub_deliveries d SET next_at = $2, claimed = true FROM due WHERE d.id = due.id
 			RETURNING d.id, d.subscription_id, d.content_id, d.attempts, d.created_at)
 		SELECT c.id, c.subscription_id, c.content_id, c.attempts, c.created_at,
-			t.url, s.callback, s.secret, s.expires_at, s.state = 'active'
+			t.url, s.callback, s.secret, s.expires_at, s.state = 'active', s.protocol
 		FROM claimed c JOIN hub_subscriptions s ON s.id = c.subscription_id JOIN hub_topics t ON t.id = s.topic_id`,
 		ms(now), ms(until), n)
 	if err != nil {
@@ -35,7 +35,7 @@ func (p *Postgres) ClaimDeliveries(ctx context.Context, now, until time.Time, n 
 		var d Delivery
 		var created, expires int64
 		err := r.Scan(&d.ID, &d.SubscriptionID, &d.ContentID, &d.Attempts, &created,
-			&d.Topic, &d.Callback, &d.Secret, &expires, &d.Active)
+			&d.Topic, &d.Callback, &d.Secret, &expires, &d.Active, &d.Protocol)
 		d.CreatedAt, d.ExpiresAt = fromMS(created), fromMS(expires)
 		return d, err
 	})
@@ -182,12 +182,13 @@ func (p *Postgres) Counts(ctx context.Context, now time.Time) (Counts, error) {
 	var c Counts
 	err := p.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM hub_subscriptions s WHERE `+pgActiveSub+`),
+		(SELECT count(*) FROM hub_subscriptions s WHERE `+pgActiveSub+` AND s.protocol = 'rsscloud'),
 		(SELECT count(DISTINCT s.topic_id) FROM hub_subscriptions s WHERE `+pgActiveSub+`),
 		(SELECT count(*) FROM hub_verifications WHERE state = 'pending'),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 0),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 1),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now)).
-		Scan(&c.ActiveSubscriptions, &c.Topics, &c.PendingVerifications, &c.PendingDeliveries,
+		Scan(&c.ActiveSubscriptions, &c.RSSCloudActive, &c.Topics, &c.PendingVerifications, &c.PendingDeliveries,
 			&c.DeliveredTotal, &c.FailedTotal)
 	if err != nil {
 		return c, fmt.Errorf("store: counts: %w", err)

@@ -162,12 +162,12 @@ func pgFanOutHanded(ctx context.Context, tx pgx.Tx, job FetchJob, c Content, han
 // after the id `after`, with what sending them needs, in one statement.
 func pgHandChunk(ctx context.Context, tx pgx.Tx, job FetchJob, cid int64, until, now time.Time, after int64, n int) ([]Delivery, int64, error) {
 	rows, err := tx.Query(ctx, `WITH subs AS (
-			SELECT s.id, s.callback, s.secret, s.expires_at FROM hub_subscriptions s
+			SELECT s.id, s.callback, s.secret, s.expires_at, s.protocol FROM hub_subscriptions s
 			WHERE s.topic_id = $3 AND `+pgActiveSub+` AND s.id > $4 ORDER BY s.id LIMIT $5),
 		ins AS (
 			INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at, claimed)
 			SELECT id, $2, $6, $1, true FROM subs ORDER BY id RETURNING id, subscription_id)
-		SELECT ins.id, ins.subscription_id, subs.callback, subs.secret, subs.expires_at
+		SELECT ins.id, ins.subscription_id, subs.callback, subs.secret, subs.expires_at, subs.protocol
 		FROM ins JOIN subs ON subs.id = ins.subscription_id ORDER BY ins.subscription_id`,
 		ms(now), cid, job.TopicID, after, n, ms(until))
 	if err != nil {
@@ -179,7 +179,7 @@ func pgHandChunk(ctx context.Context, tx pgx.Tx, job FetchJob, cid int64, until,
 	for rows.Next() {
 		d := Delivery{ContentID: cid, Topic: job.Topic, Active: true, CreatedAt: now}
 		var expires int64
-		if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.Callback, &d.Secret, &expires); err != nil {
+		if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.Callback, &d.Secret, &expires, &d.Protocol); err != nil {
 			return nil, 0, err
 		}
 		d.ExpiresAt = fromMS(expires)

@@ -72,6 +72,32 @@ func (p *Postgres) FinishVerification(ctx context.Context, v Verification, state
 	})
 }
 
+// RecordVerification records a verification done by its caller and, when
+// it succeeded, applies and announces it in the same transaction.
+func (p *Postgres) RecordVerification(ctx context.Context, v Verification, now time.Time) (int64, error) {
+	var id int64
+	err := p.withTx(ctx, "record verification", func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO hub_verifications
+			(mode, topic, callback, secret, lease_seconds, state, result, attempts, next_at, created_at, finished_at)
+			VALUES ($1, $2, $3, ''::bytea, $4, $5, $6, 1, $7, $8, $7) RETURNING id`,
+			v.Mode, v.Topic, v.Callback, v.LeaseSeconds, v.State, v.Result, ms(now), ms(v.CreatedAt)).Scan(&id)
+		if err != nil || v.State != VerifyVerified {
+			return err
+		}
+		if v.Mode == "unsubscribe" {
+			err = pgUnsubscribe(ctx, tx, v, now)
+		} else {
+			err = pgSubscribe(ctx, tx, v, now)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, subscriptionsChannel, v.Topic)
+		return err
+	})
+	return id, err
+}
+
 func pgTopicID(ctx context.Context, tx pgx.Tx, topic string) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO hub_topics(url) VALUES ($1)
@@ -85,13 +111,18 @@ func pgSubscribe(ctx context.Context, tx pgx.Tx, v Verification, now time.Time) 
 		return err
 	}
 	expires := now.Add(time.Duration(v.LeaseSeconds) * time.Second)
+	protocol := ProtocolWebSub
+	if v.Mode == ModePleaseNotify {
+		protocol = ProtocolRSSCloud
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO hub_subscriptions
-		(topic_id, callback, callback_host, secret, lease_seconds, expires_at, state, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7)
+		(topic_id, callback, callback_host, secret, lease_seconds, expires_at, state, created_at, updated_at, protocol)
+		VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8)
 		ON CONFLICT (topic_id, callback) DO UPDATE SET secret = excluded.secret,
 			callback_host = excluded.callback_host, lease_seconds = excluded.lease_seconds,
-			expires_at = excluded.expires_at, state = 'active', updated_at = excluded.updated_at`,
-		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, ms(expires), ms(now))
+			expires_at = excluded.expires_at, state = 'active', updated_at = excluded.updated_at,
+			protocol = excluded.protocol`,
+		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, ms(expires), ms(now), protocol)
 	return err
 }
 
@@ -133,10 +164,10 @@ func (p *Postgres) Subscription(ctx context.Context, topic, callback string) (Su
 	var expires, created, updated int64
 	var secretLen int
 	err := p.pool.QueryRow(ctx, `SELECT s.id, t.url, s.callback, s.callback_host, length(s.secret),
-		s.lease_seconds, s.expires_at, s.state, s.created_at, s.updated_at
+		s.lease_seconds, s.expires_at, s.state, s.protocol, s.created_at, s.updated_at
 		FROM hub_subscriptions s JOIN hub_topics t ON t.id = s.topic_id
 		WHERE t.url = $1 AND s.callback = $2`, topic, callback).Scan(&sub.ID, &sub.Topic, &sub.Callback,
-		&sub.CallbackHost, &secretLen, &sub.LeaseSeconds, &expires, &sub.State, &created, &updated)
+		&sub.CallbackHost, &secretLen, &sub.LeaseSeconds, &expires, &sub.State, &sub.Protocol, &created, &updated)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sub, fmt.Errorf("store: subscription of %s to %s: %w", callback, topic, ErrNotFound)
 	}

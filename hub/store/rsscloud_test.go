@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -10,10 +9,10 @@ import (
 // An rssCloud registration and a WebSub subscription to one topic share its
 // fetch: one fan-out makes a delivery for each, and each delivery says how
 // its subscriber is told (handed over or claimed later).
-func TestRSSCloudSharesTheFanOut(t *testing.T) {
+func TestRSSCloudSharesTheFanOut(t *testing.T) { eachStore(t, testRSSCloudSharesTheFanOut) }
+
+func testRSSCloudSharesTheFanOut(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	now := testNow
 	subscribeN(t, s, "http://t/feed.rss", 1, now) // WebSub: http://cb/0
 	cloud := Verification{Mode: ModePleaseNotify, Topic: "http://t/feed.rss", Callback: "http://reader:80/rsscloud/notify",
@@ -40,10 +39,10 @@ func TestRSSCloudSharesTheFanOut(t *testing.T) {
 }
 
 // A failed registration is kept for the status page and subscribes nothing.
-func TestRSSCloudFailedRegistration(t *testing.T) {
+func TestRSSCloudFailedRegistration(t *testing.T) { eachStore(t, testRSSCloudFailedRegistration) }
+
+func testRSSCloudFailedRegistration(t *testing.T, s testStore) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "hub.db"))
-	defer s.Close()
 	v := Verification{Mode: ModePleaseNotify, Topic: "http://t/feed.rss", Callback: "http://reader:80/n",
 		LeaseSeconds: 25 * 3600, State: VerifyFailed, Result: "callback answered 500", CreatedAt: testNow}
 	if _, err := s.RecordVerification(ctx, v, testNow); err != nil {

@@ -65,8 +65,14 @@ func TestRSSCloudEndToEnd(t *testing.T) {
 		start := time.Now()
 		w.run("feedpub", "publish", "--dir", carol.dir, "--wait", "30s", "--interval", "100ms")
 		pinged := time.Now() // the hub answered the ping once it had fetched the feed
-		w.waitPost(10*time.Second, "Carol pushes through rssCloud", "timeline")
+		db := openDB(t, w.db)
+		testwait.UntilWhy(t, 10*time.Second, "the post in the reader's database", func() (bool, string) {
+			var n int
+			db.QueryRow(`SELECT count(*) FROM posts WHERE text LIKE '%Carol pushes through rssCloud%'`).Scan(&n)
+			return n == 1, w.daemon.output()
+		})
 		took := time.Since(pinged)
+		w.waitPost(10*time.Second, "Carol pushes through rssCloud", "timeline")
 		t.Logf("arrived %s after the ping was answered (%s after feedpub publish started: build, commit, wait for the site, ping)",
 			took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 		if took > time.Second {
