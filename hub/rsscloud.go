@@ -407,7 +407,21 @@ func (h *Hub) cloudPing(ctx context.Context, topic string) (cloudReply, int) {
 	}
 	wt := h.waiters.add(topic)
 	defer h.waiters.remove(topic, wt)
-	queued, err := h.requestFetch(ctx, topic, h.now())
+	claimer, canClaim := h.store.(store.FetchClaimer)
+	var queued bool
+	var err error
+	if canClaim {
+		now := h.now()
+		var job store.FetchJob
+		var claimed bool
+		job, queued, claimed, err = claimer.RequestClaimedFetch(ctx, topic, now, now.Add(h.cfg.ClaimTimeout))
+		if claimed { // fetched here: the answer does not depend on which worker (or hub instance) is free
+			h.fetch(context.WithoutCancel(ctx), job)
+		}
+	}
+	if err == nil && !queued {
+		queued, err = h.requestFetch(ctx, topic, h.now())
+	}
 	if err != nil {
 		h.log.Error("hub: queueing fetch", "topic", topic, "err", err)
 		return cloudFail("The ping could not be queued: try again later."), http.StatusServiceUnavailable
@@ -418,20 +432,57 @@ func (h *Hub) cloudPing(ctx context.Context, topic string) (cloudReply, int) {
 		}
 		return cloudReply{Success: true, Msg: cloudPinged}, http.StatusOK
 	}
+	limit := h.cfg.FetchTimeout + 5*time.Second
+	if canClaim {
+		limit = cloudPingWait
+	}
 	wake(h.fetchWake)
-	wait := time.NewTimer(h.cfg.FetchTimeout + 5*time.Second)
-	defer wait.Stop()
-	select {
-	case out := <-wt.ch:
-		if out.err != "" {
-			return cloudFail("The ping was cancelled because there was an error reading the resource at URL %s: %s.", topic, out.err), http.StatusOK
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if canClaim && h.fetchHere(ctx, claimer, topic) {
+			canClaim = false // done here: its outcome is in wt.ch, unless it could not be recorded
 		}
-		if out.notFeed != nil {
-			return cloudFail("The resource at URL %s was fetched, but %v.", topic, out.notFeed), http.StatusOK
+		select {
+		case out := <-wt.ch:
+			return cloudOutcome(topic, out)
+		case <-deadline.C:
+			return cloudReply{Success: true, Msg: cloudPinged + " The resource is queued and will be fetched shortly."}, http.StatusOK
+		case <-ctx.Done():
+			return cloudReply{Success: true, Msg: cloudPinged}, http.StatusOK
+		case <-tick.C:
 		}
-	case <-wait.C:
-		return cloudReply{Success: true, Msg: cloudPinged + " The resource is queued and will be fetched shortly."}, http.StatusOK
-	case <-ctx.Done():
+	}
+}
+
+// cloudPingWait bounds how long a ping waits for a fetch it could not
+// claim (another worker, maybe of another hub instance, runs it).
+const cloudPingWait = 3 * time.Second
+
+// fetchHere claims the due fetch job of topic and runs it in the request,
+// so that the answer does not depend on which worker (or hub instance) is
+// free; it reports whether it did.
+func (h *Hub) fetchHere(ctx context.Context, c store.FetchClaimer, topic string) bool {
+	now := h.now()
+	job, claimed, err := c.ClaimFetch(ctx, topic, now, now.Add(h.cfg.ClaimTimeout))
+	if err != nil {
+		h.log.Error("hub: claiming the fetch of a ping", "topic", topic, "err", err)
+	}
+	if claimed {
+		h.fetch(context.WithoutCancel(ctx), job)
+	}
+	return claimed
+}
+
+// cloudOutcome is the ping's answer once its fetch is done.
+func cloudOutcome(topic string, out fetchOutcome) (cloudReply, int) {
+	if out.err != "" {
+		return cloudFail("The ping was cancelled because there was an error reading the resource at URL %s: %s.", topic, out.err), http.StatusOK
+	}
+	if out.notFeed != nil {
+		return cloudFail("The resource at URL %s was fetched, but %v.", topic, out.notFeed), http.StatusOK
 	}
 	return cloudReply{Success: true, Msg: cloudPinged}, http.StatusOK
 }

@@ -59,3 +59,38 @@ func testRSSCloudFailedRegistration(t *testing.T, s testStore) {
 		t.Fatalf("a recorded verification was claimed again: %+v", pending)
 	}
 }
+
+// A ping's fetch is queued and leased to it in one step; a second request
+// while it runs is queued for later, not leased; a topic nobody subscribes
+// to is not queued.
+func TestRequestClaimedFetch(t *testing.T) { eachStore(t, testRequestClaimedFetch) }
+
+func testRequestClaimedFetch(t *testing.T, s testStore) {
+	ctx := context.Background()
+	c, ok := s.(FetchClaimer)
+	if !ok {
+		t.Fatal("the store cannot claim a fetch")
+	}
+	now := testNow
+	if _, queued, _, err := c.RequestClaimedFetch(ctx, "http://t/none", now, now.Add(time.Minute)); err != nil || queued {
+		t.Fatalf("topic without subscribers: queued %v (%v)", queued, err)
+	}
+	subscribeN(t, s, "http://t/feed", 1, now)
+	job, queued, claimed, err := c.RequestClaimedFetch(ctx, "http://t/feed", now, now.Add(time.Minute))
+	if err != nil || !queued || !claimed || job.Topic != "http://t/feed" {
+		t.Fatalf("first request: %+v queued %v claimed %v (%v)", job, queued, claimed, err)
+	}
+	if others, _ := s.ClaimFetches(ctx, now, now.Add(time.Minute), 10); len(others) != 0 {
+		t.Fatalf("a worker claimed the leased job: %+v", others)
+	}
+	if _, queued, claimed, err := c.RequestClaimedFetch(ctx, "http://t/feed", now, now.Add(time.Minute)); err != nil || !queued || claimed {
+		t.Fatalf("second request while the first runs: queued %v claimed %v (%v)", queued, claimed, err)
+	}
+	if _, err := s.FinishFetch(ctx, job, FetchResult{Changed: true, Body: []byte("x"), Hash: "x"}, Handoff{}, now); err != nil {
+		t.Fatal(err)
+	}
+	again, ok, err := c.ClaimFetch(ctx, "http://t/feed", now, now.Add(time.Minute))
+	if err != nil || !ok || again.Gen <= job.Gen {
+		t.Fatalf("the second request did not leave a job to run again: %+v %v (%v)", again, ok, err)
+	}
+}
