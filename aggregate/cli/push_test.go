@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
@@ -100,7 +101,9 @@ func syncSubscriptions(t *testing.T, dbPath string, done func([]subscriber.Subsc
 	if err != nil {
 		t.Fatal(err)
 	}
-	h = sub.Handler()
+	routes := chi.NewRouter()
+	sub.Routes(routes)
+	h = routes
 	if err := sub.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -213,25 +213,6 @@ func checkAddr(addr string) error {
 	return nil
 }
 
-// Subscriber gives access to the WebSub subscriber (for status listings).
-func (d *Daemon) Subscriber() *subscriber.Subscriber { return d.sub }
-
-// RSSCloud gives access to the rssCloud subscriber (nil when off).
-func (d *Daemon) RSSCloud() *rsscloud.Subscriber { return d.cloud }
-
-// Webmentions gives access to the Webmention receiver (for status listings).
-func (d *Daemon) Webmentions() *webmention.Receiver { return d.wm }
-
-// Run listens on Config.Addr and serves until ctx ends, then shuts down
-// gracefully.
-func (d *Daemon) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", d.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("daemon: listen on %s: %w", d.cfg.Addr, err)
-	}
-	return d.Serve(ctx, ln)
-}
-
 // Serve runs the daemon on ln until ctx ends: the HTTP server, the
 // Webmention worker, and the poll and sync schedules.
 func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {

@@ -14,13 +14,6 @@ import (
 	"github.com/rookery-social/rookery/internal/websub"
 )
 
-// Handler serves the callbacks alone (see Routes).
-func (s *Subscriber) Handler() http.Handler {
-	r := chi.NewRouter()
-	s.Routes(r)
-	return r
-}
-
 // Routes adds the callbacks to r: GET and POST /websub/{id}, the hubs'
 // verification of intent and their content deliveries.
 func (s *Subscriber) Routes(r chi.Router) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
 	"github.com/rookery-social/rookery/aggregate/store"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
@@ -97,7 +98,9 @@ func setup(t *testing.T, leaseSeconds int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h = e.sub.Handler()
+	routes := chi.NewRouter()
+	e.sub.Routes(routes)
+	h = routes
 	return e
 }
 

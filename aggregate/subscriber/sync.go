@@ -72,21 +72,6 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Unsubscribe asks the hub to end every subscription of feedURL (on unfollow).
-func (s *Subscriber) Unsubscribe(ctx context.Context, feedURL string) error {
-	subs, err := s.List(ctx)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, sub := range subs {
-		if sub.FeedURL == feedURL && sub.State != StateUnsubscribing {
-			errs = append(errs, s.unsubscribe(ctx, sub))
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // subscribeFeed creates a subscription for f (whose hubs are known): it
 // asks the hubs in turn until one accepts, or one asks to wait.
 func (s *Subscriber) subscribeFeed(ctx context.Context, f store.Feed) error {

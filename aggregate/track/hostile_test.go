@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
 	"github.com/rookery-social/rookery/aggregate/subscriber"
@@ -69,7 +70,9 @@ func TestHostileHubCannotForgeAFollowedFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb.Config.Handler = sub.Handler()
+	routes := chi.NewRouter()
+	sub.Routes(routes)
+	cb.Config.Handler = routes
 	cb.Start()
 	t.Cleanup(cb.Close)
 	if err := sub.Sync(ctx); err != nil {

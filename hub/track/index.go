@@ -35,13 +35,6 @@ func (ix *Index) reset() {
 	ix.dirs, ix.words = map[string][]string{}, map[string][]string{}
 }
 
-// Len is the number of queries held.
-func (ix *Index) Len() int {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	return len(ix.all)
-}
-
 // Checked is how many candidate queries Match has verified so far.
 func (ix *Index) Checked() int64 { return ix.checked.Load() }
 
