@@ -152,6 +152,7 @@ type FeedInfo struct {
 	NextFetch string `json:"next_fetch"`
 	Gone      bool   `json:"gone"`
 	Posts     int    `json:"posts"`
+	Unread    int    `json:"unread"`
 	Followed  bool   `json:"followed"`
 }
 
@@ -163,7 +164,7 @@ func feedInfo(f store.Feed) FeedInfo {
 	return FeedInfo{
 		URL: f.URL, Nick: f.Nick, Title: f.Title, SiteURL: f.SiteURL, Hubs: hubs, Self: f.Self,
 		Mode: f.Mode, PushVia: push, LastFetch: rfc3339(f.LastFetch), LastError: f.LastError,
-		NextFetch: rfc3339(f.NextFetch), Gone: f.Gone, Posts: f.Posts, Followed: f.Followed,
+		NextFetch: rfc3339(f.NextFetch), Gone: f.Gone, Posts: f.Posts, Unread: f.Unread, Followed: f.Followed,
 	}
 }
 
@@ -210,6 +211,14 @@ type Post struct {
 	// quoted post when it is stored.
 	RepostedBy []string `json:"reposted_by,omitempty"`
 	Original   *Post    `json:"original,omitempty"`
+	// Unread is true until the post is shown by the timeline (CLI or web
+	// view) or marked read; a listing shows the state it found.
+	Unread bool `json:"unread"`
+	// Cursor is the post's place in its listing: --before CURSOR lists
+	// what comes after it.
+	Cursor string `json:"cursor"`
+	// RowID is the post's arrival order in this reader's database.
+	RowID int64 `json:"-"`
 }
 
 // PostRef names another post: its atom:id and permalink.
@@ -236,6 +245,7 @@ func toPost(p store.Post) Post {
 		DateIsFirstSeen: p.Undated,
 		Kind:            kindOf(p), RepostOf: refOf(p, feedparse.KindRepost), QuoteOf: refOf(p, feedparse.KindQuote),
 		LikeOf: refOf(p, feedparse.KindLike),
+		Unread: p.Unread, Cursor: store.CursorOf(p).String(), RowID: p.RowID,
 	}
 }
 

@@ -20,6 +20,7 @@ type TrackedRef struct {
 	Hub       string
 	Confirmed bool
 	Doc       []byte
+	Seq       int64 // its place in the tracked entries' arrival order
 }
 
 // TrackedPost is a post as `reader tracked` lists it: the hub that
@@ -52,7 +53,9 @@ func (r *Reader) TrackedPosts(ctx context.Context, refs []TrackedRef) ([]Tracked
 		if !ok || slices.Contains(f.BlockedFeeds, p.FeedID) || store.Blocked(rules, p.Feed) || !f.Keep(p) {
 			continue
 		}
-		out = append(out, TrackedPost{Post: toPost(p), Confirmed: ref.Confirmed, Via: ref.Hub})
+		tp := TrackedPost{Post: toPost(p), Confirmed: ref.Confirmed, Via: ref.Hub}
+		tp.Cursor = store.Cursor{RowID: ref.Seq}.String()
+		out = append(out, tp)
 	}
 	return out, nil
 }

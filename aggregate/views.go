@@ -15,9 +15,24 @@ var ErrNoMe = errors.New("who are you? run `reader init --me YOUR_FEED_URL` firs
 
 // TimelineOptions selects the river of news.
 type TimelineOptions struct {
-	Limit int       // default 50
-	Since time.Time // zero: no bound
-	From  string    // a nick or feed URL; "" for every followed feed
+	Limit  int       // default 50
+	Since  time.Time // zero: no bound
+	From   string    // a nick or feed URL; "" for every followed feed
+	Any    bool      // with From: that feed's posts even if it is not followed (an author's page)
+	Before Cursor    // the page after this post (zero: the newest)
+	Unread bool      // only unread posts
+}
+
+// Cursor is a post's place in a listing (see Post.Cursor).
+type Cursor = store.Cursor
+
+// ParseCursor reads a Post.Cursor ("" is the top of a listing).
+func ParseCursor(s string) (Cursor, error) {
+	c, err := store.ParseCursor(s)
+	if err != nil {
+		return c, fmt.Errorf("%q is not a cursor: give the cursor of the last post of a page (e.g. 4711.1924992000)", s)
+	}
+	return c, nil
 }
 
 // Timeline lists posts of followed feeds, newest first, blocks and mutes applied.
@@ -30,7 +45,8 @@ func (r *Reader) Timeline(ctx context.Context, o TimelineOptions) ([]Post, error
 	if err != nil {
 		return nil, err
 	}
-	ps, err := r.st.Timeline(ctx, store.TimelineQuery{Limit: orDefault(o.Limit, 50), Since: o.Since, FeedID: feedID}, f)
+	ps, err := r.st.Timeline(ctx, store.TimelineQuery{Limit: orDefault(o.Limit, 50), Since: o.Since, FeedID: feedID,
+		All: o.Any, Before: o.Before, Unread: o.Unread}, f)
 	if err != nil {
 		return nil, fmt.Errorf("unable to list the timeline: %w", err)
 	}
@@ -62,6 +78,8 @@ type SearchOptions struct {
 	Since time.Time
 	From  string
 	Rank  bool // by relevance (BM25) instead of newest first
+	// Before is the page after this hit, newest first only (not with Rank).
+	Before Cursor
 }
 
 // Search searches every stored post, blocks and mutes applied.
@@ -74,16 +92,31 @@ func (r *Reader) Search(ctx context.Context, o SearchOptions) ([]Post, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Rank && !o.Before.IsZero() {
+		return nil, fmt.Errorf("a search by relevance has no pages: page newest-first results only")
+	}
 	ps, err := r.st.Search(ctx, store.SearchQuery{Text: o.Query, Limit: orDefault(o.Limit, 20), Since: o.Since,
-		FeedID: feedID, Rank: o.Rank}, f)
+		FeedID: feedID, Rank: o.Rank, Before: o.Before}, f)
 	if err != nil {
 		return nil, fmt.Errorf("unable to search for %q: %w", o.Query, err)
 	}
 	return r.withParents(ctx, ps), nil
 }
 
+// ListOptions pages a newest-first listing.
+type ListOptions struct {
+	Limit  int       // default 50
+	Since  time.Time // zero: no bound
+	Before Cursor    // the page after this post (zero: the newest)
+}
+
 // Mentions lists posts by anyone stored that mention me or reply to me.
 func (r *Reader) Mentions(ctx context.Context, limit int, since time.Time) ([]Post, error) {
+	return r.MentionsPage(ctx, ListOptions{Limit: limit, Since: since})
+}
+
+// MentionsPage is Mentions, a page at a time.
+func (r *Reader) MentionsPage(ctx context.Context, o ListOptions) ([]Post, error) {
 	me, err := r.Me(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("unable to read my feed URL: %w", err)
@@ -95,7 +128,7 @@ func (r *Reader) Mentions(ctx context.Context, limit int, since time.Time) ([]Po
 	if err != nil {
 		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
 	}
-	ps, err := r.st.Mentions(ctx, store.MentionQuery{Me: me, Limit: orDefault(limit, 50), Since: since}, f)
+	ps, err := r.st.Mentions(ctx, store.MentionQuery{Me: me, Limit: orDefault(o.Limit, 50), Since: o.Since, Before: o.Before}, f)
 	if err != nil {
 		return nil, fmt.Errorf("unable to list the mentions of %s: %w", me, err)
 	}

@@ -19,11 +19,13 @@ func stringFlag(name, usage string) func(*flag.FlagSet) {
 	return func(fs *flag.FlagSet) { fs.String(name, "", usage) }
 }
 
-// listFlags declares -n (default n), --since and, with from, --from.
+// listFlags declares -n (default n), --since, --before and, with from,
+// --from.
 func listFlags(n int, from, rank bool) func(*flag.FlagSet) {
 	return func(fs *flag.FlagSet) {
 		fs.Var(&count{n}, "n", "`number` of posts to show (1 or more)")
 		fs.String("since", "", "only posts published since TIME (RFC 3339, YYYY-MM-DD, or a duration like 24h or 7d)")
+		fs.String("before", "", "the next page: the posts after the one whose cursor is CURSOR (in --json)")
 		if from {
 			fs.String("from", "", "only posts of this nick or feed URL")
 		}
@@ -44,6 +46,15 @@ func (c *Call) on(name string) bool { return c.str(name) == "true" }
 
 func (c *Call) since() (time.Time, error) {
 	return parseSince(c.str("since"), c.now())
+}
+
+// before is --before CURSOR.
+func (c *Call) before() (aggregate.Cursor, error) {
+	cur, err := aggregate.ParseCursor(c.str("before"))
+	if err != nil {
+		return cur, usagef("--before: %v", err)
+	}
+	return cur, nil
 }
 
 // want checks the number of positional arguments.
@@ -73,15 +84,21 @@ func builtins() map[string]Command {
 		"unfollow":  {"unfollow NICK|URL", "stop following a feed", runUnfollow, nil},
 		"following": {"following [--json]", "list followed feeds with their fetch state and push state (subscribed, pending, refused, none) and why", runFollowing, nil},
 		"fetch":     {"fetch [NICK|URL] [--json]", "poll all followed feeds now, or one", runFetch, nil},
-		"timeline":  {"timeline [-n 50] [--since TIME] [--from NICK] [--json]", "newest posts of followed feeds", runTimeline, listFlags(50, true, false)},
-		"thread":    {"thread ID|URL [--json]", "the conversation holding a post, as a tree", runThread, nil},
-		"mentions":  {"mentions [-n 50] [--since TIME] [--json]", "posts that mention you or reply to you", runMentions, listFlags(50, false, false)},
-		"search":    {"search QUERY [-n 20] [--from NICK] [--since TIME] [--rank] [--json]", "full-text search, newest first", runSearch, listFlags(20, true, true)},
-		"block":     {"block NICK|URL|DOMAIN", "hide an author or a domain everywhere and stop fetching it", runBlock, nil},
-		"unblock":   {"unblock NICK|URL|DOMAIN", "remove a block", runUnblock, nil},
-		"mute":      {"mute WORD|#TAG", "hide posts with a word or a tag", runMute, nil},
-		"unmute":    {"unmute WORD|#TAG", "remove a mute", runUnmute, nil},
-		"blocks":    {"blocks [--json]", "list blocks and mutes", runBlocks, nil},
+		"timeline": {"timeline [-n 50] [--since TIME] [--from NICK] [--unread] [--before CURSOR] [--json]",
+			"newest posts of followed feeds (they are read once shown)", runTimeline, timelineFlags},
+		"read": {"read ID|URL... | --all | --before TIME", "mark posts read: these, all, or those published before TIME", runRead,
+			func(fs *flag.FlagSet) {
+				fs.Bool("all", false, "mark every post read")
+				fs.String("before", "", "mark the posts published before TIME read (RFC 3339, YYYY-MM-DD, or a duration back from now like 7d)")
+			}},
+		"thread":   {"thread ID|URL [--json]", "the conversation holding a post, as a tree", runThread, nil},
+		"mentions": {"mentions [-n 50] [--since TIME] [--before CURSOR] [--json]", "posts that mention you or reply to you", runMentions, listFlags(50, false, false)},
+		"search":   {"search QUERY [-n 20] [--from NICK] [--since TIME] [--rank] [--before CURSOR] [--json]", "full-text search, newest first", runSearch, listFlags(20, true, true)},
+		"block":    {"block NICK|URL|DOMAIN", "hide an author or a domain everywhere and stop fetching it", runBlock, nil},
+		"unblock":  {"unblock NICK|URL|DOMAIN", "remove a block", runUnblock, nil},
+		"mute":     {"mute WORD|#TAG", "hide posts with a word or a tag", runMute, nil},
+		"unmute":   {"unmute WORD|#TAG", "remove a mute", runUnmute, nil},
+		"blocks":   {"blocks [--json]", "list blocks and mutes", runBlocks, nil},
 		"import": {"import FILE.opml [--no-fetch]", "follow the feeds of an OPML file and fetch them; apply the blocks, mutes, tracked queries and me that `export --all` wrote", runImport,
 			func(fs *flag.FlagSet) {
 				fs.Bool("no-fetch", false, "only follow the feeds; `reader fetch` or reader serve fetches them")
@@ -208,16 +225,25 @@ func runFetch(ctx context.Context, a *App, c *Call) error {
 	})
 }
 
+func timelineFlags(fs *flag.FlagSet) {
+	listFlags(50, true, false)(fs)
+	fs.Bool("unread", false, "only posts not read yet")
+}
+
 func runTimeline(ctx context.Context, a *App, c *Call) error {
-	if err := c.want(0, 0, "timeline [-n 50] [--since TIME] [--from NICK]"); err != nil {
+	if err := c.want(0, 0, "timeline [-n 50] [--since TIME] [--from NICK] [--unread] [--before CURSOR]"); err != nil {
 		return err
 	}
 	since, err := c.since()
 	if err != nil {
 		return err
 	}
+	before, err := c.before()
+	if err != nil {
+		return err
+	}
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		o := aggregate.TimelineOptions{Limit: c.num("n"), Since: since, From: c.str("from")}
+		o := aggregate.TimelineOptions{Limit: c.num("n"), Since: since, From: c.str("from"), Before: before, Unread: c.on("unread")}
 		posts, err := r.Timeline(ctx, o)
 		if err != nil {
 			return err
@@ -228,7 +254,10 @@ func runTimeline(ctx context.Context, a *App, c *Call) error {
 				return err
 			}
 		}
-		return a.posts(c, posts, empty)
+		if err := a.posts(c, posts, empty); err != nil {
+			return err
+		}
+		return r.MarkShown(ctx, posts)
 	})
 }
 
@@ -250,11 +279,37 @@ func emptyTimeline(ctx context.Context, r *aggregate.Reader, o aggregate.Timelin
 	case len(by) > 0:
 		return fmt.Sprintf("no posts to show: %s hidden (%s); see `reader blocks`",
 			plural(h.Blocked+h.Muted, "post"), strings.Join(by, ", ")), nil
-	case o.From != "" || !o.Since.IsZero():
+	case o.Unread:
+		return "no unread posts", nil
+	case o.From != "" || !o.Since.IsZero() || !o.Before.IsZero():
 		return "no posts match", nil
 	default:
 		return "no posts yet: `reader follow URL`, then `reader fetch`", nil
 	}
+}
+
+func runRead(ctx context.Context, a *App, c *Call) error {
+	all, before := c.on("all"), c.str("before")
+	if (len(c.Args) > 0) == (all || before != "") || all && before != "" {
+		return usagef("usage: reader read ID|URL... | --all | --before TIME   (one of the three)")
+	}
+	t, err := parseTime("--before", before, c.now())
+	if err != nil {
+		return err
+	}
+	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
+		var n int
+		if len(c.Args) > 0 {
+			n, err = r.MarkRead(ctx, c.Args...)
+		} else {
+			n, err = r.MarkAllRead(ctx, aggregate.ReadScope{Before: t})
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "marked %s read\n", plural(n, "post"))
+		return nil
+	})
 }
 
 func runThread(ctx context.Context, a *App, c *Call) error {
@@ -271,15 +326,19 @@ func runThread(ctx context.Context, a *App, c *Call) error {
 }
 
 func runMentions(ctx context.Context, a *App, c *Call) error {
-	if err := c.want(0, 0, "mentions [-n 50] [--since TIME]"); err != nil {
+	if err := c.want(0, 0, "mentions [-n 50] [--since TIME] [--before CURSOR]"); err != nil {
 		return err
 	}
 	since, err := c.since()
 	if err != nil {
 		return err
 	}
+	before, err := c.before()
+	if err != nil {
+		return err
+	}
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		posts, err := r.Mentions(ctx, c.num("n"), since)
+		posts, err := r.MentionsPage(ctx, aggregate.ListOptions{Limit: c.num("n"), Since: since, Before: before})
 		if err != nil {
 			return err
 		}
@@ -289,15 +348,22 @@ func runMentions(ctx context.Context, a *App, c *Call) error {
 
 func runSearch(ctx context.Context, a *App, c *Call) error {
 	if len(c.Args) == 0 {
-		return usagef("usage: reader search QUERY [-n 20] [--from NICK] [--since TIME] [--rank]")
+		return usagef("usage: reader search QUERY [-n 20] [--from NICK] [--since TIME] [--rank] [--before CURSOR]")
 	}
 	since, err := c.since()
 	if err != nil {
 		return err
 	}
+	before, err := c.before()
+	if err != nil {
+		return err
+	}
+	if c.on("rank") && !before.IsZero() {
+		return usagef("--before pages newest-first results; it does not go with --rank")
+	}
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
 		posts, err := r.Search(ctx, aggregate.SearchOptions{Query: strings.Join(c.Args, " "), Limit: c.num("n"),
-			Since: since, From: c.str("from"), Rank: c.on("rank")})
+			Since: since, From: c.str("from"), Rank: c.on("rank"), Before: before})
 		if err != nil {
 			return err
 		}
@@ -441,8 +507,14 @@ func runExport(ctx context.Context, a *App, c *Call) error {
 	})
 }
 
-// parseSince reads RFC 3339, a date, or a duration back from now ("7d" ok).
+// parseSince reads --since: RFC 3339, a date, or a duration back from now ("7d" ok).
 func parseSince(s string, now time.Time) (time.Time, error) {
+	return parseTime("--since", s, now)
+}
+
+// parseTime reads the time flag name: RFC 3339, a date, or a duration
+// back from now ("7d" ok); "" is the zero time.
+func parseTime(name, s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
@@ -460,5 +532,5 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return now.Add(-d), nil
 	}
-	return time.Time{}, usagef("--since %q: give RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration (24h, 7d)", s)
+	return time.Time{}, usagef("%s %q: give RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration (24h, 7d)", name, s)
 }

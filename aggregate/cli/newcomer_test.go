@@ -219,7 +219,7 @@ var regexpDate = regexp.MustCompile(`<dateCreated>[^<]*</dateCreated>`)
 // `reader completion bash` completes the reader's commands and their flags.
 func TestCLICompletion(t *testing.T) {
 	out := newEnv(t).ok("completion", "bash")
-	for _, want := range []string{"complete -o default -F _reader_complete reader", "timeline) words=\"--db --from --json --max-feed-size -n --since --help\"", " follow ", " import "} {
+	for _, want := range []string{"complete -o default -F _reader_complete reader", "timeline) words=\"--before --db --from --json --max-feed-size -n --since --unread --help\"", " follow ", " import "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("completion lacks %q:\n%s", want, out)
 		}

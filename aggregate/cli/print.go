@@ -201,7 +201,7 @@ func (a *App) printFeeds(feeds []followed) {
 			last = shortTime(f.LastFetch)
 		}
 		fmt.Fprintf(a.Stdout, "@%-16s %s\n", safe(f.Nick), safe(f.URL))
-		fmt.Fprintf(a.Stdout, "  %s · %s · %s · last fetch %s\n", safe(f.Title), plural(f.Posts, "post"), f.Mode, last)
+		fmt.Fprintf(a.Stdout, "  %s · %s · %d unread · %s · last fetch %s\n", safe(f.Title), plural(f.Posts, "post"), f.Unread, f.Mode, last)
 		fmt.Fprintf(a.Stdout, "  push: %s\n", safe(f.Detail))
 		if f.Gone {
 			fmt.Fprintln(a.Stdout, "  GONE (410): no longer polled; `reader fetch` it to try again")

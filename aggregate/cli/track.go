@@ -23,8 +23,11 @@ func trackCommands() map[string]Command {
 			}},
 		"untrack":  {"untrack QUERY", "stop tracking a query", runUntrack, nil},
 		"tracking": {"tracking [--json]", "list tracked queries with their hub and subscription state", runTracking, nil},
-		"tracked": {"tracked [QUERY] [-n 50] [--json]", "posts that tracked queries brought, newest first", runTracked,
-			func(fs *flag.FlagSet) { fs.Var(&count{50}, "n", "`number` of posts to show (1 or more)") }},
+		"tracked": {"tracked [QUERY] [-n 50] [--before CURSOR] [--json]", "posts that tracked queries brought, newest first", runTracked,
+			func(fs *flag.FlagSet) {
+				fs.Var(&count{50}, "n", "`number` of posts to show (1 or more)")
+				fs.String("before", "", "the next page: the posts after the one whose cursor is CURSOR (in --json)")
+			}},
 	}
 }
 
@@ -166,6 +169,10 @@ func runTracking(ctx context.Context, a *App, c *Call) error {
 func runTracked(ctx context.Context, a *App, c *Call) error {
 	query := strings.Join(c.Args, " ")
 	n := c.num("n")
+	before, err := c.before()
+	if err != nil {
+		return err
+	}
 	return a.withTracker(ctx, c, func(r *aggregate.Reader, tr *track.Tracker) error {
 		if query != "" {
 			if found, err := tr.Find(ctx, query); err != nil || len(found) == 0 {
@@ -173,13 +180,13 @@ func runTracked(ctx context.Context, a *App, c *Call) error {
 			}
 		}
 		// Read more than n: blocked and muted posts are left out after.
-		items, err := tr.Posts(ctx, query, 4*n+50)
+		items, err := tr.Posts(ctx, query, 4*n+50, before.RowID)
 		if err != nil {
 			return err
 		}
 		refs := make([]aggregate.TrackedRef, 0, len(items))
 		for _, it := range items {
-			refs = append(refs, aggregate.TrackedRef{PostRef: it.Ref, Hub: it.Hub, Confirmed: it.Confirmed, Doc: it.Doc})
+			refs = append(refs, aggregate.TrackedRef{PostRef: it.Ref, Hub: it.Hub, Confirmed: it.Confirmed, Doc: it.Doc, Seq: it.Seq})
 		}
 		posts, err := r.TrackedPosts(ctx, refs)
 		if err != nil {

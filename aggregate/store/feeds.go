@@ -36,6 +36,7 @@ type Feed struct {
 	NextFetch    time.Time
 	Gone         bool
 	Posts        int
+	Unread       int // posts not yet read (Feeds only)
 }
 
 const feedCols = `f.id, f.url, COALESCE(f.nick, ''), f.title, f.site_url, f.followed, f.mode, f.hubs, f.self,
@@ -143,7 +144,8 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) error {
 // Feeds lists feeds (followed ones only if followedOnly) by nick and URL,
 // with their post counts.
 func (s *Store) Feeds(ctx context.Context, followedOnly bool) ([]Feed, error) {
-	q := `SELECT ` + feedCols + `, (SELECT count(*) FROM posts p WHERE p.feed_id = f.id) FROM feeds f`
+	q := `SELECT ` + feedCols + `, (SELECT count(*) FROM posts p WHERE p.feed_id = f.id),
+		(SELECT count(*) FROM posts p WHERE p.feed_id = f.id AND p.unread = 1) FROM feeds f`
 	if followedOnly {
 		q += ` WHERE f.followed = 1`
 	}
@@ -154,13 +156,13 @@ func (s *Store) Feeds(ctx context.Context, followedOnly bool) ([]Feed, error) {
 	}
 	defer rows.Close()
 	var out []Feed
+	var f0 Feed // the counts
 	for rows.Next() {
-		var n int
-		f, err := scanFeed(rows, &n)
+		f, err := scanFeed(rows, &f0.Posts, &f0.Unread)
 		if err != nil {
 			return nil, fmt.Errorf("store: feeds: %w", err)
 		}
-		f.Posts = n
+		f.Posts, f.Unread = f0.Posts, f0.Unread
 		out = append(out, f)
 	}
 	return out, rows.Err()

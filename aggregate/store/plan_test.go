@@ -20,13 +20,14 @@ func TestListingsAreIndexWalks(t *testing.T) {
 	}
 	defer s.Close()
 	queries := map[string]string{
-		"timeline":        timelineSQL(timelineWhere),
-		"timeline --from": timelineSQL(timelineWhere + ` AND p.feed_id = ?3`),
-		"search":          searchSQL(searchWhere, newestHit),
-		"search --from":   searchSQL(searchWhere+` AND p.feed_id = ?4`, newestHit),
+		"timeline":          timelineSQL(timelineWhere),
+		"timeline --from":   timelineSQL(timelineWhere + ` AND p.feed_id = ?3`),
+		"search":            searchSQL(searchWhere, newestHit),
+		"search --from":     searchSQL(searchWhere+` AND p.feed_id = ?4`, newestHit),
+		"timeline --unread": timelineSQL(timelineWhere + ` AND p.unread = 1`),
 	}
 	for name, q := range queries {
-		joined := queryPlan(t, s, q, `"x"`, 0, "[]", 1)
+		joined := queryPlan(t, s, q, `"x"`, 0, "[]", 1, 1, 1)
 		if strings.Contains(joined, "TEMP B-TREE") || strings.Contains(joined+"\n", "SCAN p\n") || strings.Contains(joined, "SCAN p ") {
 			t.Errorf("%s sorts or scans:\n%s", name, joined)
 		}
@@ -63,7 +64,7 @@ func TestMentionsCandidatesUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	plan := queryPlan(t, s, mentionIDsSQL, "https://me.example/feed.atom", "https://me.example", 0, "[]", 50, 0)
+	plan := queryPlan(t, s, mentionIDsSQL, "https://me.example/feed.atom", "https://me.example", 0, "[]", 1, 1, 50, 0)
 	for _, table := range []string{"posts", "p", "p2", "replies", "post_mentions"} {
 		if strings.Contains(plan+"\n", "SCAN "+table+"\n") || strings.Contains(plan, "SCAN "+table+" ") {
 			t.Errorf("mentions scans %s:\n%s", table, plan)

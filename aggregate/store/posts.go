@@ -39,15 +39,16 @@ type Post struct {
 	Undated bool
 	// Kind is feedparse.KindRepost, KindQuote or KindLike when the post
 	// reposts, quotes or likes the post Of; "" otherwise.
-	Kind string
-	Of   feedparse.Cited
+	Kind   string
+	Of     feedparse.Cited
+	Unread bool
 }
 
 const postCols = `p.id, p.feed_id, p.entry_id, p.url, f.url, f.title, COALESCE(f.nick, ''), p.author, p.title,
 	p.published, p.updated, p.html, p.text,
 	COALESCE(r.ref, ''), COALESCE(r.href, ''), COALESCE(r.source, ''),
 	COALESCE((SELECT group_concat(m.url, char(10)) FROM post_mentions m WHERE m.post_id = p.id AND m.kind = 0), ''),
-	COALESCE((SELECT group_concat(t.tag, char(10)) FROM post_tags t WHERE t.post_id = p.id), ''), p.enclosures, p.undated,
+	COALESCE((SELECT group_concat(t.tag, char(10)) FROM post_tags t WHERE t.post_id = p.id), ''), p.enclosures, p.undated, p.unread,
 	COALESCE((SELECT c.kind || char(10) || c.ref || char(10) || c.href FROM post_cites c WHERE c.post_id = p.id), '')`
 
 const postFrom = ` FROM posts p JOIN feeds f ON f.id = p.feed_id LEFT JOIN replies r ON r.post_id = p.id `
@@ -57,7 +58,7 @@ func scanPost(sc interface{ Scan(...any) error }, extra ...any) (Post, error) {
 	var pub, upd int64
 	var mentions, tags, encl, cite string
 	dest := []any{&p.RowID, &p.FeedID, &p.ID, &p.URL, &p.Feed, &p.FeedTitle, &p.Nick, &p.Author, &p.Title,
-		&pub, &upd, &p.HTML, &p.Text, &p.InReplyTo, &p.ReplyHref, &p.ReplySource, &mentions, &tags, &encl, &p.Undated, &cite}
+		&pub, &upd, &p.HTML, &p.Text, &p.InReplyTo, &p.ReplyHref, &p.ReplySource, &mentions, &tags, &encl, &p.Undated, &p.Unread, &cite}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return p, err
 	}

@@ -10,17 +10,23 @@ import (
 )
 
 const (
-	timelineWhere = `f.followed = 1 AND p.published >= ?1 AND p.feed_id NOT IN (SELECT value FROM json_each(?2))`
-	searchWhere   = `posts_fts MATCH ?1 AND p.published >= ?2 AND p.feed_id NOT IN (SELECT value FROM json_each(?3))`
-	newestHit     = ` ORDER BY posts_fts.rowid DESC`
+	// timelineWhere pages by (published, rowid) below the cursor (?4, ?5).
+	timelineWhere = `f.followed = 1 AND p.published >= ?1 AND p.feed_id NOT IN (SELECT value FROM json_each(?2))
+		AND p.published <= ?4 AND (p.published < ?4 OR p.id < ?5)`
+	// searchWhere pages by rowid (arrival order) below the cursor ?5.
+	searchWhere = `posts_fts MATCH ?1 AND p.published >= ?2 AND p.feed_id NOT IN (SELECT value FROM json_each(?3))
+		AND posts_fts.rowid < ?5`
+	newestHit = ` ORDER BY posts_fts.rowid DESC`
 )
 
 // TimelineQuery selects the river of news.
 type TimelineQuery struct {
 	Limit  int
 	Since  time.Time
-	FeedID int64 // 0: every followed feed
-	All    bool  // with FeedID: followed or not
+	FeedID int64  // 0: every followed feed
+	All    bool   // with FeedID: the feed's posts, followed or not
+	Before Cursor // only posts after this one in the listing
+	Unread bool   // only unread posts
 }
 
 // Timeline lists posts of followed feeds, newest first by publication time.
@@ -32,7 +38,11 @@ func (s *Store) Timeline(ctx context.Context, q TimelineQuery, f Filter) ([]Post
 	if q.FeedID != 0 {
 		where += ` AND p.feed_id = ?3`
 	}
-	rows, err := s.db.QueryContext(ctx, timelineSQL(where), unixOrMin(q.Since), f.blockedJSON(), q.FeedID)
+	if q.Unread {
+		where += ` AND p.unread = 1`
+	}
+	pub, id := q.Before.bounds()
+	rows, err := s.db.QueryContext(ctx, timelineSQL(where), unixOrMin(q.Since), f.blockedJSON(), q.FeedID, pub, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: timeline: %w", err)
 	}
@@ -59,7 +69,8 @@ type SearchQuery struct {
 	Limit  int
 	Since  time.Time
 	FeedID int64
-	Rank   bool // BM25 relevance instead of newest first
+	Rank   bool   // BM25 relevance instead of newest first
+	Before Cursor // newest first only: hits that arrived before this one
 }
 
 // Search finds posts (followed or not) matching q, newest arrival first, or
@@ -77,7 +88,8 @@ func (s *Store) Search(ctx context.Context, q SearchQuery, f Filter) ([]Post, er
 	if q.Rank {
 		order = ` ORDER BY bm25(posts_fts, 5.0, 1.0, 2.0), posts_fts.rowid DESC`
 	}
-	rows, err := s.db.QueryContext(ctx, searchSQL(where, order), match, unixOrMin(q.Since), f.blockedJSON(), q.FeedID)
+	_, before := q.Before.bounds()
+	rows, err := s.db.QueryContext(ctx, searchSQL(where, order), match, unixOrMin(q.Since), f.blockedJSON(), q.FeedID, before)
 	if err != nil {
 		return nil, fmt.Errorf("store: search %q: %w", q.Text, err)
 	}
@@ -116,13 +128,15 @@ func MatchExpr(text string) string {
 
 // MentionQuery says who "me" is.
 type MentionQuery struct {
-	Me    string // my feed URL
-	Limit int
-	Since time.Time
+	Me     string // my feed URL
+	Limit  int
+	Since  time.Time
+	Before Cursor // only posts after this one in the listing
 }
 
 // mentionIDsSQL selects the ids of the posts that mention ?1 (my feed) or
-// its origin ?2, newest first, a page (?5, ?6) at a time: candidates are
+// its origin ?2, newest first below the cursor (?5, ?6), a page (?7, ?8)
+// at a time: candidates are
 // sorted by date alone, and only a page's posts get their columns (text,
 // tags, mentions) computed.
 const mentionIDsSQL = `SELECT p.id FROM posts p JOIN feeds f ON f.id = p.feed_id
@@ -135,14 +149,16 @@ const mentionIDsSQL = `SELECT p.id FROM posts p JOIN feeds f ON f.id = p.feed_id
 			UNION SELECT post_id FROM replies WHERE source_origin = ?2
 			UNION SELECT post_id FROM webmentions)
 		AND f.url != ?1 AND p.published >= ?3 AND p.feed_id NOT IN (SELECT value FROM json_each(?4))
-		ORDER BY p.published DESC, p.id DESC LIMIT ?5 OFFSET ?6`
+		AND p.published <= ?5 AND (p.published < ?5 OR p.id < ?6)
+		ORDER BY p.published DESC, p.id DESC LIMIT ?7 OFFSET ?8`
 
 // Mentions lists posts by others that mention me (rel="mentioned" to my
 // feed, a u-mention/h-card link to my site, a reply to one of my posts or to
 // my site, or a verified Webmention), newest first.
 func (s *Store) Mentions(ctx context.Context, q MentionQuery, f Filter) ([]Post, error) {
 	origin := Origin(q.Me)
-	posts, err := s.paged(ctx, mentionIDsSQL, []any{q.Me, origin, unixOrMin(q.Since), f.blockedJSON()}, q.Limit, f.keep)
+	pub, id := q.Before.bounds()
+	posts, err := s.paged(ctx, mentionIDsSQL, []any{q.Me, origin, unixOrMin(q.Since), f.blockedJSON(), pub, id}, q.Limit, f.keep)
 	if err != nil {
 		return nil, fmt.Errorf("store: mentions: %w", err)
 	}

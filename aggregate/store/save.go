@@ -59,6 +59,7 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 // is nil, calls wait(i) before it reads entry i.
 func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time, wait func(int)) ([]PostRef, error) {
 	var refs []PostRef
+	inserted := 0
 	// A long document leaves the checkpoint to checkpointSoon: SQLite's
 	// automatic one would copy the WAL and fsync inside the commit. A short
 	// one (a poll bringing a post or nothing) keeps SQLite's, which runs
@@ -96,10 +97,14 @@ func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, ent
 		if err := sv.flushChildren(ctx); err != nil {
 			return fmt.Errorf("store: save children: %w", err)
 		}
+		inserted = sv.inserted
 		return indexNew(ctx, tx, sv.unindexed)
 	})
 	if err == nil && big {
 		s.checkpointSoon()
+	}
+	if err == nil && inserted > 0 {
+		s.arrivals.fire()
 	}
 	return refs, err
 }
@@ -159,6 +164,7 @@ func indexNew(ctx context.Context, tx *sql.Tx, ids []int64) error {
 type saver struct {
 	tx        *sql.Tx
 	unindexed []int64
+	inserted  int // new posts
 	pending   map[int64]bool
 	// kids are the saved entries whose tags, mentions and reply are
 	// inserted by flushChildren, one statement per table for the batch.
@@ -180,8 +186,8 @@ var saverSQL = []string{
 	`INSERT INTO posts_fts(posts_fts, rowid, title, text, author)
 		SELECT 'delete', id, title, text, author FROM posts WHERE id = ?`,
 	`SELECT id, digest, published FROM posts WHERE feed_id = ? AND guid = ?`,
-	`INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures, undated)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, guid) DO NOTHING`,
+	`INSERT INTO posts(feed_id, guid, entry_id, url, title, author, published, updated, html, text, digest, enclosures, undated, unread)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT(feed_id, guid) DO NOTHING`,
 	`UPDATE posts SET entry_id = ?, url = ?, title = ?, author = ?, published = ?, updated = ?,
 		html = ?, text = ?, digest = ?, enclosures = ?, undated = undated * ? WHERE id = ?`,
 	`DELETE FROM post_tags WHERE post_id = ?`,
@@ -305,6 +311,7 @@ func (sv *saver) insertPost(ctx context.Context, feedID int64, e feedparse.Entry
 	if !e.Published.IsZero() && (sv.oldestNew.IsZero() || e.Published.Before(sv.oldestNew)) {
 		sv.oldestNew = e.Published
 	}
+	sv.inserted++
 	return id, true, nil
 }
 

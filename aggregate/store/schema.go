@@ -138,4 +138,11 @@ CREATE INDEX webmentions_source ON webmentions(source);
 ALTER TABLE feeds ADD COLUMN author TEXT NOT NULL DEFAULT '';
 ALTER TABLE feeds ADD COLUMN bio TEXT NOT NULL DEFAULT '';
 ALTER TABLE feeds ADD COLUMN avatar TEXT NOT NULL DEFAULT '';`,
+	// 6: read state. Posts stored before it count as read (ADD COLUMN's
+	// default, no rewrite); SaveFeed inserts new ones unread. The partial
+	// indexes hold only unread posts: the unread timeline walks the first,
+	// unread counts per feed read the second.
+	`ALTER TABLE posts ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX posts_unread ON posts(published) WHERE unread = 1;
+CREATE INDEX posts_unread_feed ON posts(feed_id) WHERE unread = 1;`,
 }

@@ -31,6 +31,7 @@ type Store struct {
 	checkpoints   sync.WaitGroup
 	checkpointing atomic.Bool
 	now           func() time.Time
+	arrivals      signal
 }
 
 // Options configures a Store.

@@ -13,6 +13,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -199,11 +200,15 @@ type Item struct {
 	Hub       string        // the hub that delivered it
 	Confirmed bool          // the origin's own feed has it: it is the origin's stored post
 	Doc       []byte        // unconfirmed: a one-entry Atom document, as delivered
+	// Seq is the entry's place in arrival order (its first delivery):
+	// Posts with before = Seq lists the entries that arrived before it.
+	Seq int64
 }
 
 // Posts returns up to n entries brought by the topics of query (every
-// tracked topic when query is ""), newest arrival first, each once.
-func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]Item, error) {
+// tracked topic when query is ""), newest first by first arrival, each
+// once, as last delivered; before > 0 keeps those whose Seq is below it.
+func (t *Tracker) Posts(ctx context.Context, query string, n int, before int64) ([]Item, error) {
 	topics, err := t.List(ctx)
 	if query != "" && err == nil {
 		topics, err = t.Find(ctx, query)
@@ -215,9 +220,14 @@ func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]Item, error
 	for _, tp := range topics {
 		args = append(args, tp.Topic)
 	}
-	rows, err := t.db.QueryContext(ctx, `SELECT feed_url, entry_id, hub, confirmed, doc FROM track_entries
-		WHERE id IN (SELECT max(id) FROM track_entries WHERE topic IN (?`+strings.Repeat(", ?", len(topics)-1)+`)
-		GROUP BY feed_url, entry_id) ORDER BY id DESC LIMIT ?`, append(args, n)...)
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := t.db.QueryContext(ctx, `SELECT e.feed_url, e.entry_id, e.hub, e.confirmed, e.doc, g.first
+		FROM (SELECT min(id) AS first, max(id) AS last FROM track_entries
+			WHERE topic IN (?`+strings.Repeat(", ?", len(topics)-1)+`)
+			GROUP BY feed_url, entry_id HAVING min(id) < ?) g
+		JOIN track_entries e ON e.id = g.last ORDER BY g.first DESC LIMIT ?`, append(args, before, n)...)
 	if err != nil {
 		return nil, fmt.Errorf("track: posts: %w", err)
 	}
@@ -225,7 +235,7 @@ func (t *Tracker) Posts(ctx context.Context, query string, n int) ([]Item, error
 	var out []Item
 	for rows.Next() {
 		var it Item
-		if err := rows.Scan(&it.Ref.Feed, &it.Ref.ID, &it.Hub, &it.Confirmed, &it.Doc); err != nil {
+		if err := rows.Scan(&it.Ref.Feed, &it.Ref.ID, &it.Hub, &it.Confirmed, &it.Doc, &it.Seq); err != nil {
 			return nil, fmt.Errorf("track: posts: %w", err)
 		}
 		out = append(out, it)

@@ -169,7 +169,7 @@ func service(tr *Tracker, r *aggregate.Reader, now func() time.Time) *Service {
 
 func trackedPosts(t *testing.T, r *aggregate.Reader, tr *Tracker, query string) []aggregate.TrackedPost {
 	t.Helper()
-	items, err := tr.Posts(context.Background(), query, 100)
+	items, err := tr.Posts(context.Background(), query, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,43 @@ func TestTrackerAddFindRemove(t *testing.T) {
 	if len(list) != 1 || list[0].Query != "#go" || list[0].State != "" || !list[0].Created.Equal(fakeNow()) {
 		t.Errorf("after Remove: %+v (created on the clock, %s)", list, fakeNow())
 	}
-	if refs, _ := tr.Posts(ctx, "", 10); len(refs) != 0 {
+	if refs, _ := tr.Posts(ctx, "", 10, 0); len(refs) != 0 {
 		t.Errorf("records of an untracked query kept: %v", refs)
+	}
+}
+
+// TestPostsPageByFirstArrival: Posts with before = the last Seq of a page
+// lists the next page; an entry delivered again keeps its place.
+func TestPostsPageByFirstArrival(t *testing.T) {
+	ctx := context.Background()
+	_, tr := open(t)
+	tp := "http://h.example/track?q=%23go"
+	tr.Add(ctx, Topic{Topic: tp, Query: "#go", Typed: "#go", Hub: "http://h.example/"})
+	keep := func(id string) {
+		if err := tr.keep(ctx, tp, "http://h.example/", "https://a.example/feed.atom", id, []byte("<feed/>"), "d"+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"1", "2", "3", "4", "5"} {
+		keep(id)
+	}
+	var got []string
+	var before int64
+	for range 5 {
+		items, err := tr.Posts(ctx, "", 2, before)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) == 0 {
+			break
+		}
+		for _, it := range items {
+			got = append(got, it.Ref.ID)
+		}
+		keep("5") // delivered again between pages: already listed, not listed twice
+		before = items[len(items)-1].Seq
+	}
+	if fmt.Sprint(got) != "[5 4 3 2 1]" {
+		t.Errorf("pages: %v, want [5 4 3 2 1]", got)
 	}
 }
