@@ -66,13 +66,14 @@ func (r *Reader) MarkAllRead(ctx context.Context, s ReadScope) (int, error) {
 	return n, nil
 }
 
-// Unread counts the unread posts of followed feeds (blocked ones left out).
-func (r *Reader) Unread(ctx context.Context) (int, error) {
+// Unread counts the unread posts of followed feeds (blocked ones left
+// out), up to max (0: all of them).
+func (r *Reader) Unread(ctx context.Context, max int) (int, error) {
 	f, err := r.st.Filter(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("unable to load blocks and mutes: %w", err)
 	}
-	n, err := r.st.Unread(ctx, f)
+	n, err := r.st.Unread(ctx, f, max)
 	if err != nil {
 		return 0, fmt.Errorf("unable to count unread posts: %w", err)
 	}
@@ -92,6 +93,45 @@ func (r *Reader) ArrivedSince(ctx context.Context, after int64) (int, error) {
 		return 0, fmt.Errorf("unable to count new posts: %w", err)
 	}
 	return n, nil
+}
+
+// ArrivedAfter lists up to limit posts of followed feeds that arrived
+// after the post with rowid after, newest arrival first, blocks and mutes
+// applied: what an open timeline has not shown yet.
+func (r *Reader) ArrivedAfter(ctx context.Context, after int64, limit int) ([]Post, error) {
+	f, err := r.st.Filter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
+	}
+	ps, err := r.st.Arrived(ctx, after, orDefault(limit, 50), f)
+	if err != nil {
+		return nil, fmt.Errorf("unable to list new posts: %w", err)
+	}
+	return toPosts(ps), nil
+}
+
+// Post returns the stored post with this id or permalink.
+func (r *Reader) Post(ctx context.Context, key string) (Post, error) {
+	p, err := r.st.PostByKey(ctx, key, "")
+	if errors.Is(err, store.ErrNotFound) {
+		return Post{}, fmt.Errorf("no stored post has the id or URL %q (see `reader timeline`)", key)
+	}
+	if err != nil {
+		return Post{}, fmt.Errorf("unable to read post %q: %w", key, err)
+	}
+	return toPost(p), nil
+}
+
+// Feed describes a stored feed, followed or not, by nick or URL.
+func (r *Reader) Feed(ctx context.Context, key string) (FeedInfo, error) {
+	f, err := r.st.FeedByKey(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return FeedInfo{}, fmt.Errorf("no feed %q is stored (see `reader following`)", key)
+	}
+	if err != nil {
+		return FeedInfo{}, fmt.Errorf("unable to read feed %q: %w", key, err)
+	}
+	return feedInfo(f), nil
 }
 
 // LastArrival is the rowid of the newest stored post (0: none).

@@ -127,7 +127,7 @@ func idsOf(posts []aggregate.Post) []string {
 func TestReadState(t *testing.T) {
 	ctx := context.Background()
 	r, feedURL := pagedFeed(t, 6)
-	if n := must[int](t)(r.Unread(ctx)); n != 6 {
+	if n := must[int](t)(r.Unread(ctx, 0)); n != 6 {
 		t.Fatalf("unread after follow: %d, want 6", n)
 	}
 	page := must[[]aggregate.Post](t)(r.Timeline(ctx, aggregate.TimelineOptions{Limit: 2, Unread: true}))
@@ -169,7 +169,7 @@ func TestReadState(t *testing.T) {
 	if n := must[int](t)(r.MarkAllRead(ctx, aggregate.ReadScope{UpTo: last})); n != 0 {
 		t.Errorf("MarkAllRead up to the page marked %d, want 0", n)
 	}
-	if n := must[int](t)(r.Unread(ctx)); n != 1 {
+	if n := must[int](t)(r.Unread(ctx, 0)); n != 1 {
 		t.Errorf("unread after a late arrival: %d, want 1", n)
 	}
 }

@@ -104,7 +104,7 @@ func (a *App) program() *command.Program {
 		},
 		Notes: "The database is --db, else $READER_DB, else db in the config file, else $XDG_DATA_HOME/rookery/reader.db.\n" +
 			"The config file ($READER_CONFIG, else $XDG_CONFIG_HOME/rookery/reader.toml) gives flag defaults:\n" +
-			"db = \"PATH\" and max_feed_size = \"20MiB\" at the top, and a [COMMAND] table of that command's flags,\n" +
+			"db = \"PATH\", max_feed_size = \"20MiB\" and site = \"DIR\" (your feedpub site: reply, repost, quote, like, the web view) at the top, and a [COMMAND] table of that command's flags,\n" +
 			"e.g. [serve] url = \"https://…\". A leading ~/ in a path is your home directory.",
 		Defaults:  func(cmd *command.Command, fs *flag.FlagSet) error { return a.defaults(cmd.Name, fs, g, cmds) },
 		ErrorText: func(err error) string { return sanitize.Terminal(err.Error()) },

@@ -18,6 +18,7 @@ import (
 // keys are that command's flags, e.g.
 //
 //	db = "/home/me/reader.db"
+//	site = "/home/me/site"        # my feedpub site: reply, repost, quote, like
 //	[serve]
 //	addr = "127.0.0.1:7070"
 //	url = "https://reader.example.org"
@@ -60,7 +61,7 @@ func (a *App) loadConfig() (config, error) {
 }
 
 // topKeys are the keys allowed at the top of the config, and the flag each sets.
-var topKeys = map[string]string{"db": "db", "max_feed_size": "max-feed-size"}
+var topKeys = map[string]string{"db": "db", "max_feed_size": "max-feed-size", "site": "site"}
 
 // apply sets the defaults the config gives for command name's flags, and
 // refuses keys that name no flag.
@@ -79,7 +80,10 @@ func (c config) apply(name string, fs *flag.FlagSet, commands map[string]Command
 		}
 		flagName, ok := topKeys[key]
 		if !ok {
-			return fmt.Errorf("config %s: unknown key %q at the top (only db and max_feed_size; flags of a command go in its [COMMAND] table)", c.path, key)
+			return fmt.Errorf("config %s: unknown key %q at the top (only db, max_feed_size and site; flags of a command go in its [COMMAND] table)", c.path, key)
+		}
+		if key == "site" && fs.Lookup("site") == nil {
+			continue // only the commands that write posts take it
 		}
 		if err := c.set(fs, "", flagName, v); err != nil {
 			return err

@@ -2,26 +2,32 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
+	"github.com/rookery-social/rookery/aggregate/act"
 	"github.com/rookery-social/rookery/aggregate/daemon"
 	"github.com/rookery-social/rookery/aggregate/track"
+	"github.com/rookery-social/rookery/aggregate/web"
 	"github.com/rookery-social/rookery/internal/safehttp"
 )
 
 func serveCommand() Command {
 	return Command{
-		Usage:   "serve [--addr 127.0.0.1:7070] [--url PUBLIC_BASE_URL] [--allow-private]",
-		Summary: "run the daemon: polls, takes WebSub pushes and Webmentions",
+		Usage:   "serve [--addr 127.0.0.1:7070] [--url PUBLIC_BASE_URL] [--allow-private] [--site DIR] [--images proxy|off]",
+		Summary: "run the daemon: polls, takes WebSub pushes and Webmentions, serves the web view at /",
 		Run:     runServe,
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("addr", daemon.DefaultAddr, "listen address")
@@ -30,6 +36,8 @@ func serveCommand() Command {
 			fs.Var(&pollFlag{daemon.DefaultPoll}, "poll", `when to look for feeds due a poll: a duration (15m) or a cron expression ("*/15 * * * *", "@hourly", "@every 15m")`)
 			fs.Duration("sync", daemon.DefaultSyncEvery, "how often to reconcile WebSub subscriptions with followed feeds")
 			fs.Int("mentions-per-host", 20, "Webmentions kept (queued or stored) per source host in any hour; the rest are refused and logged")
+			siteFlag(fs)
+			fs.String("images", web.ImagesProxy, "remote images in the web view: proxy (fetched by this reader, never by the browser) or off")
 		},
 	}
 }
@@ -59,7 +67,18 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 	}
 	tr.Now = a.now()
 	logger := slog.New(slog.NewTextHandler(a.Stderr, nil))
-	d, err := daemon.New(r.DB(), r, daemon.Config{
+	local := "http://" + ln.Addr().String()
+	var d *daemon.Daemon
+	view, secret, err := a.webView(c, r, logger, local, func() {
+		if d != nil {
+			d.TriggerSync()
+		}
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	d, err = daemon.New(r.DB(), r, daemon.Config{Web: view,
 		Addr: ln.Addr().String(), BaseURL: c.str("url"), AllowPrivate: c.on("allow-private"),
 		Poll: c.str("poll"), SyncEvery: c.dur("sync"), MentionsPerHostPerHour: c.num("mentions-per-host"),
 		Logger: logger, Tracks: track.NewService(tr, r, track.Config{Logger: logger, Now: a.now(),
@@ -71,12 +90,16 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 		ln.Close()
 		return err
 	}
-	local := "http://" + ln.Addr().String()
 	if err := r.SetDaemonURL(ctx, local); err != nil {
 		ln.Close()
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "reader serve: listening on %s (Webmention endpoint %s/webmention)\n", local, baseURL(c, local))
+	if secret != "" {
+		fmt.Fprintf(a.Stderr, "reader serve: the web view at %s/ asks for this secret once per browser: %s\n", baseURL(c, local), secret)
+	} else {
+		fmt.Fprintf(a.Stderr, "reader serve: the web view is at %s/\n", local)
+	}
 	return d.Serve(ctx, ln)
 }
 
@@ -85,6 +108,9 @@ func runServe(ctx context.Context, a *App, c *Call) error {
 func checkServe(c *Call) error {
 	if c.dur("sync") <= 0 {
 		return usagef("serve: --sync %s must be a positive duration such as 10s", c.str("sync"))
+	}
+	if im := c.str("images"); im != web.ImagesProxy && im != web.ImagesOff {
+		return usagef("serve: --images %q: give %s or %s", im, web.ImagesProxy, web.ImagesOff)
 	}
 	cfg := daemon.Config{Addr: c.str("addr"), BaseURL: c.str("url"), Poll: c.str("poll"), SyncEvery: c.dur("sync")}
 	if err := cfg.Check(); err != nil {
@@ -95,6 +121,61 @@ func checkServe(c *Call) error {
 		return fmt.Errorf("serve: the directory of the database %s is not there (create it, or choose another --db)", c.DB)
 	}
 	return nil
+}
+
+// webView configures the web view of `reader serve`. Reachable beyond
+// loopback (a non-loopback listen address, or a --url whose host is not
+// loopback: a proxy or a tunnel forwards strangers), it asks for a secret
+// made now and returned for printing.
+func (a *App) webView(c *Call, r *aggregate.Reader, logger *slog.Logger, local string, onFollow func()) (*web.Server, string, error) {
+	cfg := web.Config{Reader: r, Images: c.str("images"), Logger: logger, OnFollow: onFollow,
+		WebmentionURL: baseURL(c, local) + "/webmention",
+		ImageClient: safehttp.NewClient(safehttp.Options{AllowPrivate: c.on("allow-private"), UserAgent: daemon.UserAgent,
+			Timeout: 15 * time.Second})}
+	if dir := c.str("site"); dir != "" {
+		cfg.Site = &act.Site{Dir: dir, Wait: 2 * time.Minute}
+	}
+	if !loopbackOnly(local, c.str("url")) {
+		cfg.Secret = newSecret()
+	}
+	cfg.SecureCookies = strings.HasPrefix(c.str("url"), "https:")
+	view, err := web.New(cfg)
+	if err != nil {
+		return nil, "", usagef("%v", err)
+	}
+	return view, cfg.Secret, nil
+}
+
+// loopbackOnly reports whether only this machine reaches the daemon: it
+// listens on loopback and its public URL, if any, names loopback too.
+func loopbackOnly(local, public string) bool {
+	for _, raw := range []string{local, public} {
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return false
+		}
+		host := u.Hostname()
+		ip, err := netip.ParseAddr(host)
+		if host != "localhost" && (err != nil || !ip.IsLoopback()) {
+			return false
+		}
+	}
+	return true
+}
+
+// newSecret is a random secret for the web view's login.
+func newSecret() string {
+	b := make([]byte, 15)
+	rand.Read(b)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+// siteFlag declares --site, which the config's top-level site sets.
+func siteFlag(fs *flag.FlagSet) {
+	fs.String("site", "", "your feedpub site's directory, for replies, reposts, quotes and likes (default: site in the config)")
 }
 
 func baseURL(c *Call, local string) string {

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/robfig/cron/v3"
 
 	"github.com/rookery-social/rookery/aggregate/rsscloud"
@@ -97,6 +98,9 @@ type Config struct {
 	// Now is the clock of leases, renewals and Webmention retries;
 	// default time.Now. The schedules' timers run on real time.
 	Now func() time.Time
+	// Web, when set, is the reader's web view, mounted at / beside the
+	// daemon's endpoints (package web); it applies its own login.
+	Web interface{ Routes(chi.Router) }
 }
 
 // Daemon is a configured `reader serve`.

@@ -14,8 +14,8 @@ import (
 
 // Handler returns the daemon's routes:
 //
-//	GET  /                 a small page advertising the Webmention endpoint
-//	                       (the place of the reader's coming web view)
+//	GET  /                 the web view (Config.Web) and its pages, else a
+//	                       small page advertising the Webmention endpoint
 //	POST /webmention       the Webmention receiver, rate-limited per address
 //	GET  /webmention       a page saying what the endpoint is
 //	GET  /websub/{id}      WebSub verifications of intent
@@ -30,7 +30,11 @@ import (
 func (d *Daemon) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer, middleware.GetHead)
-	r.Get("/", d.home)
+	if d.cfg.Web != nil {
+		d.cfg.Web.Routes(r)
+	} else {
+		r.Get("/", d.home)
+	}
 	r.Get("/healthz", d.healthz)
 	r.Post("/-/sync", d.syncHandler)
 	d.sub.Routes(r)

@@ -98,13 +98,18 @@ func (s *Store) MarkRead(ctx context.Context, q ReadQuery) (int, error) {
 	return int(n), err
 }
 
-// Unread counts the unread posts of followed feeds, blocked feeds left
-// out (mutes are not applied: counting them would read every post).
-func (s *Store) Unread(ctx context.Context, f Filter) (int, error) {
+// Unread counts the unread posts of followed feeds, up to max (0: no
+// bound), blocked feeds left out (mutes are not applied: counting them
+// would read every post).
+func (s *Store) Unread(ctx context.Context, f Filter, max int) (int, error) {
+	limit := int64(max)
+	if max <= 0 {
+		limit = -1
+	}
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM posts p JOIN feeds f ON f.id = p.feed_id
-		WHERE p.unread = 1 AND f.followed = 1 AND p.feed_id NOT IN (SELECT value FROM json_each(?))`,
-		f.blockedJSON()).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM posts p JOIN feeds f ON f.id = p.feed_id
+		WHERE p.unread = 1 AND f.followed = 1 AND p.feed_id NOT IN (SELECT value FROM json_each(?)) LIMIT ?)`,
+		f.blockedJSON(), limit).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count unread posts: %w", err)
 	}
@@ -123,6 +128,19 @@ func (s *Store) ArrivedSince(ctx context.Context, after int64, f Filter) (int, e
 		return 0, fmt.Errorf("store: count posts arrived after #%d: %w", after, err)
 	}
 	return n, nil
+}
+
+// Arrived lists up to limit posts of followed feeds that arrived after
+// the post with rowid after, newest arrival first, blocks and mutes
+// applied. It walks the rowid range only.
+func (s *Store) Arrived(ctx context.Context, after int64, limit int, f Filter) ([]Post, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+postCols+postFrom+`
+		WHERE p.id > ? AND f.followed = 1 AND p.feed_id NOT IN (SELECT value FROM json_each(?))
+		ORDER BY p.id DESC`, after, f.blockedJSON())
+	if err != nil {
+		return nil, fmt.Errorf("store: posts arrived after #%d: %w", after, err)
+	}
+	return collect(rows, limit, f.keep, nil)
 }
 
 // LastRowID is the rowid of the newest arrival, 0 when no post is stored.
