@@ -81,10 +81,12 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	if unread {
 		title = "Unread"
 	}
-	s.render(w, r, "timeline", title, d)
+	// Marked before the page is made, so that its unread count is what
+	// is left; the posts still show the state they were found in.
 	if err := s.r.MarkShown(ctx, posts); err != nil {
 		s.log.Warn("web: marking shown posts read", "err", err)
 	}
+	s.render(w, r, "timeline", title, d)
 }
 
 type threadData struct {
@@ -110,8 +112,8 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 			d.Target = p
 		}
 	}
-	s.render(w, r, "thread", "Thread", d)
 	s.r.MarkShown(r.Context(), posts)
+	s.render(w, r, "thread", "Thread", d)
 }
 
 type listData struct {
