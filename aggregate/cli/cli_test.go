@@ -24,8 +24,9 @@ func TestMain(m *testing.M) {
 }
 
 type env struct {
-	t  *testing.T
-	db string
+	t      *testing.T
+	db     string
+	config string // READER_CONFIG: "" for none
 }
 
 func newEnv(t *testing.T) *env {
@@ -37,7 +38,7 @@ func (e *env) run(args ...string) (string, string, int) {
 	e.t.Helper()
 	cmd := exec.Command(readerBin, args...)
 	cmd.Env = append(os.Environ(), "READER_DB="+e.db, "XDG_DATA_HOME="+filepath.Join(filepath.Dir(e.db), "xdg"),
-		"XDG_CONFIG_HOME="+filepath.Join(filepath.Dir(e.db), "config"), "READER_CONFIG=")
+		"XDG_CONFIG_HOME="+filepath.Join(filepath.Dir(e.db), "config"), "READER_CONFIG="+e.config)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -115,6 +115,9 @@ func builtins() map[string]Command {
 	for name, cmd := range verbCommands() {
 		cmds[name] = cmd
 	}
+	for name, cmd := range actCommands() {
+		cmds[name] = cmd
+	}
 	return cmds
 }
 

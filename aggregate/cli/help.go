@@ -12,6 +12,8 @@ var (
 	feedArg  = command.Arg{Name: "NICK|URL", Help: "a followed feed, by its nick or its URL"}
 	ruleArg  = command.Arg{Name: "NICK|URL|DOMAIN", Help: "an author (nick or feed URL) or a whole domain"}
 	muteArg  = command.Arg{Name: "WORD|#TAG", Help: "a word (or words) or a #tag"}
+	postArg  = command.Arg{Name: "ID|URL", Help: "a stored post, by its atom:id or its permalink"}
+	textArg  = command.Arg{Name: "TEXT...", Help: "your words (Markdown)"}
 	queryArg = command.Arg{Name: "QUERY", Help: "#tag, @FEED_URL (mentions of and replies to that feed), or words (all of them)"}
 )
 
@@ -41,4 +43,8 @@ var help = map[string]commandHelp{
 	"tracked":       {[]command.Arg{{Name: "[QUERY]", Help: "one tracked query (default: all of them)"}}, []string{"reader tracked '#golang' -n 20", "reader tracked --before 812.0"}},
 	"notifications": {nil, []string{"reader notifications", "reader notifications --since 1d --json"}},
 	"profile":       {[]command.Arg{{Name: "NICK|URL", Help: "a stored feed, by its nick or its URL"}}, []string{"reader profile bob", "reader profile https://bob.example/feed.atom --json"}},
+	"reply":         {[]command.Arg{postArg, textArg}, []string{`reader reply https://bob.example/posts/x7y8/ "Agreed!"`, `reader reply tag:bob.example,2026:posts/x7y8 "Later" --no-publish`}},
+	"quote":         {[]command.Arg{postArg, textArg}, []string{`reader quote https://bob.example/posts/x7y8/ "Worth reading"`}},
+	"repost":        {[]command.Arg{postArg}, []string{"reader repost https://bob.example/posts/x7y8/"}},
+	"like":          {[]command.Arg{postArg}, []string{"reader like https://bob.example/posts/x7y8/ --no-publish"}},
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/rookery-social/rookery/aggregate/track"
 	"github.com/rookery-social/rookery/aggregate/web"
 	"github.com/rookery-social/rookery/internal/safehttp"
+	"github.com/rookery-social/rookery/internal/xdg"
 )
 
 func serveCommand() Command {
@@ -132,8 +133,12 @@ func (a *App) webView(c *Call, r *aggregate.Reader, logger *slog.Logger, local s
 		WebmentionURL: baseURL(c, local) + "/webmention",
 		ImageClient: safehttp.NewClient(safehttp.Options{AllowPrivate: c.on("allow-private"), UserAgent: daemon.UserAgent,
 			Timeout: 15 * time.Second})}
-	if dir := c.str("site"); dir != "" {
-		cfg.Site = &act.Site{Dir: dir, Wait: 2 * time.Minute}
+	if c.str("site") != "" {
+		dir, err := xdg.ExpandHome(c.str("site"))
+		if err != nil {
+			return nil, "", err
+		}
+		cfg.Site = &act.Site{Dir: dir, Wait: 2 * time.Minute, Now: a.now()}
 	}
 	if !loopbackOnly(local, c.str("url")) {
 		cfg.Secret = newSecret()
