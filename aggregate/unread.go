@@ -107,7 +107,7 @@ func (r *Reader) ArrivedAfter(ctx context.Context, after int64, limit int) ([]Po
 	if err != nil {
 		return nil, fmt.Errorf("unable to list new posts: %w", err)
 	}
-	return toPosts(ps), nil
+	return r.withParents(ctx, ps), nil
 }
 
 // Post returns the stored post with this id or permalink.

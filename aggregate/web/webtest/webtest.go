@@ -25,7 +25,13 @@ type Post struct {
 	HTML      string // the content, as the author's feed carries it (escaped into the feed)
 	Published time.Time
 	Tags      []string
+	// Reply names the post this one replies to: its atom:id, permalink
+	// and feed (thr:in-reply-to); zero for none.
+	Reply Ref
 }
+
+// Ref names a post: its atom:id, permalink and feed.
+type Ref struct{ ID, URL, Feed string }
 
 // Author is an author's site: /feed.atom and /posts/KEY/.
 type Author struct {
@@ -57,6 +63,9 @@ func (a *Author) FeedURL() string { return a.URL + "/feed.atom" }
 // PostURL is a post's permalink.
 func (a *Author) PostURL(key string) string { return a.URL + "/posts/" + key + "/" }
 
+// Reply is the Ref of a's post key, for Post.Reply.
+func (a *Author) Reply(key string) Ref { return Ref{a.ID(key), a.PostURL(key), a.FeedURL()} }
+
 // ID is a post's atom:id.
 func (a *Author) ID(key string) string { return "tag:" + a.Nick + ".test,2031:posts/" + key }
 
@@ -80,7 +89,7 @@ func (a *Author) FeedOf(posts ...Post) []byte { return a.document(posts) }
 func (a *Author) document(posts []Post) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>%s's posts</title><id>%s</id><updated>2031-01-01T00:00:00Z</updated>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0"><title>%s's posts</title><id>%s</id><updated>2031-01-01T00:00:00Z</updated>
 <author><name>%s</name></author><link rel="self" href="%s"/>`, a.Nick, a.FeedURL(), a.Nick, a.FeedURL())
 	if a.Hub != "" {
 		fmt.Fprintf(&b, `<link rel="hub" href="%s"/>`, a.Hub)
@@ -89,6 +98,9 @@ func (a *Author) document(posts []Post) []byte {
 		ts := p.Published.UTC().Format(time.RFC3339)
 		fmt.Fprintf(&b, "\n<entry><id>%s</id><title></title><published>%s</published><updated>%s</updated><link rel=\"alternate\" href=\"%s\"/>",
 			a.ID(p.Key), ts, ts, a.PostURL(p.Key))
+		if r := p.Reply; r.ID != "" {
+			fmt.Fprintf(&b, `<thr:in-reply-to ref="%s" href="%s" source="%s"/>`, r.ID, r.URL, r.Feed)
+		}
 		for _, t := range p.Tags {
 			fmt.Fprintf(&b, `<category term="%s"/>`, html.EscapeString(t))
 		}
