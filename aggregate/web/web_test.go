@@ -27,14 +27,14 @@ import (
 // fixture is a reader following alice, its web view on loopback, and a
 // browser-like client (cookies, no redirects followed).
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	r      *aggregate.Reader
 	alice  *webtest.Author
 	srv    *httptest.Server
 	client *http.Client
 }
 
-func newFixture(t *testing.T, cfg web.Config, posts ...webtest.Post) *fixture {
+func newFixture(t testing.TB, cfg web.Config, posts ...webtest.Post) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	r, err := aggregate.Open(ctx, filepath.Join(t.TempDir(), "reader.db"), aggregate.Options{})

@@ -117,7 +117,8 @@ func latencies(ctx context.Context, path string, n, q int) ([]measure.Figure, er
 		}
 		figs = append(figs, f)
 	}
-	return figs, nil
+	page, err := webPage(r, label, n, q)
+	return append(figs, page), err
 }
 
 func fileMiB(path string) float64 {

@@ -37,10 +37,17 @@ func Run(ctx context.Context, cfg Config) ([]measure.Figure, []string, error) {
 			return figs, nil, err
 		}
 	}
+	push, ok, err := pushToBrowser(ctx, cfg, max(cfg.Runs*5, 20))
+	if err != nil {
+		return figs, nil, err
+	}
+	if ok {
+		figs = append(figs, push)
+	}
 	note := "reader: ingest is `aggregate.Reader.Ingest` in-process (encoding repair, gofeed, sanitizing, extraction, SQLite + FTS5 upsert) on generated documents into a fresh database each round; " +
 		"the reference is `gofeed.NewParser().Parse` of the same bytes. The listing databases are built with `aggregate/store.SaveFeed`, 1,000 entries per transaction, one followed feed per 1,000 posts " +
 		"(feed URLs on a closed loopback port, so that `reader serve` polls reach nothing). Latencies are `aggregate.Reader.Timeline`/`Search` in-process (what every `reader` command runs), " +
-		"after 3 warm-up calls; the `reader timeline` command figure is the whole process, exec to exit. `reader serve` memory is its VmHWM (peak RSS) from /proc after it starts, polls its due feeds and the command timings run beside it."
+		"after 3 warm-up calls; the web view's timeline page is its handler (`aggregate/web`) serving GET / on an httptest recorder, the same way. The push-to-browser figure is the browser test TestPushLatency (aggregate/web/browser): headless chromium on the timeline of an in-process `reader serve` (daemon, WebSub subscriber, web view), a loopback hub delivering each post; it runs from the reader's signal that it stored the post to the page's timestamp of the post's insertion (both on this machine's clock). The `reader timeline` command figure is the whole process, exec to exit. `reader serve` memory is its VmHWM (peak RSS) from /proc after it starts, polls its due feeds and the command timings run beside it."
 	return figs, []string{note}, nil
 }
 
