@@ -27,6 +27,7 @@ func TestServeChecksItsConfigurationFirst(t *testing.T) {
 		{"addr", []string{"--addr", "localhost"}, `--addr "localhost"`},
 		{"poll", []string{"--poll", "sometimes"}, `poll schedule "sometimes"`},
 		{"sync", []string{"--sync", "0s"}, "--sync 0s must be a positive duration"},
+		{"images", []string{"--images", "sometimes"}, `--images "sometimes": give proxy or off`},
 		{"db", []string{"--db", filepath.Join(t.TempDir(), "missing", "reader.db")}, "the directory of the database"},
 	}
 	for _, c := range cases {
