@@ -112,6 +112,21 @@ func TestSearchAndMentionsPage(t *testing.T) {
 	if ids := append(idsOf(first), idsOf(next)...); fmt.Sprint(ids) != "[tag:fan,2031:4 tag:fan,2031:3 tag:fan,2031:2 tag:fan,2031:1 tag:fan,2031:0]" {
 		t.Errorf("mention pages: %v", ids)
 	}
+	var notes []string
+	var at aggregate.Cursor
+	for range 5 {
+		page := must[[]aggregate.Notification](t)(r.NotificationsPage(ctx, aggregate.ListOptions{Limit: 2, Before: at}))
+		if len(page) == 0 {
+			break
+		}
+		for _, n := range page {
+			notes = append(notes, n.Published[11:16])
+		}
+		at = must[aggregate.Cursor](t)(aggregate.ParseCursor(page[len(page)-1].Cursor))
+	}
+	if fmt.Sprint(notes) != "[00:04 00:03 00:02 00:01 00:00]" {
+		t.Errorf("notification pages: %v", notes)
+	}
 }
 
 func idsOf(posts []aggregate.Post) []string {

@@ -139,11 +139,18 @@ type Notification struct {
 	Published string `json:"published"` // when they did it
 	Text      string `json:"text"`      // their post's text
 	Feed      string `json:"feed"`      // their feed
+	Unread    bool   `json:"unread"`    // their post is not read yet
+	Cursor    string `json:"cursor"`    // --before CURSOR lists what comes after
 }
 
 // Notifications lists, newest first, what others did to my posts:
 // replies, mentions, quotes, reposts and likes, blocks applied.
 func (r *Reader) Notifications(ctx context.Context, limit int, since time.Time) ([]Notification, error) {
+	return r.NotificationsPage(ctx, ListOptions{Limit: limit, Since: since})
+}
+
+// NotificationsPage is Notifications, a page at a time.
+func (r *Reader) NotificationsPage(ctx context.Context, o ListOptions) ([]Notification, error) {
 	me, err := r.Me(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("unable to read my feed URL: %w", err)
@@ -155,7 +162,7 @@ func (r *Reader) Notifications(ctx context.Context, limit int, since time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
 	}
-	ps, err := r.st.Notifications(ctx, store.MentionQuery{Me: me, Limit: orDefault(limit, 50), Since: since}, f)
+	ps, err := r.st.Notifications(ctx, store.MentionQuery{Me: me, Limit: orDefault(o.Limit, 50), Since: o.Since, Before: o.Before}, f)
 	if err != nil {
 		return nil, fmt.Errorf("unable to list the notifications of %s: %w", me, err)
 	}
@@ -173,7 +180,8 @@ func (r *Reader) Notifications(ctx context.Context, limit int, since time.Time) 
 // notification says what p did to me and to which of my posts.
 func (r *Reader) notification(ctx context.Context, p store.Post, me string) (Notification, error) {
 	post := toPost(p)
-	n := Notification{Author: nameOf(post), URL: link(post), Published: post.Published, Text: p.Text, Feed: p.Feed}
+	n := Notification{Author: nameOf(post), URL: link(post), Published: post.Published, Text: p.Text, Feed: p.Feed,
+		Unread: p.Unread, Cursor: post.Cursor}
 	origin := store.Origin(me)
 	switch {
 	case p.Kind != "" && (store.Origin(p.Of.Href) == origin || r.isMine(ctx, p.Of.Ref, me)):

@@ -1,6 +1,5 @@
-// Package act writes the reader's own posts — a new post, a reply, and
-// (with feedpub's verbs) a repost, a quote or a like of a post the reader
-// shows — into the user's feedpub site with feedpub's own packages, in
+// Package act writes the reader's own posts — a new post, a reply, a
+// repost, a quote or a like of a post the reader shows — into the user's feedpub site with feedpub's own packages, in
 // process, and publishes them as `feedpub publish` does: build, commit,
 // push, wait until live, ping the hubs, send Webmentions.
 //
@@ -110,8 +109,12 @@ func (s *Site) postOptions(a Action) (publish.PostOptions, error) {
 	case Post:
 	case Reply:
 		o.ReplyTo = a.Target
-	case Repost, Quote, Like:
-		return o, fmt.Errorf("this feedpub cannot write a %s yet", a.Kind)
+	case Repost:
+		o.Repost = a.Target
+	case Quote:
+		o.Quote = a.Target
+	case Like:
+		o.Like = a.Target
 	default:
 		return o, fmt.Errorf("unknown action %q", a.Kind)
 	}

@@ -62,3 +62,22 @@ func TestNoSite(t *testing.T) {
 		t.Error("a reply without a target was written")
 	}
 }
+
+// A repost, a quote and a like are written as feedpub writes them: each
+// post file names the post it cites.
+func TestRepostQuoteLike(t *testing.T) {
+	bob := webtest.NewAuthor(t, "bob", "", webtest.Posts(1)...)
+	dir := testsite.Write(t, testsite.Config("https://me.example/", ""))
+	site := &act.Site{Dir: dir, Now: func() time.Time { return time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC) }}
+	for _, a := range []act.Action{{Kind: act.Repost}, {Kind: act.Quote, Text: "Read this"}, {Kind: act.Like}} {
+		a.Target = bob.PostURL("p000")
+		res, err := site.Do(context.Background(), a)
+		if err != nil {
+			t.Fatalf("%s: %v", a.Kind, err)
+		}
+		b, _ := os.ReadFile(res.Path)
+		if !strings.Contains(string(b), string(a.Kind)+"_of") || !strings.Contains(string(b), bob.PostURL("p000")) || !strings.Contains(string(b), a.Text) {
+			t.Errorf("the %s's file:\n%s", a.Kind, b)
+		}
+	}
+}

@@ -41,7 +41,7 @@ var help = map[string]commandHelp{
 	"untrack":       {[]command.Arg{queryArg}, []string{"reader untrack '#golang'"}},
 	"tracking":      {nil, []string{"reader tracking"}},
 	"tracked":       {[]command.Arg{{Name: "[QUERY]", Help: "one tracked query (default: all of them)"}}, []string{"reader tracked '#golang' -n 20", "reader tracked --before 812.0"}},
-	"notifications": {nil, []string{"reader notifications", "reader notifications --since 1d --json"}},
+	"notifications": {nil, []string{"reader notifications", "reader notifications --since 1d --json", "reader notifications --before 4711.1924992000"}},
 	"profile":       {[]command.Arg{{Name: "NICK|URL", Help: "a stored feed, by its nick or its URL"}}, []string{"reader profile bob", "reader profile https://bob.example/feed.atom --json"}},
 	"reply":         {[]command.Arg{postArg, textArg}, []string{`reader reply https://bob.example/posts/x7y8/ "Agreed!"`, `reader reply tag:bob.example,2026:posts/x7y8 "Later" --no-publish`}},
 	"quote":         {[]command.Arg{postArg, textArg}, []string{`reader quote https://bob.example/posts/x7y8/ "Worth reading"`}},

@@ -12,7 +12,7 @@ import (
 // they are: notifications and profiles.
 func verbCommands() map[string]Command {
 	return map[string]Command{
-		"notifications": {"notifications [-n 50] [--since TIME] [--json]",
+		"notifications": {"notifications [-n 50] [--since TIME] [--before CURSOR] [--json]",
 			"what others did to your posts, newest first: replies, mentions, quotes, reposts, likes", runNotifications,
 			listFlags(50, false, false)},
 		"profile": {"profile NICK|URL [--json]", "a person's name, bio, avatar, feed, posts stored and newest post", runProfile, nil},
@@ -25,15 +25,19 @@ var notificationVerb = map[string]string{
 }
 
 func runNotifications(ctx context.Context, a *App, c *Call) error {
-	if err := c.want(0, 0, "notifications [-n 50] [--since TIME]"); err != nil {
+	if err := c.want(0, 0, "notifications [-n 50] [--since TIME] [--before CURSOR]"); err != nil {
 		return err
 	}
 	since, err := c.since()
 	if err != nil {
 		return err
 	}
+	before, err := c.before()
+	if err != nil {
+		return err
+	}
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		ns, err := r.Notifications(ctx, c.num("n"), since)
+		ns, err := r.NotificationsPage(ctx, aggregate.ListOptions{Limit: c.num("n"), Since: since, Before: before})
 		if err != nil {
 			return err
 		}

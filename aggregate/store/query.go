@@ -209,7 +209,8 @@ func collectInto(rows *sql.Rows, out *[]Post, limit int, keep func(*Post) bool, 
 	return true, rows.Err()
 }
 
-// notificationIDsSQL selects, like mentionIDsSQL, the posts by others
+// notificationIDsSQL selects, like mentionIDsSQL (below the cursor ?5, ?6, a
+// page ?7, ?8 at a time), the posts by others
 // that mention me, reply to me, or repost, quote or like one of my posts.
 const notificationIDsSQL = `SELECT p.id FROM posts p JOIN feeds f ON f.id = p.feed_id
 		WHERE p.id IN (
@@ -223,13 +224,15 @@ const notificationIDsSQL = `SELECT p.id FROM posts p JOIN feeds f ON f.id = p.fe
 			UNION SELECT post_id FROM post_cites WHERE ref IN (SELECT p2.entry_id FROM posts p2 JOIN feeds f2 ON f2.id = p2.feed_id WHERE f2.url = ?1)
 			UNION SELECT post_id FROM webmentions)
 		AND f.url != ?1 AND p.published >= ?3 AND p.feed_id NOT IN (SELECT value FROM json_each(?4))
-		ORDER BY p.published DESC, p.id DESC LIMIT ?5 OFFSET ?6`
+		AND p.published <= ?5 AND (p.published < ?5 OR p.id < ?6)
+		ORDER BY p.published DESC, p.id DESC LIMIT ?7 OFFSET ?8`
 
 // Notifications lists what others did to me, newest first: posts that
 // mention me or reply to me, and reposts, quotes and likes of my posts
 // (by their cited post's origin or atom:id), blocks applied.
 func (s *Store) Notifications(ctx context.Context, q MentionQuery, f Filter) ([]Post, error) {
-	posts, err := s.paged(ctx, notificationIDsSQL, []any{q.Me, Origin(q.Me), unixOrMin(q.Since), f.blockedJSON()}, q.Limit, f.keep)
+	pub, id := q.Before.bounds()
+	posts, err := s.paged(ctx, notificationIDsSQL, []any{q.Me, Origin(q.Me), unixOrMin(q.Since), f.blockedJSON(), pub, id}, q.Limit, f.keep)
 	if err != nil {
 		return nil, fmt.Errorf("store: notifications: %w", err)
 	}

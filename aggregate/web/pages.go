@@ -123,25 +123,52 @@ type listData struct {
 	Search  bool
 }
 
-// notifications lists the posts that mention me or reply to me.
+// notifications lists what others did to my posts: replies, mentions,
+// quotes, reposts and likes.
 func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 	before, err := cursor(r)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err)
 		return
 	}
-	posts, err := s.r.MentionsPage(r.Context(), aggregate.ListOptions{Limit: pageSize, Before: before})
+	ns, err := s.r.NotificationsPage(r.Context(), aggregate.ListOptions{Limit: pageSize, Before: before})
 	if errors.Is(err, aggregate.ErrNoMe) {
-		s.render(w, r, "list", "Notifications", listData{Heading: "Notifications",
-			listing: listing{Empty: "Who are you? Run `reader init --me YOUR_FEED_URL`, then mentions of you and replies to you show here."}})
+		s.render(w, r, "notifications", "Notifications", notificationsData{
+			Empty: "Who are you? Run `reader init --me YOUR_FEED_URL`, then what others do to your posts shows here."})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	s.render(w, r, "list", "Notifications", listData{Heading: "Notifications",
-		listing: listing{Posts: s.views(posts), Next: nextURL("/notifications", r.URL.Query(), posts), Empty: "Nobody mentioned you yet."}})
+	d := notificationsData{Empty: "Nothing yet: replies, mentions, quotes, reposts and likes of your posts show here."}
+	for _, n := range ns {
+		d.Items = append(d.Items, noteView{Notification: n, Verb: verbs[n.Kind], When: shortTime(n.Published)})
+	}
+	if len(ns) == pageSize {
+		q := cloneValues(r.URL.Query())
+		q.Set("before", ns[len(ns)-1].Cursor)
+		d.Next = "/notifications?" + q.Encode()
+	}
+	s.render(w, r, "notifications", "Notifications", d)
+}
+
+type notificationsData struct {
+	Items []noteView
+	Next  string
+	Empty string
+}
+
+// noteView is a notification as the page shows it.
+type noteView struct {
+	aggregate.Notification
+	Verb string // "replied to", …
+	When string
+}
+
+var verbs = map[string]string{
+	aggregate.KindReply: "replied to", aggregate.KindMention: "mentioned you in", aggregate.KindQuote: "quoted",
+	aggregate.KindRepost: "reposted", aggregate.KindLike: "liked",
 }
 
 // search is full-text search over every stored post.

@@ -16,7 +16,7 @@ import (
 )
 
 // pageNames are the templates/NAME.html files that define "content".
-var pageNames = []string{"timeline", "thread", "list", "following", "blocks", "author", "compose", "done", "error", "login"}
+var pageNames = []string{"timeline", "thread", "list", "notifications", "following", "blocks", "author", "compose", "done", "error", "login"}
 
 func parsePages() (map[string]*template.Template, error) {
 	base, err := template.New("layout.html").Funcs(template.FuncMap{"item": item, "hasPrefix": strings.HasPrefix, "query": url.QueryEscape}).
@@ -128,10 +128,17 @@ func (s *Server) view(p aggregate.Post) postView {
 	if p.Author != "" && p.Author != v.Who && "@"+p.Author != v.Who {
 		v.Author = p.Author
 	}
-	if t, err := time.Parse(time.RFC3339, p.Published); err == nil {
-		v.When = t.Local().Format("2 Jan 2006 15:04")
-	}
+	v.When = shortTime(p.Published)
 	return v
+}
+
+// shortTime is an RFC 3339 time as the pages show it, in local time.
+func shortTime(rfc string) string {
+	t, err := time.Parse(time.RFC3339, rfc)
+	if err != nil {
+		return rfc
+	}
+	return t.Local().Format("2 Jan 2006 15:04")
 }
 
 func who(p aggregate.Post) string {

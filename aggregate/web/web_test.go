@@ -363,3 +363,20 @@ func TestFollowingBlocksSearchNotificationsAuthor(t *testing.T) {
 		t.Error("alice still followed")
 	}
 }
+
+func TestNotifications(t *testing.T) {
+	f := newFixture(t, web.Config{}, webtest.Posts(1)...)
+	ctx := context.Background()
+	if err := f.r.SetMe(ctx, f.alice.FeedURL()); err != nil {
+		t.Fatal(err)
+	}
+	bob := webtest.NewAuthor(t, "bob", "", webtest.Post{Key: "r", HTML: "<p>Good point, <b>Alice</b></p>",
+		Published: webtest.Epoch.Add(time.Hour), Reply: f.alice.Reply("p000")})
+	if _, err := f.r.Follow(ctx, bob.FeedURL(), "bob", nil); err != nil {
+		t.Fatal(err)
+	}
+	body := f.page("/notifications")
+	if !strings.Contains(body, "<strong>bob</strong> replied to") || !strings.Contains(body, "Good point, Alice") {
+		t.Errorf("notifications:\n%s", body)
+	}
+}
