@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -215,7 +216,9 @@ func (s *Server) blocks(w http.ResponseWriter, r *http.Request) {
 
 type authorData struct {
 	listing
-	Feed aggregate.FeedInfo
+	Feed    aggregate.FeedInfo
+	Profile aggregate.Profile
+	Avatar  string // the avatar through the image proxy, or ""
 }
 
 // author shows a feed and its posts, followed or not.
@@ -236,10 +239,16 @@ func (s *Server) author(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	title := f.Title
-	if title == "" {
-		title = f.URL
+	prof, err := s.r.Profile(r.Context(), f.URL)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
 	}
-	s.render(w, r, "author", title, authorData{Feed: f,
+	title := cmp.Or(prof.Name, f.Title, f.URL)
+	avatar := ""
+	if prof.Avatar != "" && s.cfg.Images == ImagesProxy {
+		avatar = s.proxyURL(prof.Avatar)
+	}
+	s.render(w, r, "author", title, authorData{Feed: f, Profile: prof, Avatar: avatar,
 		listing: listing{Posts: s.views(posts), Next: nextURL("/author", r.URL.Query(), posts), Empty: "No posts stored."}})
 }
