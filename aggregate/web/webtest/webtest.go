@@ -52,7 +52,8 @@ func NewAuthor(t testing.TB, nick, hub string, posts ...Post) *Author {
 		w.Write(a.Feed())
 	})
 	mux.HandleFunc("GET /posts/{key}/", a.page)
-	a.Server = httptest.NewServer(mux)
+	a.Server = httptest.NewUnstartedServer(mux) // set before any request reads a.URL
+	a.Start()
 	t.Cleanup(a.Close)
 	return a
 }
