@@ -10,7 +10,8 @@
 #   bench/run.sh --out FILE       write the report elsewhere
 #
 # Installs what it needs and lacks with apt-get (hugo for the reference
-# builds, git for feedpub) when run as root; needs Go 1.26.
+# builds, git for feedpub, chromium for the web view's push-to-browser
+# figure) when run as root; needs Go 1.26.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ fi
 need=()
 command -v hugo >/dev/null || need+=(hugo)
 command -v git >/dev/null || need+=(git)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "bench: missing ${need[*]}: install them (apt-get install ${need[*]}) or run as root" >&2

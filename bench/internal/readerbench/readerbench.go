@@ -18,7 +18,9 @@ type Config struct {
 	Feeds, Entries int   // ingest: feeds of each format, entries per feed
 	Listing        []int // stored posts of the latency databases
 	Queries        int   // timed calls per listing query
+	Push           int   // pushes timed into an open browser (0: none)
 	Runs           int
+	Root           string // the module's root: where the browser test runs
 	Bin            string
 	Work           string
 	Log            io.Writer
@@ -37,12 +39,14 @@ func Run(ctx context.Context, cfg Config) ([]measure.Figure, []string, error) {
 			return figs, nil, err
 		}
 	}
-	push, ok, err := pushToBrowser(ctx, cfg, max(cfg.Runs*5, 20))
-	if err != nil {
-		return figs, nil, err
-	}
-	if ok {
-		figs = append(figs, push)
+	if cfg.Push > 0 {
+		push, ok, err := pushToBrowser(ctx, cfg, cfg.Push)
+		if err != nil {
+			return figs, nil, err
+		}
+		if ok {
+			figs = append(figs, push)
+		}
 	}
 	note := "reader: ingest is `aggregate.Reader.Ingest` in-process (encoding repair, gofeed, sanitizing, extraction, SQLite + FTS5 upsert) on generated documents into a fresh database each round; " +
 		"the reference is `gofeed.NewParser().Parse` of the same bytes. The listing databases are built with `aggregate/store.SaveFeed`, 1,000 entries per transaction, one followed feed per 1,000 posts " +

@@ -59,6 +59,7 @@ func pushToBrowser(ctx context.Context, cfg Config, rounds int) (measure.Figure,
 	}
 	out := filepath.Join(cfg.Work, "push-latency.txt")
 	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-run", "^TestPushLatency$", "./aggregate/web/browser/")
+	cmd.Dir = cfg.Root
 	cmd.Env = append(os.Environ(), "ROOKERY_PUSH_LATENCY_OUT="+out, "ROOKERY_PUSH_ROUNDS="+strconv.Itoa(rounds), "ROOKERY_REQUIRE_CHROMIUM=1")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return measure.Figure{}, false, fmt.Errorf("readerbench: TestPushLatency: %w\n%s", err, b)

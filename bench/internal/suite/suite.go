@@ -33,6 +33,7 @@ type Preset struct {
 	IngestEntries  int // entries per feed
 	ListingPosts   []int
 	ListingQueries int
+	PushRounds     int // pushes timed into an open browser (0: none; needs chromium)
 	Publishes      int
 	TrackQueries   int // tracked queries of the "many" side
 	TrackEntries   int // fetched entries matched per round
@@ -48,10 +49,10 @@ var Presets = map[string]Preset{
 		ListingQueries: 20, Publishes: 3, TrackQueries: 200, TrackEntries: 50, TrackPasses: 3, TrackFanOut: 20, TrackRuns: 3},
 	"mid": {Name: "mid", Runs: 5, FanOutRuns: 9, HubFanOuts: []int{100, 1000}, HubStoreSizes: []int{10_000},
 		SitePosts: []int{1000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000},
-		ListingQueries: 200, Publishes: 30, TrackQueries: 10_000, TrackEntries: 500, TrackPasses: 50, TrackFanOut: 1000, TrackRuns: 15},
+		ListingQueries: 200, PushRounds: 20, Publishes: 30, TrackQueries: 10_000, TrackEntries: 500, TrackPasses: 50, TrackFanOut: 1000, TrackRuns: 15},
 	"full": {Name: "full", Runs: 7, FanOutRuns: 21, HubFanOuts: []int{100, 1000, 10_000}, HubStoreSizes: []int{10_000, 100_000},
 		SitePosts: []int{1000, 10_000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000, 1_000_000},
-		ListingQueries: 500, Publishes: 100, TrackQueries: 10_000, TrackEntries: 1000, TrackPasses: 100, TrackFanOut: 1000, TrackRuns: 41},
+		ListingQueries: 500, PushRounds: 35, Publishes: 100, TrackQueries: 10_000, TrackEntries: 1000, TrackPasses: 100, TrackFanOut: 1000, TrackRuns: 41},
 }
 
 // Groups are the measurement groups, in the order they run.
@@ -125,7 +126,8 @@ func runGroup(ctx context.Context, cfg Config, g string) ([]measure.Figure, []st
 			Hugo: cfg.Hugo, Work: work, Memory: cfg.Memory, Log: cfg.Log})
 	case "reader":
 		return readerbench.Run(ctx, readerbench.Config{Feeds: p.IngestFeeds, Entries: p.IngestEntries,
-			Listing: p.ListingPosts, Queries: p.ListingQueries, Runs: p.Runs, Bin: cfg.Bin, Work: work, Log: cfg.Log})
+			Listing: p.ListingPosts, Queries: p.ListingQueries, Push: p.PushRounds, Runs: p.Runs, Bin: cfg.Bin,
+			Root: cfg.Root, Work: work, Log: cfg.Log})
 	case "e2e":
 		return e2ebench.Run(ctx, e2ebench.Config{Publishes: p.Publishes, Bin: cfg.Bin, Work: work, Log: cfg.Log})
 	}
