@@ -2,13 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
-	"github.com/rookery-social/rookery/aggregate/act"
+	"github.com/rookery-social/rookery/internal/act"
 	"github.com/rookery-social/rookery/internal/xdg"
 )
 
@@ -48,7 +50,7 @@ func actRun(kind act.Kind, withText bool) func(context.Context, *App, *Call) err
 		if err := c.want(1+boolInt(withText), max, usage); err != nil {
 			return err
 		}
-		site, err := a.site(c)
+		site, err := a.site(c, c.dur("wait"), a.Stderr)
 		if err != nil {
 			return err
 		}
@@ -77,18 +79,21 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// site is the configured feedpub site (--site, else site in the config),
-// or act.ErrNoSite.
-func (a *App) site(c *Call) (*act.Site, error) {
+// site is the Writer of the configured feedpub site (--site, else site
+// in the config), or act.ErrNoSite.
+func (a *App) site(c *Call, wait time.Duration, log io.Writer) (act.Writer, error) {
 	dir := c.str("site")
 	if dir == "" {
 		return nil, act.ErrNoSite
+	}
+	if a.OpenSite == nil {
+		return nil, errors.New("this reader was built without a writer of posts (cmd/reader gives it feedpub's)")
 	}
 	dir, err := xdg.ExpandHome(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &act.Site{Dir: dir, Wait: c.dur("wait"), Log: a.Stderr, Now: a.now()}, nil
+	return a.OpenSite(act.Config{Dir: dir, Wait: wait, Log: log, Now: a.now()}), nil
 }
 
 func (a *App) printActed(kind act.Kind, res act.Result) {

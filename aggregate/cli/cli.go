@@ -17,6 +17,7 @@ import (
 
 	"github.com/rookery-social/rookery/aggregate"
 	"github.com/rookery-social/rookery/aggregate/sanitize"
+	"github.com/rookery-social/rookery/internal/act"
 	"github.com/rookery-social/rookery/internal/command"
 	"github.com/rookery-social/rookery/internal/xdg"
 )
@@ -52,6 +53,9 @@ type App struct {
 	Terminal bool // stderr is a terminal: show progress
 	// Now is the clock (--since, polling, timestamps); nil means time.Now.
 	Now func() time.Time
+	// OpenSite writes the user's posts into their feedpub site (reply,
+	// quote, repost, like, the web view's compose); nil: none can be.
+	OpenSite act.Opener
 }
 
 // now is the App's clock.
@@ -63,12 +67,13 @@ func (a *App) now() func() time.Time {
 }
 
 // Main runs the CLI on the process's arguments and streams and returns
-// the exit status. It stops on SIGINT and SIGTERM by cancelling the context.
-func Main(args []string) int {
+// the exit status; openSite writes the user's posts (publish/act.Open).
+// It stops on SIGINT and SIGTERM by cancelling the context.
+func Main(args []string, openSite act.Opener) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := &App{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, Getenv: os.Getenv,
-		Terminal: isTerminal(os.Stderr)}
+		Terminal: isTerminal(os.Stderr), OpenSite: openSite}
 	return app.Run(ctx, args)
 }
 

@@ -17,12 +17,10 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
-	"github.com/rookery-social/rookery/aggregate/act"
 	"github.com/rookery-social/rookery/aggregate/daemon"
 	"github.com/rookery-social/rookery/aggregate/track"
 	"github.com/rookery-social/rookery/aggregate/web"
 	"github.com/rookery-social/rookery/internal/safehttp"
-	"github.com/rookery-social/rookery/internal/xdg"
 )
 
 func serveCommand() Command {
@@ -134,11 +132,11 @@ func (a *App) webView(c *Call, r *aggregate.Reader, logger *slog.Logger, local s
 		ImageClient: safehttp.NewClient(safehttp.Options{AllowPrivate: c.on("allow-private"), UserAgent: daemon.UserAgent,
 			Timeout: 15 * time.Second})}
 	if c.str("site") != "" {
-		dir, err := xdg.ExpandHome(c.str("site"))
+		site, err := a.site(c, 2*time.Minute, nil)
 		if err != nil {
 			return nil, "", err
 		}
-		cfg.Site = &act.Site{Dir: dir, Wait: 2 * time.Minute, Now: a.now()}
+		cfg.Site = site
 	}
 	if !loopbackOnly(local, c.str("url")) {
 		cfg.Secret = newSecret()

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/rookery-social/rookery/aggregate"
-	"github.com/rookery-social/rookery/aggregate/act"
+	"github.com/rookery-social/rookery/internal/act"
 )
 
 // back is the local page a form asks to return to, else fallback: only
@@ -151,7 +151,10 @@ func (s *Server) do(w http.ResponseWriter, r *http.Request, kind act.Kind, text 
 			return
 		}
 	}
-	res, err := s.cfg.Site.Do(r.Context(), a)
+	res, err := act.Result{}, act.ErrNoSite
+	if s.cfg.Site != nil {
+		res, err = s.cfg.Site.Do(r.Context(), a)
+	}
 	if err != nil {
 		code := http.StatusBadRequest
 		if errors.Is(err, act.ErrNoSite) {

@@ -2,7 +2,7 @@
 // its address: the timeline (unread posts marked, a live "N new posts" bar
 // over Server-Sent Events), threads, notifications, search, following,
 // blocks and mutes, an author's page, and compose (post, reply, quote,
-// repost, like) through the user's feedpub site (package act).
+// repost, like) through the user's feedpub site (an internal/act Writer).
 //
 // Pages are html/template rendered on the server and work without
 // JavaScript; one small hand-written script (static/app.js) adds live
@@ -32,8 +32,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/rookery-social/rookery/aggregate"
-	"github.com/rookery-social/rookery/aggregate/act"
 	"github.com/rookery-social/rookery/aggregate/sanitize"
+	"github.com/rookery-social/rookery/internal/act"
 )
 
 //go:embed templates/*.html
@@ -51,9 +51,9 @@ const (
 // Config configures the web view.
 type Config struct {
 	Reader *aggregate.Reader
-	// Site is the user's feedpub site for compose, reply, quote, repost
-	// and like; nil: the compose page says how to configure one.
-	Site *act.Site
+	// Site writes the user's posts (compose, reply, quote, repost, like)
+	// into their feedpub site; nil: the compose page says how to name one.
+	Site act.Writer
 	// Secret, when set, is asked for once by a login page before any page
 	// is shown (then a cookie is trusted): `reader serve` sets one when it
 	// listens beyond loopback.

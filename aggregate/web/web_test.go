@@ -17,11 +17,12 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate"
-	"github.com/rookery-social/rookery/aggregate/act"
 	"github.com/rookery-social/rookery/aggregate/web"
 	"github.com/rookery-social/rookery/aggregate/web/webtest"
+	"github.com/rookery-social/rookery/internal/act"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/testsite"
+	siteact "github.com/rookery-social/rookery/publish/act"
 )
 
 // fixture is a reader following alice, its web view on loopback, and a
@@ -293,7 +294,7 @@ func TestEventsStreamArrivals(t *testing.T) {
 // Opening a thread and replying writes the reply into the site.
 func TestReplyWritesThePostFile(t *testing.T) {
 	dir := testsite.Write(t, testsite.Config("https://me.example/", ""))
-	f := newFixture(t, web.Config{Site: &act.Site{Dir: dir}}, webtest.Posts(2)...)
+	f := newFixture(t, web.Config{Site: siteact.Open(act.Config{Dir: dir})}, webtest.Posts(2)...)
 	key := f.alice.ID("p001")
 	body := f.page("/thread?id=" + url.QueryEscape(key))
 	if !strings.Contains(body, "Post number 1") || !strings.Contains(body, `<label for="text">Your reply</label>`) {

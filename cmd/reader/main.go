@@ -7,8 +7,9 @@ import (
 	"os"
 
 	"github.com/rookery-social/rookery/aggregate/cli"
+	siteact "github.com/rookery-social/rookery/publish/act"
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:]))
+	os.Exit(cli.Main(os.Args[1:], siteact.Open))
 }

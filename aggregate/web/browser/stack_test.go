@@ -13,14 +13,15 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rookery-social/rookery/aggregate"
-	"github.com/rookery-social/rookery/aggregate/act"
 	"github.com/rookery-social/rookery/aggregate/daemon"
 	"github.com/rookery-social/rookery/aggregate/daemon/daemontest"
 	"github.com/rookery-social/rookery/aggregate/web"
 	"github.com/rookery-social/rookery/aggregate/web/webtest"
+	"github.com/rookery-social/rookery/internal/act"
 	"github.com/rookery-social/rookery/internal/safehttp"
 	"github.com/rookery-social/rookery/internal/testsite"
 	"github.com/rookery-social/rookery/internal/testwait"
+	siteact "github.com/rookery-social/rookery/publish/act"
 )
 
 // stack is a whole `reader serve` on loopback following alice, whose
@@ -51,7 +52,7 @@ func startStack(t *testing.T, posts ...webtest.Post) *stack {
 		t.Fatal(err)
 	}
 	s.site = mySite(t)
-	s.base = s.serve(t, &act.Site{Dir: s.site})
+	s.base = s.serve(t, siteact.Open(act.Config{Dir: s.site}))
 	testwait.Until(t, 10*time.Second, "the hub verifying the reader's subscription", func() bool { return len(s.hub.Verified()) > 0 })
 	return s
 }
@@ -69,7 +70,7 @@ func mySite(t *testing.T) string {
 
 // serve runs the daemon with the web view on a loopback port until the
 // test ends and returns its base URL.
-func (s *stack) serve(t *testing.T, site *act.Site) string {
+func (s *stack) serve(t *testing.T, site act.Writer) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
