@@ -64,19 +64,19 @@ func writeCloud(w http.ResponseWriter, r *http.Request, status int, element stri
 func (h *Hub) readCloudForm(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
 	if !h.limiter.Allow(r.RemoteAddr) {
 		w.Header().Set("Retry-After", "1")
-		return nil, http.StatusTooManyRequests, errors.New("Too many requests from your address: slow down and retry later.")
+		return nil, http.StatusTooManyRequests, replyf("Too many requests from your address: slow down and retry later.")
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
 		return nil, http.StatusUnsupportedMediaType,
-			errors.New("Send the request as a form: Content-Type: application/x-www-form-urlencoded.")
+			replyf("Send the request as a form: Content-Type: application/x-www-form-urlencoded.")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxRequestBytes)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("The request body is over %d bytes.", h.cfg.MaxRequestBytes)
+			return nil, http.StatusRequestEntityTooLarge, replyf("The request body is over %d bytes.", h.cfg.MaxRequestBytes)
 		}
-		return nil, http.StatusBadRequest, fmt.Errorf("The form could not be read: %v.", err)
+		return nil, http.StatusBadRequest, replyf("The form could not be read: %v.", err)
 	}
 	return r.Form, http.StatusOK, nil
 }
@@ -103,19 +103,19 @@ func parsePleaseNotify(form url.Values, remoteAddr string) (cloudRequest, error)
 		missing = append(missing, "url1")
 	}
 	if len(missing) > 0 {
-		return req, fmt.Errorf("The following parameters were missing from the request body: %s.", strings.Join(missing, ", "))
+		return req, replyf("The following parameters were missing from the request body: %s.", strings.Join(missing, ", "))
 	}
 	protocol := form.Get("protocol")
 	switch protocol {
 	case "http-post", "https-post":
 	case "xml-rpc", "soap":
-		return req, fmt.Errorf("Can't accept the subscription because the protocol, %s, is not supported by this hub: use http-post or https-post.", trim(protocol))
+		return req, replyf("Can't accept the subscription because the protocol, %s, is not supported by this hub: use http-post or https-post.", trim(protocol))
 	default:
-		return req, fmt.Errorf("Can't accept the subscription because the protocol, %s, is unsupported: use http-post or https-post.", trim(protocol))
+		return req, replyf("Can't accept the subscription because the protocol, %s, is unsupported: use http-post or https-post.", trim(protocol))
 	}
 	port, err := strconv.Atoi(strings.TrimSpace(form.Get("port")))
 	if err != nil || port < 1 || port > 65535 {
-		return req, fmt.Errorf("The port, %s, is not a port number (1 to 65535).", trim(form.Get("port")))
+		return req, replyf("The port, %s, is not a port number (1 to 65535).", trim(form.Get("port")))
 	}
 	host := strings.TrimSpace(form.Get("domain"))
 	req.Challenge = host != ""
@@ -128,11 +128,11 @@ func parsePleaseNotify(form url.Values, remoteAddr string) (cloudRequest, error)
 		return req, err
 	}
 	if len(urls) > maxPublishTopics {
-		return req, fmt.Errorf("The request names %d resources: at most %d.", len(urls), maxPublishTopics)
+		return req, replyf("The request names %d resources: at most %d.", len(urls), maxPublishTopics)
 	}
 	for _, u := range urls {
 		if _, err := checkURL("url", u); err != nil {
-			return req, fmt.Errorf("The resource %q is not an absolute http or https URL without #fragment or user:password@.", trim(u))
+			return req, replyf("The resource %q is not an absolute http or https URL without #fragment or user:password@.", trim(u))
 		}
 		if !slices.Contains(req.URLs, u) {
 			req.URLs = append(req.URLs, u)
@@ -166,7 +166,7 @@ func cloudURLs(form url.Values) []string {
 func requester(remoteAddr string) (string, error) {
 	ap, err := netip.ParseAddrPort(remoteAddr)
 	if err != nil {
-		return "", fmt.Errorf("The address of your request, %s, is unknown: give a domain.", remoteAddr)
+		return "", replyf("The address of your request, %s, is unknown: give a domain.", remoteAddr)
 	}
 	return ap.Addr().Unmap().String(), nil
 }
@@ -183,16 +183,16 @@ func cloudCallback(protocol, host string, port int, path string) (string, error)
 	}
 	h := strings.Trim(host, "[]")
 	if strings.ContainsAny(h, "/?#@\\ ") || (strings.Contains(h, ":") && !isIP(h)) {
-		return "", fmt.Errorf("The domain, %s, is not a host name.", trim(host))
+		return "", replyf("The domain, %s, is not a host name.", trim(host))
 	}
 	hostport := net.JoinHostPort(h, strconv.Itoa(port))
 	cb := scheme + "://" + hostport + path
 	u, err := checkURL("path", cb)
 	if err != nil {
-		return "", fmt.Errorf("The notification address %s is not a valid URL: check domain, port and path.", trim(cb))
+		return "", replyf("The notification address %s is not a valid URL: check domain, port and path.", trim(cb))
 	}
 	if p, _ := url.Parse(u); p == nil || p.Host != hostport {
-		return "", fmt.Errorf("The notification address %s is not a valid URL: check domain, port and path.", trim(cb))
+		return "", replyf("The notification address %s is not a valid URL: check domain, port and path.", trim(cb))
 	}
 	return u, nil
 }
@@ -494,3 +494,13 @@ func (h *Hub) countCloud(procedure string, ok bool) {
 	}
 	h.metrics.cloudRequests.WithLabelValues(procedure, result).Inc()
 }
+
+// reply is a message for an rssCloud client, sent as the msg of the
+// protocol's reply: a sentence, capitalized and ending with a period, as
+// the reference server's are (so not a Go error string).
+type reply string
+
+func (r reply) Error() string { return string(r) }
+
+// replyf formats a reply.
+func replyf(format string, args ...any) error { return reply(fmt.Sprintf(format, args...)) }
