@@ -1,12 +1,12 @@
 package hub
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
+
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // testLogger sends the hub's logs to the test log, visible with -v or on
@@ -25,19 +25,4 @@ func (w testWriter) Write(p []byte) (int, error) {
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
 
 // syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testwait.Buffer

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/rookery-social/rookery/internal/testwait"
 
 	"github.com/rookery-social/rookery/hub"
 	"github.com/rookery-social/rookery/hub/cli"
@@ -125,22 +126,7 @@ func TestStartLogsDatabaseAndURL(t *testing.T) {
 }
 
 // syncBuffer is a bytes.Buffer safe for the hub's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testwait.Buffer
 
 // `hub completion bash` completes the hub's flags.
 func TestCompletion(t *testing.T) {
