@@ -151,24 +151,17 @@ func (r *Reader) Notifications(ctx context.Context, limit int, since time.Time) 
 
 // NotificationsPage is Notifications, a page at a time.
 func (r *Reader) NotificationsPage(ctx context.Context, o ListOptions) ([]Notification, error) {
-	me, err := r.Me(ctx)
+	q, f, err := r.mentionQuery(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("unable to read my feed URL: %w", err)
+		return nil, err
 	}
-	if me == "" {
-		return nil, ErrNoMe
-	}
-	f, err := r.st.Filter(ctx)
+	ps, err := r.st.Notifications(ctx, q, f)
 	if err != nil {
-		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
-	}
-	ps, err := r.st.Notifications(ctx, store.MentionQuery{Me: me, Limit: orDefault(o.Limit, 50), Since: o.Since, Before: o.Before}, f)
-	if err != nil {
-		return nil, fmt.Errorf("unable to list the notifications of %s: %w", me, err)
+		return nil, fmt.Errorf("unable to list the notifications of %s: %w", q.Me, err)
 	}
 	out := make([]Notification, 0, len(ps))
 	for _, p := range ps {
-		n, err := r.notification(ctx, p, me)
+		n, err := r.notification(ctx, p, q.Me)
 		if err != nil {
 			return nil, err
 		}

@@ -110,6 +110,23 @@ type ListOptions struct {
 	Before Cursor    // the page after this post (zero: the newest)
 }
 
+// mentionQuery is the query of what concerns me (mentions, notifications)
+// for a page o, with the blocks and mutes to apply.
+func (r *Reader) mentionQuery(ctx context.Context, o ListOptions) (store.MentionQuery, store.Filter, error) {
+	me, err := r.Me(ctx)
+	if err != nil {
+		return store.MentionQuery{}, store.Filter{}, fmt.Errorf("unable to read my feed URL: %w", err)
+	}
+	if me == "" {
+		return store.MentionQuery{}, store.Filter{}, ErrNoMe
+	}
+	f, err := r.st.Filter(ctx)
+	if err != nil {
+		return store.MentionQuery{}, store.Filter{}, fmt.Errorf("unable to load blocks and mutes: %w", err)
+	}
+	return store.MentionQuery{Me: me, Limit: orDefault(o.Limit, 50), Since: o.Since, Before: o.Before}, f, nil
+}
+
 // Mentions lists posts by anyone stored that mention me or reply to me.
 func (r *Reader) Mentions(ctx context.Context, limit int, since time.Time) ([]Post, error) {
 	return r.MentionsPage(ctx, ListOptions{Limit: limit, Since: since})
@@ -117,20 +134,13 @@ func (r *Reader) Mentions(ctx context.Context, limit int, since time.Time) ([]Po
 
 // MentionsPage is Mentions, a page at a time.
 func (r *Reader) MentionsPage(ctx context.Context, o ListOptions) ([]Post, error) {
-	me, err := r.Me(ctx)
+	q, f, err := r.mentionQuery(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("unable to read my feed URL: %w", err)
+		return nil, err
 	}
-	if me == "" {
-		return nil, ErrNoMe
-	}
-	f, err := r.st.Filter(ctx)
+	ps, err := r.st.Mentions(ctx, q, f)
 	if err != nil {
-		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
-	}
-	ps, err := r.st.Mentions(ctx, store.MentionQuery{Me: me, Limit: orDefault(o.Limit, 50), Since: o.Since, Before: o.Before}, f)
-	if err != nil {
-		return nil, fmt.Errorf("unable to list the mentions of %s: %w", me, err)
+		return nil, fmt.Errorf("unable to list the mentions of %s: %w", q.Me, err)
 	}
 	return r.withParents(ctx, ps), nil
 }

@@ -57,6 +57,19 @@ func (c *Call) before() (aggregate.Cursor, error) {
 	return cur, nil
 }
 
+// list is the paging of a listing: -n, --since and --before.
+func (c *Call) list() (aggregate.ListOptions, error) {
+	since, err := c.since()
+	if err != nil {
+		return aggregate.ListOptions{}, err
+	}
+	before, err := c.before()
+	if err != nil {
+		return aggregate.ListOptions{}, err
+	}
+	return aggregate.ListOptions{Limit: c.num("n"), Since: since, Before: before}, nil
+}
+
 // want checks the number of positional arguments.
 func (c *Call) want(min, max int, usage string) error {
 	if len(c.Args) < min || len(c.Args) > max {
@@ -332,16 +345,12 @@ func runMentions(ctx context.Context, a *App, c *Call) error {
 	if err := c.want(0, 0, "mentions [-n 50] [--since TIME] [--before CURSOR]"); err != nil {
 		return err
 	}
-	since, err := c.since()
-	if err != nil {
-		return err
-	}
-	before, err := c.before()
+	o, err := c.list()
 	if err != nil {
 		return err
 	}
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		posts, err := r.MentionsPage(ctx, aggregate.ListOptions{Limit: c.num("n"), Since: since, Before: before})
+		posts, err := r.MentionsPage(ctx, o)
 		if err != nil {
 			return err
 		}

@@ -28,16 +28,12 @@ func runNotifications(ctx context.Context, a *App, c *Call) error {
 	if err := c.want(0, 0, "notifications [-n 50] [--since TIME] [--before CURSOR]"); err != nil {
 		return err
 	}
-	since, err := c.since()
-	if err != nil {
-		return err
-	}
-	before, err := c.before()
+	o, err := c.list()
 	if err != nil {
 		return err
 	}
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		ns, err := r.NotificationsPage(ctx, aggregate.ListOptions{Limit: c.num("n"), Since: since, Before: before})
+		ns, err := r.NotificationsPage(ctx, o)
 		if err != nil {
 			return err
 		}
