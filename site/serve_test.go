@@ -46,22 +46,17 @@ type syncBuffer = testwait.Buffer
 // holding every one of texts, and returns them.
 func (sv *served) awaitLog(t *testing.T, n int, texts ...string) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var lines []string
+	var lines []string
+	testwait.UntilWhy(t, 10*time.Second, fmt.Sprintf("%d serve log lines with %q", n, texts), func() (bool, string) {
+		lines = nil
 		for _, l := range strings.Split(sv.log.String(), "\n") {
 			if containsAll(l, texts) {
 				lines = append(lines, l)
 			}
 		}
-		if len(lines) >= n {
-			return lines
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not log %d lines with %q within 10s; log:\n%s", n, texts, sv.log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(lines) >= n, "log:\n" + sv.log.String()
+	})
+	return lines
 }
 
 func containsAll(s string, subs []string) bool {

@@ -106,10 +106,7 @@ func TestStartLogsDatabaseAndURL(t *testing.T) {
 	go func() {
 		done <- cli.Program(func(string) string { return "" }, &out, &errs, hub.Serve).Run(ctx, []string{"--db", db, "--addr", "127.0.0.1:0", "--allow-private"})
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(errs.String(), "hub: listening") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Until(t, 10*time.Second, "the hub's start log", func() bool { return strings.Contains(errs.String(), "hub: listening") })
 	cancel()
 	<-done
 	log := errs.String()
