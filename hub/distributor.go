@@ -160,7 +160,7 @@ func (d *distributor) putBack(ctx context.Context, ds []store.Delivery) {
 
 // sleep waits for new work, a freed slot or the idle interval. A freed
 // slot means a host's queue drained, or is half empty: with deliveries put
-// back, refill at once.
+// back, or more due in the store, refill at once.
 func (d *distributor) sleep(ctx context.Context, more, refill *bool) bool {
 	t := time.NewTimer(d.h.cfg.IdleInterval)
 	defer t.Stop()
@@ -172,8 +172,11 @@ func (d *distributor) sleep(ctx context.Context, more, refill *bool) bool {
 	case <-t.C:
 		*more, *refill = true, false
 	case <-d.freed:
+		// Claim again if the last claim was full (the store may hold
+		// more: a fan-out hands over only what fits, the rest waits in
+		// the store) or deliveries were put back.
 		d.mu.Lock()
-		*more = d.backlog
+		*more = *more || d.backlog
 		d.mu.Unlock()
 		*refill = true
 	}
