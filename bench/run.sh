@@ -6,7 +6,7 @@
 #   bench/run.sh                  the sizes (preset full; 8–10 minutes on 2 shared cores)
 #   bench/run.sh --preset mid     smaller sizes (a few minutes)
 #   bench/run.sh --quick          tiny sizes, a few seconds (what the smoke test runs)
-#   bench/run.sh --only hub,e2e   some groups only (hub, track, site, reader, e2e)
+#   bench/run.sh --only hub,e2e   some groups only (hub, postgres, track, site, reader, e2e)
 #   bench/run.sh --out FILE       write the report elsewhere
 #
 # Installs what it needs and lacks with apt-get (hugo for the reference

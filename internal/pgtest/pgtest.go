@@ -8,7 +8,8 @@
 //
 // One server serves a whole test binary (Main in TestMain); each test gets
 // a fresh database of its own (DB). The server dies with the test binary,
-// even when that is killed. It is used only from tests.
+// even when that is killed. It is used from tests, and by the benchmark
+// suite, which asks for a durable server (StartWith).
 package pgtest
 
 import (
@@ -45,6 +46,7 @@ type Server struct {
 	dir  string // holds data/ and the Unix socket
 	port int
 	cred *syscall.Credential // nil unless run as root
+	opt  Options
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -114,14 +116,26 @@ func Need(t testing.TB, srv *Server) *Server {
 	return nil
 }
 
+// Options vary the server Start makes.
+type Options struct {
+	// Durable keeps PostgreSQL's default durability (fsync and full page
+	// writes on), as a production server runs: for benchmarks. Tests run
+	// without it, which is faster and loses nothing unless the machine
+	// itself crashes.
+	Durable bool
+}
+
 // Start initialises a cluster in a new temporary directory and starts a
-// server on a free loopback port.
-func Start() (*Server, error) {
+// server on a free loopback port, as tests want it.
+func Start() (*Server, error) { return StartWith(Options{}) }
+
+// StartWith is Start with options.
+func StartWith(opt Options) (*Server, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{bin: bin}
+	s := &Server{bin: bin, opt: opt}
 	if s.cred, err = credential(); err != nil {
 		return nil, err
 	}
@@ -145,6 +159,16 @@ func Start() (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Available reports why no server can be started here (no PostgreSQL
+// binaries, or no postgres user to run them as root), or nil.
+func Available() error {
+	if _, err := findBin(); err != nil {
+		return err
+	}
+	_, err := credential()
+	return err
 }
 
 // findBin finds the directory of initdb and postgres: on PATH, else the
@@ -221,9 +245,12 @@ func (s *Server) Resume() error {
 	if s.cmd != nil {
 		return errors.New("pgtest: the server is already running")
 	}
-	cmd := s.command("postgres", "-D", s.data(), "-p", strconv.Itoa(s.port), "-k", s.dir,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-		"-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=64MB")
+	args := []string{"-D", s.data(), "-p", strconv.Itoa(s.port), "-k", s.dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"}
+	if !s.opt.Durable {
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "shared_buffers=64MB")
+	}
+	cmd := s.command("postgres", args...)
 	s.log.Reset()
 	cmd.Stdout, cmd.Stderr = &s.log, &s.log
 	if err := cmd.Start(); err != nil {
@@ -296,12 +323,40 @@ func (s *Server) Port() int { return s.port }
 // is dropped when the test ends.
 func (s *Server) DB(t testing.TB) string {
 	t.Helper()
+	dsn, drop, err := s.CreateDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return dsn
+}
+
+// CreateDB creates a fresh empty database and returns its URL and a
+// function that drops it.
+func (s *Server) CreateDB() (dsn string, drop func(), err error) {
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), s.seq.Add(1))
 	if err := s.exec("CREATE DATABASE " + name + " TEMPLATE template0"); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
+		return "", nil, fmt.Errorf("pgtest: create database %s: %w", name, err)
 	}
-	t.Cleanup(func() { s.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	return s.URL(name)
+	return s.URL(name), func() { s.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") }, nil
+}
+
+// QueryInt runs one query returning one integer in the database dsn (one
+// of this server's), as the superuser: for measurements the store does not
+// offer, such as pg_database_size.
+func (s *Server) QueryInt(dsn, sql string) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: connect: %w", err)
+	}
+	defer c.Close(context.Background())
+	var v int64
+	if err := c.QueryRow(ctx, sql).Scan(&v); err != nil {
+		return 0, fmt.Errorf("pgtest: %s: %w", sql, err)
+	}
+	return v, nil
 }
 
 func (s *Server) exec(sql string) error {

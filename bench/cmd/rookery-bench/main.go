@@ -1,7 +1,7 @@
 // Command rookery-bench runs Rookery's benchmark suite and writes
 // BENCHMARKS.md. bench/run.sh installs what it needs and runs it.
 //
-//	rookery-bench [--preset quick|mid|full] [--quick] [--only hub,track,site,reader,e2e] [--out BENCHMARKS.md]
+//	rookery-bench [--preset quick|mid|full] [--quick] [--only hub,postgres,track,site,reader,e2e] [--out BENCHMARKS.md]
 package main
 
 import (

@@ -2,6 +2,7 @@ package hubbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rookery-social/rookery/bench/internal/measure"
@@ -68,23 +70,53 @@ func Run(ctx context.Context, cfg Config) ([]measure.Figure, []string, error) {
 }
 
 // subscribe records n verified subscriptions to topicURL directly in the
-// hub's store (hub/store), as a verified subscribe request would.
-func subscribe(ctx context.Context, dbPath, topicURL string, n int, cb *callbacks) error {
-	st, err := store.OpenSQLite(ctx, dbPath)
+// hub's store at db (a SQLite path or a postgres:// URL), as a verified
+// subscribe request would.
+func subscribe(ctx context.Context, db, topicURL string, n int, cb *callbacks) error {
+	return subscribeFrom(ctx, db, topicURL, 0, n, cb)
+}
+
+// subscribeFrom records subscribers first … first+n-1 (callbacks and
+// secrets by index). PostgreSQL takes them from several connections at
+// once, with synchronous_commit off for the load only: the load is set-up,
+// not a figure.
+func subscribeFrom(ctx context.Context, db, topicURL string, first, n int, cb *callbacks) error {
+	if n == 0 {
+		return nil
+	}
+	workers := 1
+	var st store.Store
+	var err error
+	if store.IsPostgresURL(db) {
+		workers = loadWorkers
+		st, err = store.OpenPostgres(ctx, withParam(db, "synchronous_commit", "off"), store.PostgresOptions{PoolSize: workers})
+	} else {
+		st, err = store.OpenSQLite(ctx, db)
+	}
 	if err != nil {
 		return fmt.Errorf("hubbench: %w", err)
 	}
 	defer st.Close()
 	now := time.Now()
-	for i := range n {
-		v := store.Verification{Mode: websub.ModeSubscribe, Topic: topicURL, Callback: cb.url(i),
-			Secret: secret(i), LeaseSeconds: int64((10 * 24 * time.Hour) / time.Second), CreatedAt: now}
-		if err := st.FinishVerification(ctx, v, store.VerifyVerified, "", now); err != nil {
-			return fmt.Errorf("hubbench: subscription %d: %w", i, err)
-		}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := first + w; i < first+n && errs[w] == nil; i += workers {
+				v := store.Verification{Mode: websub.ModeSubscribe, Topic: topicURL, Callback: cb.url(i),
+					Secret: secret(i), LeaseSeconds: int64((10 * 24 * time.Hour) / time.Second), CreatedAt: now}
+				if err := st.FinishVerification(ctx, v, store.VerifyVerified, "", now); err != nil {
+					errs[w] = fmt.Errorf("hubbench: subscription %d: %w", i, err)
+				}
+			}
+		})
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
+
+// loadWorkers is how many connections load subscriptions into PostgreSQL.
+const loadWorkers = 8
 
 // hubConfig is the hub's default configuration (durable SQLite store,
 // default delivery concurrency), opened to loopback and without rate
@@ -139,6 +171,7 @@ type rig struct {
 	tp     *topic
 	srv    *httptest.Server
 	h      *hub.Hub
+	others []*hub.Hub // instances sharing h's database, without an HTTP server
 	hubURL string
 }
 
@@ -148,7 +181,8 @@ func newRig(ctx context.Context, dbPath string, n int) (*rig, error) {
 
 // rigOptions vary the rig's hub.
 type rigOptions struct {
-	noTrack bool // turn tracked topics off
+	noTrack   bool // turn tracked topics off
+	instances int  // hub instances sharing the database (PostgreSQL); 0 is 1
 	// before runs once the hub's public URL is known and its n subscribers
 	// are stored, before the hub opens the store and starts.
 	before func(ctx context.Context, dbPath, publicURL string) error
@@ -179,7 +213,20 @@ func newRigWith(ctx context.Context, dbPath string, n int, o rigOptions) (*rig, 
 	g.srv.Config.Handler = h.Handler()
 	g.srv.Start()
 	g.hubURL = g.srv.URL
-	return g, h.Start(ctx)
+	if err := h.Start(ctx); err != nil {
+		return g, err
+	}
+	for range o.instances - 1 {
+		other, err := hub.New(hc)
+		if err != nil {
+			return g, err
+		}
+		g.others = append(g.others, other)
+		if err := other.Start(ctx); err != nil {
+			return g, err
+		}
+	}
+	return g, nil
 }
 
 func (g *rig) close() {
@@ -188,6 +235,9 @@ func (g *rig) close() {
 	}
 	if g.h != nil {
 		g.h.Close(context.Background())
+	}
+	for _, o := range g.others {
+		o.Close(context.Background())
 	}
 	g.cb.close()
 	g.tp.srv.Close()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/rookery-social/rookery/internal/pgtest"
 )
 
 // BenchmarkFanOut is the fan-out figure's workload at 1,000 subscribers,
@@ -69,4 +71,37 @@ func BenchmarkTrackedFanOut(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+// BenchmarkFanOutPostgres is the fan-out figure's workload on PostgreSQL
+// (a durable throwaway server) at 1,000 subscribers, with one hub instance
+// and with two sharing the database. For profiles:
+// go test -run '^$' -bench FanOutPostgres -cpuprofile cpu.out ./bench/internal/hubbench
+func BenchmarkFanOutPostgres(b *testing.B) {
+	if err := pgtest.Available(); err != nil {
+		b.Skip(err)
+	}
+	srv, err := pgtest.StartWith(pgtest.Options{Durable: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	for _, instances := range []int{1, 2} {
+		b.Run(fmt.Sprintf("%d-instances", instances), func(b *testing.B) {
+			ctx := context.Background()
+			g, err := pgRig(ctx, srv, 1000, instances)
+			if g != nil {
+				defer g.close()
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := hubRound(ctx, g.cb, g.tp, g.hubURL, 1000); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "deliveries/s")
+		})
+	}
 }

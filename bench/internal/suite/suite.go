@@ -28,6 +28,9 @@ type Preset struct {
 	FanOutRuns     int // paired rounds of the hub fan-out (cheap, and noisy)
 	HubFanOuts     []int
 	HubStoreSizes  []int
+	PGFanOuts      []int // subscriber counts of the PostgreSQL fan-out comparison
+	PGFanOutRuns   int   // its rounds (four contenders each)
+	PGHeld         int   // subscriptions held on each backend for store size, restart and memory
 	SitePosts      []int
 	IngestFeeds    int // feeds of each format (Atom and RSS)
 	IngestEntries  int // entries per feed
@@ -45,18 +48,21 @@ type Preset struct {
 // Presets are the sizes the suite knows: full is the issue's.
 var Presets = map[string]Preset{
 	"quick": {Name: "quick", Runs: 3, FanOutRuns: 3, HubFanOuts: []int{20}, HubStoreSizes: []int{200},
+		PGFanOuts: []int{20}, PGFanOutRuns: 2, PGHeld: 200,
 		SitePosts: []int{40}, IngestFeeds: 1, IngestEntries: 50, ListingPosts: []int{2000},
 		ListingQueries: 20, Publishes: 3, TrackQueries: 200, TrackEntries: 50, TrackPasses: 3, TrackFanOut: 20, TrackRuns: 3},
 	"mid": {Name: "mid", Runs: 5, FanOutRuns: 9, HubFanOuts: []int{100, 1000}, HubStoreSizes: []int{10_000},
+		PGFanOuts: []int{1000}, PGFanOutRuns: 5, PGHeld: 100_000,
 		SitePosts: []int{1000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000},
 		ListingQueries: 200, PushRounds: 20, Publishes: 30, TrackQueries: 10_000, TrackEntries: 500, TrackPasses: 50, TrackFanOut: 1000, TrackRuns: 15},
 	"full": {Name: "full", Runs: 7, FanOutRuns: 21, HubFanOuts: []int{100, 1000, 10_000}, HubStoreSizes: []int{10_000, 100_000},
+		PGFanOuts: []int{1000, 10_000}, PGFanOutRuns: 9, PGHeld: 1_000_000,
 		SitePosts: []int{1000, 10_000}, IngestFeeds: 5, IngestEntries: 1000, ListingPosts: []int{100_000, 1_000_000},
 		ListingQueries: 500, PushRounds: 35, Publishes: 100, TrackQueries: 10_000, TrackEntries: 1000, TrackPasses: 100, TrackFanOut: 1000, TrackRuns: 41},
 }
 
 // Groups are the measurement groups, in the order they run.
-var Groups = []string{"hub", "track", "site", "reader", "e2e"}
+var Groups = []string{"hub", "postgres", "track", "site", "reader", "e2e"}
 
 // Config is one run of the suite.
 type Config struct {
@@ -118,6 +124,9 @@ func runGroup(ctx context.Context, cfg Config, g string) ([]measure.Figure, []st
 	case "hub":
 		return hubbench.Run(ctx, hubbench.Config{FanOuts: p.HubFanOuts, StoreSizes: p.HubStoreSizes,
 			Runs: p.Runs, FanOutRuns: p.FanOutRuns, Bin: cfg.Bin, Work: work, Log: cfg.Log})
+	case "postgres":
+		return hubbench.RunPostgres(ctx, hubbench.PostgresConfig{FanOuts: p.PGFanOuts, FanOutRuns: p.PGFanOutRuns,
+			Held: p.PGHeld, Runs: p.Runs, Bin: cfg.Bin, Work: work, Log: cfg.Log})
 	case "track":
 		return trackbench.Run(ctx, trackbench.Config{Queries: p.TrackQueries, Entries: p.TrackEntries, Passes: p.TrackPasses,
 			Subscribers: p.TrackFanOut, Runs: p.TrackRuns, FanOutRuns: p.TrackRuns, Work: work, Log: cfg.Log})
