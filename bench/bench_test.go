@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rookery-social/rookery/bench/internal/measure"
 	"github.com/rookery-social/rookery/bench/internal/suite"
+	"github.com/rookery-social/rookery/internal/pgtest"
 	"github.com/rookery-social/rookery/internal/testtools"
 )
 
@@ -29,6 +31,14 @@ func TestSmoke(t *testing.T) {
 		t.Log("hugo is not installed (apt-get install hugo): the Hugo reference is skipped")
 		hugo = ""
 	}
+	withPG := true
+	if err := pgtest.Available(); err != nil {
+		if os.Getenv(pgtest.RequireEnv) == "1" {
+			t.Fatalf("PostgreSQL is not available (apt-get install postgresql): %v; %s=1", err, pgtest.RequireEnv)
+		}
+		t.Logf("PostgreSQL is not available (apt-get install postgresql): %v; the postgres group is skipped", err)
+		withPG = false
+	}
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -42,19 +52,24 @@ func TestSmoke(t *testing.T) {
 	if mem == "" {
 		mem = t.TempDir()
 	}
-	rep, err := suite.Run(ctx, suite.Config{Preset: suite.Presets["quick"], Root: root, Work: t.TempDir(), Hugo: hugo, Memory: mem, Log: &log})
+	cfg := suite.Config{Preset: suite.Presets["quick"], Root: root, Work: t.TempDir(), Hugo: hugo, Memory: mem, Log: &log}
+	if !withPG {
+		cfg.Only = slices.DeleteFunc(slices.Clone(suite.Groups), func(g string) bool { return g == "postgres" })
+	}
+	rep, err := suite.Run(ctx, cfg)
 	if err != nil {
 		t.Fatalf("%v\nlog:\n%s", err, log.String())
 	}
-	checkFigures(t, rep.Figures, hugo != "")
+	checkFigures(t, rep.Figures, hugo != "", withPG)
 	checkReport(t, rep)
 }
 
 // checkFigures checks what a reader of BENCHMARKS.md relies on: every
 // section has figures, each figure is a usable number named once, a
 // figure with a target is judged against it, the in-memory rows are there
-// and the Hugo rows are there exactly when Hugo is.
-func checkFigures(t *testing.T, figs []measure.Figure, withHugo bool) {
+// and the Hugo rows are there exactly when Hugo is, the PostgreSQL section
+// when PostgreSQL is.
+func checkFigures(t *testing.T, figs []measure.Figure, withHugo, withPG bool) {
 	t.Helper()
 	sections := map[string]int{}
 	names := map[string]bool{}
@@ -79,7 +94,11 @@ func checkFigures(t *testing.T, figs []measure.Figure, withHugo bool) {
 			memoryRows++
 		}
 	}
-	for _, s := range []string{"Hub", "Tracked topics", "feedpub build", "reader", "End to end"} {
+	want := []string{"Hub", "Tracked topics", "feedpub build", "reader", "End to end"}
+	if withPG {
+		want = append(want, "Hub on PostgreSQL")
+	}
+	for _, s := range want {
 		if sections[s] == 0 {
 			t.Errorf("section %q has no figures (all: %v)", s, sections)
 		}

@@ -11,7 +11,8 @@
 #
 # Installs what it needs and lacks with apt-get (hugo for the reference
 # builds, git for feedpub, chromium for the web view's push-to-browser
-# figure) when run as root; needs Go 1.26.
+# figure, postgresql for the hub on PostgreSQL) when run as root; needs
+# Go 1.26.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,7 @@ need=()
 command -v hugo >/dev/null || need+=(hugo)
 command -v git >/dev/null || need+=(git)
 command -v chromium >/dev/null || need+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "bench: missing ${need[*]}: install them (apt-get install ${need[*]}) or run as root" >&2
