@@ -298,13 +298,61 @@ func (p *Postgres) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers.
+// Ping checks that the schema is at this hub's version and that each
+// table the hub works on answers a bounded read, in one round trip: the
+// statements go as one simple-protocol message, which PostgreSQL runs in
+// turn (under the statement timeout) and stops at the first that fails,
+// so the count of results says which one it was. The error names the
+// table or the version, or says the database cannot be reached.
 func (p *Postgres) Ping(ctx context.Context) error {
-	var one int
-	if err := p.pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
-		return fmt.Errorf("store: PostgreSQL at %s: %w", p.url, err)
+	c, err := p.pool.Acquire(ctx)
+	if err != nil {
+		return p.unreachable(err)
 	}
-	return nil
+	defer c.Release()
+	results, err := c.Conn().PgConn().Exec(ctx, pgPingScript).ReadAll()
+	if err != nil {
+		return p.pingFailed(ctx, results, err)
+	}
+	have, err := pgVersion(results[0])
+	if err != nil {
+		return unreadable("PostgreSQL", "schema_migrations", err)
+	}
+	return checkVersion("PostgreSQL", have, len(pgMigrations))
+}
+
+// pgPingScript is the version query, then the reads of pingReads.
+var pgPingScript = pingScript()
+
+// pingFailed names what failed in the ping script: the statement that
+// answered no complete result, or the connection.
+func (p *Postgres) pingFailed(ctx context.Context, results []*pgconn.Result, err error) error {
+	var pe *pgconn.PgError
+	if ctx.Err() != nil || !errors.As(err, &pe) || pe.Severity == "FATAL" || pe.Severity == "PANIC" {
+		return p.unreachable(err)
+	}
+	failed := len(results)
+	if failed > 0 && results[failed-1].Err != nil {
+		failed--
+	}
+	if failed == 0 {
+		return unreadable("PostgreSQL", "schema_migrations", err)
+	}
+	return unreadable("PostgreSQL", pingReads[min(failed, len(pingReads))-1].table, err)
+}
+
+// pgVersion is the version the ping script read (0 when none is recorded).
+func pgVersion(r *pgconn.Result) (int, error) {
+	if len(r.Rows) == 0 {
+		return 0, nil
+	}
+	return strconv.Atoi(string(r.Rows[0][0]))
+}
+
+// unreachable is the error of a database that does not answer, without
+// the password.
+func (p *Postgres) unreachable(err error) error {
+	return redact("store: PostgreSQL at "+p.url, err, p.pool.Config().ConnConfig.Password)
 }
 
 // txRetries is how often a transaction that lost a deadlock or a

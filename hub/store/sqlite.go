@@ -347,34 +347,35 @@ func (s *SQLite) Close() error {
 	return err
 }
 
-// pingQuery reads a little of each table the workers use, through the
-// indexes their claims use, so that a damaged table shows in /healthz and
-// not only in the logs of the claim loops.
-const pingQuery = `SELECT
-	(SELECT count(*) FROM (SELECT 1 FROM hub_deliveries WHERE state = 0 ORDER BY next_at LIMIT 1)),
-	(SELECT max(id) FROM hub_deliveries),
-	(SELECT count(*) FROM (SELECT 1 FROM hub_verifications WHERE state = 'pending' ORDER BY next_at LIMIT 1)),
-	(SELECT max(id) FROM hub_verifications),
-	(SELECT count(*) FROM (SELECT 1 FROM hub_fetches ORDER BY topic_id LIMIT 1)),
-	(SELECT max(id) FROM hub_topics),
-	(SELECT max(id) FROM hub_contents),
-	(SELECT max(id) FROM hub_subscriptions),
-	(SELECT count(*) FROM (SELECT 1 FROM hub_subscriptions WHERE state = 'active' ORDER BY expires_at LIMIT 1)),
-	(SELECT max(id) FROM hub_track_entries)`
-
-// Ping checks that the database answers a read of each table the workers
-// use.
+// Ping checks that the schema is at this hub's version and that each
+// table the hub works on answers a bounded read; the error names the
+// table or the version.
 func (s *SQLite) Ping(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, pingQuery)
-	if err == nil {
-		for rows.Next() {
-		}
-		err = errors.Join(rows.Err(), rows.Close())
+	var have int
+	err := s.db.QueryRowContext(ctx, versionQuery).Scan(&have)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return unreadable("SQLite", "schema_migrations", err)
 	}
-	if err != nil {
-		return fmt.Errorf("store: ping: %w", err)
+	if err := checkVersion("SQLite", have, len(migrations)); err != nil {
+		return err
+	}
+	for _, r := range pingReads {
+		if err := s.read(ctx, r.query); err != nil {
+			return unreadable("SQLite", r.table, err)
+		}
 	}
 	return nil
+}
+
+// read runs query and reads all its rows.
+func (s *SQLite) read(ctx context.Context, query string) error {
+	rows, err := s.db.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+	}
+	return errors.Join(rows.Err(), rows.Close())
 }
 
 // quickCheck runs PRAGMA quick_check, so that a damaged file is refused at

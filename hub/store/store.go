@@ -109,8 +109,10 @@ type Store interface {
 	Sweep(ctx context.Context, now time.Time, keep time.Duration) error
 	// Counts returns the figures shown on the landing page and in metrics.
 	Counts(ctx context.Context, now time.Time) (Counts, error)
-	// Ping checks that the store answers a read of each table the
-	// workers use (/healthz calls it).
+	// Ping checks that the schema is at the version this hub expects and
+	// that each table the hub works on answers a bounded read; the error
+	// names the table, the versions, or the database that cannot be
+	// reached (/healthz calls it).
 	Ping(ctx context.Context) error
 	// Close releases the store.
 	Close() error

@@ -61,3 +61,18 @@ func countRows(t *testing.T, s testStore, table string) int {
 	}
 	return n
 }
+
+// execSQL runs query on the store's database, whichever the backend.
+func execSQL(t *testing.T, s testStore, query string) {
+	t.Helper()
+	var err error
+	switch s := s.(type) {
+	case *SQLite:
+		_, err = s.db.Exec(query)
+	case *Postgres:
+		_, err = s.pool.Exec(context.Background(), query)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
