@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -31,14 +30,7 @@ func (p *Postgres) ClaimDeliveries(ctx context.Context, now, until time.Time, n 
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Delivery, error) {
-		var d Delivery
-		var created, expires int64
-		err := r.Scan(&d.ID, &d.SubscriptionID, &d.ContentID, &d.Attempts, &created,
-			&d.Topic, &d.Callback, &d.Secret, &expires, &d.Active, &d.Protocol)
-		d.CreatedAt, d.ExpiresAt = fromMS(created), fromMS(expires)
-		return d, err
-	})
+	out, err := pgCollect(rows, scanClaimedDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
@@ -47,19 +39,8 @@ func (p *Postgres) ClaimDeliveries(ctx context.Context, now, until time.Time, n 
 
 // Content returns one stored content version.
 func (p *Postgres) Content(ctx context.Context, id int64) (Content, error) {
-	c := Content{ID: id}
-	var fetched int64
-	err := p.pool.QueryRow(ctx, `SELECT t.url, c.content_type, c.body, c.hash, c.fetched_at
-		FROM hub_contents c JOIN hub_topics t ON t.id = c.topic_id WHERE c.id = $1`, id).
-		Scan(&c.Topic, &c.ContentType, &c.Body, &c.Hash, &fetched)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, fmt.Errorf("store: content %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return c, fmt.Errorf("store: content %d: %w", id, err)
-	}
-	c.FetchedAt = fromMS(fetched)
-	return c, nil
+	return contentFrom(p.pool.QueryRow(ctx, `SELECT t.url, c.content_type, c.body, c.hash, c.fetched_at
+		FROM hub_contents c JOIN hub_topics t ON t.id = c.topic_id WHERE c.id = $1`, id), id)
 }
 
 // CompleteDeliveries records a batch of outcomes in one transaction: the

@@ -52,11 +52,7 @@ func (p *Postgres) ClaimFetches(ctx context.Context, now, until time.Time, n int
 	if err != nil {
 		return nil, fmt.Errorf("store: claim fetches: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FetchJob, error) {
-		var j FetchJob
-		err := r.Scan(&j.TopicID, &j.Topic, &j.Gen, &j.Attempts, &j.ETag, &j.LastModified, &j.ContentHash)
-		return j, err
-	})
+	out, err := pgCollect(rows, scanFetchJob)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim fetches: %w", err)
 	}
@@ -91,71 +87,31 @@ func (p *Postgres) FinishFetch(ctx context.Context, job FetchJob, res FetchResul
 }
 
 // pgFanOut stores the content once and creates one delivery per active
-// subscriber: up to handoff.Max of them leased to the caller, chunk by
-// chunk, then the rest in one INSERT … SELECT. Content ids come from a
-// sequence, so they are never reused even when the transaction rolls back.
+// subscriber (see fanOut). Content ids come from a sequence, so they are
+// never reused even when the transaction rolls back.
 func pgFanOut(ctx context.Context, tx pgx.Tx, job FetchJob, res FetchResult, handoff Handoff, now time.Time) (FanOut, error) {
-	var out FanOut
+	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO hub_contents(topic_id, content_type, body, hash, fetched_at)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, job.TopicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now)).
-		Scan(&out.ContentID)
+		Scan(&id)
 	if err != nil {
-		return out, err
+		return FanOut{}, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE hub_topics SET content_hash = $1, content_id = $2 WHERE id = $3`,
-		res.Hash, out.ContentID, job.TopicID); err != nil {
-		return out, err
+		res.Hash, id, job.TopicID); err != nil {
+		return FanOut{ContentID: id}, err
 	}
-	var after int64 // subscriptions up to this id were handed
-	if handoff.Max > 0 {
-		content := Content{ID: out.ContentID, Topic: job.Topic, ContentType: res.ContentType, Body: res.Body,
-			Hash: res.Hash, FetchedAt: now}
-		handed, last, err := pgFanOutHanded(ctx, tx, job, content, handoff, now, &out)
-		if err != nil {
-			return out, err
-		}
-		out.Deliveries, after = handed, last
-		if handed < handoff.Max {
-			return out, nil
-		}
+	chunk := func(after int64, n int) ([]Delivery, int64, error) {
+		return pgHandChunk(ctx, tx, job, id, handoff.Until, now, after, n)
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
-		SELECT s.id, $2, $1, $1 FROM hub_subscriptions s
-		WHERE s.topic_id = $3 AND `+pgActiveSub+` AND s.id > $4 ORDER BY s.id`,
-		ms(now), out.ContentID, job.TopicID, after)
-	if err != nil {
-		return out, err
+	rest := func(after int64) (int, error) {
+		tag, err := tx.Exec(ctx, `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
+			SELECT s.id, $2, $1, $1 FROM hub_subscriptions s
+			WHERE s.topic_id = $3 AND `+pgActiveSub+` AND s.id > $4 ORDER BY s.id`,
+			ms(now), id, job.TopicID, after)
+		return int(tag.RowsAffected()), err
 	}
-	out.Deliveries += int(tag.RowsAffected())
-	return out, nil
-}
-
-// pgFanOutHanded creates up to handoff.Max leased deliveries in chunks (in
-// subscription order), passing each to handoff.Hand or out.Handed; it
-// returns how many it made and the highest subscription id handed.
-func pgFanOutHanded(ctx context.Context, tx pgx.Tx, job FetchJob, c Content, handoff Handoff, now time.Time, out *FanOut) (int, int64, error) {
-	var total int
-	var after int64
-	for i := 0; total < handoff.Max; i++ {
-		n := min(handChunks[min(i, len(handChunks)-1)], handoff.Max-total)
-		chunk, last, err := pgHandChunk(ctx, tx, job, c.ID, handoff.Until, now, after, n)
-		if err != nil {
-			return 0, 0, err
-		}
-		if len(chunk) == 0 {
-			break
-		}
-		total, after = total+len(chunk), last
-		if handoff.Hand != nil {
-			handoff.Hand(c, chunk)
-		} else {
-			out.Handed = append(out.Handed, chunk...)
-		}
-		if len(chunk) < n {
-			break
-		}
-	}
-	return total, after, nil
+	return fanOut(storedContent(id, job, res, now), handoff, chunk, rest)
 }
 
 // pgHandChunk creates the leased deliveries of the next n subscriptions

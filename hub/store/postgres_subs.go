@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -34,13 +33,7 @@ func (p *Postgres) ClaimVerifications(ctx context.Context, now, until time.Time,
 	if err != nil {
 		return nil, fmt.Errorf("store: claim verifications: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Verification, error) {
-		var v Verification
-		var created int64
-		err := r.Scan(&v.ID, &v.Mode, &v.Topic, &v.Callback, &v.Secret, &v.LeaseSeconds, &v.Attempts, &created)
-		v.CreatedAt, v.State = fromMS(created), VerifyPending
-		return v, err
-	})
+	out, err := pgCollect(rows, scanClaimedVerification)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim verifications: %w", err)
 	}
@@ -58,17 +51,7 @@ func (p *Postgres) FinishVerification(ctx context.Context, v Verification, state
 		if state != VerifyVerified {
 			return nil
 		}
-		var err error
-		if v.Mode == "unsubscribe" {
-			err = pgUnsubscribe(ctx, tx, v, now)
-		} else {
-			err = pgSubscribe(ctx, tx, v, now)
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, subscriptionsChannel, v.Topic)
-		return err
+		return pgApply(ctx, tx, v, now)
 	})
 }
 
@@ -84,18 +67,25 @@ func (p *Postgres) RecordVerification(ctx context.Context, v Verification, now t
 		if err != nil || v.State != VerifyVerified {
 			return err
 		}
-		if v.Mode == "unsubscribe" {
-			err = pgUnsubscribe(ctx, tx, v, now)
-		} else {
-			err = pgSubscribe(ctx, tx, v, now)
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, subscriptionsChannel, v.Topic)
-		return err
+		return pgApply(ctx, tx, v, now)
 	})
 	return id, err
+}
+
+// pgApply makes the subscription change of the verified v and announces
+// it to the other hub processes (NOTIFY, sent at commit).
+func pgApply(ctx context.Context, tx pgx.Tx, v Verification, now time.Time) error {
+	var err error
+	if v.Mode == "unsubscribe" {
+		err = pgUnsubscribe(ctx, tx, v, now)
+	} else {
+		err = pgSubscribe(ctx, tx, v, now)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, subscriptionsChannel, v.Topic)
+	return err
 }
 
 func pgTopicID(ctx context.Context, tx pgx.Tx, topic string) (int64, error) {
@@ -110,11 +100,7 @@ func pgSubscribe(ctx context.Context, tx pgx.Tx, v Verification, now time.Time) 
 	if err != nil {
 		return err
 	}
-	expires := now.Add(time.Duration(v.LeaseSeconds) * time.Second)
-	protocol := ProtocolWebSub
-	if v.Mode == ModePleaseNotify {
-		protocol = ProtocolRSSCloud
-	}
+	expires, protocol := subscriptionTerms(v, now)
 	_, err = tx.Exec(ctx, `INSERT INTO hub_subscriptions
 		(topic_id, callback, callback_host, secret, lease_seconds, expires_at, state, created_at, updated_at, protocol)
 		VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8)
@@ -122,7 +108,7 @@ func pgSubscribe(ctx context.Context, tx pgx.Tx, v Verification, now time.Time) 
 			callback_host = excluded.callback_host, lease_seconds = excluded.lease_seconds,
 			expires_at = excluded.expires_at, state = 'active', updated_at = excluded.updated_at,
 			protocol = excluded.protocol`,
-		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, ms(expires), ms(now), protocol)
+		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, expires, ms(now), protocol)
 	return err
 }
 
@@ -131,7 +117,7 @@ func pgUnsubscribe(ctx context.Context, tx pgx.Tx, v Verification, now time.Time
 	err := tx.QueryRow(ctx, `UPDATE hub_subscriptions SET state = 'unsubscribed', secret = ''::bytea, updated_at = $1
 		WHERE callback = $2 AND topic_id = (SELECT id FROM hub_topics WHERE url = $3) AND state = 'active' RETURNING id`,
 		ms(now), v.Callback, v.Topic).Scan(&sid)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRows(err) {
 		return nil
 	}
 	if err != nil {
@@ -160,23 +146,10 @@ func (p *Postgres) CountActiveByHost(ctx context.Context, host string, now time.
 
 // Subscription returns the subscription of callback to topic.
 func (p *Postgres) Subscription(ctx context.Context, topic, callback string) (Subscription, error) {
-	var sub Subscription
-	var expires, created, updated int64
-	var secretLen int
-	err := p.pool.QueryRow(ctx, `SELECT s.id, t.url, s.callback, s.callback_host, length(s.secret),
+	return subscriptionFrom(p.pool.QueryRow(ctx, `SELECT s.id, t.url, s.callback, s.callback_host, length(s.secret),
 		s.lease_seconds, s.expires_at, s.state, s.protocol, s.created_at, s.updated_at
 		FROM hub_subscriptions s JOIN hub_topics t ON t.id = s.topic_id
-		WHERE t.url = $1 AND s.callback = $2`, topic, callback).Scan(&sub.ID, &sub.Topic, &sub.Callback,
-		&sub.CallbackHost, &secretLen, &sub.LeaseSeconds, &expires, &sub.State, &sub.Protocol, &created, &updated)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return sub, fmt.Errorf("store: subscription of %s to %s: %w", callback, topic, ErrNotFound)
-	}
-	if err != nil {
-		return sub, fmt.Errorf("store: subscription: %w", err)
-	}
-	sub.HasSecret = secretLen > 0
-	sub.ExpiresAt, sub.CreatedAt, sub.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
-	return sub, nil
+		WHERE t.url = $1 AND s.callback = $2`, topic, callback), topic, callback)
 }
 
 // Verifications returns the newest verifications of callback to topic,
@@ -187,13 +160,7 @@ func (p *Postgres) Verifications(ctx context.Context, topic, callback string, n 
 	if err != nil {
 		return nil, fmt.Errorf("store: verifications: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Verification, error) {
-		v := Verification{Topic: topic, Callback: callback}
-		var created, finished int64
-		err := r.Scan(&v.ID, &v.Mode, &v.LeaseSeconds, &v.State, &v.Result, &v.Attempts, &created, &finished)
-		v.CreatedAt, v.FinishedAt = fromMS(created), fromMS(finished)
-		return v, err
-	})
+	out, err := pgCollect(rows, scanVerificationOf(topic, callback))
 	if err != nil {
 		return nil, fmt.Errorf("store: verifications: %w", err)
 	}
@@ -211,13 +178,7 @@ func (p *Postgres) RecentDeliveries(ctx context.Context, subscriptionID int64, n
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeliveryRecord, error) {
-		var d DeliveryRecord
-		var created, next, finished int64
-		err := r.Scan(&d.ID, &d.ContentID, &d.State, &d.Attempts, &d.LastStatus, &d.LastError, &created, &next, &finished)
-		d.CreatedAt, d.NextAt, d.FinishedAt = fromMS(created), fromMS(next), fromMS(finished)
-		return d, err
-	})
+	out, err := pgCollect(rows, scanDeliveryRecord)
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}

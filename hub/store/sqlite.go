@@ -406,15 +406,6 @@ func quickCheck(ctx context.Context, db *sql.DB, path string) error {
 	return nil
 }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
 // withTx runs f in an immediate transaction.
 func (s *SQLite) withTx(ctx context.Context, what string, f func(*sql.Tx) error) error {
 	s.wmu.Lock()

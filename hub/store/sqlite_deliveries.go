@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -18,26 +17,11 @@ func (s *SQLite) ClaimDeliveries(ctx context.Context, now, until time.Time, n in
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		ids := make([]int64, 0, n)
-		for rows.Next() {
-			var d Delivery
-			var created, expires int64
-			if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.ContentID, &d.Attempts, &created,
-				&d.Topic, &d.Callback, &d.Secret, &expires, &d.Active, &d.Protocol); err != nil {
-				return err
-			}
-			d.CreatedAt, d.ExpiresAt = fromMS(created), fromMS(expires)
-			out = append(out, d)
-			ids = append(ids, d.ID)
-		}
-		if err := rows.Err(); err != nil {
+		if out, err = collect(rows, scanClaimedDelivery); err != nil || len(out) == 0 {
 			return err
 		}
-		if len(ids) == 0 {
-			return nil
-		}
-		_, err = s.stmt(ctx, tx, "leaseDeliveries").ExecContext(ctx, ms(until), idList(ids))
+		_, err = s.stmt(ctx, tx, "leaseDeliveries").ExecContext(ctx, ms(until),
+			idList(ids(out, func(d Delivery) int64 { return d.ID })))
 		return err
 	})
 	return out, err
@@ -45,19 +29,8 @@ func (s *SQLite) ClaimDeliveries(ctx context.Context, now, until time.Time, n in
 
 // Content returns one stored content version.
 func (s *SQLite) Content(ctx context.Context, id int64) (Content, error) {
-	c := Content{ID: id}
-	var fetched int64
-	err := s.db.QueryRowContext(ctx, `SELECT t.url, c.content_type, c.body, c.hash, c.fetched_at
-		FROM hub_contents c JOIN hub_topics t ON t.id = c.topic_id WHERE c.id = ?`, id).
-		Scan(&c.Topic, &c.ContentType, &c.Body, &c.Hash, &fetched)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("store: content %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return c, fmt.Errorf("store: content %d: %w", id, err)
-	}
-	c.FetchedAt = fromMS(fetched)
-	return c, nil
+	return contentFrom(s.db.QueryRowContext(ctx, `SELECT t.url, c.content_type, c.body, c.hash, c.fetched_at
+		FROM hub_contents c JOIN hub_topics t ON t.id = c.topic_id WHERE c.id = ?`, id), id)
 }
 
 // CompleteDeliveries records a batch of outcomes in one transaction. The

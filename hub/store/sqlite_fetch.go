@@ -48,15 +48,7 @@ func (s *SQLite) ClaimFetches(ctx context.Context, now, until time.Time, n int) 
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var j FetchJob
-			if err := rows.Scan(&j.TopicID, &j.Topic, &j.Gen, &j.Attempts, &j.ETag, &j.LastModified, &j.ContentHash); err != nil {
-				return err
-			}
-			out = append(out, j)
-		}
-		if err := rows.Err(); err != nil {
+		if out, err = collect(rows, scanFetchJob); err != nil {
 			return err
 		}
 		for _, j := range out {
@@ -97,75 +89,36 @@ func (s *SQLite) FinishFetch(ctx context.Context, job FetchJob, res FetchResult,
 	return out, nil
 }
 
+// fanOut stores the content once, with the next content id, and creates
+// one delivery per active subscriber (see fanOut).
 func (s *SQLite) fanOut(ctx context.Context, tx *sql.Tx, job FetchJob, res FetchResult, handoff Handoff, now time.Time) (FanOut, error) {
 	s.contentSeq++
-	out := FanOut{ContentID: s.contentSeq}
+	c := storedContent(s.contentSeq, job, res, now)
 	_, err := tx.ExecContext(ctx, `INSERT INTO hub_contents(id, topic_id, content_type, body, hash, fetched_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, out.ContentID, job.TopicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now))
+		VALUES (?, ?, ?, ?, ?, ?)`, c.ID, job.TopicID, res.ContentType, nonNil(res.Body), res.Hash, ms(now))
 	if err != nil {
-		return out, err
+		return FanOut{ContentID: c.ID}, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE hub_topics SET content_hash = ?, content_id = ? WHERE id = ?`,
-		res.Hash, out.ContentID, job.TopicID); err != nil {
-		return out, err
+		res.Hash, c.ID, job.TopicID); err != nil {
+		return FanOut{ContentID: c.ID}, err
 	}
-	var after int64 // subscriptions up to this id were handed
-	if handoff.Max > 0 {
-		content := Content{ID: out.ContentID, Topic: job.Topic, ContentType: res.ContentType, Body: res.Body,
-			Hash: res.Hash, FetchedAt: now}
-		var handed int
-		if handed, after, err = s.fanOutHanded(ctx, tx, job, content, handoff, now, &out); err != nil {
-			return out, err
+	chunk := func(after int64, n int) ([]Delivery, int64, error) {
+		ds, last, err := s.handChunk(ctx, tx, job, c.ID, handoff.Until, now, after, n)
+		if err != nil || len(ds) == 0 {
+			return ds, last, err
 		}
-		if handed < handoff.Max {
-			out.Deliveries = handed
-			return out, nil
-		}
-		out.Deliveries = handed
+		return ds, last, s.fillSubscribers(ctx, tx, job.TopicID, ds, after, last)
 	}
-	r, err := s.stmt(ctx, tx, "fanOut").ExecContext(ctx, out.ContentID, ms(now), ms(now), job.TopicID, ms(now), after)
-	if err != nil {
-		return out, err
-	}
-	n, _ := r.RowsAffected()
-	out.Deliveries += int(n)
-	return out, nil
-}
-
-// handChunks are the sizes of the chunks of handed deliveries: a small
-// first one so that sending starts at once, then larger ones.
-var handChunks = []int{32, 256, 1024}
-
-// fanOutHanded creates up to handoff.Max deliveries already leased, chunk
-// by chunk in subscription order, and passes each chunk to handoff.Hand (or
-// appends it to out.Handed). It returns how many it made and the highest
-// subscription id handed.
-func (s *SQLite) fanOutHanded(ctx context.Context, tx *sql.Tx, job FetchJob, c Content, handoff Handoff, now time.Time, out *FanOut) (int, int64, error) {
-	var total int
-	var after int64
-	for i := 0; total < handoff.Max; i++ {
-		n := min(handChunks[min(i, len(handChunks)-1)], handoff.Max-total)
-		chunk, last, err := s.handChunk(ctx, tx, job, c.ID, handoff.Until, now, after, n)
+	rest := func(after int64) (int, error) {
+		r, err := s.stmt(ctx, tx, "fanOut").ExecContext(ctx, c.ID, ms(now), ms(now), job.TopicID, ms(now), after)
 		if err != nil {
-			return 0, 0, err
+			return 0, err
 		}
-		if len(chunk) == 0 {
-			break
-		}
-		if err := s.fillSubscribers(ctx, tx, job.TopicID, chunk, after, last); err != nil {
-			return 0, 0, err
-		}
-		total, after = total+len(chunk), last
-		if handoff.Hand != nil {
-			handoff.Hand(c, chunk)
-		} else {
-			out.Handed = append(out.Handed, chunk...)
-		}
-		if len(chunk) < n {
-			break
-		}
+		n, _ := r.RowsAffected()
+		return int(n), nil
 	}
-	return total, after, nil
+	return fanOut(c, handoff, chunk, rest)
 }
 
 // handChunk creates the leased deliveries of the next n subscriptions after

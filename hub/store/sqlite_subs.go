@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,13 +20,6 @@ func (s *SQLite) AddVerification(ctx context.Context, v Verification) (int64, er
 	return res.LastInsertId()
 }
 
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
 // ClaimVerifications leases due pending verifications.
 func (s *SQLite) ClaimVerifications(ctx context.Context, now, until time.Time, n int) ([]Verification, error) {
 	var out []Verification
@@ -37,30 +29,13 @@ func (s *SQLite) ClaimVerifications(ctx context.Context, now, until time.Time, n
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var v Verification
-			var created int64
-			if err := rows.Scan(&v.ID, &v.Mode, &v.Topic, &v.Callback, &v.Secret, &v.LeaseSeconds, &v.Attempts, &created); err != nil {
-				return err
-			}
-			v.CreatedAt, v.State = fromMS(created), VerifyPending
-			out = append(out, v)
-		}
-		if err := rows.Err(); err != nil {
+		if out, err = collect(rows, scanClaimedVerification); err != nil {
 			return err
 		}
-		return leaseRows(ctx, tx, "hub_verifications", "next_at = ?, attempts = attempts + 1", ms(until), verificationIDs(out))
+		return leaseRows(ctx, tx, "hub_verifications", "next_at = ?, attempts = attempts + 1", ms(until),
+			ids(out, func(v Verification) int64 { return v.ID }))
 	})
 	return out, err
-}
-
-func verificationIDs(vs []Verification) []int64 {
-	ids := make([]int64, len(vs))
-	for i, v := range vs {
-		ids[i] = v.ID
-	}
-	return ids
 }
 
 // leaseRows runs UPDATE table SET set WHERE id IN ids, with arg bound first.
@@ -88,10 +63,7 @@ func (s *SQLite) FinishVerification(ctx context.Context, v Verification, state, 
 		if state != VerifyVerified {
 			return nil
 		}
-		if v.Mode == "unsubscribe" {
-			return unsubscribe(ctx, tx, v, now)
-		}
-		return subscribe(ctx, tx, v, now)
+		return apply(ctx, tx, v, now)
 	})
 }
 
@@ -107,12 +79,17 @@ func (s *SQLite) RecordVerification(ctx context.Context, v Verification, now tim
 		if err != nil || v.State != VerifyVerified {
 			return err
 		}
-		if v.Mode == "unsubscribe" {
-			return unsubscribe(ctx, tx, v, now)
-		}
-		return subscribe(ctx, tx, v, now)
+		return apply(ctx, tx, v, now)
 	})
 	return id, err
+}
+
+// apply makes the subscription change of the verified v.
+func apply(ctx context.Context, tx *sql.Tx, v Verification, now time.Time) error {
+	if v.Mode == "unsubscribe" {
+		return unsubscribe(ctx, tx, v, now)
+	}
+	return subscribe(ctx, tx, v, now)
 }
 
 func topicID(ctx context.Context, tx *sql.Tx, topic string) (int64, error) {
@@ -127,11 +104,7 @@ func subscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time) e
 	if err != nil {
 		return err
 	}
-	expires := now.Add(time.Duration(v.LeaseSeconds) * time.Second)
-	protocol := ProtocolWebSub
-	if v.Mode == ModePleaseNotify {
-		protocol = ProtocolRSSCloud
-	}
+	expires, protocol := subscriptionTerms(v, now)
 	_, err = tx.ExecContext(ctx, `INSERT INTO hub_subscriptions
 		(topic_id, callback, callback_host, secret, lease_seconds, expires_at, state, created_at, updated_at, protocol)
 		VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)
@@ -139,7 +112,7 @@ func subscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time) e
 			callback_host = excluded.callback_host, lease_seconds = excluded.lease_seconds,
 			expires_at = excluded.expires_at, state = 'active', updated_at = excluded.updated_at,
 			protocol = excluded.protocol`,
-		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, ms(expires), ms(now), ms(now), protocol)
+		tid, v.Callback, CallbackHost(v.Callback), nonNil(v.Secret), v.LeaseSeconds, expires, ms(now), ms(now), protocol)
 	return err
 }
 
@@ -148,7 +121,7 @@ func unsubscribe(ctx context.Context, tx *sql.Tx, v Verification, now time.Time)
 	err := tx.QueryRowContext(ctx, `UPDATE hub_subscriptions SET state = 'unsubscribed', secret = x'', updated_at = ?
 		WHERE callback = ? AND topic_id = (SELECT id FROM hub_topics WHERE url = ?) AND state = 'active' RETURNING id`,
 		ms(now), v.Callback, v.Topic).Scan(&sid)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return nil
 	}
 	if err != nil {
@@ -167,21 +140,6 @@ func cancelPending(ctx context.Context, tx *sql.Tx, sid int64, now time.Time, wh
 	return err
 }
 
-// CallbackHost is the host[:port] of a callback URL, the unit of the per-host
-// limits. Callbacks are validated absolute URLs without user info, so the
-// host is what lies between "://" and the path; it is on the delivery hot
-// path, hence no url.Parse.
-func CallbackHost(callback string) string {
-	_, rest, ok := strings.Cut(callback, "://")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	return strings.ToLower(rest)
-}
-
 // CountActiveByHost counts the active subscriptions whose callback is on host.
 func (s *SQLite) CountActiveByHost(ctx context.Context, host string, now time.Time) (int, error) {
 	var n int
@@ -195,23 +153,10 @@ func (s *SQLite) CountActiveByHost(ctx context.Context, host string, now time.Ti
 
 // Subscription returns the subscription of callback to topic.
 func (s *SQLite) Subscription(ctx context.Context, topic, callback string) (Subscription, error) {
-	var sub Subscription
-	var expires, created, updated int64
-	var secretLen int
-	err := s.db.QueryRowContext(ctx, `SELECT s.id, t.url, s.callback, s.callback_host, length(s.secret),
+	return subscriptionFrom(s.db.QueryRowContext(ctx, `SELECT s.id, t.url, s.callback, s.callback_host, length(s.secret),
 		s.lease_seconds, s.expires_at, s.state, s.protocol, s.created_at, s.updated_at
 		FROM hub_subscriptions s JOIN hub_topics t ON t.id = s.topic_id
-		WHERE t.url = ? AND s.callback = ?`, topic, callback).Scan(&sub.ID, &sub.Topic, &sub.Callback,
-		&sub.CallbackHost, &secretLen, &sub.LeaseSeconds, &expires, &sub.State, &sub.Protocol, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sub, fmt.Errorf("store: subscription of %s to %s: %w", callback, topic, ErrNotFound)
-	}
-	if err != nil {
-		return sub, fmt.Errorf("store: subscription: %w", err)
-	}
-	sub.HasSecret = secretLen > 0
-	sub.ExpiresAt, sub.CreatedAt, sub.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
-	return sub, nil
+		WHERE t.url = ? AND s.callback = ?`, topic, callback), topic, callback)
 }
 
 // Verifications returns the newest verifications of callback to topic,
@@ -222,18 +167,11 @@ func (s *SQLite) Verifications(ctx context.Context, topic, callback string, n in
 	if err != nil {
 		return nil, fmt.Errorf("store: verifications: %w", err)
 	}
-	defer rows.Close()
-	var out []Verification
-	for rows.Next() {
-		v := Verification{Topic: topic, Callback: callback}
-		var created, finished int64
-		if err := rows.Scan(&v.ID, &v.Mode, &v.LeaseSeconds, &v.State, &v.Result, &v.Attempts, &created, &finished); err != nil {
-			return nil, fmt.Errorf("store: verifications: %w", err)
-		}
-		v.CreatedAt, v.FinishedAt = fromMS(created), fromMS(finished)
-		out = append(out, v)
+	out, err := collect(rows, scanVerificationOf(topic, callback))
+	if err != nil {
+		return nil, fmt.Errorf("store: verifications: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RecentDeliveries returns the newest deliveries of a subscription, one per
@@ -247,17 +185,9 @@ func (s *SQLite) RecentDeliveries(ctx context.Context, subscriptionID int64, n i
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}
-	defer rows.Close()
-	var out []DeliveryRecord
-	for rows.Next() {
-		var d DeliveryRecord
-		var created, next, finished int64
-		if err := rows.Scan(&d.ID, &d.ContentID, &d.State, &d.Attempts, &d.LastStatus, &d.LastError,
-			&created, &next, &finished); err != nil {
-			return nil, fmt.Errorf("store: deliveries: %w", err)
-		}
-		d.CreatedAt, d.NextAt, d.FinishedAt = fromMS(created), fromMS(next), fromMS(finished)
-		out = append(out, d)
+	out, err := collect(rows, scanDeliveryRecord)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
