@@ -44,23 +44,26 @@ func (s *SQLite) ClaimFetch(ctx context.Context, topic string, now, until time.T
 	if err != nil {
 		return j, false, err
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT url, etag, last_modified, content_hash FROM hub_topics WHERE id = ?`, j.TopicID).
-		Scan(&j.Topic, &j.ETag, &j.LastModified, &j.ContentHash)
-	if err != nil {
+	if err := s.readTopic(ctx, &j); err != nil {
 		return j, false, fmt.Errorf("store: claim fetch of %s: %w", topic, err)
 	}
 	return j, true, nil
 }
 
+// readTopic fills in what a claimed fetch job needs of its topic.
+func (s *SQLite) readTopic(ctx context.Context, j *FetchJob) error {
+	return s.db.QueryRowContext(ctx, `SELECT url, etag, last_modified, content_hash FROM hub_topics WHERE id = ?`, j.TopicID).
+		Scan(&j.Topic, &j.ETag, &j.LastModified, &j.ContentHash)
+}
+
 // ClaimFetch leases the due, unclaimed fetch job of topic; of several
 // processes asking at once, one gets it.
 func (p *Postgres) ClaimFetch(ctx context.Context, topic string, now, until time.Time) (FetchJob, bool, error) {
-	var j FetchJob
-	err := p.pool.QueryRow(ctx, `UPDATE hub_fetches f SET claimed_until = $1 FROM hub_topics t
+	j, err := scanFetchJob(p.pool.QueryRow(ctx, `UPDATE hub_fetches f SET claimed_until = $1 FROM hub_topics t
 		WHERE t.id = f.topic_id AND t.url = $2 AND f.next_at <= $3 AND f.claimed_until <= $3
 		RETURNING f.topic_id, t.url, f.gen, f.attempts, t.etag, t.last_modified, t.content_hash`,
-		ms(until), topic, ms(now)).Scan(&j.TopicID, &j.Topic, &j.Gen, &j.Attempts, &j.ETag, &j.LastModified, &j.ContentHash)
-	if errors.Is(err, pgx.ErrNoRows) {
+		ms(until), topic, ms(now)))
+	if noRows(err) {
 		return j, false, nil
 	}
 	if err != nil {
@@ -98,9 +101,7 @@ func (s *SQLite) RequestClaimedFetch(ctx context.Context, topic string, now, unt
 	if err != nil || !claimed {
 		return j, queued, false, err
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT url, etag, last_modified, content_hash FROM hub_topics WHERE id = ?`, j.TopicID).
-		Scan(&j.Topic, &j.ETag, &j.LastModified, &j.ContentHash)
-	if err != nil {
+	if err := s.readTopic(ctx, &j); err != nil {
 		return j, true, false, fmt.Errorf("store: request fetch of %s: %w", topic, err)
 	}
 	return j, true, true, nil

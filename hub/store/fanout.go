@@ -11,6 +11,31 @@ func storedContent(id int64, job FetchJob, res FetchResult, now time.Time) Conte
 	return Content{ID: id, Topic: job.Topic, ContentType: res.ContentType, Body: res.Body, Hash: res.Hash, FetchedAt: now}
 }
 
+// rowIter is the rows of a result of either backend: *sql.Rows or
+// pgx.Rows.
+type rowIter interface {
+	scanner
+	Next() bool
+	Err() error
+}
+
+// readHanded reads the deliveries of content c that a chunk statement
+// created (up to n), scan reading the columns of each into d, and returns
+// them with the highest subscription id among them (at least after).
+func readHanded(rows rowIter, c Content, after int64, n int, scan func(r scanner, d *Delivery) error) ([]Delivery, int64, error) {
+	ds := make([]Delivery, 0, n)
+	last := after
+	for rows.Next() {
+		d := Delivery{ContentID: c.ID, Topic: c.Topic, Active: true, CreatedAt: c.FetchedAt}
+		if err := scan(rows, &d); err != nil {
+			return nil, 0, err
+		}
+		last = max(last, d.SubscriptionID)
+		ds = append(ds, d)
+	}
+	return ds, last, rows.Err()
+}
+
 // chunkFunc creates the deliveries, leased to the caller, of the next n
 // active subscriptions (in id order) after the id `after`, with what
 // sending them needs; it returns them and the highest subscription id

@@ -160,19 +160,12 @@ func (p *Postgres) Sweep(ctx context.Context, now time.Time, keep time.Duration)
 
 // Counts returns the hub's headline figures.
 func (p *Postgres) Counts(ctx context.Context, now time.Time) (Counts, error) {
-	var c Counts
-	err := p.pool.QueryRow(ctx, `SELECT
+	return countsFrom(p.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM hub_subscriptions s WHERE `+pgActiveSub+`),
 		(SELECT count(*) FROM hub_subscriptions s WHERE `+pgActiveSub+` AND s.protocol = 'rsscloud'),
 		(SELECT count(DISTINCT s.topic_id) FROM hub_subscriptions s WHERE `+pgActiveSub+`),
 		(SELECT count(*) FROM hub_verifications WHERE state = 'pending'),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 0),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 1),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now)).
-		Scan(&c.ActiveSubscriptions, &c.RSSCloudActive, &c.Topics, &c.PendingVerifications, &c.PendingDeliveries,
-			&c.DeliveredTotal, &c.FailedTotal)
-	if err != nil {
-		return c, fmt.Errorf("store: counts: %w", err)
-	}
-	return c, nil
+		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now)))
 }

@@ -101,8 +101,9 @@ func pgFanOut(ctx context.Context, tx pgx.Tx, job FetchJob, res FetchResult, han
 		res.Hash, id, job.TopicID); err != nil {
 		return FanOut{ContentID: id}, err
 	}
+	c := storedContent(id, job, res, now)
 	chunk := func(after int64, n int) ([]Delivery, int64, error) {
-		return pgHandChunk(ctx, tx, job, id, handoff.Until, now, after, n)
+		return pgHandChunk(ctx, tx, job.TopicID, c, handoff.Until, after, n)
 	}
 	rest := func(after int64) (int, error) {
 		tag, err := tx.Exec(ctx, `INSERT INTO hub_deliveries(subscription_id, content_id, next_at, created_at)
@@ -111,12 +112,12 @@ func pgFanOut(ctx context.Context, tx pgx.Tx, job FetchJob, res FetchResult, han
 			ms(now), id, job.TopicID, after)
 		return int(tag.RowsAffected()), err
 	}
-	return fanOut(storedContent(id, job, res, now), handoff, chunk, rest)
+	return fanOut(c, handoff, chunk, rest)
 }
 
 // pgHandChunk creates the leased deliveries of the next n subscriptions
 // after the id `after`, with what sending them needs, in one statement.
-func pgHandChunk(ctx context.Context, tx pgx.Tx, job FetchJob, cid int64, until, now time.Time, after int64, n int) ([]Delivery, int64, error) {
+func pgHandChunk(ctx context.Context, tx pgx.Tx, topicID int64, c Content, until time.Time, after int64, n int) ([]Delivery, int64, error) {
 	rows, err := tx.Query(ctx, `WITH subs AS (
 			SELECT s.id, s.callback, s.secret, s.expires_at, s.protocol FROM hub_subscriptions s
 			WHERE s.topic_id = $3 AND `+pgActiveSub+` AND s.id > $4 ORDER BY s.id LIMIT $5),
@@ -125,24 +126,17 @@ func pgHandChunk(ctx context.Context, tx pgx.Tx, job FetchJob, cid int64, until,
 			SELECT id, $2, $6, $1, true FROM subs ORDER BY id RETURNING id, subscription_id)
 		SELECT ins.id, ins.subscription_id, subs.callback, subs.secret, subs.expires_at, subs.protocol
 		FROM ins JOIN subs ON subs.id = ins.subscription_id ORDER BY ins.subscription_id`,
-		ms(now), cid, job.TopicID, after, n, ms(until))
+		ms(c.FetchedAt), c.ID, topicID, after, n, ms(until))
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	chunk := make([]Delivery, 0, n)
-	last := after
-	for rows.Next() {
-		d := Delivery{ContentID: cid, Topic: job.Topic, Active: true, CreatedAt: now}
+	return readHanded(rows, c, after, n, func(r scanner, d *Delivery) error {
 		var expires int64
-		if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.Callback, &d.Secret, &expires, &d.Protocol); err != nil {
-			return nil, 0, err
-		}
+		err := r.Scan(&d.ID, &d.SubscriptionID, &d.Callback, &d.Secret, &expires, &d.Protocol)
 		d.ExpiresAt = fromMS(expires)
-		last = max(last, d.SubscriptionID)
-		chunk = append(chunk, d)
-	}
-	return chunk, last, rows.Err()
+		return err
+	})
 }
 
 // pgEndFetch removes a finished job unless it was requested again meanwhile.

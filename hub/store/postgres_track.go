@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,13 +49,6 @@ func (p *Postgres) SaveTrackEntries(ctx context.Context, entries []TrackEntry) e
 	})
 }
 
-func cmpKey(a, b TrackKey) int {
-	if c := strings.Compare(a.Origin, b.Origin); c != 0 {
-		return c
-	}
-	return strings.Compare(a.EntryID, b.EntryID)
-}
-
 // pgIndexTerms rewrites the terms of the changed entries.
 func pgIndexTerms(ctx context.Context, tx pgx.Tx, entries []TrackEntry, changed map[TrackKey]int64) error {
 	ids := make([]int64, 0, len(changed))
@@ -90,13 +82,7 @@ func (p *Postgres) TrackCandidates(ctx context.Context, terms []string, n int) (
 		if err != nil {
 			return nil, fmt.Errorf("store: track candidates: %w", err)
 		}
-		got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrackEntry, error) {
-			var e TrackEntry
-			var at int64
-			err := r.Scan(&e.Origin, &e.EntryID, &at, &e.Data)
-			e.SortAt = fromMS(at)
-			return e, err
-		})
+		got, err := pgCollect(rows, scanTrackEntry)
 		if err != nil {
 			return nil, fmt.Errorf("store: track candidates: %w", err)
 		}
@@ -112,7 +98,7 @@ func (p *Postgres) ActiveTrackTopics(ctx context.Context, prefix string, now tim
 	if err != nil {
 		return nil, fmt.Errorf("store: tracked topics: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := pgCollect(rows, scanString)
 	if err != nil {
 		return nil, fmt.Errorf("store: tracked topics: %w", err)
 	}

@@ -116,6 +116,13 @@ func scanFetchJob(r scanner) (FetchJob, error) {
 	return j, err
 }
 
+// scanString reads a row of one text column.
+func scanString(r scanner) (string, error) {
+	var s string
+	err := r.Scan(&s)
+	return s, err
+}
+
 // scanTrackEntry reads origin, entry_id, sort_at, data of a kept entry.
 func scanTrackEntry(r scanner) (TrackEntry, error) {
 	var e TrackEntry
@@ -143,6 +150,19 @@ func subscriptionFrom(row scanner, topic, callback string) (Subscription, error)
 	sub.HasSecret = secretLen > 0
 	sub.ExpiresAt, sub.CreatedAt, sub.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
 	return sub, nil
+}
+
+// countsFrom reads the hub's headline figures from row: active
+// subscriptions, of which rssCloud, topics, pending verifications,
+// pending, delivered and failed deliveries.
+func countsFrom(row scanner) (Counts, error) {
+	var c Counts
+	err := row.Scan(&c.ActiveSubscriptions, &c.RSSCloudActive, &c.Topics, &c.PendingVerifications, &c.PendingDeliveries,
+		&c.DeliveredTotal, &c.FailedTotal)
+	if err != nil {
+		return c, fmt.Errorf("store: counts: %w", err)
+	}
+	return c, nil
 }
 
 // contentFrom reads content version id from row: its topic's url,

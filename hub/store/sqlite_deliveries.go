@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 )
 
@@ -140,19 +139,12 @@ func (s *SQLite) Sweep(ctx context.Context, now time.Time, keep time.Duration) e
 
 // Counts returns the hub's headline figures.
 func (s *SQLite) Counts(ctx context.Context, now time.Time) (Counts, error) {
-	var c Counts
-	err := s.db.QueryRowContext(ctx, `SELECT
+	return countsFrom(s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM hub_subscriptions s WHERE `+activeSub+`),
 		(SELECT count(*) FROM hub_subscriptions s WHERE `+activeSub+` AND s.protocol = 'rsscloud'),
 		(SELECT count(DISTINCT s.topic_id) FROM hub_subscriptions s WHERE `+activeSub+`),
 		(SELECT count(*) FROM hub_verifications WHERE state = 'pending'),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 0),
 		(SELECT count(*) FROM hub_deliveries WHERE state = 1),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now), ms(now), ms(now)).
-		Scan(&c.ActiveSubscriptions, &c.RSSCloudActive, &c.Topics, &c.PendingVerifications, &c.PendingDeliveries,
-			&c.DeliveredTotal, &c.FailedTotal)
-	if err != nil {
-		return c, fmt.Errorf("store: counts: %w", err)
-	}
-	return c, nil
+		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now), ms(now), ms(now)))
 }

@@ -104,7 +104,7 @@ func (s *SQLite) fanOut(ctx context.Context, tx *sql.Tx, job FetchJob, res Fetch
 		return FanOut{ContentID: c.ID}, err
 	}
 	chunk := func(after int64, n int) ([]Delivery, int64, error) {
-		ds, last, err := s.handChunk(ctx, tx, job, c.ID, handoff.Until, now, after, n)
+		ds, last, err := s.handChunk(ctx, tx, job.TopicID, c, handoff.Until, after, n)
 		if err != nil || len(ds) == 0 {
 			return ds, last, err
 		}
@@ -123,23 +123,16 @@ func (s *SQLite) fanOut(ctx context.Context, tx *sql.Tx, job FetchJob, res Fetch
 
 // handChunk creates the leased deliveries of the next n subscriptions after
 // the id `after`.
-func (s *SQLite) handChunk(ctx context.Context, tx *sql.Tx, job FetchJob, cid int64, until, now time.Time, after int64, n int) ([]Delivery, int64, error) {
-	rows, err := s.stmt(ctx, tx, "fanOutHanded").QueryContext(ctx, cid, ms(until), ms(now), job.TopicID, ms(now), after, n)
+func (s *SQLite) handChunk(ctx context.Context, tx *sql.Tx, topicID int64, c Content, until time.Time, after int64, n int) ([]Delivery, int64, error) {
+	now := ms(c.FetchedAt)
+	rows, err := s.stmt(ctx, tx, "fanOutHanded").QueryContext(ctx, c.ID, ms(until), now, topicID, now, after, n)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	chunk := make([]Delivery, 0, n)
-	last := after
-	for rows.Next() {
-		d := Delivery{ContentID: cid, Topic: job.Topic, Active: true, CreatedAt: now}
-		if err := rows.Scan(&d.ID, &d.SubscriptionID); err != nil {
-			return nil, 0, err
-		}
-		last = max(last, d.SubscriptionID)
-		chunk = append(chunk, d)
-	}
-	return chunk, last, rows.Err()
+	return readHanded(rows, c, after, n, func(r scanner, d *Delivery) error {
+		return r.Scan(&d.ID, &d.SubscriptionID)
+	})
 }
 
 // fillSubscribers adds the callback, secret and lease of each delivery,

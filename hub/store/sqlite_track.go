@@ -37,50 +37,6 @@ CREATE TABLE hub_track_sent (
 ) WITHOUT ROWID;
 `
 
-// TrackEntry is an entry kept for tracked topics: its origin feed, its id,
-// its time, its data (opaque to the store) and the terms it is found by.
-type TrackEntry struct {
-	Origin  string
-	EntryID string
-	SortAt  time.Time
-	Data    []byte
-	Terms   []string
-}
-
-// TrackKey names an entry of an origin feed.
-type TrackKey struct {
-	Origin  string
-	EntryID string
-}
-
-// TrackStore is what tracked topics need of a store, besides Store.
-type TrackStore interface {
-	// SaveTrackEntries upserts entries and their terms.
-	SaveTrackEntries(ctx context.Context, entries []TrackEntry) error
-	// TrackCandidates returns up to n entries holding any of terms, newest first.
-	TrackCandidates(ctx context.Context, terms []string, n int) ([]TrackEntry, error)
-	// ActiveTrackTopics lists the topics starting with prefix that have an
-	// active subscriber.
-	ActiveTrackTopics(ctx context.Context, prefix string, now time.Time) ([]string, error)
-	// CountTrackByHost counts active subscriptions of callback host to
-	// topics starting with prefix.
-	CountTrackByHost(ctx context.Context, host, prefix string, now time.Time) (int, error)
-	// PublishTracked records keys as sent to topic and, in the same
-	// transaction, fans out the content build makes of those not sent
-	// before (their positions in keys) to topic's active subscribers. It
-	// does nothing when all were sent before or topic is unknown.
-	PublishTracked(ctx context.Context, topic string, keys []TrackKey, build func(fresh []int) (FetchResult, error), handoff Handoff, now time.Time) (FanOut, error)
-	// TrackOrigins returns, for each of ids kept, the origin it was first
-	// kept from.
-	TrackOrigins(ctx context.Context, ids []string) (map[string]string, error)
-	// RequestTrackFetch queues a fetch of topic even when nobody
-	// subscribes to it (a publish ping), creating the topic if needed.
-	RequestTrackFetch(ctx context.Context, topic string, now time.Time) error
-	// SweepTrack forgets entries older than before, and the sent records
-	// of tracked topics that have no active subscriber.
-	SweepTrack(ctx context.Context, before, now time.Time) error
-}
-
 var _ TrackStore = (*SQLite)(nil)
 
 // SaveTrackEntries upserts entries; the terms of an entry are rewritten
@@ -103,25 +59,6 @@ func (s *SQLite) SaveTrackEntries(ctx context.Context, entries []TrackEntry) err
 
 // entriesPerUpsert bounds the rows of one upsert (four parameters each).
 const entriesPerUpsert = 200
-
-// lastOfEach drops all but the last of entries with the same origin and
-// id, keeping the order otherwise.
-func lastOfEach(entries []TrackEntry) []TrackEntry {
-	last := make(map[TrackKey]int, len(entries))
-	for i, e := range entries {
-		last[TrackKey{e.Origin, e.EntryID}] = i
-	}
-	if len(last) == len(entries) {
-		return entries
-	}
-	out := make([]TrackEntry, 0, len(last))
-	for i, e := range entries {
-		if last[TrackKey{e.Origin, e.EntryID}] == i {
-			out = append(out, e)
-		}
-	}
-	return out
-}
 
 // saveTrackChunk upserts entries (distinct keys) and re-indexes the terms
 // of those that are new or whose data changed.
@@ -213,20 +150,11 @@ func (s *SQLite) TrackCandidates(ctx context.Context, terms []string, n int) ([]
 		if err != nil {
 			return nil, fmt.Errorf("store: track candidates: %w", err)
 		}
-		for rows.Next() {
-			var e TrackEntry
-			var at int64
-			if err := rows.Scan(&e.Origin, &e.EntryID, &at, &e.Data); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: track candidates: %w", err)
-			}
-			e.SortAt = fromMS(at)
-			out = append(out, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		got, err := collect(rows, scanTrackEntry)
+		if err != nil {
 			return nil, fmt.Errorf("store: track candidates: %w", err)
 		}
+		out = append(out, got...)
 	}
 	return out, nil
 }
@@ -238,16 +166,11 @@ func (s *SQLite) ActiveTrackTopics(ctx context.Context, prefix string, now time.
 	if err != nil {
 		return nil, fmt.Errorf("store: tracked topics: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("store: tracked topics: %w", err)
-		}
-		out = append(out, u)
+	out, err := collect(rows, scanString)
+	if err != nil {
+		return nil, fmt.Errorf("store: tracked topics: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountTrackByHost counts a callback host's active tracked subscriptions.
