@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -38,7 +37,7 @@ func (s *SQLite) ClaimFetch(ctx context.Context, topic string, now, until time.T
 			WHERE topic_id = (SELECT id FROM hub_topics WHERE url = ?2) AND next_at <= ?3 AND claimed_until <= ?3
 			RETURNING topic_id, gen, attempts`, ms(until), topic, ms(now)).Scan(&j.TopicID, &j.Gen, &j.Attempts)
 	})
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return j, false, nil
 	}
 	if err != nil {
@@ -81,7 +80,7 @@ func (s *SQLite) RequestClaimedFetch(ctx context.Context, topic string, now, unt
 		var held int64
 		err := tx.QueryRowContext(ctx, `SELECT f.claimed_until FROM hub_fetches f JOIN hub_topics t ON t.id = f.topic_id
 			WHERE t.url = ?`, topic).Scan(&held)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err != nil && !noRows(err) {
 			return err
 		}
 		claimed = held <= ms(now)
@@ -91,7 +90,7 @@ func (s *SQLite) RequestClaimedFetch(ctx context.Context, topic string, now, unt
 			ON CONFLICT(topic_id) DO UPDATE SET gen = gen + 1, next_at = min(next_at, excluded.next_at), attempts = 0,
 				claimed_until = CASE WHEN claimed_until <= ?1 THEN excluded.claimed_until ELSE claimed_until END
 			RETURNING topic_id, gen, attempts`, ms(now), ms(until), topic).Scan(&j.TopicID, &j.Gen, &j.Attempts)
-		if errors.Is(err, sql.ErrNoRows) {
+		if noRows(err) {
 			claimed = false
 			return nil
 		}
@@ -119,7 +118,7 @@ func (p *Postgres) RequestClaimedFetch(ctx context.Context, topic string, now, u
 		err := tx.QueryRow(ctx, `SELECT f.claimed_until FROM hub_fetches f JOIN hub_topics t ON t.id = f.topic_id
 			WHERE t.url = $1 FOR UPDATE OF f`, topic).Scan(&held)
 		existed := err == nil
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil && !noRows(err) {
 			return err
 		}
 		var inserted bool
@@ -133,7 +132,7 @@ func (p *Postgres) RequestClaimedFetch(ctx context.Context, topic string, now, u
 			SELECT up.topic_id, t.url, up.gen, up.attempts, t.etag, t.last_modified, t.content_hash, up.inserted
 			FROM up JOIN hub_topics t ON t.id = up.topic_id`, ms(now), ms(until), topic).
 			Scan(&j.TopicID, &j.Topic, &j.Gen, &j.Attempts, &j.ETag, &j.LastModified, &j.ContentHash, &inserted)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if noRows(err) {
 			return nil
 		}
 		if err != nil {

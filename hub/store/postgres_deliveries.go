@@ -17,7 +17,7 @@ const sweepLock = 0x726f6f6b_68756202
 // process holds, joined with what sending them needs. The lease is the
 // row's next_at: a killed process's claims become due when it passes.
 func (p *Postgres) ClaimDeliveries(ctx context.Context, now, until time.Time, n int) ([]Delivery, error) {
-	rows, err := p.pool.Query(ctx, `WITH due AS (
+	out, err := pgSelectAll(ctx, p.pool, scanClaimedDelivery, `WITH due AS (
 			SELECT id FROM hub_deliveries WHERE state = 0 AND next_at <= $1
 			ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED),
 		claimed AS (
@@ -27,10 +27,6 @@ func (p *Postgres) ClaimDeliveries(ctx context.Context, now, until time.Time, n 
 			t.url, s.callback, s.secret, s.expires_at, s.state = 'active', s.protocol
 		FROM claimed c JOIN hub_subscriptions s ON s.id = c.subscription_id JOIN hub_topics t ON t.id = s.topic_id`,
 		ms(now), ms(until), n)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim deliveries: %w", err)
-	}
-	out, err := pgCollect(rows, scanClaimedDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
@@ -158,14 +154,10 @@ func (p *Postgres) Sweep(ctx context.Context, now time.Time, keep time.Duration)
 	})
 }
 
+// pgCounts is the query of Counts, at the time $1.
+var pgCounts = countsQuery(pgActiveSub)
+
 // Counts returns the hub's headline figures.
 func (p *Postgres) Counts(ctx context.Context, now time.Time) (Counts, error) {
-	return countsFrom(p.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM hub_subscriptions s WHERE `+pgActiveSub+`),
-		(SELECT count(*) FROM hub_subscriptions s WHERE `+pgActiveSub+` AND s.protocol = 'rsscloud'),
-		(SELECT count(DISTINCT s.topic_id) FROM hub_subscriptions s WHERE `+pgActiveSub+`),
-		(SELECT count(*) FROM hub_verifications WHERE state = 'pending'),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 0),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 1),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now)))
+	return countsFrom(p.pool.QueryRow(ctx, pgCounts, ms(now)))
 }

@@ -41,7 +41,7 @@ func (p *Postgres) RequestPolls(ctx context.Context, now time.Time) (int, error)
 
 // ClaimFetches leases due fetch jobs that no process holds.
 func (p *Postgres) ClaimFetches(ctx context.Context, now, until time.Time, n int) ([]FetchJob, error) {
-	rows, err := p.pool.Query(ctx, `WITH due AS (
+	out, err := pgSelectAll(ctx, p.pool, scanFetchJob, `WITH due AS (
 			SELECT topic_id FROM hub_fetches WHERE next_at <= $1 AND claimed_until <= $1
 			ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED),
 		claimed AS (
@@ -49,10 +49,6 @@ func (p *Postgres) ClaimFetches(ctx context.Context, now, until time.Time, n int
 			RETURNING f.topic_id, f.gen, f.attempts)
 		SELECT c.topic_id, t.url, c.gen, c.attempts, t.etag, t.last_modified, t.content_hash
 		FROM claimed c JOIN hub_topics t ON t.id = c.topic_id`, ms(now), ms(until), n)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim fetches: %w", err)
-	}
-	out, err := pgCollect(rows, scanFetchJob)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim fetches: %w", err)
 	}

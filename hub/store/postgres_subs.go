@@ -24,16 +24,12 @@ func (p *Postgres) AddVerification(ctx context.Context, v Verification) (int64, 
 // ClaimVerifications leases due pending verifications that no other
 // process holds.
 func (p *Postgres) ClaimVerifications(ctx context.Context, now, until time.Time, n int) ([]Verification, error) {
-	rows, err := p.pool.Query(ctx, `WITH due AS (
+	out, err := pgSelectAll(ctx, p.pool, scanClaimedVerification, `WITH due AS (
 			SELECT id FROM hub_verifications WHERE state = 'pending' AND next_at <= $1
 			ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED)
 		UPDATE hub_verifications v SET next_at = $2, attempts = v.attempts + 1 FROM due WHERE v.id = due.id
 		RETURNING v.id, v.mode, v.topic, v.callback, v.secret, v.lease_seconds, v.attempts - 1, v.created_at`,
 		ms(now), ms(until), n)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim verifications: %w", err)
-	}
-	out, err := pgCollect(rows, scanClaimedVerification)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim verifications: %w", err)
 	}
@@ -155,12 +151,8 @@ func (p *Postgres) Subscription(ctx context.Context, topic, callback string) (Su
 // Verifications returns the newest verifications of callback to topic,
 // without their secrets.
 func (p *Postgres) Verifications(ctx context.Context, topic, callback string, n int) ([]Verification, error) {
-	rows, err := p.pool.Query(ctx, `SELECT id, mode, lease_seconds, state, result, attempts, created_at, finished_at
+	out, err := pgSelectAll(ctx, p.pool, scanVerificationOf(topic, callback), `SELECT id, mode, lease_seconds, state, result, attempts, created_at, finished_at
 		FROM hub_verifications WHERE topic = $1 AND callback = $2 ORDER BY id DESC LIMIT $3`, topic, callback, n)
-	if err != nil {
-		return nil, fmt.Errorf("store: verifications: %w", err)
-	}
-	out, err := pgCollect(rows, scanVerificationOf(topic, callback))
 	if err != nil {
 		return nil, fmt.Errorf("store: verifications: %w", err)
 	}
@@ -170,15 +162,11 @@ func (p *Postgres) Verifications(ctx context.Context, topic, callback string, n 
 // RecentDeliveries returns the newest deliveries of a subscription, one per
 // content version of its topic, newest first.
 func (p *Postgres) RecentDeliveries(ctx context.Context, subscriptionID int64, n int) ([]DeliveryRecord, error) {
-	rows, err := p.pool.Query(ctx, `SELECT d.id, d.content_id, d.state, d.attempts, d.last_status, d.last_error,
+	out, err := pgSelectAll(ctx, p.pool, scanDeliveryRecord, `SELECT d.id, d.content_id, d.state, d.attempts, d.last_status, d.last_error,
 		d.created_at, d.next_at, d.finished_at FROM hub_contents c
 		JOIN hub_deliveries d ON d.content_id = c.id AND d.subscription_id = $1
 		WHERE c.topic_id = (SELECT topic_id FROM hub_subscriptions WHERE id = $1) ORDER BY c.id DESC LIMIT $2`,
 		subscriptionID, n)
-	if err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	out, err := pgCollect(rows, scanDeliveryRecord)
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rookery-social/rookery/internal/pgtest"
 	"github.com/rookery-social/rookery/internal/testnet"
+	"github.com/rookery-social/rookery/internal/testwait"
 )
 
 // Two hub processes on one database: each delivery is claimed by one of
@@ -164,5 +166,49 @@ func TestPostgresAnnouncesSubscriptionChanges(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the other process was not told of the new subscription")
+	}
+}
+
+// While PostgreSQL is down, Ping says it cannot reach it, naming it
+// without the password; once it is back, Ping passes again.
+func TestPostgresPingWhileTheDatabaseIsDown(t *testing.T) {
+	pg := pgtest.Need(t, pgServer)
+	dsn := strings.Replace(pg.DB(t), "postgres@", "postgres:s3cr3tpw@", 1)
+	t.Cleanup(func() { pg.Resume() }) // for the next tests, should this one fail while it is down
+	s := openPG(t, dsn)
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping on a sound database: %v", err)
+	}
+	pg.Halt()
+	err := s.Ping(ctx)
+	t.Logf("database down: %v", err)
+	const want = "store: PostgreSQL at postgres://postgres:xxxxx@127.0.0.1:"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "s3cr3tpw") {
+		t.Errorf("Ping with the database down says %v; want %q… and not the password", err, want)
+	}
+	if err := pg.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	// A pooled connection may still be the dead one: the hub's next
+	// /healthz then answers, as the pool replaces it.
+	testwait.UntilWhy(t, 30*time.Second, "Ping to pass after the database came back", func() (bool, string) {
+		err := s.Ping(ctx)
+		return err == nil, fmt.Sprint(err)
+	})
+}
+
+// A table whose read fails while it runs, with a message that does not
+// name it (as a damaged page's would), is named by Ping all the same.
+func TestPostgresPingNamesATableFailingMidRead(t *testing.T) {
+	s := openPG(t, pgtest.Need(t, pgServer).DB(t))
+	defer s.Close()
+	execSQL(t, s, `ALTER TABLE hub_contents RENAME TO hub_contents_old;
+		CREATE VIEW hub_contents AS SELECT (1 / (SELECT count(*) - count(*) FROM pg_class))::bigint AS id`)
+	err := s.Ping(context.Background())
+	const want = "store: PostgreSQL table hub_contents unreadable: ERROR: division by zero"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("Ping says %v; want %q", err, want)
 	}
 }

@@ -76,13 +76,9 @@ func pgIndexTerms(ctx context.Context, tx pgx.Tx, entries []TrackEntry, changed 
 func (p *Postgres) TrackCandidates(ctx context.Context, terms []string, n int) ([]TrackEntry, error) {
 	var out []TrackEntry
 	for _, term := range terms {
-		rows, err := p.pool.Query(ctx, `SELECT e.origin, e.entry_id, e.sort_at, e.data
+		got, err := pgSelectAll(ctx, p.pool, scanTrackEntry, `SELECT e.origin, e.entry_id, e.sort_at, e.data
 			FROM hub_track_terms t JOIN hub_track_entries e ON e.id = t.entry
 			WHERE t.term = $1 ORDER BY e.sort_at DESC LIMIT $2`, term, n)
-		if err != nil {
-			return nil, fmt.Errorf("store: track candidates: %w", err)
-		}
-		got, err := pgCollect(rows, scanTrackEntry)
 		if err != nil {
 			return nil, fmt.Errorf("store: track candidates: %w", err)
 		}
@@ -93,12 +89,8 @@ func (p *Postgres) TrackCandidates(ctx context.Context, terms []string, n int) (
 
 // ActiveTrackTopics lists topics under prefix with an active subscriber.
 func (p *Postgres) ActiveTrackTopics(ctx context.Context, prefix string, now time.Time) ([]string, error) {
-	rows, err := p.pool.Query(ctx, `SELECT DISTINCT t.url FROM hub_topics t JOIN hub_subscriptions s ON s.topic_id = t.id
+	out, err := pgSelectAll(ctx, p.pool, scanString, `SELECT DISTINCT t.url FROM hub_topics t JOIN hub_subscriptions s ON s.topic_id = t.id
 		WHERE starts_with(t.url, $2) AND `+pgActiveSub, ms(now), prefix)
-	if err != nil {
-		return nil, fmt.Errorf("store: tracked topics: %w", err)
-	}
-	out, err := pgCollect(rows, scanString)
 	if err != nil {
 		return nil, fmt.Errorf("store: tracked topics: %w", err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -58,8 +59,31 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 	return out, rows.Err()
 }
 
-// pgCollect scans every row of a PostgreSQL result with scan.
-func pgCollect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
+// sqlQuerier is an SQLite database or transaction.
+type sqlQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// selectAll runs an SQLite query and scans its rows with scan.
+func selectAll[T any](ctx context.Context, q sqlQuerier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scan)
+}
+
+// pgQuerier is a PostgreSQL pool or transaction.
+type pgQuerier interface {
+	Query(ctx context.Context, query string, args ...any) (pgx.Rows, error)
+}
+
+// pgSelectAll runs a PostgreSQL query and scans its rows with scan.
+func pgSelectAll[T any](ctx context.Context, q pgQuerier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
 }
 
@@ -150,6 +174,20 @@ func subscriptionFrom(row scanner, topic, callback string) (Subscription, error)
 	sub.HasSecret = secretLen > 0
 	sub.ExpiresAt, sub.CreatedAt, sub.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
 	return sub, nil
+}
+
+// countsQuery is the query of the hub's headline figures (as countsFrom
+// reads them), active being the backend's condition of an active
+// subscription s at the time of the query's one parameter.
+func countsQuery(active string) string {
+	return `SELECT
+		(SELECT count(*) FROM hub_subscriptions s WHERE ` + active + `),
+		(SELECT count(*) FROM hub_subscriptions s WHERE ` + active + ` AND s.protocol = 'rsscloud'),
+		(SELECT count(DISTINCT s.topic_id) FROM hub_subscriptions s WHERE ` + active + `),
+		(SELECT count(*) FROM hub_verifications WHERE state = 'pending'),
+		(SELECT count(*) FROM hub_deliveries WHERE state = 0),
+		(SELECT count(*) FROM hub_deliveries WHERE state = 1),
+		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`
 }
 
 // countsFrom reads the hub's headline figures from row: active

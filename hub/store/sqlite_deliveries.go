@@ -137,14 +137,10 @@ func (s *SQLite) Sweep(ctx context.Context, now time.Time, keep time.Duration) e
 	})
 }
 
+// sqliteCounts is the query of Counts, at the time ?1.
+var sqliteCounts = countsQuery(`s.state = 'active' AND s.expires_at > ?1`)
+
 // Counts returns the hub's headline figures.
 func (s *SQLite) Counts(ctx context.Context, now time.Time) (Counts, error) {
-	return countsFrom(s.db.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM hub_subscriptions s WHERE `+activeSub+`),
-		(SELECT count(*) FROM hub_subscriptions s WHERE `+activeSub+` AND s.protocol = 'rsscloud'),
-		(SELECT count(DISTINCT s.topic_id) FROM hub_subscriptions s WHERE `+activeSub+`),
-		(SELECT count(*) FROM hub_verifications WHERE state = 'pending'),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 0),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 1),
-		(SELECT count(*) FROM hub_deliveries WHERE state = 2)`, ms(now), ms(now), ms(now)))
+	return countsFrom(s.db.QueryRowContext(ctx, sqliteCounts, ms(now)))
 }

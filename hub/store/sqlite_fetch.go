@@ -42,13 +42,11 @@ func (s *SQLite) RequestPolls(ctx context.Context, now time.Time) (int, error) {
 func (s *SQLite) ClaimFetches(ctx context.Context, now, until time.Time, n int) ([]FetchJob, error) {
 	var out []FetchJob
 	err := s.withTx(ctx, "claim fetches", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT f.topic_id, t.url, f.gen, f.attempts, t.etag, t.last_modified, t.content_hash
+		var err error
+		out, err = selectAll(ctx, tx, scanFetchJob, `SELECT f.topic_id, t.url, f.gen, f.attempts, t.etag, t.last_modified, t.content_hash
 			FROM hub_fetches f JOIN hub_topics t ON t.id = f.topic_id
 			WHERE f.next_at <= ? AND f.claimed_until <= ? ORDER BY f.next_at LIMIT ?`, ms(now), ms(now), n)
 		if err != nil {
-			return err
-		}
-		if out, err = collect(rows, scanFetchJob); err != nil {
 			return err
 		}
 		for _, j := range out {

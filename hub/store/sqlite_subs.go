@@ -24,12 +24,10 @@ func (s *SQLite) AddVerification(ctx context.Context, v Verification) (int64, er
 func (s *SQLite) ClaimVerifications(ctx context.Context, now, until time.Time, n int) ([]Verification, error) {
 	var out []Verification
 	err := s.withTx(ctx, "claim verifications", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, mode, topic, callback, secret, lease_seconds, attempts, created_at
+		var err error
+		out, err = selectAll(ctx, tx, scanClaimedVerification, `SELECT id, mode, topic, callback, secret, lease_seconds, attempts, created_at
 			FROM hub_verifications WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?`, ms(now), n)
 		if err != nil {
-			return err
-		}
-		if out, err = collect(rows, scanClaimedVerification); err != nil {
 			return err
 		}
 		return leaseRows(ctx, tx, "hub_verifications", "next_at = ?, attempts = attempts + 1", ms(until),
@@ -162,12 +160,8 @@ func (s *SQLite) Subscription(ctx context.Context, topic, callback string) (Subs
 // Verifications returns the newest verifications of callback to topic,
 // without their secrets.
 func (s *SQLite) Verifications(ctx context.Context, topic, callback string, n int) ([]Verification, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, mode, lease_seconds, state, result, attempts, created_at, finished_at
+	out, err := selectAll(ctx, s.db, scanVerificationOf(topic, callback), `SELECT id, mode, lease_seconds, state, result, attempts, created_at, finished_at
 		FROM hub_verifications WHERE topic = ? AND callback = ? ORDER BY id DESC LIMIT ?`, topic, callback, n)
-	if err != nil {
-		return nil, fmt.Errorf("store: verifications: %w", err)
-	}
-	out, err := collect(rows, scanVerificationOf(topic, callback))
 	if err != nil {
 		return nil, fmt.Errorf("store: verifications: %w", err)
 	}
@@ -177,15 +171,11 @@ func (s *SQLite) Verifications(ctx context.Context, topic, callback string, n in
 // RecentDeliveries returns the newest deliveries of a subscription, one per
 // content version of its topic, newest first.
 func (s *SQLite) RecentDeliveries(ctx context.Context, subscriptionID int64, n int) ([]DeliveryRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.content_id, d.state, d.attempts, d.last_status, d.last_error,
+	out, err := selectAll(ctx, s.db, scanDeliveryRecord, `SELECT d.id, d.content_id, d.state, d.attempts, d.last_status, d.last_error,
 		d.created_at, d.next_at, d.finished_at FROM hub_contents c
 		JOIN hub_deliveries d ON d.content_id = c.id AND d.subscription_id = ?1
 		WHERE c.topic_id = (SELECT topic_id FROM hub_subscriptions WHERE id = ?1) ORDER BY c.id DESC LIMIT ?2`,
 		subscriptionID, n)
-	if err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	out, err := collect(rows, scanDeliveryRecord)
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}

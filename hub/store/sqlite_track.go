@@ -144,13 +144,9 @@ func insertTerms(ctx context.Context, tx *sql.Tx, terms []termRow) error {
 func (s *SQLite) TrackCandidates(ctx context.Context, terms []string, n int) ([]TrackEntry, error) {
 	var out []TrackEntry
 	for _, term := range terms {
-		rows, err := s.db.QueryContext(ctx, `SELECT e.origin, e.entry_id, e.sort_at, e.data
+		got, err := selectAll(ctx, s.db, scanTrackEntry, `SELECT e.origin, e.entry_id, e.sort_at, e.data
 			FROM hub_track_terms t JOIN hub_track_entries e ON e.id = t.entry
 			WHERE t.term = ? ORDER BY e.sort_at DESC LIMIT ?`, term, n)
-		if err != nil {
-			return nil, fmt.Errorf("store: track candidates: %w", err)
-		}
-		got, err := collect(rows, scanTrackEntry)
 		if err != nil {
 			return nil, fmt.Errorf("store: track candidates: %w", err)
 		}
@@ -161,12 +157,8 @@ func (s *SQLite) TrackCandidates(ctx context.Context, terms []string, n int) ([]
 
 // ActiveTrackTopics lists topics under prefix with an active subscriber.
 func (s *SQLite) ActiveTrackTopics(ctx context.Context, prefix string, now time.Time) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT t.url FROM hub_topics t JOIN hub_subscriptions s ON s.topic_id = t.id
+	out, err := selectAll(ctx, s.db, scanString, `SELECT DISTINCT t.url FROM hub_topics t JOIN hub_subscriptions s ON s.topic_id = t.id
 		WHERE substr(t.url, 1, length(?1)) = ?1 AND s.state = 'active' AND s.expires_at > ?2`, prefix, ms(now))
-	if err != nil {
-		return nil, fmt.Errorf("store: tracked topics: %w", err)
-	}
-	out, err := collect(rows, scanString)
 	if err != nil {
 		return nil, fmt.Errorf("store: tracked topics: %w", err)
 	}

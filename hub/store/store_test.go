@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -247,6 +248,53 @@ func TestCallbackHost(t *testing.T) {
 	} {
 		if got := CallbackHost(in); got != want {
 			t.Errorf("CallbackHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPingNamesWhatIsWrong(t *testing.T) { eachStore(t, testPingNamesWhatIsWrong) }
+
+// Ping (behind /healthz) passes on a sound database, and names the table
+// the hub cannot read or says how the schema's version differs from the
+// hub's; once the fault is undone it passes again.
+func testPingNamesWhatIsWrong(t *testing.T, s testStore) {
+	ctx := context.Background()
+	backend := "SQLite"
+	if _, ok := s.(*Postgres); ok {
+		backend = "PostgreSQL"
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping on a sound database: %v", err)
+	}
+	for name, c := range map[string]struct{ fault, undo, want string }{
+		"deliveries renamed": {`ALTER TABLE hub_deliveries RENAME TO hub_deliveries_old`,
+			`ALTER TABLE hub_deliveries_old RENAME TO hub_deliveries`,
+			"store: " + backend + " table hub_deliveries unreadable: "},
+		"sent records renamed": {`ALTER TABLE hub_track_sent RENAME TO hub_track_sent_old`,
+			`ALTER TABLE hub_track_sent_old RENAME TO hub_track_sent`,
+			"store: " + backend + " table hub_track_sent unreadable: "},
+		"older schema": {`UPDATE schema_migrations SET version = 2 WHERE component = 'hub'`,
+			`UPDATE schema_migrations SET version = 3 WHERE component = 'hub'`,
+			"store: " + backend + " schema version 2, this hub needs 3: restart this hub to migrate it"},
+		"newer schema": {`UPDATE schema_migrations SET version = 4 WHERE component = 'hub'`,
+			`UPDATE schema_migrations SET version = 3 WHERE component = 'hub'`,
+			"store: " + backend + " schema version 4, this hub knows only up to 3: a newer hub migrated it; run the newer hub"},
+		"no version": {`DELETE FROM schema_migrations WHERE component = 'hub'`,
+			`INSERT INTO schema_migrations(component, version) VALUES ('hub', 3)`,
+			"store: " + backend + " schema version 0, this hub needs 3"},
+		"migrations table renamed": {`ALTER TABLE schema_migrations RENAME TO schema_migrations_old`,
+			`ALTER TABLE schema_migrations_old RENAME TO schema_migrations`,
+			"store: " + backend + " table schema_migrations unreadable: "},
+	} {
+		execSQL(t, s, c.fault)
+		err := s.Ping(ctx)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: Ping says %v; want %q", name, err, c.want)
+		}
+		t.Logf("%s: %v", name, err)
+		execSQL(t, s, c.undo)
+		if err := s.Ping(ctx); err != nil {
+			t.Fatalf("%s undone: Ping says %v", name, err)
 		}
 	}
 }
