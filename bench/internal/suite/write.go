@@ -45,8 +45,8 @@ func sizesNote(preset string) string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("\n## Sizes of this run (preset `%s`)\n\n- rounds per figure: %d\n- hub fan-out: %v subscribers; store/memory/restart: %v subscriptions\n- feedpub: %v posts\n- reader ingest: %d Atom + %d RSS feeds × %d entries; listings: %v posts, %d calls per query\n- end to end: %d publishes\n- tracked topics: %d rounds; %d vs %d queries over %d entries (%d passes per round); fan-out to %d subscribers with 0 vs %d tracked queries\n",
-		p.Name, p.Runs, p.HubFanOuts, p.HubStoreSizes, p.SitePosts, p.IngestFeeds, p.IngestFeeds, p.IngestEntries, p.ListingPosts, p.ListingQueries, p.Publishes,
+	return fmt.Sprintf("\n## Sizes of this run (preset `%s`)\n\n- rounds per figure: %d\n- hub fan-out: %v subscribers; store/memory/restart: %v subscriptions\n- hub on PostgreSQL: fan-out %v subscribers (%d rounds); %s subscriptions held on each backend\n- feedpub: %v posts\n- reader ingest: %d Atom + %d RSS feeds × %d entries; listings: %v posts, %d calls per query\n- end to end: %d publishes\n- tracked topics: %d rounds; %d vs %d queries over %d entries (%d passes per round); fan-out to %d subscribers with 0 vs %d tracked queries\n",
+		p.Name, p.Runs, p.HubFanOuts, p.HubStoreSizes, p.PGFanOuts, p.PGFanOutRuns, measure.Count(p.PGHeld), p.SitePosts, p.IngestFeeds, p.IngestFeeds, p.IngestEntries, p.ListingPosts, p.ListingQueries, p.Publishes,
 		p.TrackRuns, 10, p.TrackQueries, p.TrackEntries, p.TrackPasses, p.TrackFanOut, p.TrackQueries)
 }
 
