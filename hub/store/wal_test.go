@@ -13,9 +13,11 @@ import (
 
 // Under steady writes with readers always active (the claim loops, the
 // pages, the deliveries reading content), the WAL stays bounded: a PASSIVE
-// checkpoint alone never gets to reset it.
+// checkpoint alone never gets to reset it, and a WAL never reset holds all
+// 128 MiB written. The bound leaves room for the once-a-second checkpoint
+// to run late on a loaded machine while 1 MiB goes in every 20 ms.
 func TestWALStaysBoundedUnderSteadyWritesAndReads(t *testing.T) {
-	const versions = 64 // 64 MiB written, four times walLimit
+	const versions = 128 // 128 MiB written, eight times walLimit
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hub.db")
 	s := openTest(t, path)
@@ -61,7 +63,7 @@ func TestWALStaysBoundedUnderSteadyWritesAndReads(t *testing.T) {
 	readers.Wait()
 	db, _ := os.Stat(path)
 	t.Logf("%d versions written in %s, database %d bytes, largest WAL %d bytes", versions, time.Since(start), db.Size(), maxWAL)
-	if limit := 2 * walLimit; maxWAL > int64(limit) {
+	if limit := 3 * walLimit; maxWAL > int64(limit) {
 		t.Fatalf("the WAL reached %d bytes under steady writes, over %d", maxWAL, limit)
 	}
 }
