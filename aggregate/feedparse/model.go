@@ -20,6 +20,9 @@ type Feed struct {
 	// logo or image (resolved).
 	Author, Bio, Avatar string
 	Entries             []Entry
+	// Deleted are the document's RFC 6721 tombstones (Atom only): entries
+	// of this feed its author deleted.
+	Deleted []Tombstone
 }
 
 // Entry is one post, sanitized.

@@ -164,6 +164,9 @@ func (p *Parser) convert(gf *gofeed.Feed, doc []byte, header http.Header, feedUR
 		TTL:     ttl(gf),
 	}
 	f.Author, f.Bio, f.Avatar = profileOf(gf, feedURL)
+	if gf.FeedType == "atom" {
+		f.Deleted = tombstones(doc)
+	}
 	f.PrevArchive = sanitize.ResolveHTTP(feedURL, prevArchive(gf))
 	if f.PrevArchive == "" || f.PrevArchive == feedURL {
 		f.PrevArchive = ""
