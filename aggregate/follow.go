@@ -123,7 +123,7 @@ func (r *Reader) store(ctx context.Context, f store.Feed, got fetched) error {
 	m := meta(got.doc)
 	st := r.successState(f, got.resp, got.doc.TTL, now)
 	m.State = &st
-	if _, err := r.st.SaveFeed(ctx, f, m, got.doc.Entries, now); err != nil {
+	if _, err := r.st.SaveDocument(ctx, f, m, got.doc, now, nil); err != nil {
 		return fmt.Errorf("unable to store feed %s: %w", f.URL, err)
 	}
 	return nil
@@ -139,7 +139,7 @@ func (r *Reader) backfill(ctx context.Context, f store.Feed, prev string, progre
 			r.opts.Logger.Warn("skipping an archive page", "url", prev, "err", err)
 			return
 		}
-		if _, err := r.st.SaveFeed(ctx, f, nil, got.doc.Entries, r.opts.Now()); err != nil {
+		if _, err := r.st.SaveDocument(ctx, f, nil, got.doc, r.opts.Now(), nil); err != nil {
 			r.opts.Logger.Warn("skipping an archive page", "url", prev, "err", err)
 			return
 		}

@@ -37,14 +37,11 @@ func (r *Reader) Ingest(ctx context.Context, feedURL, contentType string, body [
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
-	refs, err := r.st.SaveFeedWait(ctx, f, meta(doc.Feed), doc.Feed.Entries, r.opts.Now(), doc.Wait)
+	res, err := r.st.SaveDocument(ctx, f, meta(doc.Feed), doc.Feed, r.opts.Now(), doc.Wait)
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
-	if refs == nil {
-		refs = []store.PostRef{}
-	}
-	return store.IngestResult{Stored: changedCount(refs), Posts: refs}, nil
+	return res, nil
 }
 
 // MarkMention records that a verified Webmention from source to target

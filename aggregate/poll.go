@@ -18,6 +18,7 @@ import (
 type FetchResult struct {
 	Feed        string // the feed's URL (its new URL after a permanent redirect)
 	New         int    // posts new or changed
+	Deleted     int    // stored posts removed by the feed's tombstones (RFC 6721)
 	NotModified bool
 	Err         error
 }
@@ -133,8 +134,8 @@ func (r *Reader) fetchFeed(ctx context.Context, f store.Feed) FetchResult {
 	m := meta(doc.Feed)
 	st := r.successState(f, resp, doc.Feed.TTL, now)
 	m.State = &st
-	refs, err := r.st.SaveFeedWait(ctx, f, m, doc.Feed.Entries, now, doc.Wait)
-	res.New, res.Err = changedCount(refs), err
+	saved, err := r.st.SaveDocument(ctx, f, m, doc.Feed, now, doc.Wait)
+	res.New, res.Deleted, res.Err = saved.Stored, saved.Deleted, err
 	return res
 }
 
@@ -217,15 +218,4 @@ func (r *Reader) failed(ctx context.Context, f store.Feed, now time.Time, cause 
 // ±20% jitter so that feeds failing together spread out.
 func pollBackoff(base time.Duration, failures int) time.Duration {
 	return backoff.Policy{Base: base / 6, Max: 24 * time.Hour, Jitter: 0.2}.Delay(failures - 1)
-}
-
-// changedCount counts the posts a save inserted or updated.
-func changedCount(refs []store.PostRef) int {
-	n := 0
-	for _, r := range refs {
-		if r.Changed {
-			n++
-		}
-	}
-	return n
 }

@@ -114,7 +114,7 @@ func (r *Reader) fetchForeign(ctx context.Context, feedURL string, found func() 
 	if err != nil {
 		return err
 	}
-	if _, err := r.st.SaveFeed(ctx, f, meta(got.doc), got.doc.Entries, r.opts.Now()); err != nil {
+	if _, err := r.st.SaveDocument(ctx, f, meta(got.doc), got.doc, r.opts.Now(), nil); err != nil {
 		return err
 	}
 	seen := map[string]bool{got.url: true}
@@ -125,7 +125,7 @@ func (r *Reader) fetchForeign(ctx context.Context, feedURL string, found func() 
 		if err != nil {
 			return err
 		}
-		if _, err := r.st.SaveFeed(ctx, f, nil, arch.doc.Entries, r.opts.Now()); err != nil {
+		if _, err := r.st.SaveDocument(ctx, f, nil, arch.doc, r.opts.Now(), nil); err != nil {
 			return err
 		}
 		prev = arch.doc.PrevArchive

@@ -109,11 +109,12 @@ func (r *Reader) IngestConfirmed(ctx context.Context, feedURL, contentType strin
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
-	refs, err := r.st.SaveFeed(ctx, f, nil, keep, r.opts.Now())
+	doc.Entries = keep
+	res, err := r.st.SaveDocument(ctx, f, nil, doc, r.opts.Now(), nil)
 	if err != nil {
 		return store.IngestResult{}, fmt.Errorf("unable to ingest %s: %w", u, err)
 	}
-	return store.IngestResult{Stored: changedCount(refs), Posts: refs}, nil
+	return res, nil
 }
 
 // entryKey is the id a stored entry is named by (its PostRef.ID).

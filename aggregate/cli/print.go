@@ -213,9 +213,10 @@ func (a *App) printFeeds(feeds []followed) {
 }
 
 func (a *App) printFetch(res []aggregate.FetchResult) {
-	newPosts, failed, blocked := 0, 0, 0
+	newPosts, deleted, failed, blocked := 0, 0, 0, 0
 	for _, r := range res {
 		newPosts += r.New
+		deleted += r.Deleted
 		switch {
 		case errors.Is(r.Err, aggregate.ErrBlocked):
 			blocked++
@@ -224,7 +225,11 @@ func (a *App) printFetch(res []aggregate.FetchResult) {
 			fmt.Fprintf(a.Stderr, "%s: %s\n", safe(r.Feed), safe(r.Err.Error()))
 		}
 	}
-	fmt.Fprintf(a.Stdout, "fetched %s: %s, %d failed", plural(len(res)-blocked, "feed"), plural(newPosts, "new or updated post"), failed)
+	fmt.Fprintf(a.Stdout, "fetched %s: %s", plural(len(res)-blocked, "feed"), plural(newPosts, "new or updated post"))
+	if deleted > 0 {
+		fmt.Fprintf(a.Stdout, ", %d deleted by their authors", deleted)
+	}
+	fmt.Fprintf(a.Stdout, ", %d failed", failed)
 	if blocked > 0 {
 		fmt.Fprintf(a.Stdout, ", %d blocked (not fetched)", blocked)
 	}
@@ -235,6 +240,7 @@ func (a *App) printFetch(res []aggregate.FetchResult) {
 type fetchResult struct {
 	Feed        string `json:"feed"`
 	New         int    `json:"new"`
+	Deleted     int    `json:"deleted"`
 	NotModified bool   `json:"not_modified"`
 	Error       string `json:"error"`
 }
@@ -242,7 +248,7 @@ type fetchResult struct {
 func fetchJSON(res []aggregate.FetchResult) []fetchResult {
 	out := make([]fetchResult, 0, len(res))
 	for _, r := range res {
-		fr := fetchResult{Feed: r.Feed, New: r.New, NotModified: r.NotModified}
+		fr := fetchResult{Feed: r.Feed, New: r.New, Deleted: r.Deleted, NotModified: r.NotModified}
 		if r.Err != nil {
 			fr.Error = r.Err.Error()
 		}

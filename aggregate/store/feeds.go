@@ -246,6 +246,8 @@ func mergeFeed(ctx context.Context, tx *sql.Tx, from, to int64) error {
 	stmts := []string{
 		`DELETE FROM posts WHERE feed_id = ?1 AND guid IN (SELECT guid FROM posts WHERE feed_id = ?2)`,
 		`UPDATE posts SET feed_id = ?2 WHERE feed_id = ?1`,
+		`INSERT INTO tombstones(feed_id, ref, deleted) SELECT ?2, ref, deleted FROM tombstones WHERE feed_id = ?1
+			ON CONFLICT DO UPDATE SET deleted = max(deleted, excluded.deleted)`,
 		`UPDATE feeds SET followed = max(followed, (SELECT followed FROM feeds WHERE id = ?1)) WHERE id = ?2`,
 	}
 	for _, q := range stmts {

@@ -33,7 +33,9 @@ type PostRef struct {
 // Ingest returns to the daemon's receivers.
 type IngestResult struct {
 	Stored int       // posts new or changed
-	Posts  []PostRef // every entry of the document, changed or not (see PostRef.Changed)
+	Posts  []PostRef // every entry of the document stored, changed or not (see PostRef.Changed)
+	// Deleted counts the stored posts the document's tombstones removed.
+	Deleted int
 }
 
 // FeedMeta is what a fetched document says about its feed.
@@ -58,7 +60,31 @@ func (s *Store) SaveFeed(ctx context.Context, feed Feed, meta *FeedMeta, entries
 // feedparse.Stream): it saves them in SaveOrder's order and, unless wait
 // is nil, calls wait(i) before it reads entry i.
 func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, entries []feedparse.Entry, now time.Time, wait func(int)) ([]PostRef, error) {
-	var refs []PostRef
+	res, err := s.saveDoc(ctx, feed, meta, nil, entries, now, wait)
+	return res.Posts, err
+}
+
+// SaveDocument is SaveFeedWait for a whole parsed document: its RFC 6721
+// tombstones (doc.Deleted) are recorded and applied first, in the same
+// transaction, then its entries are saved (see buryAll and buried).
+func (s *Store) SaveDocument(ctx context.Context, feed Feed, meta *FeedMeta, doc *feedparse.Feed, now time.Time, wait func(int)) (IngestResult, error) {
+	res, err := s.saveDoc(ctx, feed, meta, doc.Deleted, doc.Entries, now, wait)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	for _, r := range res.Posts {
+		if r.Changed {
+			res.Stored++
+		}
+	}
+	if res.Posts == nil {
+		res.Posts = []PostRef{}
+	}
+	return res, nil
+}
+
+func (s *Store) saveDoc(ctx context.Context, feed Feed, meta *FeedMeta, dead []feedparse.Tombstone, entries []feedparse.Entry, now time.Time, wait func(int)) (IngestResult, error) {
+	var res IngestResult
 	inserted := 0
 	// A long document leaves the checkpoint to checkpointSoon: SQLite's
 	// automatic one would copy the WAL and fsync inside the commit. A short
@@ -78,13 +104,23 @@ func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, ent
 				return err
 			}
 		}
+		var err error
+		if res.Deleted, err = buryAll(ctx, tx, feed.ID, dead, now); err != nil {
+			return err
+		}
 		sv := newSaver(ctx, tx, s.saveStmts)
 		defer sv.close()
+		if sv.graves, err = graves(ctx, sv.findGraves, feed.ID); err != nil {
+			return err
+		}
 		for _, i := range SaveOrder(entries) {
 			if wait != nil {
 				wait(i)
 			}
 			e := entries[i]
+			if sv.buried(e) {
+				continue
+			}
 			if !e.Unchanged {
 				e = feedparse.KeepHTTPURLs(e)
 			}
@@ -92,7 +128,7 @@ func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, ent
 			if err != nil {
 				return fmt.Errorf("store: save %q: %w", e.Key, err)
 			}
-			refs = append(refs, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL, Changed: changed})
+			res.Posts = append(res.Posts, PostRef{Feed: feed.URL, ID: entryID(e), URL: e.URL, Changed: changed})
 		}
 		if err := sv.flushChildren(ctx); err != nil {
 			return fmt.Errorf("store: save children: %w", err)
@@ -106,7 +142,7 @@ func (s *Store) SaveFeedWait(ctx context.Context, feed Feed, meta *FeedMeta, ent
 	if err == nil && inserted > 0 {
 		s.arrivals.fire()
 	}
-	return refs, err
+	return res, err
 }
 
 // bigBatch is the fewest entries of a save that checkpoints in the
@@ -170,8 +206,10 @@ type saver struct {
 	// inserted by flushChildren, one statement per table for the batch.
 	kids                                                                      map[int64]feedparse.Entry
 	kidOrder                                                                  []int64
-	unindex                                                                   *sql.Stmt
+	unindex, findGraves                                                       *sql.Stmt
 	find, insert, update, delTags, tag, delMentions, mention, delReply, reply *sql.Stmt
+	// graves are the feed's tombstones: entry id → when it was deleted.
+	graves map[string]int64
 
 	// oldestNew is the date of the oldest dated post this batch inserted:
 	// an undated post inserted after it is placed just before it.
@@ -196,6 +234,7 @@ var saverSQL = []string{
 	valuesSQL(mentionInsert, childRows),
 	`DELETE FROM replies WHERE post_id = ?`,
 	valuesSQL(replyInsert, childRows),
+	gravesSQL,
 }
 
 // childRows is how many children one prepared statement inserts: bound
@@ -242,7 +281,7 @@ func closeAll(stmts []*sql.Stmt) {
 func newSaver(ctx context.Context, tx *sql.Tx, prepared []*sql.Stmt) *saver {
 	sv := &saver{tx: tx, pending: map[int64]bool{}, kids: map[int64]feedparse.Entry{}}
 	dsts := []**sql.Stmt{&sv.unindex, &sv.find, &sv.insert, &sv.update, &sv.delTags, &sv.tag,
-		&sv.delMentions, &sv.mention, &sv.delReply, &sv.reply}
+		&sv.delMentions, &sv.mention, &sv.delReply, &sv.reply, &sv.findGraves}
 	for i, d := range dsts {
 		*d = tx.StmtContext(ctx, prepared[i])
 	}
@@ -250,7 +289,7 @@ func newSaver(ctx context.Context, tx *sql.Tx, prepared []*sql.Stmt) *saver {
 }
 
 func (sv *saver) close() {
-	closeAll([]*sql.Stmt{sv.unindex, sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply})
+	closeAll([]*sql.Stmt{sv.unindex, sv.find, sv.insert, sv.update, sv.delTags, sv.tag, sv.delMentions, sv.mention, sv.delReply, sv.reply, sv.findGraves})
 }
 
 // save upserts one entry; it reports whether anything changed. A new

@@ -145,4 +145,14 @@ ALTER TABLE feeds ADD COLUMN avatar TEXT NOT NULL DEFAULT '';`,
 	`ALTER TABLE posts ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX posts_unread ON posts(published) WHERE unread = 1;
 CREATE INDEX posts_unread_feed ON posts(feed_id) WHERE unread = 1;`,
+	// 7: RFC 6721 tombstones of each feed: the entries its author
+	// deleted, and when (Unix seconds). A save leaves out an entry of the
+	// feed that is not newer than its tombstone (SaveDocument).
+	`CREATE TABLE tombstones (
+	feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+	ref     TEXT NOT NULL,
+	deleted INTEGER NOT NULL,
+	PRIMARY KEY (feed_id, ref)
+) WITHOUT ROWID;
+CREATE INDEX tombstones_ref ON tombstones(ref);`,
 }
