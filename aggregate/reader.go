@@ -211,6 +211,11 @@ type Post struct {
 	// quoted post when it is stored.
 	RepostedBy []string `json:"reposted_by,omitempty"`
 	Original   *Post    `json:"original,omitempty"`
+	// Deleted is set on an Original that its author deleted (an RFC 6721
+	// tombstone from its site): only its ID and URL are known, and Text
+	// says it was deleted. The repost or quote holding it shows that
+	// text in place of the deleted post's.
+	Deleted bool `json:"deleted,omitempty"`
 	// Unread is true until the post is shown by the timeline (CLI or web
 	// view) or marked read; a listing shows the state it found.
 	Unread bool `json:"unread"`

@@ -38,6 +38,7 @@ func (r *Reader) Thread(ctx context.Context, key string) ([]Post, error) {
 	out := []Post{}
 	seen := map[int64]bool{}
 	err = r.walkDown(ctx, root, 0, f, seen, &out)
+	r.showDeletedCites(ctx, out)
 	return out, err
 }
 

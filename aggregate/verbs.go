@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rookery-social/rookery/aggregate/feedparse"
+	"github.com/rookery-social/rookery/aggregate/sanitize"
 	"github.com/rookery-social/rookery/aggregate/store"
 )
 
@@ -94,20 +95,81 @@ func (r *Reader) collapseReposts(ctx context.Context, posts []Post) []Post {
 }
 
 func (r *Reader) attachOriginal(ctx context.Context, p *Post) {
-	ref := p.RepostOf
-	if ref == nil {
-		ref = p.QuoteOf
-	}
+	ref := citedRef(*p)
 	if ref == nil {
 		return
 	}
-	key := ref.ID
-	if key == "" {
-		key = ref.URL
+	if o, err := r.st.PostByKey(ctx, ref.key(), ""); err == nil {
+		if o.Feed != p.Feed {
+			op := toPost(o)
+			p.Original = &op
+		}
+		return
 	}
-	if o, err := r.st.PostByKey(ctx, key, ""); err == nil && o.Feed != p.Feed {
-		op := toPost(o)
-		p.Original = &op
+	r.showDeletedCite(ctx, p)
+}
+
+// citedRef is the post a repost or quote cites, or nil.
+func citedRef(p Post) *PostRef {
+	if p.RepostOf != nil {
+		return p.RepostOf
+	}
+	return p.QuoteOf
+}
+
+func (ref PostRef) key() string {
+	if ref.ID != "" {
+		return ref.ID
+	}
+	return ref.URL
+}
+
+// DeletedText stands for a reposted or quoted post that its author
+// deleted.
+const DeletedText = "this post was deleted by its author"
+
+// showDeletedCite shows, in a repost or quote whose original its author
+// deleted (a tombstone from the original's site, and the post no longer
+// stored), that it was deleted, in place of the original's text the
+// repost or quote carries: a repost's whole content is the original's;
+// a quote loses the blockquote that cites it. Their own feeds still
+// publish that text, and the posts stay theirs.
+func (r *Reader) showDeletedCite(ctx context.Context, p *Post) {
+	ref := citedRef(*p)
+	if ref == nil {
+		return
+	}
+	gone, err := r.st.Tombstoned(ctx, ref.key(), store.Origin(ref.URL))
+	if err != nil {
+		r.opts.Logger.Warn("unable to read tombstones", "ref", ref.key(), "err", err)
+	}
+	if !gone {
+		return
+	}
+	note := "<p><em>" + DeletedText + "</em></p>"
+	p.Original = &Post{ID: ref.ID, URL: ref.URL, Text: DeletedText, Deleted: true, Kind: KindPost,
+		Mentions: []string{}, Tags: []string{}, Enclosures: []Enclosure{}}
+	if p.Kind == KindRepost {
+		p.Title, p.Text, p.HTML, p.Snippet = "", DeletedText, note, ""
+		return
+	}
+	p.HTML = sanitize.ReplaceCite(p.HTML, ref.URL, "<blockquote>"+note+"</blockquote>")
+	p.Text, p.Snippet = sanitize.Text(p.HTML), ""
+	if !strings.HasPrefix(p.Text, strings.TrimSuffix(p.Title, "…")) {
+		p.Title = ""
+	}
+}
+
+// showDeletedCites is showDeletedCite for the reposts and quotes of a
+// listing that holds no originals.
+func (r *Reader) showDeletedCites(ctx context.Context, posts []Post) {
+	for i := range posts {
+		if citedRef(posts[i]) == nil {
+			continue
+		}
+		if _, err := r.st.PostByKey(ctx, citedRef(posts[i]).key(), ""); err != nil {
+			r.showDeletedCite(ctx, &posts[i])
+		}
 	}
 }
 

@@ -100,7 +100,9 @@ func (r *Reader) Search(ctx context.Context, o SearchOptions) ([]Post, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unable to search for %q: %w", o.Query, err)
 	}
-	return r.withParents(ctx, ps), nil
+	out := r.withParents(ctx, ps)
+	r.showDeletedCites(ctx, out)
+	return out, nil
 }
 
 // ListOptions pages a newest-first listing.
@@ -142,7 +144,9 @@ func (r *Reader) MentionsPage(ctx context.Context, o ListOptions) ([]Post, error
 	if err != nil {
 		return nil, fmt.Errorf("unable to list the mentions of %s: %w", q.Me, err)
 	}
-	return r.withParents(ctx, ps), nil
+	out := r.withParents(ctx, ps)
+	r.showDeletedCites(ctx, out)
+	return out, nil
 }
 
 // Hidden counts the posts a timeline would show but for blocks and mutes.

@@ -98,6 +98,10 @@ func (a *App) printPost(p aggregate.Post) {
 	if line := repostLine(p); line != "" {
 		fmt.Fprintf(a.Stdout, "%s%s\n", indent, line)
 	}
+	if p.Kind == aggregate.KindRepost && p.Original != nil && p.Original.Deleted {
+		fmt.Fprintf(a.Stdout, "%s  (%s)\n%s  %s\n", indent, aggregate.DeletedText, indent, safe(link(*p.Original)))
+		return
+	}
 	if p.Kind == aggregate.KindRepost && p.Original != nil {
 		o := *p.Original
 		o.Depth, o.Original, o.RepostedBy = p.Depth, nil, nil

@@ -90,8 +90,8 @@ func runProfile(ctx context.Context, a *App, c *Call) error {
 // printCited prints, under a repost or quote, the line saying who
 // reposted it, or the quoted post indented.
 func (a *App) printCited(p aggregate.Post, indent string) {
-	if p.Original == nil || p.Kind != aggregate.KindQuote {
-		return
+	if p.Original == nil || p.Kind != aggregate.KindQuote || p.Original.Deleted {
+		return // a deleted original is named in the quote's own text
 	}
 	o := *p.Original
 	o.Depth = p.Depth + 1
