@@ -36,6 +36,9 @@ type Options struct {
 	// configured url: pages and feeds link to it, and entry IDs stay those
 	// of the configured url. feedpub serve builds its preview so.
 	BaseURL string
+	// Locked says the caller holds the site's build lock (Lock); else
+	// Build takes it for its run.
+	Locked bool
 }
 
 func (o Options) out() string {
@@ -58,11 +61,19 @@ type Result struct {
 // renders output documents whose inputs changed; every document that must
 // be rendered is rendered in memory first, so on any error nothing is
 // written and the previous output stays as it was. Then only files whose
-// content changed are written.
+// content changed are written. Two processes building one site (feedpub
+// serve rebuilding while feedpub publish runs) take turns: see Lock.
 func Build(o Options) (*Result, error) {
 	out, err := filepath.Abs(o.out())
 	if err != nil {
 		return nil, fmt.Errorf("build of %s: %w", o.Dir, err)
+	}
+	if !o.Locked {
+		unlock, err := Lock(o.Dir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
 	// The build state is read while the posts are listed and stat'ed, and
 	// the output files are checked while the changed posts are read.

@@ -55,16 +55,8 @@ func Publish(ctx context.Context, o Options) error {
 	o.defaults()
 	// What is committed and pushed must be exactly what the site renders:
 	// check every output file, not only their directories.
-	res, err := site.Build(site.Options{Dir: o.Dir, Verify: true})
+	s, err := buildAndSend(ctx, o)
 	if err != nil {
-		return err
-	}
-	s := res.Site
-	fmt.Fprintf(o.Log, "built %d posts (%d files written)\n", len(s.Entries), len(res.Written))
-	if err := commitAndPush(ctx, o, s); err != nil {
-		return err
-	}
-	if err := deliver(ctx, o, s.Config); err != nil {
 		return err
 	}
 	if live := publish.Live(s.Entries); len(live) > 0 && o.Wait > 0 {
@@ -79,6 +71,28 @@ func Publish(ctx context.Context, o Options) error {
 	}
 	err = publish.PingHubs(ctx, o.Client, s.Config, o.Log)
 	return errors.Join(err, publish.SendWebmentions(ctx, o.Client, o.Dir, s.WebmentionEntries(), o.Log, o.Now))
+}
+
+// buildAndSend builds the site, commits and pushes it, and sends the
+// output where [publish] says, holding the site's build lock throughout:
+// a feedpub serve of the same site rebuilding meanwhile would otherwise
+// change the output under git (its temporary files, a half-written tree).
+func buildAndSend(ctx context.Context, o Options) (*publish.Site, error) {
+	unlock, err := site.Lock(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	res, err := site.Build(site.Options{Dir: o.Dir, Verify: true, Locked: true})
+	if err != nil {
+		return nil, err
+	}
+	s := res.Site
+	fmt.Fprintf(o.Log, "built %d posts (%d files written)\n", len(s.Entries), len(res.Written))
+	if err := commitAndPush(ctx, o, s); err != nil {
+		return nil, err
+	}
+	return s, deliver(ctx, o, s.Config)
 }
 
 // waitChange waits until the live site shows the entry changed last
