@@ -152,10 +152,9 @@ func fanOutFigures(cfg PostgresConfig, cs []*contender, n int) []measure.Figure 
 	ratio := func(what string, a, b *contender) measure.Figure {
 		return measure.FromSummary(pgSection, name+": "+what, "×", measure.Summarize(measure.Ratios(a.rates, b.rates)))
 	}
+	// No target: the issue set none, and the database server shares the
+	// bench machine's cores with the hub (see pgNote).
 	vsBare := ratio("PostgreSQL, 1 instance / bare loop", pg1, bare)
-	if n == 1000 {
-		vsBare = vsBare.AtLeast(0.75, "≥ 0.75")
-	}
 	figs = append(figs, vsBare,
 		ratio("PostgreSQL, 1 instance / SQLite", pg1, sq),
 		ratio("PostgreSQL, 2 instances / 1 instance", pg2, pg1).Noted("same 2 cores: no CPU to add"))
