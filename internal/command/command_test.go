@@ -15,6 +15,10 @@ import (
 // greeter is a program with one command, "greet NAME [--loud] [--times N]".
 func greeter(out, errs *bytes.Buffer) *command.Program {
 	return &command.Program{Name: "greeter", Summary: "greets people", Stdout: out, Stderr: errs,
+		Global: func(fs *flag.FlagSet) {
+			fs.String("config", "", "read settings from `FILE`")
+			fs.Bool("quiet", false, "say less")
+		},
 		Commands: []*command.Command{{
 			Name: "greet", Usage: "greet NAME [--loud] [--times N]", Summary: "say hello",
 			Args:     []command.Arg{{Name: "NAME", Help: "who to greet"}},

@@ -69,10 +69,8 @@ func (p *Program) completion(args []string) error {
 func (p *Program) words() (cmds []string, flags map[string][]string) {
 	flags = map[string][]string{}
 	names := func(declare func(*flag.FlagSet)) []string {
-		fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
-		declare(fs)
 		var out []string
-		fs.VisitAll(func(f *flag.Flag) { out = append(out, dashes(f.Name)) })
+		visit(p.Name, declare, func(f *flag.Flag) { out = append(out, dashes(f.Name)) })
 		return append(out, "--help")
 	}
 	if p.Main != nil {
@@ -91,6 +89,40 @@ func (p *Program) words() (cmds []string, flags map[string][]string) {
 	return append(cmds, "help", "version", "completion"), flags
 }
 
+// visit calls f for each flag declare declares.
+func visit(name string, declare func(*flag.FlagSet), f func(*flag.Flag)) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	declare(fs)
+	fs.VisitAll(f)
+}
+
+// valueFlags is a bash case pattern of the flags that take a value (all
+// but booleans), of the program (global) or of any command, as -name and
+// --name: "--db|-db|--times|-times", or "" when there are none.
+func (p *Program) valueFlags(global bool) string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(f *flag.Flag) {
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); (ok && b.IsBoolFlag()) || seen[f.Name] {
+			return
+		}
+		seen[f.Name] = true
+		out = append(out, "--"+f.Name, "-"+f.Name)
+	}
+	switch {
+	case p.Main != nil:
+		visit(p.Name, func(fs *flag.FlagSet) { p.Main.Flags(fs) }, add)
+	case p.Global != nil:
+		visit(p.Name, p.Global, add)
+	}
+	if !global {
+		for _, c := range p.Commands {
+			visit(p.Name, func(fs *flag.FlagSet) { c.Flags(fs) }, add)
+		}
+	}
+	return strings.Join(out, "|")
+}
+
 func dashes(name string) string {
 	if len(name) == 1 {
 		return "-" + name
@@ -98,15 +130,25 @@ func dashes(name string) string {
 	return "--" + name
 }
 
-// bash writes a bash completion function: the first word that is not a
-// flag is the command; after it, its flags (or files); "help" completes
-// command names and "completion" shells.
+// bash writes a bash completion function: the first word that is neither
+// a flag nor a global flag's value is the command; after it, its flags
+// (or files); "help" completes command names and "completion" shells; a
+// flag's value completes as a file name.
 func (p *Program) bash(w io.Writer) {
 	cmds, flags := p.words()
 	fn := "_" + strings.ReplaceAll(p.Name, "-", "_") + "_complete"
 	fmt.Fprintf(w, "# bash completion for %s; load with: source <(%s completion bash)\n", p.Name, p.Name)
 	fmt.Fprintf(w, "%s() {\n\tlocal cur=\"${COMP_WORDS[COMP_CWORD]}\" cmd=\"\" i\n", fn)
-	fmt.Fprintf(w, "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n\t\tcase \"${COMP_WORDS[i]}\" in -*) ;; *) cmd=\"${COMP_WORDS[i]}\"; break ;; esac\n\tdone\n")
+	// The value of a flag given as two words is a file or a value, not
+	// the command, and is completed as a file name.
+	if v := p.valueFlags(false); v != "" {
+		fmt.Fprintf(w, "\tcase \"${COMP_WORDS[COMP_CWORD-1]}\" in %s) COMPREPLY=($(compgen -f -- \"$cur\")); return ;; esac\n", v)
+	}
+	fmt.Fprintf(w, "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n\t\tcase \"${COMP_WORDS[i]}\" in ")
+	if v := p.valueFlags(true); v != "" {
+		fmt.Fprintf(w, "%s) ((i++)) ;; ", v)
+	}
+	fmt.Fprintf(w, "-*) ;; *) cmd=\"${COMP_WORDS[i]}\"; break ;; esac\n\tdone\n")
 	fmt.Fprintf(w, "\tlocal words\n\tcase \"$cmd\" in\n")
 	if p.Main == nil {
 		fmt.Fprintf(w, "\t\t\"\") [[ $cur == -* ]] && words=%q || words=%q ;;\n", strings.Join(flags[""], " "), strings.Join(cmds, " "))

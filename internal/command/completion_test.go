@@ -34,11 +34,16 @@ func TestCompletionScripts(t *testing.T) {
 	}
 	check := `set -e; source /dev/stdin; complete -p greeter
 complete1() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _greeter_complete; echo "${COMPREPLY[*]}"; }
-complete1 greeter gr; complete1 greeter greet --t; complete1 greeter completion f`
+complete1 greeter gr; complete1 greeter greet --t; complete1 greeter completion f
+complete1 greeter --config greet.toml --quiet greet --t; complete1 greeter --quiet gr; complete1 greeter greet --times 3 --l
+touch config-file.toml; complete1 greeter --config conf`
 	cmd := exec.Command(bash, "--norc", "--noprofile", "-c", check)
+	cmd.Dir = t.TempDir()
 	cmd.Stdin = strings.NewReader(script)
 	out, err := cmd.CombinedOutput()
-	want := "complete -o default -F _greeter_complete greeter\ngreet\n--times\nfish\n"
+	// A global flag's value is not taken for the command, and is completed
+	// as a file name.
+	want := "complete -o default -F _greeter_complete greeter\ngreet\n--times\nfish\n--times\ngreet\n--loud\nconfig-file.toml\n"
 	if err != nil || string(out) != want {
 		t.Errorf("sourced in bash: %v\n%q\nwant %q", err, out, want)
 	}
