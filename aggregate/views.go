@@ -174,6 +174,30 @@ func (r *Reader) HiddenPosts(ctx context.Context, o TimelineOptions) (Hidden, er
 	if err != nil {
 		return Hidden{}, fmt.Errorf("unable to count hidden posts: %w", err)
 	}
+	return countHidden(f, all), nil
+}
+
+// HiddenSearchResults counts the posts matching the search o (up to a
+// bound) that blocks and mutes hide: what Search left out.
+func (r *Reader) HiddenSearchResults(ctx context.Context, o SearchOptions) (Hidden, error) {
+	f, err := r.st.Filter(ctx)
+	if err != nil {
+		return Hidden{}, fmt.Errorf("unable to load blocks and mutes: %w", err)
+	}
+	feedID, err := r.feedID(ctx, o.From)
+	if err != nil {
+		return Hidden{}, err
+	}
+	all, err := r.st.Search(ctx, store.SearchQuery{Text: o.Query, Limit: maxHiddenCount, Since: o.Since,
+		FeedID: feedID, Before: o.Before}, store.Filter{})
+	if err != nil {
+		return Hidden{}, fmt.Errorf("unable to count hidden results of %q: %w", o.Query, err)
+	}
+	return countHidden(f, all), nil
+}
+
+// countHidden counts the posts of all that f hides, by blocks and by mutes.
+func countHidden(f store.Filter, all []store.Post) Hidden {
 	blocked := map[int64]bool{}
 	for _, id := range f.BlockedFeeds {
 		blocked[id] = true
@@ -187,7 +211,7 @@ func (r *Reader) HiddenPosts(ctx context.Context, o TimelineOptions) (Hidden, er
 			h.Muted++
 		}
 	}
-	return h, nil
+	return h
 }
 
 // withParents is toPosts with the stored parent of each reply named.

@@ -284,17 +284,9 @@ func emptyTimeline(ctx context.Context, r *aggregate.Reader, o aggregate.Timelin
 	if err != nil {
 		return "", err
 	}
-	var by []string
-	if h.Blocked > 0 {
-		by = append(by, fmt.Sprintf("%d by blocks", h.Blocked))
-	}
-	if h.Muted > 0 {
-		by = append(by, fmt.Sprintf("%d by mutes", h.Muted))
-	}
-	switch {
-	case len(by) > 0:
-		return fmt.Sprintf("no posts to show: %s hidden (%s); see `reader blocks`",
-			plural(h.Blocked+h.Muted, "post"), strings.Join(by, ", ")), nil
+	switch why := hiddenBy(h); {
+	case why != "":
+		return "no posts to show: " + why, nil
 	case o.Unread:
 		return "no unread posts", nil
 	case o.From != "" || !o.Since.IsZero() || !o.Before.IsZero():
@@ -302,6 +294,23 @@ func emptyTimeline(ctx context.Context, r *aggregate.Reader, o aggregate.Timelin
 	default:
 		return "no posts yet: `reader follow URL`, then `reader fetch`", nil
 	}
+}
+
+// hiddenBy says how many posts blocks and mutes hid, and by which
+// ("2 posts hidden (1 by blocks, 1 by mutes); see `reader blocks`"), or
+// "" when they hid none.
+func hiddenBy(h aggregate.Hidden) string {
+	var by []string
+	if h.Blocked > 0 {
+		by = append(by, fmt.Sprintf("%d by blocks", h.Blocked))
+	}
+	if h.Muted > 0 {
+		by = append(by, fmt.Sprintf("%d by mutes", h.Muted))
+	}
+	if len(by) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s hidden (%s); see `reader blocks`", plural(h.Blocked+h.Muted, "post"), strings.Join(by, ", "))
 }
 
 func runRead(ctx context.Context, a *App, c *Call) error {
@@ -374,12 +383,24 @@ func runSearch(ctx context.Context, a *App, c *Call) error {
 		return usagef("--before pages newest-first results; it does not go with --rank")
 	}
 	return a.withReader(ctx, c, func(r *aggregate.Reader) error {
-		posts, err := r.Search(ctx, aggregate.SearchOptions{Query: strings.Join(c.Args, " "), Limit: c.num("n"),
-			Since: since, From: c.str("from"), Rank: c.on("rank"), Before: before})
+		o := aggregate.SearchOptions{Query: strings.Join(c.Args, " "), Limit: c.num("n"),
+			Since: since, From: c.str("from"), Rank: c.on("rank"), Before: before}
+		posts, err := r.Search(ctx, o)
 		if err != nil {
 			return err
 		}
-		return a.posts(c, posts, "nothing found")
+		empty := ""
+		if len(posts) == 0 {
+			h, err := r.HiddenSearchResults(ctx, o)
+			if err != nil {
+				return err
+			}
+			empty = "nothing found"
+			if why := hiddenBy(h); why != "" {
+				empty += ": " + why
+			}
+		}
+		return a.posts(c, posts, empty)
 	})
 }
 

@@ -64,8 +64,8 @@ func TestCLIFeedSizeLimit(t *testing.T) {
 	}
 }
 
-// -n must be a positive number; a timeline whose posts are all hidden says
-// so, and by what; counts read in the singular when they are 1.
+// -n must be a positive number; a timeline or a search whose posts are all
+// hidden says so, and by what; counts read in the singular when they are 1.
 func TestCLICountsAndHiddenPosts(t *testing.T) {
 	e := newEnv(t)
 	feeds := sites(t)
@@ -95,6 +95,15 @@ func TestCLICountsAndHiddenPosts(t *testing.T) {
 	}
 	if _, errs, _ := e.run("timeline", "--from", "carol"); !strings.Contains(errs, "1 post hidden (1 by mutes)") {
 		t.Errorf("all hidden from carol: %q", errs)
+	}
+	// A search whose matches are all hidden says so too; one that matches
+	// nothing does not blame the mutes.
+	if out, errs, code := e.run("search", "gophers"); code != 0 || out != "" ||
+		!strings.Contains(errs, "nothing found: 2 posts hidden (1 by blocks, 1 by mutes); see `reader blocks`") {
+		t.Errorf("search with every match hidden: exit %d, %q %q", code, out, errs)
+	}
+	if _, errs, _ := e.run("search", "zebras"); strings.TrimSpace(errs) != "nothing found" {
+		t.Errorf("search matching nothing: %q", errs)
 	}
 }
 
