@@ -37,11 +37,7 @@ func ParseCursor(s string) (Cursor, error) {
 
 // Timeline lists posts of followed feeds, newest first, blocks and mutes applied.
 func (r *Reader) Timeline(ctx context.Context, o TimelineOptions) ([]Post, error) {
-	f, err := r.st.Filter(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
-	}
-	feedID, err := r.feedID(ctx, o.From)
+	f, feedID, err := r.filterFrom(ctx, o.From)
 	if err != nil {
 		return nil, err
 	}
@@ -84,11 +80,7 @@ type SearchOptions struct {
 
 // Search searches every stored post, blocks and mutes applied.
 func (r *Reader) Search(ctx context.Context, o SearchOptions) ([]Post, error) {
-	f, err := r.st.Filter(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("unable to load blocks and mutes: %w", err)
-	}
-	feedID, err := r.feedID(ctx, o.From)
+	f, feedID, err := r.filterFrom(ctx, o.From)
 	if err != nil {
 		return nil, err
 	}
@@ -162,11 +154,7 @@ const maxHiddenCount = 10000
 // (up to maxHiddenCount posts read): it tells an empty timeline from one
 // whose every post is hidden.
 func (r *Reader) HiddenPosts(ctx context.Context, o TimelineOptions) (Hidden, error) {
-	f, err := r.st.Filter(ctx)
-	if err != nil {
-		return Hidden{}, fmt.Errorf("unable to load blocks and mutes: %w", err)
-	}
-	feedID, err := r.feedID(ctx, o.From)
+	f, feedID, err := r.filterFrom(ctx, o.From)
 	if err != nil {
 		return Hidden{}, err
 	}
@@ -180,11 +168,7 @@ func (r *Reader) HiddenPosts(ctx context.Context, o TimelineOptions) (Hidden, er
 // HiddenSearchResults counts the posts matching the search o (up to a
 // bound) that blocks and mutes hide: what Search left out.
 func (r *Reader) HiddenSearchResults(ctx context.Context, o SearchOptions) (Hidden, error) {
-	f, err := r.st.Filter(ctx)
-	if err != nil {
-		return Hidden{}, fmt.Errorf("unable to load blocks and mutes: %w", err)
-	}
-	feedID, err := r.feedID(ctx, o.From)
+	f, feedID, err := r.filterFrom(ctx, o.From)
 	if err != nil {
 		return Hidden{}, err
 	}
@@ -194,6 +178,17 @@ func (r *Reader) HiddenSearchResults(ctx context.Context, o SearchOptions) (Hidd
 		return Hidden{}, fmt.Errorf("unable to count hidden results of %q: %w", o.Query, err)
 	}
 	return countHidden(f, all), nil
+}
+
+// filterFrom loads the blocks and mutes, and the id of the feed from
+// names (0 when from is "").
+func (r *Reader) filterFrom(ctx context.Context, from string) (store.Filter, int64, error) {
+	f, err := r.st.Filter(ctx)
+	if err != nil {
+		return f, 0, fmt.Errorf("unable to load blocks and mutes: %w", err)
+	}
+	feedID, err := r.feedID(ctx, from)
+	return f, feedID, err
 }
 
 // countHidden counts the posts of all that f hides, by blocks and by mutes.

@@ -256,28 +256,9 @@ func held(ctx context.Context, cfg PostgresConfig, b backend, n int) ([]measure.
 	if err != nil {
 		return nil, err
 	}
-	addr, err := proc.FreeAddr()
+	restarts, idle, peak, err := runBinary(ctx, cfg.Bin, cfg.Work, db, cfg.Runs, cb, tp, liveSubscribers)
 	if err != nil {
 		return nil, err
-	}
-	r := proc.Runner{Bin: cfg.Bin, Env: proc.Env(cfg.Work), Dir: cfg.Work}
-	args := []string{"--addr", addr, "--db", db, "--allow-private", "--rate-limit", "1000",
-		"--rate-burst", "1000", "--poll-interval", "0", "--log-level", "warn"}
-	var restarts []float64
-	var idle, peak proc.Memory
-	for round := range cfg.Runs {
-		d, took, err := startHub(r, cfg.Work, addr, args, round)
-		if err != nil {
-			return nil, err
-		}
-		restarts = append(restarts, float64(took)/float64(time.Millisecond))
-		if round == 0 {
-			idle, peak, err = fanOutBinary(ctx, d, cb, tp, addr, liveSubscribers)
-		}
-		d.Stop()
-		if err != nil {
-			return nil, err
-		}
 	}
 	label := fmt.Sprintf("%s subscriptions held, %s", measure.Count(n), b.name())
 	fmt.Fprintf(cfg.Log, "hub on PostgreSQL: %s: store %.1f MiB, peak RSS %.1f MiB\n", label, mib(size), mib(peak.Peak))

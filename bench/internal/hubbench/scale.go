@@ -23,28 +23,9 @@ func scale(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 		return nil, err
 	}
 	size := proc.FileSizes(dbPath, dbPath+"-wal")
-	addr, err := proc.FreeAddr()
+	restarts, idle, peak, err := runBinary(ctx, cfg.Bin, cfg.Work, dbPath, cfg.Runs, cb, tp, n)
 	if err != nil {
 		return nil, err
-	}
-	r := proc.Runner{Bin: cfg.Bin, Env: proc.Env(cfg.Work), Dir: cfg.Work}
-	args := []string{"--addr", addr, "--db", dbPath, "--allow-private", "--rate-limit", "1000",
-		"--rate-burst", "1000", "--poll-interval", "0", "--log-level", "warn"}
-	var restarts []float64
-	var idle, peak proc.Memory
-	for round := range cfg.Runs {
-		d, took, err := startHub(r, cfg.Work, addr, args, round)
-		if err != nil {
-			return nil, err
-		}
-		restarts = append(restarts, float64(took)/float64(time.Millisecond))
-		if round == 0 {
-			idle, peak, err = fanOutBinary(ctx, d, cb, tp, addr, n)
-		}
-		d.Stop()
-		if err != nil {
-			return nil, err
-		}
 	}
 	after := proc.FileSizes(dbPath, dbPath+"-wal")
 	label := measure.Count(n) + " subscriptions"
@@ -63,6 +44,35 @@ func scale(ctx context.Context, cfg Config, n int) ([]measure.Figure, error) {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// runBinary starts the hub binary on the store db runs times, timing each
+// start until /healthz answers (ms); on the first start it reads the
+// process's idle memory, publishes tp once and reads its peak memory after
+// all n subscribers got the update.
+func runBinary(ctx context.Context, bin, work, db string, runs int, cb *callbacks, tp *topic, n int) (restarts []float64, idle, peak proc.Memory, err error) {
+	addr, err := proc.FreeAddr()
+	if err != nil {
+		return nil, idle, peak, err
+	}
+	r := proc.Runner{Bin: bin, Env: proc.Env(work), Dir: work}
+	args := []string{"--addr", addr, "--db", db, "--allow-private", "--rate-limit", "1000",
+		"--rate-burst", "1000", "--poll-interval", "0", "--log-level", "warn"}
+	for round := range runs {
+		d, took, err := startHub(r, work, addr, args, round)
+		if err != nil {
+			return nil, idle, peak, err
+		}
+		restarts = append(restarts, float64(took)/float64(time.Millisecond))
+		if round == 0 {
+			idle, peak, err = fanOutBinary(ctx, d, cb, tp, addr, n)
+		}
+		d.Stop()
+		if err != nil {
+			return nil, idle, peak, err
+		}
+	}
+	return restarts, idle, peak, nil
+}
 
 // startHub starts the hub binary and waits until /healthz answers.
 func startHub(r proc.Runner, work, addr string, args []string, round int) (*proc.Daemon, time.Duration, error) {
