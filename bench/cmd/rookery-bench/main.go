@@ -63,10 +63,13 @@ func run(ctx context.Context) error {
 	if !filepath.IsAbs(*out) {
 		*out = filepath.Join(root, *out)
 	}
+	// The code measured is the checkout as the suite builds it, before
+	// the run: commits made during a long run are not in it.
+	code := suite.Commit(ctx, root)
 	rep, err := suite.Run(ctx, cfg)
 	if rep != nil {
 		rep.Machine = measure.ThisMachine(p.Name, strings.TrimSpace("bench/run.sh "+strings.Join(os.Args[1:], " ")))
-		rep.Machine.Code = suite.Commit(ctx, root)
+		rep.Machine.Code = code
 		if werr := suite.WriteFile(*out, rep, filepath.Join(root, "bench", "profiles.md")); werr != nil && err == nil {
 			err = werr
 		}
