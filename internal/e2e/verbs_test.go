@@ -66,10 +66,10 @@ func find(ns []notification, kind, url string) (notification, bool) {
 	return notification{}, false
 }
 
-// TestVerbsReachTheirTarget: a like and a repost of my post, made on
-// another Rookery site and published there, reach my reader notifications
-// by Webmention within a second; an edit of the repost updates it there,
-// and deleting them removes them there.
+// TestVerbsReachTheirTarget: a like, a quote, a reply and a repost of my
+// post, made on another Rookery site and published there, reach my reader
+// notifications by Webmention within a second; an edit of the repost
+// updates it there, and deleting them removes them there.
 func TestVerbsReachTheirTarget(t *testing.T) {
 	w := &world{system: newSystem(t), readerAddr: freeAddr(t)}
 	w.db = filepath.Join(w.home, "reader.db")
@@ -100,6 +100,24 @@ func TestVerbsReachTheirTarget(t *testing.T) {
 		})
 		t.Logf("deleted like left the notifications %s after publish returned", took.Round(time.Millisecond))
 	})
+
+	// A quote and a reply reach bob's notifications the same way.
+	for _, c := range []struct{ kind, verb string }{{"quote", "quote"}, {"reply", "post"}} {
+		t.Run(c.kind, func(t *testing.T) {
+			args := []string{mine, "Bob's point, seen through a " + c.kind + "."}
+			if c.kind == "reply" {
+				args = append([]string{"--reply-to"}, args...)
+			}
+			key := alice.newPost(c.verb, args...)
+			alice.publishNow()
+			page := alice.base + "posts/" + key + "/"
+			took := w.waitNotification(t, time.Second, "the "+c.kind+" in bob's notifications", func(ns []notification) bool {
+				n, ok := find(ns, c.kind, page)
+				return ok && n.Target == mine && n.Author == "alice" && strings.Contains(n.Text, "seen through a "+c.kind)
+			})
+			t.Logf("%s reached the notifications %s after publish returned", c.kind, took.Round(time.Millisecond))
+		})
+	}
 
 	t.Run("repost, edited, then deleted", func(t *testing.T) {
 		repost := alice.newPost("repost", mine)
