@@ -47,15 +47,14 @@ func unreadable(backend, table string, err error) error {
 	return fmt.Errorf("store: %s table %s unreadable: %w", backend, table, err)
 }
 
-// checkVersion says what to do when the schema's version, have, is not
-// want, the one this hub's migrations end at.
+// checkVersion says what to do when the schema's version, have, is older
+// than want, the one this hub's migrations end at. A newer schema passes:
+// in a rolling upgrade of hubs sharing PostgreSQL, the first new instance
+// migrates it and the older ones keep working until they are replaced
+// (migrations only add; a hub refuses a newer schema only when it starts).
 func checkVersion(backend string, have, want int) error {
-	switch {
-	case have < want:
+	if have < want {
 		return fmt.Errorf("store: %s schema version %d, this hub needs %d: restart this hub to migrate it (was the database restored from an older backup?)",
-			backend, have, want)
-	case have > want:
-		return fmt.Errorf("store: %s schema version %d, this hub knows only up to %d: a newer hub migrated it; run the newer hub",
 			backend, have, want)
 	}
 	return nil
