@@ -3,7 +3,7 @@
 # instead, in one run on one machine; writes BENCHMARKS.md at the
 # repository root.
 #
-#   bench/run.sh                  the issue's sizes (preset full; 8–10 minutes on 2 shared cores)
+#   bench/run.sh                  the issues' sizes (preset full; about 30 minutes on 2 cores)
 #   bench/run.sh --preset mid     smaller sizes (a few minutes)
 #   bench/run.sh --quick          tiny sizes, a few seconds (what the smoke test runs)
 #   bench/run.sh --only hub,e2e   some groups only (hub, postgres, track, site, reader, e2e)
