@@ -38,7 +38,28 @@ func buryAll(ctx context.Context, tx *sql.Tx, feedID int64, dead []feedparse.Tom
 		n, _ := res.RowsAffected()
 		removed += int(n)
 	}
+	if len(dead) > 0 {
+		if err := pruneGraves(ctx, tx, feedID); err != nil {
+			return removed, err
+		}
+	}
 	return removed, nil
+}
+
+// maxGraves bounds the tombstones kept per feed: every save reads them
+// all, and a hostile feed could publish thousands of new ones each
+// fetch. Past it the oldest go; a stale copy of an entry deleted longer
+// ago than the newest maxGraves deletions could come back.
+const maxGraves = 10_000
+
+// pruneGraves keeps the newest maxGraves tombstones of the feed.
+func pruneGraves(ctx context.Context, tx *sql.Tx, feedID int64) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM tombstones WHERE feed_id = ?1 AND ref NOT IN (
+			SELECT ref FROM tombstones WHERE feed_id = ?1 ORDER BY deleted DESC, ref LIMIT ?2)`, feedID, maxGraves)
+	if err != nil {
+		return fmt.Errorf("store: prune the tombstones of feed #%d: %w", feedID, err)
+	}
+	return nil
 }
 
 // bury records one tombstone, keeping the latest when, and returns the

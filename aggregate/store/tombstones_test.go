@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -219,5 +220,42 @@ func TestTombstonedNeedsTheOriginOfThePost(t *testing.T) {
 	fx.save(fx.alice, &feedparse.Feed{Deleted: []feedparse.Tombstone{{Ref: ref, When: zebraDeleted}}})
 	if got, err := fx.s.Tombstoned(ctx, ref, "https://alice.example"); err != nil || !got {
 		t.Errorf("after alice deletes: Tombstoned = %v, %v; want true", got, err)
+	}
+}
+
+// A feed keeps at most maxGraves tombstones, the newest: a hostile feed
+// publishing new ones on every fetch cannot grow the table (and what each
+// save reads) without bound.
+func TestTombstonesPerFeedAreBounded(t *testing.T) {
+	fx := newTombFixture(t)
+	at := func(i int) time.Time { return zebraDeleted.Add(time.Duration(i) * time.Minute) }
+	doc := func(from, n int) *feedparse.Feed {
+		d := &feedparse.Feed{}
+		for i := from; i < from+n; i++ {
+			d.Deleted = append(d.Deleted, feedparse.Tombstone{Ref: fmt.Sprintf("tag:mallory.example,2031:%d", i), When: at(i)})
+		}
+		return d
+	}
+	fx.save(fx.mallory, doc(0, maxGraves))
+	fx.save(fx.mallory, doc(maxGraves, 5))
+	fx.save(fx.alice, doc(0, 3))
+	count := func(f Feed, where string) int {
+		var n int
+		if err := fx.s.db.QueryRow(`SELECT count(*) FROM tombstones WHERE feed_id = ? `+where, f.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(fx.mallory, ""); n != maxGraves {
+		t.Errorf("mallory's feed keeps %d tombstones, want %d", n, maxGraves)
+	}
+	if n := count(fx.mallory, "AND ref = 'tag:mallory.example,2031:4'"); n != 0 {
+		t.Errorf("one of the 5 oldest of mallory's tombstones is kept")
+	}
+	if n := count(fx.mallory, "AND ref = 'tag:mallory.example,2031:10004'"); n != 1 {
+		t.Errorf("the newest of mallory's tombstones is not kept")
+	}
+	if n := count(fx.alice, ""); n != 3 {
+		t.Errorf("alice's feed keeps %d tombstones, want 3: another feed's prune reached it", n)
 	}
 }
