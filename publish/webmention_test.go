@@ -16,46 +16,6 @@ import (
 	"github.com/rookery-social/rookery/publish"
 )
 
-// receiver is an httptest Webmention endpoint recording what it gets.
-type receiver struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	got    []url.Values
-	status int // answer; 0 means 202
-}
-
-func newReceiver(t *testing.T) *receiver {
-	t.Helper()
-	r := &receiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method != http.MethodPost || req.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
-			http.Error(w, "POST a form", http.StatusBadRequest)
-			return
-		}
-		req.ParseForm()
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.got = append(r.got, req.PostForm)
-		if r.status != 0 {
-			http.Error(w, "source does not link to target", r.status)
-			return
-		}
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) received() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, v := range r.got {
-		out = append(out, v.Get("source")+" -> "+v.Get("target"))
-	}
-	return out
-}
-
 // targets serves pages advertising an endpoint in each way the W3C
 // Recommendation allows, with absolute and relative URLs.
 func targets(t *testing.T, endpoint string) *httptest.Server {
@@ -122,24 +82,9 @@ func TestDiscoverWebmention(t *testing.T) {
 // webmentionSite has a reply to a page whose endpoint is in a Link header,
 // a mention of a feed whose endpoint is in the feed, and a reply to a page
 // with no endpoint anywhere.
-func webmentionSite(t *testing.T, recv *receiver) (dir string, bob *httptest.Server) {
+func webmentionSite(t *testing.T, recv *testsite.Recorder) (dir string, bob *httptest.Server) {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.HandleFunc("/posts/one/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Link", "<"+recv.srv.URL+"/webmention>; rel=webmention")
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte("<!doctype html><p>one</p>"))
-	})
-	mux.HandleFunc("/plain/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte("<!doctype html><p>no endpoint</p>"))
-	})
-	mux.HandleFunc("/feed.atom", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/atom+xml")
-		w.Write([]byte(`<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Bob</title><link rel="webmention" href="` + recv.srv.URL + `/webmention"/></feed>`))
-	})
-	bob = httptest.NewServer(mux)
-	t.Cleanup(bob.Close)
+	bob = testsite.MentionTarget(t, recv.URL+"/webmention")
 	reply := func(path string) string {
 		return "[reply_to]\nref = \"tag:bob.example,2026:" + path + "\"\nhref = \"" + bob.URL + path + "\"\nsource = \"" + bob.URL + "/nofeed\"\n"
 	}
@@ -151,7 +96,7 @@ func webmentionSite(t *testing.T, recv *receiver) (dir string, bob *httptest.Ser
 }
 
 func TestSendWebmentionsOnce(t *testing.T) {
-	recv := newReceiver(t)
+	recv := testsite.NewRecorder(t)
 	dir, bob := webmentionSite(t, recv)
 	s := loadSite(t, dir)
 	var log bytes.Buffer
@@ -162,7 +107,7 @@ func TestSendWebmentionsOnce(t *testing.T) {
 		"https://alice.example/posts/r1/ -> " + bob.URL + "/posts/one/",
 		"https://alice.example/posts/m2/ -> " + bob.URL + "/feed.atom",
 	}
-	if got := recv.received(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+	if got := recv.Webmentions(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("received:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if !strings.Contains(log.String(), "no Webmention endpoint at "+bob.URL+"/plain/") {
@@ -175,27 +120,25 @@ func TestSendWebmentionsOnce(t *testing.T) {
 	if err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &log, fakeNow); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(recv.received()); n != 2 {
+	if n := len(recv.Webmentions()); n != 2 {
 		t.Errorf("second run: receiver got %d Webmentions in all, want still 2", n)
 	}
 }
 
 func TestWebmentionRefusedIsRetried(t *testing.T) {
-	recv := newReceiver(t)
-	recv.status = http.StatusBadRequest
+	recv := testsite.NewRecorder(t)
+	recv.Refuse(http.StatusBadRequest, "source does not link to target")
 	dir, bob := webmentionSite(t, recv)
 	s := loadSite(t, dir)
 	err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &bytes.Buffer{}, fakeNow)
 	if err == nil || !strings.Contains(err.Error(), "source does not link to target") || !strings.Contains(err.Error(), "HTTP 400") {
 		t.Fatalf("a refused Webmention should be an error showing the endpoint's answer: %v", err)
 	}
-	recv.mu.Lock()
-	recv.status = 0
-	recv.mu.Unlock()
+	recv.Refuse(0, "")
 	if err := publish.SendWebmentions(context.Background(), bob.Client(), dir, s.Entries, &bytes.Buffer{}, fakeNow); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(recv.received()); n != 4 { // 2 refused, then the same 2 again
+	if n := len(recv.Webmentions()); n != 4 { // 2 refused, then the same 2 again
 		t.Errorf("receiver got %d requests, want 4 (refused ones are retried)", n)
 	}
 }

@@ -5,12 +5,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,43 +28,6 @@ func gitRun(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// recorder is an httptest server recording the forms POSTed to it: a hub
-// taking pings, or a Webmention endpoint.
-type recorder struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	got []url.Values
-}
-
-func newRecorder(t *testing.T) *recorder {
-	t.Helper()
-	r := &recorder{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		req.ParseForm()
-		r.mu.Lock()
-		r.got = append(r.got, req.PostForm)
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *recorder) received() []url.Values {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]url.Values(nil), r.got...)
-}
-
-// webmentions are the Webmentions received, as "source -> target".
-func (r *recorder) webmentions() []string {
-	var out []string
-	for _, v := range r.received() {
-		out = append(out, v.Get("source")+" -> "+v.Get("target"))
-	}
-	return out
-}
-
 // liveSite serves DIR/public as the static host would, answering 404 to
 // the first `lag` requests for feed.atom as if the deploy were still running.
 func liveSite(t *testing.T, dir string, lag int32) *httptest.Server {
@@ -84,42 +45,19 @@ func liveSite(t *testing.T, dir string, lag int32) *httptest.Server {
 	return srv
 }
 
-// bobSite is bob's site: a page whose Webmention endpoint (recv) is in a
-// Link header, a page with no endpoint, and a feed naming recv.
-func bobSite(t *testing.T, recv *recorder) *httptest.Server {
-	t.Helper()
-	mux := http.NewServeMux()
-	mux.HandleFunc("/posts/one/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Link", "<"+recv.srv.URL+"/webmention>; rel=webmention")
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte("<!doctype html><p>one</p>"))
-	})
-	mux.HandleFunc("/plain/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte("<!doctype html><p>no endpoint</p>"))
-	})
-	mux.HandleFunc("/feed.atom", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/atom+xml")
-		w.Write([]byte(`<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Bob</title><link rel="webmention" href="` + recv.srv.URL + `/webmention"/></feed>`))
-	})
-	bob := httptest.NewServer(mux)
-	t.Cleanup(bob.Close)
-	return bob
-}
-
 // publishRepo makes a site in a git repository whose BASE_URL is a live
 // server over its output, with a hub, a post replying to bob's page, one
 // mentioning him and one replying to a page without an endpoint.
-func publishRepo(t *testing.T, lag int32, remote bool) (dir string, live *httptest.Server, h, recv *recorder) {
+func publishRepo(t *testing.T, lag int32, remote bool) (dir string, live *httptest.Server, h, recv *testsite.Recorder) {
 	t.Helper()
-	recv, h = newRecorder(t), newRecorder(t)
-	bob := bobSite(t, recv)
+	recv, h = testsite.NewRecorder(t), testsite.NewRecorder(t)
+	bob := testsite.MentionTarget(t, recv.URL+"/webmention")
 	dir = t.TempDir()
 	live = liveSite(t, dir, lag)
 	reply := func(path string) string {
 		return "[reply_to]\nref = \"tag:bob.example,2026:" + path + "\"\nhref = \"" + bob.URL + path + "\"\nsource = \"" + bob.URL + "/nofeed\"\n"
 	}
-	testsite.Add(t, dir, testsite.Config(live.URL+"/", `hubs = ["`+h.srv.URL+`/"]`+"\n[following]\nbob = \""+bob.URL+"/feed.atom\"\n")+
+	testsite.Add(t, dir, testsite.Config(live.URL+"/", `hubs = ["`+h.URL+`/"]`+"\n[following]\nbob = \""+bob.URL+"/feed.atom\"\n")+
 		testsite.Post("r1", "2026-02-01T10:00:00Z", reply("/posts/one/"), "Reply one.")+
 		testsite.Post("m2", "2026-02-02T10:00:00Z", "", "Hi @bob!")+
 		testsite.Post("r3", "2026-02-03T10:00:00Z", reply("/plain/"), "Reply to a page without endpoint."))
@@ -164,10 +102,10 @@ func TestPublish(t *testing.T) {
 	if !strings.Contains(out, "waiting for "+live.URL+"/feed.atom") || !strings.Contains(out, "HTTP 404") || !strings.Contains(out, "live: ") {
 		t.Errorf("no progress while waiting for the live feed:\n%s", out)
 	}
-	if p := h.received(); len(p) != 1 || p[0].Get("hub.url") != live.URL+"/feed.atom" {
+	if p := h.Received(); len(p) != 1 || p[0].Get("hub.url") != live.URL+"/feed.atom" {
 		t.Errorf("hub pings: %v", p)
 	}
-	if got := recv.webmentions(); len(got) != 2 || !strings.HasPrefix(got[0], live.URL+"/posts/r1/ -> ") {
+	if got := recv.Webmentions(); len(got) != 2 || !strings.HasPrefix(got[0], live.URL+"/posts/r1/ -> ") {
 		t.Errorf("Webmentions received: %v", got)
 	}
 
@@ -181,8 +119,8 @@ func TestPublish(t *testing.T) {
 	if c := gitRun(t, dir, "rev-list", "--count", "HEAD"); c != commits {
 		t.Errorf("a publish with nothing new made a commit (%s -> %s)", commits, c)
 	}
-	if len(recv.webmentions()) != 2 || len(h.received()) != 2 {
-		t.Errorf("second publish: %d Webmentions in all (want 2), %d pings in all (want 2)", len(recv.webmentions()), len(h.received()))
+	if len(recv.Webmentions()) != 2 || len(h.Received()) != 2 {
+		t.Errorf("second publish: %d Webmentions in all (want 2), %d pings in all (want 2)", len(recv.Webmentions()), len(h.Received()))
 	}
 }
 
@@ -198,8 +136,8 @@ func TestPublishNoRemote(t *testing.T) {
 	if files := gitRun(t, dir, "ls-tree", "-r", "--name-only", "HEAD"); !strings.Contains(files, "public/feed.json") {
 		t.Errorf("output not committed: %s", files)
 	}
-	if len(h.received()) != 1 {
-		t.Errorf("hub pings: %d", len(h.received()))
+	if len(h.Received()) != 1 {
+		t.Errorf("hub pings: %d", len(h.Received()))
 	}
 }
 
@@ -211,7 +149,7 @@ func TestPublishLiveFeedNeverUpdates(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "did not show") || !strings.Contains(err.Error(), "feedpub ping") {
 		t.Fatalf("want an error saying the live feed did not update and what to do: %v", err)
 	}
-	if len(h.received()) != 0 || len(recv.webmentions()) != 0 {
+	if len(h.Received()) != 0 || len(recv.Webmentions()) != 0 {
 		t.Errorf("hubs or Webmention targets were told before the feed was live")
 	}
 }
