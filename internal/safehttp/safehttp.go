@@ -222,6 +222,12 @@ func CheckURL(u *url.URL) error {
 
 // ParseURL parses raw and applies CheckURL.
 func ParseURL(raw string) (*url.URL, error) {
+	// url.Parse refuses control characters except in the fragment; no
+	// URL carries them raw anywhere (an HTML attribute turns a NUL into
+	// U+FFFD), so one holding them can never be linked to.
+	if i := strings.IndexFunc(raw, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return nil, fmt.Errorf("%w: %q: a control character (%U) at byte %d", ErrMalformed, raw, rune(raw[i]), i)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %s", ErrMalformed, raw, parseReason(err))

@@ -109,7 +109,7 @@ func TestUserAgentSet(t *testing.T) {
 }
 
 func TestParseURL(t *testing.T) {
-	for _, bad := range []string{"ftp://x/", "/relative", "javascript:alert(1)", "http://"} {
+	for _, bad := range []string{"ftp://x/", "/relative", "javascript:alert(1)", "http://", "http://0#\x00", "https://a.example/#x\ty"} {
 		if _, err := ParseURL(bad); err == nil {
 			t.Errorf("ParseURL(%q) accepted", bad)
 		}
