@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -123,38 +122,19 @@ func ResolveCite(ctx context.Context, client *http.Client, target, verb string) 
 }
 
 func citeFromFeed(r *response, target string) (*Cite, error) {
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(r.Body))
+	f, it, err := feedEntry(r, target)
 	if err != nil {
-		return nil, fmt.Errorf("it is neither an HTML page nor a feed: %w", err)
+		return nil, fmt.Errorf("it %w", err)
 	}
-	u, _ := url.Parse(target)
-	want := u.Fragment
-	if want == "" {
-		want = target
-	}
-	for _, it := range f.Items {
-		if it.GUID == want || sameURL(it.Link, want) {
-			return citeOf(f, it, feedSource(f, r.URL)), nil
-		}
-	}
-	return nil, fmt.Errorf("the feed has no entry %q; give the post's permalink, or the feed URL with #ENTRY_ID", want)
+	return citeOf(f, it, feedSource(f, r.URL)), nil
 }
 
 func citeFromPageFeed(ctx context.Context, client *http.Client, feedURL, pageURL, target string) (*Cite, bool) {
-	r, err := getOK(ctx, client, feedURL, acceptFeed)
-	if err != nil {
+	f, it, fetched, ok := pageFeedEntry(ctx, client, feedURL, pageURL, target)
+	if !ok {
 		return nil, false
 	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(r.Body))
-	if err != nil {
-		return nil, false
-	}
-	for _, it := range f.Items {
-		if sameURL(it.Link, pageURL) || sameURL(it.Link, target) {
-			return citeOf(f, it, feedSource(f, r.URL)), true
-		}
-	}
-	return nil, false
+	return citeOf(f, it, feedSource(f, fetched)), true
 }
 
 func citeOf(f *gofeed.Feed, it *gofeed.Item, source string) *Cite {

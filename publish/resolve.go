@@ -64,9 +64,21 @@ func isHTML(r *response) bool {
 }
 
 func replyFromFeed(r *response, target string) (*ReplyTo, error) {
+	f, it, err := feedEntry(r, target)
+	if err != nil {
+		return nil, fmt.Errorf("reply target %s %w", target, err)
+	}
+	return replyTo(it, feedSource(f, r.URL)), nil
+}
+
+// feedEntry finds in the feed r the entry target names: by the
+// fragment's entry id or link (FEED_URL#ENTRY_ID), else by target as its
+// id or link. The error reads after the target's name ("… is a feed with
+// no entry …").
+func feedEntry(r *response, target string) (*gofeed.Feed, *gofeed.Item, error) {
 	f, err := gofeed.NewParser().Parse(bytes.NewReader(r.Body))
 	if err != nil {
-		return nil, fmt.Errorf("reply target %s is neither an HTML page nor a feed: %w", target, err)
+		return nil, nil, fmt.Errorf("is neither an HTML page nor a feed: %w", err)
 	}
 	u, _ := url.Parse(target)
 	want := u.Fragment
@@ -75,29 +87,39 @@ func replyFromFeed(r *response, target string) (*ReplyTo, error) {
 	}
 	for _, it := range f.Items {
 		if it.GUID == want || sameURL(it.Link, want) {
-			return replyTo(it, feedSource(f, r.URL)), nil
+			return f, it, nil
 		}
 	}
-	return nil, fmt.Errorf("reply target %s is a feed with no entry %q; give the post's permalink, or the feed URL with #ENTRY_ID", target, want)
+	return nil, nil, fmt.Errorf("is a feed with no entry %q; give the post's permalink, or the feed URL with #ENTRY_ID", want)
 }
 
 // replyFromPageFeed looks for the entry whose link is the page in one of
 // the page's feeds.
 func replyFromPageFeed(ctx context.Context, client *http.Client, feedURL, pageURL, target string) (*ReplyTo, bool) {
-	r, err := getOK(ctx, client, feedURL, acceptFeed)
-	if err != nil {
+	f, it, fetched, ok := pageFeedEntry(ctx, client, feedURL, pageURL, target)
+	if !ok {
 		return nil, false
 	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(r.Body))
+	return replyTo(it, feedSource(f, fetched)), true
+}
+
+// pageFeedEntry fetches feedURL, one of the page pageURL's feeds, and
+// finds the entry whose link is the page (or target); fetched is the
+// feed's URL after redirects.
+func pageFeedEntry(ctx context.Context, client *http.Client, feedURL, pageURL, target string) (f *gofeed.Feed, it *gofeed.Item, fetched string, ok bool) {
+	r, err := getOK(ctx, client, feedURL, acceptFeed)
 	if err != nil {
-		return nil, false
+		return nil, nil, "", false
+	}
+	if f, err = gofeed.NewParser().Parse(bytes.NewReader(r.Body)); err != nil {
+		return nil, nil, "", false
 	}
 	for _, it := range f.Items {
 		if sameURL(it.Link, pageURL) || sameURL(it.Link, target) {
-			return replyTo(it, feedSource(f, r.URL)), true
+			return f, it, r.URL, true
 		}
 	}
-	return nil, false
+	return nil, nil, "", false
 }
 
 func replyTo(it *gofeed.Item, source string) *ReplyTo {

@@ -184,6 +184,10 @@ func TestCiteResolution(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "has no post to like") || !strings.Contains(err.Error(), "give a post's permalink") {
 		t.Errorf("liking a page with no post: %v", err)
 	}
+	_, err = publish.CreatePost(context.Background(), dir, publish.PostOptions{Quote: base + "/feed.atom#nope", Text: "x", Now: now, Client: srv.Client()})
+	if err == nil || !strings.Contains(err.Error(), `has no post to quote: it is a feed with no entry "nope"; give the post's permalink, or the feed URL with #ENTRY_ID`) {
+		t.Errorf("quoting a feed entry that is not there: %v", err)
+	}
 }
 
 func TestEditAndDelete(t *testing.T) {
