@@ -85,21 +85,9 @@ func PingHubs(ctx context.Context, client *http.Client, c *Config, log io.Writer
 // rssCloud server at base + "ping" and reads its reply
 // (<result success="…" msg="…"/>).
 func PingRSSCloud(ctx context.Context, client *http.Client, base, feed string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/ping",
-		strings.NewReader(url.Values{"url": {feed}}.Encode()))
+	body, err := postFormReply(ctx, client, strings.TrimSuffix(base, "/")+"/ping", url.Values{"url": {feed}}, 4096)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", UserAgent)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, printable(string(body)))
 	}
 	var reply struct {
 		Success string `xml:"success,attr"`
@@ -117,22 +105,29 @@ func PingRSSCloud(ctx context.Context, client *http.Client, base, feed string) e
 // postForm POSTs form to endpoint; a non-2xx answer is an error carrying
 // the status and the start of the body.
 func postForm(ctx context.Context, client *http.Client, endpoint string, form url.Values) error {
+	_, err := postFormReply(ctx, client, endpoint, form, 512)
+	return err
+}
+
+// postFormReply is postForm that returns the first max bytes of the body
+// of a 2xx answer.
+func postFormReply(ctx context.Context, client *http.Client, endpoint string, form url.Values, max int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", UserAgent)
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, max))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, printable(string(body)))
+		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, printable(string(body)))
 	}
-	return nil
+	return body, nil
 }
 
 // printable keeps a remote answer safe to print on a terminal.
