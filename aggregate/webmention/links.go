@@ -57,6 +57,12 @@ func sameURL(a, b string) bool {
 
 func normal(u *url.URL) string {
 	c := *u
+	if strings.HasPrefix(c.Path, "/") {
+		// Remove dot segments (RFC 3986 §5.2.4), as resolving a link does:
+		// an href "/a/./b" or "/." reaches the target "/a/b" or "/".
+		c = *u.ResolveReference(&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery,
+			ForceQuery: u.ForceQuery, Fragment: u.Fragment, RawFragment: u.RawFragment})
+	}
 	c.Scheme = strings.ToLower(c.Scheme)
 	c.Host = strings.TrimPrefix(origin(u), c.Scheme+"://")
 	if c.Path == "" {

@@ -28,6 +28,20 @@ func TestHTMLLinksTo(t *testing.T) {
 			t.Errorf("%s: got %v want %v", name, got, c.want)
 		}
 	}
+	// Dot segments name the same URL, whichever side has them (a link is
+	// resolved, so its dots are gone; a target keeps what was sent).
+	for doc, target := range map[string]string{
+		`<a href="https://me.example/posts/./abc/">x</a>`: tgt,
+		`<a href="https://me.example/posts/abc/">x</a>`:   "https://me.example/posts/x/../abc/",
+		`<a href="https://me.example/.">x</a>`:            "https://me.example/.",
+	} {
+		if !htmlLinksTo([]byte(doc), base, target) {
+			t.Errorf("%s does not link to %s", doc, target)
+		}
+	}
+	if htmlLinksTo([]byte(`<a href="https://me.example/posts/abc/../">x</a>`), base, tgt) {
+		t.Error("a link resolving to /posts/ links to /posts/abc/")
+	}
 }
 
 func TestEntryLinking(t *testing.T) {
