@@ -134,16 +134,30 @@ type settingError struct {
 
 func (e *settingError) Error() string { return e.msg }
 
+// checkBaseURL checks that value, the setting name, is an absolute
+// http(s) URL that other URLs are made from (why): without ?query or
+// #fragment. It returns value ending in "/".
+func checkBaseURL(name, what, value, why string) (string, error) {
+	u, err := checkAbsURL(name, what, value)
+	if err != nil {
+		return "", err
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return "", &settingError{name: name, value: value, msg: fmt.Sprintf("%s %q must be a base URL without ?query or #fragment (%s)", what, value, why)}
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		value += "/"
+	}
+	return value, nil
+}
+
 func (c *Config) validate() error {
 	if c.Title == "" || c.Author == "" {
 		return errors.New("title and author must be set")
 	}
-	u, err := checkAbsURL("url", "url", c.URL)
-	if err != nil {
+	var err error
+	if c.URL, err = checkBaseURL("url", "url", c.URL, "post and feed URLs are made from it"); err != nil {
 		return err
-	}
-	if !strings.HasSuffix(u.Path, "/") {
-		c.URL += "/"
 	}
 	for _, h := range c.Hubs {
 		if _, err := checkAbsURL("hubs", "hub", h); err != nil {
@@ -151,15 +165,8 @@ func (c *Config) validate() error {
 		}
 	}
 	for i, h := range c.RSSCloud {
-		u, err := checkAbsURL("rsscloud_hubs", "rsscloud_hubs entry", h)
-		if err != nil {
+		if c.RSSCloud[i], err = checkBaseURL("rsscloud_hubs", "rsscloud_hubs entry", h, "pleaseNotify and ping are added to it"); err != nil {
 			return err
-		}
-		if u.RawQuery != "" || u.Fragment != "" {
-			return &settingError{name: "rsscloud_hubs", value: h, msg: fmt.Sprintf("rsscloud_hubs entry %q must be a base URL without ?query or #fragment (pleaseNotify and ping are added to it)", h)}
-		}
-		if !strings.HasSuffix(u.Path, "/") {
-			c.RSSCloud[i] += "/"
 		}
 	}
 	if c.Webmention != "" {
