@@ -142,7 +142,7 @@ func checkBaseURL(name, what, value, why string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+	if u.RawQuery != "" || u.ForceQuery || strings.Contains(value, "#") {
 		return "", &settingError{name: name, value: value, msg: fmt.Sprintf("%s %q must be a base URL without ?query or #fragment (%s)", what, value, why)}
 	}
 	if !strings.HasSuffix(u.Path, "/") {
